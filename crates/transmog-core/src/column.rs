@@ -1,0 +1,508 @@
+//! Column builders: one Arrow column of a table batch, with lossless type widening.
+//!
+//! A column's Arrow type is the join of the kinds of every value it has held in the
+//! run: `Null < Boolean`, `Null < Int64 < Float64`, and everything else meets at
+//! `Utf8`. Integers only widen to `Float64` while every integer of the column is exact
+//! as a double (|i| <= 2^53); otherwise the column becomes `Utf8`. Text renderings
+//! follow the cast rules (`true`, `12`, `1.5`, `1e+16`, JSON text for arrays/objects).
+//! Each cell also remembers its original kind when the column type does not imply
+//! it, so rows can be turned back into exactly the values that went in.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::DataType;
+
+use crate::text::push_py_float;
+
+/// The kind of a single value, finer than the column type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Kind {
+    /// A null that is present as a key (`{"value": null}`).
+    Null = 0,
+    /// Boolean.
+    Bool = 1,
+    /// 64-bit integer.
+    Int = 2,
+    /// Integer beyond 64 bits, stored as its digits.
+    BigInt = 3,
+    /// Double.
+    Float = 4,
+    /// Text.
+    Str = 5,
+    /// An array or object kept whole, stored as JSON text.
+    Json = 6,
+}
+
+impl Kind {
+    pub(crate) fn from_u8(b: u8) -> Kind {
+        match b {
+            1 => Kind::Bool,
+            2 => Kind::Int,
+            3 => Kind::BigInt,
+            4 => Kind::Float,
+            5 => Kind::Str,
+            6 => Kind::Json,
+            _ => Kind::Null,
+        }
+    }
+}
+
+/// The Arrow type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// No value seen yet.
+    Null,
+    /// Booleans only.
+    Bool,
+    /// Integers only.
+    Int,
+    /// Floats, possibly with exact integers.
+    Float,
+    /// Text.
+    Str,
+}
+
+impl ColType {
+    /// The Arrow data type.
+    pub fn data_type(self) -> DataType {
+        match self {
+            ColType::Null => DataType::Null,
+            ColType::Bool => DataType::Boolean,
+            ColType::Int => DataType::Int64,
+            ColType::Float => DataType::Float64,
+            ColType::Str => DataType::Utf8,
+        }
+    }
+
+    /// The kind a cell has when the column type alone implies it.
+    fn canonical_kind(self) -> Kind {
+        match self {
+            ColType::Null => Kind::Null,
+            ColType::Bool => Kind::Bool,
+            ColType::Int => Kind::Int,
+            ColType::Float => Kind::Float,
+            ColType::Str => Kind::Str,
+        }
+    }
+}
+
+const MAX_EXACT_INT: i64 = 1 << 53;
+
+/// A value to append, borrowing its text.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Present-but-null.
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Double.
+    Float(f64),
+    /// Text with its original kind (`Str`, `BigInt` digits or `Json` text).
+    Text(Kind, &'a str),
+}
+
+impl Cell<'_> {
+    fn kind(&self) -> Kind {
+        match self {
+            Cell::Null => Kind::Null,
+            Cell::Bool(_) => Kind::Bool,
+            Cell::Int(_) => Kind::Int,
+            Cell::Float(_) => Kind::Float,
+            Cell::Text(k, _) => *k,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Data {
+    Null,
+    Bool(Vec<bool>),
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Str { offsets: Vec<i32>, bytes: Vec<u8> },
+}
+
+/// Per-row facts that an Arrow array cannot carry; used to rebuild exact rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellExtras {
+    /// Original kind of each row, when the column type does not imply it.
+    pub kinds: Option<Vec<u8>>,
+    /// Rows where the key is present with a null value (sorted).
+    pub present_nulls: Vec<u32>,
+}
+
+/// Builder of one column of the current batch.
+#[derive(Debug)]
+pub struct ColumnBuilder {
+    ty: ColType,
+    data: Data,
+    valid: Vec<bool>,
+    kinds: Option<Vec<u8>>,
+    present_nulls: Vec<u32>,
+    // Whether every integer seen in this run is exact as f64 (for Int -> Float).
+    ints_exact: bool,
+}
+
+impl ColumnBuilder {
+    /// An empty builder of the given run-wide type.
+    pub fn new(ty: ColType) -> Self {
+        ColumnBuilder {
+            ty,
+            data: empty_data(ty),
+            valid: Vec::new(),
+            kinds: None,
+            present_nulls: Vec::new(),
+            ints_exact: true,
+        }
+    }
+
+    /// The column's type (it only ever widens).
+    pub fn col_type(&self) -> ColType {
+        self.ty
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.valid.len()
+    }
+
+    /// True when no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.valid.is_empty()
+    }
+
+    /// Bytes of text held, to keep batches under Arrow's 2 GiB offset limit.
+    pub fn text_bytes(&self) -> usize {
+        match &self.data {
+            Data::Str { bytes, .. } => bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Appends absent cells up to `len` rows.
+    pub fn pad_to(&mut self, len: usize) {
+        while self.valid.len() < len {
+            self.push_absent();
+        }
+    }
+
+    fn push_absent(&mut self) {
+        self.valid.push(false);
+        match &mut self.data {
+            Data::Null => {}
+            Data::Bool(v) => v.push(false),
+            Data::Int(v) => v.push(0),
+            Data::Float(v) => v.push(0.0),
+            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
+        }
+        let canonical = self.ty.canonical_kind() as u8;
+        if let Some(k) = &mut self.kinds {
+            k.push(canonical);
+        }
+    }
+
+    /// Appends one cell, widening the column first when the cell needs it.
+    pub fn push(&mut self, cell: Cell<'_>) {
+        let kind = cell.kind();
+        if kind == Kind::Null {
+            let row = self.valid.len() as u32;
+            self.push_absent();
+            self.present_nulls.push(row);
+            return;
+        }
+        if let Cell::Int(i) = cell {
+            if !(-MAX_EXACT_INT..=MAX_EXACT_INT).contains(&i) {
+                self.ints_exact = false;
+            }
+        }
+        let target = self.join(kind);
+        if target != self.ty {
+            self.widen(target);
+        }
+        self.valid.push(true);
+        match (&mut self.data, cell) {
+            (Data::Bool(v), Cell::Bool(b)) => v.push(b),
+            (Data::Int(v), Cell::Int(i)) => v.push(i),
+            (Data::Float(v), Cell::Float(f)) => v.push(f),
+            (Data::Float(v), Cell::Int(i)) => v.push(i as f64),
+            (Data::Str { offsets, bytes }, cell) => {
+                render(bytes, cell);
+                offsets.push(bytes.len() as i32);
+            }
+            // `join` guarantees one of the arms above; keep the row count right anyway.
+            (_, _) => {
+                self.valid.pop();
+                self.push_absent();
+                return;
+            }
+        }
+        let canonical = self.ty.canonical_kind();
+        if kind != canonical && self.kinds.is_none() {
+            self.kinds = Some(vec![canonical as u8; self.valid.len() - 1]);
+        }
+        if let Some(k) = &mut self.kinds {
+            k.push(kind as u8);
+        }
+    }
+
+    fn join(&self, kind: Kind) -> ColType {
+        use ColType as T;
+        let natural = match kind {
+            Kind::Null => return self.ty,
+            Kind::Bool => T::Bool,
+            Kind::Int => T::Int,
+            Kind::Float => T::Float,
+            Kind::BigInt | Kind::Str | Kind::Json => T::Str,
+        };
+        match (self.ty, natural) {
+            (a, b) if a == b => a,
+            (T::Null, b) => b,
+            (T::Int, T::Float) | (T::Float, T::Int) if self.ints_exact => T::Float,
+            _ => T::Str,
+        }
+    }
+
+    /// Converts the held values to a wider type.
+    pub fn widen(&mut self, to: ColType) {
+        if to == self.ty {
+            return;
+        }
+        let from = self.ty;
+        let old = std::mem::replace(&mut self.data, empty_data(to));
+        let n = self.valid.len();
+        let old_kinds = self.kinds.take();
+        let kind_at = |i: usize| -> Kind {
+            old_kinds
+                .as_ref()
+                .map_or(from.canonical_kind(), |k| Kind::from_u8(k[i]))
+        };
+        let mut kinds: Vec<u8> = Vec::with_capacity(n);
+        match (&mut self.data, old) {
+            (_, Data::Null) => {
+                for _ in 0..n {
+                    push_default(&mut self.data);
+                }
+                kinds.resize(n, to.canonical_kind() as u8);
+            }
+            (Data::Float(dst), Data::Int(src)) => {
+                dst.extend(src.iter().map(|i| *i as f64));
+                kinds.resize(n, Kind::Int as u8);
+            }
+            (Data::Str { offsets, bytes }, old) => {
+                for i in 0..n {
+                    if self.valid[i] {
+                        let k = kind_at(i);
+                        match &old {
+                            Data::Bool(v) => render(bytes, Cell::Bool(v[i])),
+                            Data::Int(v) => render(bytes, Cell::Int(v[i])),
+                            Data::Float(v) if k == Kind::Int => {
+                                render(bytes, Cell::Int(v[i] as i64))
+                            }
+                            Data::Float(v) => render(bytes, Cell::Float(v[i])),
+                            Data::Null | Data::Str { .. } => {}
+                        }
+                        kinds.push(k as u8);
+                    } else {
+                        kinds.push(Kind::Str as u8);
+                    }
+                    offsets.push(bytes.len() as i32);
+                }
+            }
+            // Other combinations do not occur: `join` only widens along the lattice.
+            (dst, _) => {
+                for _ in 0..n {
+                    push_default(dst);
+                }
+                kinds.resize(n, to.canonical_kind() as u8);
+            }
+        }
+        self.ty = to;
+        let canonical = to.canonical_kind() as u8;
+        let needed = kinds
+            .iter()
+            .zip(&self.valid)
+            .any(|(k, v)| *v && *k != canonical);
+        self.kinds = needed.then_some(kinds);
+    }
+
+    /// Takes the held rows as an Arrow array plus extras, leaving the builder empty
+    /// (same type) for the next batch.
+    pub fn finish(&mut self) -> (ArrayRef, CellExtras) {
+        let ty = self.ty;
+        let data = std::mem::replace(&mut self.data, empty_data(ty));
+        let valid = std::mem::take(&mut self.valid);
+        let n = valid.len();
+        let nulls = if valid.iter().all(|v| *v) {
+            None
+        } else {
+            Some(NullBuffer::from(valid))
+        };
+        let array: ArrayRef = match data {
+            Data::Null => Arc::new(NullArray::new(n)),
+            Data::Bool(v) => Arc::new(BooleanArray::new(v.into(), nulls)),
+            Data::Int(v) => Arc::new(Int64Array::new(ScalarBuffer::from(v), nulls)),
+            Data::Float(v) => Arc::new(Float64Array::new(ScalarBuffer::from(v), nulls)),
+            Data::Str { offsets, bytes } => {
+                // Offsets are monotonic by construction and the bytes are valid UTF-8
+                // (only &str content is ever appended).
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+                Arc::new(StringArray::new(offsets, bytes.into(), nulls))
+            }
+        };
+        let extras = CellExtras {
+            kinds: self.kinds.take(),
+            present_nulls: std::mem::take(&mut self.present_nulls),
+        };
+        (array, extras)
+    }
+}
+
+fn empty_data(ty: ColType) -> Data {
+    match ty {
+        ColType::Null => Data::Null,
+        ColType::Bool => Data::Bool(Vec::new()),
+        ColType::Int => Data::Int(Vec::new()),
+        ColType::Float => Data::Float(Vec::new()),
+        ColType::Str => Data::Str {
+            offsets: vec![0],
+            bytes: Vec::new(),
+        },
+    }
+}
+
+fn push_default(data: &mut Data) {
+    match data {
+        Data::Null => {}
+        Data::Bool(v) => v.push(false),
+        Data::Int(v) => v.push(0),
+        Data::Float(v) => v.push(0.0),
+        Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
+    }
+}
+
+/// Appends the text form of a cell (the cast-to-string rules).
+fn render(bytes: &mut Vec<u8>, cell: Cell<'_>) {
+    match cell {
+        Cell::Null => {}
+        Cell::Bool(b) => bytes.extend_from_slice(if b { b"true" } else { b"false" }),
+        Cell::Int(i) => bytes.extend_from_slice(i.to_string().as_bytes()),
+        Cell::Float(f) => {
+            let mut s = String::new();
+            push_py_float(&mut s, f);
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        Cell::Text(_, s) => bytes.extend_from_slice(s.as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    fn strings(a: &ArrayRef) -> Vec<Option<String>> {
+        let s = a
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("utf8 column");
+        (0..s.len())
+            .map(|i| s.is_valid(i).then(|| s.value(i).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn int_then_float_widens_to_float_keeping_int_kinds() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Int(1));
+        c.pad_to(2);
+        c.push(Cell::Float(2.5));
+        let (a, extras) = c.finish();
+        assert_eq!(a.data_type(), &DataType::Float64);
+        let f = a.as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(f.value(0), 1.0);
+        assert!(f.is_null(1));
+        assert_eq!(f.value(2), 2.5);
+        let kinds = extras.kinds.unwrap();
+        assert_eq!(kinds[0], Kind::Int as u8);
+        assert_eq!(kinds[2], Kind::Float as u8);
+    }
+
+    #[test]
+    fn big_int_then_float_goes_to_text() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Int(i64::MAX));
+        c.push(Cell::Float(0.5));
+        let (a, _) = c.finish();
+        assert_eq!(
+            strings(&a),
+            vec![Some(i64::MAX.to_string()), Some("0.5".into())]
+        );
+    }
+
+    #[test]
+    fn mixed_kinds_become_text_and_remember_kinds() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Bool(true));
+        c.push(Cell::Int(1));
+        c.push(Cell::Float(1.0));
+        c.push(Cell::Text(Kind::Json, "[1, 2]"));
+        c.push(Cell::Null);
+        c.push(Cell::Text(Kind::Str, "x"));
+        let (a, extras) = c.finish();
+        assert_eq!(
+            strings(&a),
+            vec![
+                Some("true".into()),
+                Some("1".into()),
+                Some("1.0".into()),
+                Some("[1, 2]".into()),
+                None,
+                Some("x".into())
+            ]
+        );
+        let kinds: Vec<Kind> = extras
+            .kinds
+            .unwrap()
+            .into_iter()
+            .map(Kind::from_u8)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::Bool,
+                Kind::Int,
+                Kind::Float,
+                Kind::Json,
+                Kind::Str,
+                Kind::Str
+            ]
+        );
+        assert_eq!(extras.present_nulls, vec![4]);
+    }
+
+    #[test]
+    fn type_persists_across_batches() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Text(Kind::Str, "a"));
+        let _ = c.finish();
+        c.push(Cell::Int(7));
+        let (a, extras) = c.finish();
+        assert_eq!(strings(&a), vec![Some("7".into())]);
+        assert_eq!(extras.kinds, Some(vec![Kind::Int as u8]));
+    }
+
+    #[test]
+    fn homogeneous_columns_need_no_extras() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.pad_to(1);
+        c.push(Cell::Int(3));
+        let (a, extras) = c.finish();
+        assert_eq!(a.data_type(), &DataType::Int64);
+        assert_eq!(extras, CellExtras::default());
+    }
+}

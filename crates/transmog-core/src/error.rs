@@ -1,0 +1,132 @@
+//! Errors of the engine, each mapped to the Transmog 1.0.6 exception kind it surfaces as.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Where a record came from: a source name (file, `<stdin>`, ...), a line when the
+/// source is line-oriented, and the 0-based record number within the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// File name or other source label, when known.
+    pub source: Option<Arc<str>>,
+    /// 1-based line of the record's start, when known.
+    pub line: Option<u64>,
+    /// 0-based index of the record in its source.
+    pub record: u64,
+}
+
+impl Location {
+    /// A record addressed only by its position in the input.
+    pub fn record(record: u64) -> Self {
+        Location {
+            source: None,
+            line: None,
+            record,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.source, self.line) {
+            (Some(s), Some(l)) => write!(f, "{s}:{l}"),
+            (Some(s), None) => write!(f, "{s}: record {}", self.record),
+            (None, Some(l)) => write!(f, "line {l}"),
+            (None, None) => write!(f, "record {}", self.record),
+        }
+    }
+}
+
+/// The exception classes of Transmog 1.0.6 (SPEC.md 1.6) an error maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `ProcessingError`
+    Processing,
+    /// `ParsingError`
+    Parsing,
+    /// `ConfigurationError`
+    Configuration,
+    /// `ValidationError`
+    Validation,
+}
+
+impl ErrorKind {
+    /// The Python exception class name.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            ErrorKind::Processing => "ProcessingError",
+            ErrorKind::Parsing => "ParsingError",
+            ErrorKind::Configuration => "ConfigurationError",
+            ErrorKind::Validation => "ValidationError",
+        }
+    }
+}
+
+/// An engine error.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An option has an invalid value.
+    #[error("invalid option {parameter}: {message}")]
+    Config {
+        /// The option's name.
+        parameter: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A record (or the whole input) is not a JSON object.
+    #[error("{location}: expected a JSON object as record, found {found}")]
+    NotAnObject {
+        /// Which record.
+        location: Location,
+        /// The JSON type found instead.
+        found: &'static str,
+    },
+    /// The input is not valid JSON.
+    #[error("{location}: invalid JSON: {message} (column {column})")]
+    Parse {
+        /// Which record; `line` is absolute when the caller knew the record's line.
+        location: Location,
+        /// Column within the line.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A table grew past the configured column limit.
+    #[error("{location}: table '{table}' would exceed the limit of {limit} columns")]
+    TooManyColumns {
+        /// Which record.
+        location: Location,
+        /// The table.
+        table: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// The top-level input has a type that cannot hold records.
+    #[error("unsupported input: {found} (expected an object or an array of objects)")]
+    UnsupportedInput {
+        /// The JSON type found.
+        found: &'static str,
+    },
+}
+
+impl Error {
+    /// The Transmog 1.0.6 exception kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config { .. } | Error::UnsupportedInput { .. } => ErrorKind::Configuration,
+            Error::Parse { .. } => ErrorKind::Parsing,
+            Error::NotAnObject { .. } | Error::TooManyColumns { .. } => ErrorKind::Processing,
+        }
+    }
+
+    pub(crate) fn config(parameter: &str, message: impl Into<String>) -> Self {
+        Error::Config {
+            parameter: parameter.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Result alias of the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

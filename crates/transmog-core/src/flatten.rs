@@ -1,0 +1,767 @@
+//! The flattener: records in, columnar table batches out (SPEC.md section 3).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow_schema::SchemaRef;
+
+use crate::column::{Cell, Kind};
+use crate::config::{Config, IdMode, IdSource, Recovery};
+use crate::error::{Error, Location, Result};
+use crate::ids;
+use crate::naming;
+use crate::report::{Report, Skipped};
+use crate::table::{Role, Table, TableBatch};
+use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
+use crate::value::{self, Value};
+
+/// Child rows always flatten with this depth limit, whatever `max_depth` says (1.0.6).
+const CHILD_MAX_DEPTH: usize = 100;
+const ARRAY_FIELD: &str = "__array_field";
+const ARRAY_INDEX: &str = "__array_index";
+/// A batch is finished early when its text nears Arrow's i32 offset limit.
+const MAX_BATCH_TEXT: usize = 1 << 30;
+
+#[derive(Debug, Clone, Copy)]
+enum Scratch {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(Kind, u32, u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowMode {
+    /// The record's own row; `top` while walking its first level.
+    Main { top: bool },
+    /// An array item's row.
+    Item,
+}
+
+#[derive(Debug, Default)]
+struct ArrayNode {
+    children: HashMap<Box<str>, u32>,
+    table: Option<usize>,
+    /// Deterministic-id field for rows of this array (resolved once).
+    id_field: Option<Option<String>>,
+}
+
+/// Turns records into relational tables, incrementally.
+///
+/// Feed records with [`Flattener::push`] (or raw JSON with [`Flattener::push_json`]);
+/// take finished Arrow batches with [`Flattener::take_batches`] whenever convenient.
+/// Column names, column order (first seen) and collision suffixes are fixed for the
+/// whole run, so every batch's schema extends the previous one of its table.
+#[derive(Debug)]
+pub struct Flattener {
+    cfg: Config,
+    entity: String,
+    entity_sanitized: String,
+    tables: Vec<Table>,
+    arrays: Vec<ArrayNode>,
+    time_cell: OwnedCell,
+    report: Report,
+    records: u64,
+    root_id_field: Option<String>,
+    // Scratch space reused by every row.
+    arena: String,
+    cells: Vec<(u32, Scratch)>,
+    deferred: Vec<(u32, Scratch)>,
+}
+
+/// Metadata of one row about to be committed.
+struct RowMeta<'a> {
+    id: &'a str,
+    parent: Option<&'a str>,
+    array: Option<(&'a str, i64)>,
+}
+
+impl Flattener {
+    /// A flattener for entity `entity` (the main table's name).
+    pub fn new(entity: &str, cfg: Config) -> Result<Self> {
+        cfg.validate()?;
+        let timestamp = cfg
+            .extract_time
+            .clone()
+            .unwrap_or_else(|| Value::Str(ids::now_timestamp().into()));
+        let root_id_field = match &cfg.id_mode {
+            IdMode::Deterministic(IdSource::Field(f)) => Some(f.clone()),
+            IdMode::Deterministic(IdSource::Map(m)) => ["", "*", entity]
+                .iter()
+                .find_map(|k| m.iter().find(|(key, _)| key == k).map(|(_, f)| f.clone())),
+            _ => None,
+        };
+        let main = Table::new(
+            Arc::from(entity),
+            &[(Role::Id, &cfg.id_field), (Role::Time, &cfg.time_field)],
+        );
+        Ok(Flattener {
+            entity_sanitized: naming::sanitize(entity, "_"),
+            entity: entity.to_string(),
+            tables: vec![main],
+            arrays: vec![ArrayNode::default()],
+            time_cell: value_cell(&timestamp, &mut String::new()),
+            report: Report::default(),
+            records: 0,
+            root_id_field,
+            arena: String::new(),
+            cells: Vec::new(),
+            deferred: Vec::new(),
+            cfg,
+        })
+    }
+
+    /// The options in use.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The entity (main table) name.
+    pub fn entity(&self) -> &str {
+        &self.entity
+    }
+
+    /// Records accepted so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Collisions, truncations and skipped records seen so far.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Table names in creation order, main first.
+    pub fn table_names(&self) -> Vec<Arc<str>> {
+        self.tables.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// The current schema of a table (columns seen so far, widened types).
+    pub fn schema(&self, table: &str) -> Option<SchemaRef> {
+        self.tables
+            .iter()
+            .find(|t| &*t.name == table)
+            .map(Table::schema)
+    }
+
+    /// Rows buffered in unfinished batches, over all tables.
+    pub fn buffered_rows(&self) -> usize {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+
+    /// Takes every table's buffered rows as batches, in table creation order.
+    pub fn take_batches(&mut self) -> Vec<TableBatch> {
+        self.tables
+            .iter_mut()
+            .filter_map(Table::finish_batch)
+            .collect()
+    }
+
+    /// Parses one JSON document and processes it as one record.
+    pub fn push_json(&mut self, text: &[u8], location: Location) -> Result<()> {
+        match value::parse(text) {
+            Ok(v) => self.push(&v, location),
+            Err(e) => {
+                let err = Error::Parse {
+                    location: Location {
+                        line: location.line.map(|l| l + e.line as u64 - 1),
+                        ..location
+                    },
+                    column: e.column,
+                    message: e.message,
+                };
+                self.recover(err)
+            }
+        }
+    }
+
+    /// Handles a bad record according to the recovery strategy.
+    pub fn recover(&mut self, err: Error) -> Result<()> {
+        match self.cfg.recovery {
+            Recovery::Strict => Err(err),
+            Recovery::Skip | Recovery::Partial => {
+                self.report.skipped(Skipped::from_error(&err));
+                Ok(())
+            }
+        }
+    }
+
+    /// Processes one record: a main row plus child rows for its arrays.
+    pub fn push(&mut self, record: &Value<'_>, location: Location) -> Result<()> {
+        let Value::Object(entries) = record else {
+            let err = Error::NotAnObject {
+                location,
+                found: record.type_name(),
+            };
+            return self.recover(err);
+        };
+        self.start_row(0);
+        let mut path = Vec::new();
+        let max_depth = self.cfg.max_depth;
+        self.flatten_fields(
+            0,
+            entries,
+            0,
+            0,
+            max_depth,
+            &mut path,
+            RowMode::Main { top: true },
+            &location,
+        )?;
+        let deferred = std::mem::take(&mut self.deferred);
+        self.cells.extend_from_slice(&deferred);
+        self.deferred = deferred;
+        self.deferred.clear();
+        let mut id = String::new();
+        match &self.cfg.id_mode {
+            IdMode::Random => ids::push_random(&mut id),
+            IdMode::ContentHash => ids::push_uuid5(&mut id, &canonical_json(record)),
+            IdMode::Deterministic(_) => {
+                let field = self.root_id_field.clone();
+                self.push_field_id(0, field.as_deref(), &mut id);
+            }
+        }
+        self.commit(
+            0,
+            &RowMeta {
+                id: &id,
+                parent: None,
+                array: None,
+            },
+        );
+        self.records += 1;
+        if self.cfg.visit_arrays {
+            let mut raw_path = Vec::new();
+            self.extract_arrays(entries, &id, 0, &mut raw_path, &location)?;
+        }
+        if self.tables.iter().any(|t| t.text_bytes() > MAX_BATCH_TEXT) {
+            // The caller takes these with the next `take_batches`; keeping them
+            // separate keeps every Utf8 array below 2 GiB.
+            self.seal_large_tables();
+        }
+        Ok(())
+    }
+
+    fn seal_large_tables(&mut self) {
+        for t in &mut self.tables {
+            if t.text_bytes() > MAX_BATCH_TEXT {
+                if let Some(b) = t.finish_batch() {
+                    self.report.sealed.push(b);
+                }
+            }
+        }
+    }
+
+    /// Batches finished early because they grew too large (see `take_batches`).
+    pub fn take_sealed(&mut self) -> Vec<TableBatch> {
+        std::mem::take(&mut self.report.sealed)
+    }
+
+    fn start_row(&mut self, t: usize) {
+        self.cells.clear();
+        self.deferred.clear();
+        self.arena.clear();
+        self.tables[t].total_rows += 1;
+    }
+
+    fn text(&mut self, kind: Kind, s: &str) -> Scratch {
+        let start = self.arena.len() as u32;
+        self.arena.push_str(s);
+        Scratch::Text(kind, start, self.arena.len() as u32)
+    }
+
+    /// Converts a leaf value by the cast rules; `None` when the value is dropped.
+    fn leaf(&mut self, v: &Value<'_>) -> Option<Scratch> {
+        let cast = self.cfg.cast_to_string;
+        Some(match v {
+            Value::Null if self.cfg.skip_null => return None,
+            Value::Null => self.text(Kind::Str, ""),
+            Value::Str(s) if s.is_empty() && !self.cfg.include_empty => return None,
+            Value::Str(s) => self.text(Kind::Str, s),
+            Value::Bool(b) if cast => self.text(Kind::Str, if *b { "true" } else { "false" }),
+            Value::Bool(b) => Scratch::Bool(*b),
+            Value::Int(i) if cast => {
+                let start = self.arena.len() as u32;
+                let _ = write!(self.arena, "{i}");
+                Scratch::Text(Kind::Str, start, self.arena.len() as u32)
+            }
+            Value::Int(i) => Scratch::Int(*i),
+            Value::BigInt(s) => self.text(if cast { Kind::Str } else { Kind::BigInt }, s),
+            Value::Float(f) if cast && !f.is_finite() => {
+                self.text(Kind::Str, "_error_invalid_float")
+            }
+            Value::Float(f) if cast => {
+                let start = self.arena.len() as u32;
+                push_py_float(&mut self.arena, *f);
+                Scratch::Text(Kind::Str, start, self.arena.len() as u32)
+            }
+            Value::Float(f) => Scratch::Float(*f),
+            Value::Array(_) | Value::Object(_) => self.raw(v),
+        })
+    }
+
+    /// A value stored as it is (dunder keys, scalar array items).
+    fn raw(&mut self, v: &Value<'_>) -> Scratch {
+        match v {
+            Value::Null => Scratch::Null,
+            Value::Bool(b) => Scratch::Bool(*b),
+            Value::Int(i) => Scratch::Int(*i),
+            Value::Float(f) => Scratch::Float(*f),
+            Value::BigInt(s) => self.text(Kind::BigInt, s),
+            Value::Str(s) => self.text(Kind::Str, s),
+            Value::Array(_) | Value::Object(_) => self.json_text(v, Kind::Json),
+        }
+    }
+
+    fn json_text(&mut self, v: &Value<'_>, kind: Kind) -> Scratch {
+        let start = self.arena.len() as u32;
+        push_py_json(&mut self.arena, v);
+        Scratch::Text(kind, start, self.arena.len() as u32)
+    }
+
+    fn repr_text(&mut self, v: &Value<'_>) -> Scratch {
+        let start = self.arena.len() as u32;
+        push_py_repr(&mut self.arena, v);
+        Scratch::Text(Kind::Str, start, self.arena.len() as u32)
+    }
+
+    /// The column for the path ending at `node`, creating it on first sight. A name
+    /// already owned by another path (or a metadata column) gets `<sep>2`, `<sep>3`...
+    fn column_for(
+        &mut self,
+        t: usize,
+        node: u32,
+        path: &[&str],
+        raw_name: bool,
+        location: &Location,
+    ) -> Result<u32> {
+        let table = &mut self.tables[t];
+        let serial = table.total_rows;
+        let n = &table.nodes[node as usize];
+        let free = |c: u32| table.columns[c as usize].last_row != serial;
+        let found = match n.column {
+            Some(c) if free(c) => Some(c),
+            Some(_) => n.dups.iter().copied().find(|c| free(*c)),
+            None => None,
+        };
+        let c = match found {
+            Some(c) => c,
+            None => {
+                if table.columns.len() >= self.cfg.max_columns {
+                    return Err(Error::TooManyColumns {
+                        location: location.clone(),
+                        table: table.name.to_string(),
+                        limit: self.cfg.max_columns,
+                    });
+                }
+                let base = if raw_name {
+                    path.last().copied().unwrap_or("").to_string()
+                } else {
+                    naming::field_name(path, &self.cfg.separator, self.cfg.deeply_nested_threshold)
+                };
+                let name = table.free_name(&base, &self.cfg.separator);
+                if name != base {
+                    self.report
+                        .collision(&table.name, &path.join(&self.cfg.separator), &base, &name);
+                }
+                let c = table.add_column(name, None);
+                let n = &mut table.nodes[node as usize];
+                if n.column.is_none() {
+                    n.column = Some(c);
+                } else {
+                    n.dups.push(c);
+                }
+                c
+            }
+        };
+        table.columns[c as usize].last_row = serial;
+        Ok(c)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn flatten_fields<'v>(
+        &mut self,
+        t: usize,
+        entries: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
+        node: u32,
+        depth: usize,
+        max_depth: usize,
+        path: &mut Vec<&'v str>,
+        mode: RowMode,
+        location: &Location,
+    ) -> Result<()> {
+        let top = mode == RowMode::Main { top: true };
+        let in_main = matches!(mode, RowMode::Main { .. });
+        for (key, v) in entries {
+            let key: &str = key;
+            if key.starts_with("__") {
+                // 1.0.6 treats these as metadata: copied raw and hoisted to the row's top.
+                let n = self.tables[t].child_node(0, key);
+                let c = self.column_for(t, n, &[key], true, location)?;
+                let cell = self.raw(v);
+                self.cells.push((c, cell));
+                continue;
+            }
+            let child = self.tables[t].child_node(node, key);
+            path.push(key);
+            match v {
+                Value::Object(inner) if inner.is_empty() => {}
+                Value::Object(inner) => {
+                    if depth + 1 >= max_depth {
+                        self.report.truncated(&self.tables[t].name, &path.join("."));
+                    } else {
+                        self.flatten_fields(
+                            t,
+                            inner,
+                            child,
+                            depth + 1,
+                            max_depth,
+                            path,
+                            if in_main {
+                                RowMode::Main { top: false }
+                            } else {
+                                RowMode::Item
+                            },
+                            location,
+                        )?;
+                        if top && self.cfg.keep_arrays {
+                            // 1.0.6 quirk: with keep_arrays, top-level objects are also
+                            // kept whole as JSON text after the flattened fields.
+                            let c = self.column_for(t, child, path, false, location)?;
+                            let cell = self.json_or_raw(v);
+                            self.deferred.push((c, cell));
+                        }
+                    }
+                }
+                Value::Array(items) if items.is_empty() => {}
+                Value::Array(_) => {
+                    if in_main && (!self.cfg.visit_arrays || (self.cfg.keep_arrays && top)) {
+                        let c = self.column_for(t, child, path, false, location)?;
+                        let cell = self.json_or_raw(v);
+                        if top {
+                            self.deferred.push((c, cell));
+                        } else {
+                            self.cells.push((c, cell));
+                        }
+                    } else if in_main && self.cfg.keep_arrays {
+                        // 1.0.6 quirk: arrays under nested objects appear as Python repr.
+                        let c = self.column_for(t, child, path, false, location)?;
+                        let cell = if self.cfg.cast_to_string {
+                            self.repr_text(v)
+                        } else {
+                            self.json_text(v, Kind::Json)
+                        };
+                        self.cells.push((c, cell));
+                    }
+                }
+                leaf => {
+                    if let Some(cell) = self.leaf(leaf) {
+                        let c = self.column_for(t, child, path, false, location)?;
+                        self.cells.push((c, cell));
+                    }
+                }
+            }
+            path.pop();
+        }
+        Ok(())
+    }
+
+    /// Whole arrays/objects kept in a row: JSON text when casting, else the value.
+    fn json_or_raw(&mut self, v: &Value<'_>) -> Scratch {
+        if self.cfg.cast_to_string {
+            self.json_text(v, Kind::Str)
+        } else {
+            self.json_text(v, Kind::Json)
+        }
+    }
+
+    fn extract_arrays<'v>(
+        &mut self,
+        entries: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
+        parent_id: &str,
+        node: u32,
+        raw_path: &mut Vec<&'v str>,
+        location: &Location,
+    ) -> Result<()> {
+        for (key, v) in entries {
+            let key: &str = key;
+            if key.starts_with("__") {
+                continue;
+            }
+            match v {
+                Value::Object(inner) if !inner.is_empty() => {
+                    let child = self.array_child(node, key);
+                    raw_path.push(key);
+                    self.extract_arrays(inner, parent_id, child, raw_path, location)?;
+                    raw_path.pop();
+                }
+                Value::Array(items) if !items.is_empty() => {
+                    let child = self.array_child(node, key);
+                    self.process_array(key, items, parent_id, child, raw_path, location)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn array_child(&mut self, node: u32, key: &str) -> u32 {
+        if let Some(&n) = self.arrays[node as usize].children.get(key) {
+            return n;
+        }
+        let n = self.arrays.len() as u32;
+        self.arrays.push(ArrayNode::default());
+        self.arrays[node as usize].children.insert(key.into(), n);
+        n
+    }
+
+    fn table_for_array(&mut self, node: u32, key: &str, raw_path: &[&str]) -> usize {
+        if let Some(t) = self.arrays[node as usize].table {
+            return t;
+        }
+        let sep = self.cfg.separator.clone();
+        let array_key = naming::sanitize(key, &sep);
+        let name = naming::table_name(
+            &self.entity_sanitized,
+            raw_path,
+            &array_key,
+            &sep,
+            self.cfg.deeply_nested_threshold,
+        );
+        // Two different paths can abbreviate to one table name; they share the table.
+        let t = match self.tables.iter().position(|t| *t.name == *name) {
+            Some(t) => t,
+            None => {
+                let meta = [
+                    (Role::Id, self.cfg.id_field.as_str()),
+                    (Role::Parent, self.cfg.parent_field.as_str()),
+                    (Role::Time, self.cfg.time_field.as_str()),
+                    (Role::ArrayField, ARRAY_FIELD),
+                    (Role::ArrayIndex, ARRAY_INDEX),
+                ];
+                self.tables.push(Table::new(Arc::from(name.as_str()), &meta));
+                self.tables.len() - 1
+            }
+        };
+        self.arrays[node as usize].table = Some(t);
+        t
+    }
+
+    fn child_id_field(&mut self, node: u32, array_path: &str, table: &str) -> Option<String> {
+        if let Some(f) = &self.arrays[node as usize].id_field {
+            return f.clone();
+        }
+        let f = match &self.cfg.id_mode {
+            IdMode::Deterministic(IdSource::Field(f)) => Some(f.clone()),
+            IdMode::Deterministic(IdSource::Map(m)) => [array_path, "*", table, ""]
+                .iter()
+                .find_map(|k| m.iter().find(|(key, _)| key == k).map(|(_, f)| f.clone())),
+            _ => None,
+        };
+        self.arrays[node as usize].id_field = Some(f.clone());
+        f
+    }
+
+    fn process_array<'v>(
+        &mut self,
+        key: &'v str,
+        items: &'v [Value<'v>],
+        parent_id: &str,
+        node: u32,
+        raw_path: &mut Vec<&'v str>,
+        location: &Location,
+    ) -> Result<()> {
+        let sep = self.cfg.separator.clone();
+        let array_field = naming::sanitize(key, &sep);
+        let mut array_path = raw_path.join(&sep);
+        if !array_path.is_empty() {
+            array_path.push_str(&sep);
+        }
+        array_path.push_str(key);
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Value::Null if self.cfg.skip_null => continue,
+                Value::Object(e) if e.is_empty() => continue,
+                _ => {}
+            }
+            let t = self.table_for_array(node, key, raw_path);
+            self.start_row(t);
+            match item {
+                Value::Object(e) => {
+                    let mut path = Vec::new();
+                    self.flatten_fields(
+                        t,
+                        e,
+                        0,
+                        0,
+                        CHILD_MAX_DEPTH,
+                        &mut path,
+                        RowMode::Item,
+                        location,
+                    )?;
+                }
+                other => {
+                    let n = self.tables[t].child_node(0, "value");
+                    let c = self.column_for(t, n, &["value"], false, location)?;
+                    let cell = self.raw(other);
+                    self.cells.push((c, cell));
+                }
+            }
+            let mut id = String::new();
+            match &self.cfg.id_mode {
+                IdMode::Random => ids::push_random(&mut id),
+                IdMode::ContentHash => {
+                    let key = format!("{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}", {
+                        canonical_json(item)
+                    });
+                    ids::push_uuid5(&mut id, &key);
+                }
+                IdMode::Deterministic(_) => {
+                    let table_name = self.tables[t].name.clone();
+                    let field = self.child_id_field(node, &array_path, &table_name);
+                    self.push_field_id(t, field.as_deref(), &mut id);
+                }
+            }
+            self.commit(
+                t,
+                &RowMeta {
+                    id: &id,
+                    parent: Some(parent_id),
+                    array: Some((&array_field, i as i64)),
+                },
+            );
+            if let Value::Object(e) = item {
+                raw_path.push(key);
+                self.extract_arrays(e, &id, node, raw_path, location)?;
+                raw_path.pop();
+            }
+        }
+        Ok(())
+    }
+
+    /// uuid5 of the named field of the row in scratch, or a random id when the field is
+    /// missing or falsy (1.0.6's rule).
+    fn push_field_id(&self, t: usize, field: Option<&str>, out: &mut String) {
+        let table = &self.tables[t];
+        let value = field.and_then(|f| {
+            self.cells
+                .iter()
+                .find(|(c, _)| table.columns[*c as usize].name == f)
+                .map(|(_, s)| *s)
+        });
+        let key = value.and_then(|s| match s {
+            Scratch::Null => None,
+            Scratch::Bool(b) => b.then(|| "True".to_string()),
+            Scratch::Int(i) => (i != 0).then(|| i.to_string()),
+            Scratch::Float(f) => (f != 0.0).then(|| crate::text::py_float(f)),
+            Scratch::Text(_, a, b) => {
+                let s = &self.arena[a as usize..b as usize];
+                (!s.is_empty()).then(|| s.to_string())
+            }
+        });
+        match key {
+            Some(k) => ids::push_uuid5(out, &ids::deterministic_key(&k)),
+            None => ids::push_random(out),
+        }
+    }
+
+    fn commit(&mut self, t: usize, meta: &RowMeta<'_>) {
+        let table = &mut self.tables[t];
+        let row = table.rows;
+        for (c, s) in &self.cells {
+            let col = &mut table.columns[*c as usize].builder;
+            col.pad_to(row);
+            col.push(scratch_cell(*s, &self.arena));
+        }
+        for &(role, c) in &table.meta {
+            let cell = match role {
+                Role::Id => Cell::Text(Kind::Str, meta.id),
+                Role::Parent => match meta.parent {
+                    Some(p) => Cell::Text(Kind::Str, p),
+                    None => continue,
+                },
+                Role::Time => self.time_cell.cell(),
+                Role::ArrayField => match meta.array {
+                    Some((f, _)) => Cell::Text(Kind::Str, f),
+                    None => continue,
+                },
+                Role::ArrayIndex => match meta.array {
+                    Some((_, i)) => Cell::Int(i),
+                    None => continue,
+                },
+            };
+            let col = &mut table.columns[c as usize].builder;
+            col.pad_to(row);
+            col.push(cell);
+        }
+        table.rows += 1;
+    }
+}
+
+fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {
+    match s {
+        Scratch::Null => Cell::Null,
+        Scratch::Bool(b) => Cell::Bool(b),
+        Scratch::Int(i) => Cell::Int(i),
+        Scratch::Float(f) => Cell::Float(f),
+        Scratch::Text(k, a, b) => Cell::Text(k, &arena[a as usize..b as usize]),
+    }
+}
+
+/// An owned cell for the time column, whose value may be any JSON value.
+#[derive(Debug, Clone)]
+enum OwnedCell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(Kind, String),
+}
+
+impl OwnedCell {
+    fn cell(&self) -> Cell<'_> {
+        match self {
+            OwnedCell::Null => Cell::Null,
+            OwnedCell::Bool(b) => Cell::Bool(*b),
+            OwnedCell::Int(i) => Cell::Int(*i),
+            OwnedCell::Float(f) => Cell::Float(*f),
+            OwnedCell::Text(k, s) => Cell::Text(*k, s),
+        }
+    }
+}
+
+fn value_cell(v: &Value<'_>, buf: &mut String) -> OwnedCell {
+    match v {
+        Value::Null => OwnedCell::Null,
+        Value::Bool(b) => OwnedCell::Bool(*b),
+        Value::Int(i) => OwnedCell::Int(*i),
+        Value::Float(f) => OwnedCell::Float(*f),
+        Value::BigInt(s) => OwnedCell::Text(Kind::BigInt, s.to_string()),
+        Value::Str(s) => OwnedCell::Text(Kind::Str, s.to_string()),
+        Value::Array(_) | Value::Object(_) => {
+            buf.clear();
+            push_py_json(buf, v);
+            OwnedCell::Text(Kind::Json, buf.clone())
+        }
+    }
+}
+
+/// JSON text with object keys sorted (recursively): equal content, equal text.
+pub fn canonical_json(v: &Value<'_>) -> String {
+    fn sorted<'a>(v: &Value<'a>) -> Value<'a> {
+        match v {
+            Value::Object(e) => {
+                let mut e: Vec<_> = e.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
+                e.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(e)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut s = String::new();
+    push_json(&mut s, &sorted(v));
+    s
+}

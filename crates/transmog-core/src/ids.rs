@@ -1,0 +1,105 @@
+//! Record ids and the extraction timestamp.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use uuid::Uuid;
+
+/// Transmog 1.0.6's uuid5 namespace for deterministic ids.
+pub const NAMESPACE: Uuid = Uuid::from_u128(0xa9b8c7d6_e5f4_1234_abcd_0123456789ab);
+
+/// Appends a random (v4) uuid, lowercase hyphenated.
+pub fn push_random(out: &mut String) {
+    push_uuid(out, Uuid::new_v4());
+}
+
+/// Appends uuid5(NAMESPACE, key).
+pub fn push_uuid5(out: &mut String, key: &str) {
+    push_uuid(out, Uuid::new_v5(&NAMESPACE, key.as_bytes()));
+}
+
+fn push_uuid(out: &mut String, id: Uuid) {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    out.push_str(id.hyphenated().encode_lower(&mut buf));
+}
+
+/// The key 1.0.6 hashes for a deterministic id: `str(value).strip().lower()`.
+pub fn deterministic_key(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM:SS.ffffff`, 1.0.6's streaming format.
+pub fn now_timestamp() -> String {
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    format_timestamp(micros)
+}
+
+/// Formats microseconds since the Unix epoch (UTC).
+pub fn format_timestamp(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60
+    )
+}
+
+// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid5_matches_1_0_6() {
+        let mut s = String::new();
+        push_uuid5(&mut s, &deterministic_key("1"));
+        assert_eq!(s, "a50c4bba-da8d-53fe-b62a-72d0a247db7b");
+        s.clear();
+        push_uuid5(&mut s, &deterministic_key("ABC "));
+        assert_eq!(s, "deaad28b-3d43-5321-9aa2-3fa1fa082c60");
+    }
+
+    #[test]
+    fn random_ids_are_v4_and_distinct() {
+        let (mut a, mut b) = (String::new(), String::new());
+        push_random(&mut a);
+        push_random(&mut b);
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn timestamps_format_like_python() {
+        assert_eq!(format_timestamp(0), "1970-01-01 00:00:00.000000");
+        // 2024-01-02 03:04:05.000006 UTC
+        assert_eq!(
+            format_timestamp(1_704_164_645_000_006),
+            "2024-01-02 03:04:05.000006"
+        );
+        assert_eq!(
+            format_timestamp(951_782_400_000_000),
+            "2000-02-29 00:00:00.000000"
+        );
+    }
+}

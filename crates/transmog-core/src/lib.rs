@@ -1,0 +1,42 @@
+//! Transmog's engine: nested records in, relational Arrow tables out. No I/O.
+//!
+//! Pipeline: reader (elsewhere) → [`value::parse`] → [`Flattener`] → [`TableBatch`]es
+//! → sink (elsewhere). A record becomes one row of the main table; every array becomes
+//! a child table whose rows link to their parent through generated ids; metadata
+//! columns carry ids, parent ids, extraction time and array positions. Naming, casting
+//! and id rules follow Transmog 1.0.6 (see the repository's docs), except where 1.0.6
+//! loses data: colliding names keep both values, values are never conflated by type.
+//!
+//! ```
+//! use transmog_core::{value, Config, Flattener, FlatResult, Location};
+//!
+//! let mut f = Flattener::new("orders", Config::default())?;
+//! let rec = value::parse(br#"{"id": 1, "items": [{"sku": "A"}]}"#).unwrap();
+//! f.push(&rec, Location::record(0))?;
+//! let result = FlatResult::from_flattener(f);
+//! assert_eq!(result.table_names(), ["orders", "orders_items"]);
+//! assert_eq!(result.main().rows()[0][0], ("id".to_string(), value::Value::Str("1".into())));
+//! # Ok::<(), transmog_core::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod column;
+pub mod config;
+pub mod error;
+mod flatten;
+pub mod ids;
+pub mod naming;
+pub mod report;
+pub mod result;
+mod table;
+pub mod text;
+pub mod value;
+
+pub use column::{CellExtras, ColType, Kind};
+pub use config::{Config, IdMode, IdSource, Recovery};
+pub use error::{Error, ErrorKind, Location, Result};
+pub use flatten::{canonical_json, Flattener};
+pub use report::Report;
+pub use result::{FlatResult, ResultTable, Row};
+pub use table::{Role, TableBatch, ROLE_KEY};
+pub use value::Value;

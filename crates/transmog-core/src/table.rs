@@ -1,0 +1,182 @@
+//! One output table while it is being built: its columns in first-seen order, the map
+//! from source paths to columns, and the name registry that keeps colliding names apart.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema, SchemaRef};
+
+use crate::column::{CellExtras, ColType, ColumnBuilder};
+
+/// Field-metadata key that marks Transmog's metadata columns in Arrow schemas.
+pub const ROLE_KEY: &str = "transmog.role";
+
+/// What a metadata column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The row's id.
+    Id,
+    /// The parent row's id (child tables).
+    Parent,
+    /// The extraction time.
+    Time,
+    /// The sanitized array key (child tables).
+    ArrayField,
+    /// The item's position in its array (child tables).
+    ArrayIndex,
+}
+
+impl Role {
+    /// The value stored under [`ROLE_KEY`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Id => "id",
+            Role::Parent => "parent_id",
+            Role::Time => "time",
+            Role::ArrayField => "array_field",
+            Role::ArrayIndex => "array_index",
+        }
+    }
+}
+
+/// A finished slice of one table: an Arrow batch plus the per-cell facts Arrow cannot
+/// hold (see [`CellExtras`]).
+#[derive(Debug, Clone)]
+pub struct TableBatch {
+    /// Table name.
+    pub table: Arc<str>,
+    /// The rows, with the table's schema as of this batch.
+    pub batch: RecordBatch,
+    /// One entry per column of `batch`.
+    pub extras: Vec<CellExtras>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Column {
+    pub name: String,
+    pub role: Option<Role>,
+    pub builder: ColumnBuilder,
+    /// Serial of the last row that received a value, to spot a name used twice in a row.
+    pub last_row: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PathNode {
+    pub children: HashMap<Box<str>, u32>,
+    pub column: Option<u32>,
+    pub dups: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub name: Arc<str>,
+    pub columns: Vec<Column>,
+    pub by_name: HashMap<String, u32>,
+    pub nodes: Vec<PathNode>,
+    /// Rows in the current batch.
+    pub rows: usize,
+    /// Rows in the whole run, also the serial of the row being built.
+    pub total_rows: u64,
+    pub meta: Vec<(Role, u32)>,
+}
+
+impl Table {
+    pub fn new(name: Arc<str>, meta: &[(Role, &str)]) -> Self {
+        let mut t = Table {
+            name,
+            columns: Vec::new(),
+            by_name: HashMap::new(),
+            nodes: vec![PathNode::default()],
+            rows: 0,
+            total_rows: 0,
+            meta: Vec::new(),
+        };
+        for (role, name) in meta {
+            let c = t.add_column(name.to_string(), Some(*role));
+            t.meta.push((*role, c));
+        }
+        t
+    }
+
+    pub fn add_column(&mut self, name: String, role: Option<Role>) -> u32 {
+        let c = self.columns.len() as u32;
+        self.by_name.insert(name.clone(), c);
+        self.columns.push(Column {
+            name,
+            role,
+            builder: ColumnBuilder::new(ColType::Null),
+            last_row: u64::MAX,
+        });
+        c
+    }
+
+    pub fn child_node(&mut self, node: u32, key: &str) -> u32 {
+        if let Some(&n) = self.nodes[node as usize].children.get(key) {
+            return n;
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(PathNode::default());
+        self.nodes[node as usize].children.insert(key.into(), n);
+        n
+    }
+
+    /// The first free name among `base`, `base<sep>2`, `base<sep>3`, ...
+    pub fn free_name(&self, base: &str, sep: &str) -> String {
+        if !self.by_name.contains_key(base) {
+            return base.to_string();
+        }
+        (2u64..)
+            .map(|k| format!("{base}{sep}{k}"))
+            .find(|n| !self.by_name.contains_key(n))
+            .unwrap_or_else(|| base.to_string())
+    }
+
+    /// The schema of the current run-wide column types.
+    pub fn schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let f = Field::new(&c.name, c.builder.col_type().data_type(), true);
+                match c.role {
+                    Some(r) => f.with_metadata(HashMap::from([(
+                        ROLE_KEY.to_string(),
+                        r.as_str().to_string(),
+                    )])),
+                    None => f,
+                }
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    pub fn text_bytes(&self) -> usize {
+        self.columns.iter().map(|c| c.builder.text_bytes()).sum()
+    }
+
+    /// Finishes the current batch (every column padded to the row count).
+    pub fn finish_batch(&mut self) -> Option<TableBatch> {
+        if self.rows == 0 {
+            return None;
+        }
+        let rows = self.rows;
+        let schema = self.schema();
+        let mut arrays = Vec::with_capacity(self.columns.len());
+        let mut extras = Vec::with_capacity(self.columns.len());
+        for c in &mut self.columns {
+            c.builder.pad_to(rows);
+            let (a, e) = c.builder.finish();
+            arrays.push(a);
+            extras.push(e);
+        }
+        self.rows = 0;
+        // Every array has `rows` entries and the type the schema states.
+        let batch = RecordBatch::try_new(schema, arrays).ok()?;
+        Some(TableBatch {
+            table: self.name.clone(),
+            batch,
+            extras,
+        })
+    }
+}
