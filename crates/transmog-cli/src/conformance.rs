@@ -9,7 +9,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 use transmog_core::result::row_json;
-use transmog_core::{value, Config, Error, FlatResult, Flattener, IdMode, IdSource, Location, Recovery, Value};
+use transmog_core::{
+    value, Config, Error, FlatResult, Flattener, IdMode, IdSource, Location, Recovery, Value,
+};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -69,15 +71,25 @@ fn config_from(o: &Json) -> Result<Config> {
     let t = opt(o, "extract_time");
     if !t.is_null() {
         let text = serde_json::to_vec(t)?;
-        cfg.extract_time = Some(value::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?.into_owned());
+        cfg.extract_time = Some(
+            value::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .into_owned(),
+        );
     }
     Ok(cfg)
 }
 
 fn run_case(case: &Path, dest: &Path) -> Result<()> {
     let options: Json = serde_json::from_slice(&fs::read(case.join("options.json"))?)?;
-    let entity = opt(&options, "entity_name").as_str().unwrap_or("entity").to_string();
-    let api = opt(&options, "api").as_str().unwrap_or("process").to_string();
+    let entity = opt(&options, "entity_name")
+        .as_str()
+        .unwrap_or("entity")
+        .to_string();
+    let api = opt(&options, "api")
+        .as_str()
+        .unwrap_or("process")
+        .to_string();
     let outcome = Config::validate(&config_from(&options)?)
         .and_then(|()| flatten_case(case, &options, &entity, &api));
     match outcome {
@@ -98,7 +110,8 @@ fn run_case(case: &Path, dest: &Path) -> Result<()> {
             fs::write(dest.join("_tables.json"), serde_json::to_string(&names)?)?;
         }
         Err(e) => {
-            let body = serde_json::json!({ "error": e.kind().class_name(), "message": e.to_string() });
+            let body =
+                serde_json::json!({ "error": e.kind().class_name(), "message": e.to_string() });
             fs::write(dest.join("_error.json"), body.to_string())?;
         }
     }
@@ -110,7 +123,9 @@ fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<
         found: Box::leak(e.to_string().into_boxed_str()),
     })?;
     let mut f = Flattener::new(entity, cfg)?;
-    let io = |e: std::io::Error| Error::UnsupportedInput { found: Box::leak(e.to_string().into_boxed_str()) };
+    let io = |e: std::io::Error| Error::UnsupportedInput {
+        found: Box::leak(e.to_string().into_boxed_str()),
+    };
     if api == "process_file_jsonl" {
         let text = fs::read(case.join("input.jsonl")).map_err(io)?;
         let source: std::sync::Arc<str> = "input.jsonl".into();
@@ -119,7 +134,11 @@ fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let loc = Location { source: Some(source.clone()), line: Some(n as u64 + 1), record };
+            let loc = Location {
+                source: Some(source.clone()),
+                line: Some(n as u64 + 1),
+                record,
+            };
             f.push_json(line, loc)?;
             record += 1;
         }
@@ -147,7 +166,11 @@ fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<
                 }
             }
         }
-        other => return Err(Error::UnsupportedInput { found: other.type_name() }),
+        other => {
+            return Err(Error::UnsupportedInput {
+                found: other.type_name(),
+            })
+        }
     }
     let mut result = FlatResult::from_flattener(f);
     for b in taken.into_iter().rev() {

@@ -1,1 +1,416 @@
-fn main() {}
+//! `transmog`: flattens nested JSON records into relational tables (a main table plus
+//! one child table per nested array, linked by generated ids) and writes them as
+//! Parquet, CSV or JSON Lines.
+
+mod input;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use transmog_core::{value, Config, Flattener, IdMode, IdSource, Location, Recovery};
+use transmog_io::{Format, OptionValue, SinkOptions, TableOutput, TableSink};
+
+use input::InputFormat;
+
+#[derive(Parser)]
+#[command(
+    name = "transmog",
+    version,
+    about = "Flatten nested JSON into relational tables (Parquet, CSV, JSON Lines)",
+    long_about = "Flatten nested JSON records into relational tables.\n\n\
+        Every record becomes one row of the main table; every array becomes a child table \
+        whose rows point at their parent row through generated ids (__extract_id, \
+        __parent_extract_id). Nested objects become columns named by their path \
+        (customer_address_city). Naming, casting and ids follow Transmog 1.0.6; unlike \
+        1.0.6, nothing is dropped: columns first seen late are kept (NULL in earlier rows) \
+        and colliding names keep both values.",
+    after_help = "Examples:\n  \
+        transmog convert orders.jsonl -o out/\n  \
+        transmog convert orders.json.gz -o out/ --entity orders --compression zstd:3\n  \
+        cat events.jsonl | transmog convert - -o out/ --entity events --format csv"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert JSON / JSON Lines input into one file per table.
+    Convert(ConvertArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnError {
+    /// Stop at the first bad record, naming file and line.
+    Strict,
+    /// Skip bad records, report each one, keep everything else.
+    Skip,
+    /// Same as skip at record level (Transmog 1.0.6's "partial").
+    Partial,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IdKind {
+    /// A random uuid4 per row (Transmog's default).
+    Random,
+    /// uuid5 of the field given by --id-source.
+    Field,
+    /// uuid5 of the row's content: stable ids without a key field.
+    Hash,
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// Input files: JSON Lines, a JSON array of records or one JSON object; gzip and
+    /// zstd are detected automatically. `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+
+    /// Output directory (created if missing). One file per table goes there.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutFormat::Parquet)]
+    format: OutFormat,
+
+    /// Entity name: the main table's name and the prefix of child tables
+    /// [default: the first input's file name without extensions].
+    #[arg(short, long)]
+    entity: Option<String>,
+
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    input_format: InputFormat,
+
+    /// Records flattened per batch before rows are handed to the writer.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    batch_size: usize,
+
+    /// What to do with a record that is not valid JSON or not an object.
+    #[arg(long, value_enum, default_value_t = OnError::Strict)]
+    on_error: OnError,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+
+    #[command(flatten, next_help_heading = "Flattening")]
+    flat: FlattenArgs,
+
+    #[command(flatten, next_help_heading = "Parquet")]
+    parquet: ParquetArgs,
+}
+
+#[derive(Args)]
+struct FlattenArgs {
+    /// Joins nested keys into column names.
+    #[arg(long, default_value = "_")]
+    separator: String,
+    /// Paths with this many separators become <first>_nested_<last>.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    nested_threshold: usize,
+    /// Keep JSON types (int64, float64, bool, utf8) instead of casting values to text.
+    #[arg(long)]
+    typed: bool,
+    /// Keep empty strings.
+    #[arg(long)]
+    include_empty: bool,
+    /// Keep null fields (as empty strings, like Transmog 1.0.6) instead of dropping them.
+    #[arg(long)]
+    keep_nulls: bool,
+    /// Objects nested this deep or deeper are dropped from main rows (reported).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    max_depth: usize,
+    /// Also keep top-level arrays in the main row as JSON text.
+    #[arg(long)]
+    keep_arrays: bool,
+    /// Do not make child tables; keep every array in its row as JSON text.
+    #[arg(long)]
+    no_child_tables: bool,
+    /// How row ids are made.
+    #[arg(long, value_enum, default_value_t = IdKind::Random)]
+    ids: IdKind,
+    /// Field(s) for --ids field: FIELD for every table, or TABLE_OR_PATH=FIELD
+    /// (repeatable; "" = main table, "*" = any table).
+    #[arg(long, value_name = "SPEC")]
+    id_source: Vec<String>,
+    /// Name of the id column.
+    #[arg(long, default_value = "__extract_id")]
+    id_field: String,
+    /// Name of the parent id column.
+    #[arg(long, default_value = "__parent_extract_id")]
+    parent_field: String,
+    /// Name of the extraction time column.
+    #[arg(long, default_value = "__extract_datetime")]
+    time_field: String,
+    /// Value of the extraction time column [default: now, UTC].
+    #[arg(long)]
+    extract_time: Option<String>,
+}
+
+#[derive(Args)]
+struct ParquetArgs {
+    /// Codec: snappy, gzip, brotli, zstd, lz4, none; a level after a colon (zstd:3).
+    #[arg(long, default_value = "snappy", value_name = "CODEC[:LEVEL]")]
+    compression: String,
+    /// Rows per row group.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    row_group_size: usize,
+    /// Write the column index and offset index.
+    #[arg(long)]
+    page_index: bool,
+    /// Write a CRC32 checksum into every page header.
+    #[arg(long)]
+    page_checksum: bool,
+    /// Target data page size in bytes.
+    #[arg(long, value_name = "BYTES")]
+    data_page_size: Option<usize>,
+    /// Dictionary page size limit in bytes.
+    #[arg(long, value_name = "BYTES")]
+    dictionary_pagesize_limit: Option<usize>,
+    /// Any other pyarrow-style writer option, e.g. use_dictionary=false (repeatable).
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Convert(args) => convert(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("transmog: error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(args: &ConvertArgs) -> Result<Config> {
+    let f = &args.flat;
+    let id_mode = match f.ids {
+        IdKind::Random => IdMode::Random,
+        IdKind::Hash => IdMode::ContentHash,
+        IdKind::Field => {
+            let source = match f.id_source.as_slice() {
+                [] => bail!("--ids field needs --id-source FIELD"),
+                [one] if !one.contains('=') => IdSource::Field(one.clone()),
+                many => IdSource::Map(
+                    many.iter()
+                        .map(|s| match s.split_once('=') {
+                            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+                            None => bail!("--id-source {s}: expected TABLE=FIELD"),
+                        })
+                        .collect::<Result<_>>()?,
+                ),
+            };
+            IdMode::Deterministic(source)
+        }
+    };
+    Ok(Config {
+        separator: f.separator.clone(),
+        deeply_nested_threshold: f.nested_threshold,
+        cast_to_string: !f.typed,
+        include_empty: f.include_empty,
+        skip_null: !f.keep_nulls,
+        max_depth: f.max_depth,
+        visit_arrays: !f.no_child_tables,
+        keep_arrays: f.keep_arrays,
+        id_field: f.id_field.clone(),
+        parent_field: f.parent_field.clone(),
+        time_field: f.time_field.clone(),
+        id_mode,
+        recovery: match args.on_error {
+            OnError::Strict => Recovery::Strict,
+            OnError::Skip => Recovery::Skip,
+            OnError::Partial => Recovery::Partial,
+        },
+        extract_time: f
+            .extract_time
+            .as_ref()
+            .map(|t| value::Value::Str(t.clone().into())),
+        ..Config::default()
+    })
+}
+
+fn sink_options(args: &ConvertArgs) -> Result<SinkOptions> {
+    let format = match args.format {
+        OutFormat::Parquet => Format::Parquet,
+        OutFormat::Csv => Format::Csv,
+        OutFormat::Jsonl => Format::Jsonl,
+    };
+    let mut opts = SinkOptions::new(format);
+    if let Format::Parquet = format {
+        let p = &args.parquet;
+        let mut pairs: Vec<(String, OptionValue)> = vec![
+            ("compression".into(), p.compression.clone().into()),
+            ("row_group_size".into(), (p.row_group_size as i64).into()),
+            ("write_page_index".into(), p.page_index.into()),
+            ("write_page_checksum".into(), p.page_checksum.into()),
+        ];
+        if let Some(n) = p.data_page_size {
+            pairs.push(("data_page_size".into(), (n as i64).into()));
+        }
+        if let Some(n) = p.dictionary_pagesize_limit {
+            pairs.push(("dictionary_pagesize_limit".into(), (n as i64).into()));
+        }
+        for o in &p.options {
+            let Some((k, v)) = o.split_once('=') else {
+                bail!("--option {o}: expected KEY=VALUE");
+            };
+            pairs.push((k.to_string(), v.to_string().into()));
+        }
+        for (k, v) in pairs {
+            opts.set(&k, v)?;
+        }
+    } else if !args.parquet.options.is_empty() {
+        bail!("--option is only valid with --format parquet");
+    }
+    Ok(opts)
+}
+
+fn entity_name(args: &ConvertArgs) -> String {
+    if let Some(e) = &args.entity {
+        return e.clone();
+    }
+    let first = &args.inputs[0];
+    if first == "-" {
+        return "stdin".to_string();
+    }
+    let name = Path::new(first)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "entity".to_string());
+    name.split('.').next().unwrap_or("entity").to_string()
+}
+
+fn convert(args: &ConvertArgs) -> Result<()> {
+    let started = Instant::now();
+    let cfg = config(args)?;
+    let opts = sink_options(args)?;
+    let entity = entity_name(args);
+    let mut flattener = Flattener::new(&entity, cfg)?;
+    let mut sink = TableSink::create(&args.output, opts)
+        .with_context(|| format!("cannot write to {}", args.output.display()))?;
+    let mut bytes_in = 0u64;
+    let batch_size = args.batch_size.max(1);
+    let outcome = (|| -> Result<()> {
+        for path in &args.inputs {
+            let source: Arc<str> = if path == "-" {
+                "<stdin>".into()
+            } else {
+                path.as_str().into()
+            };
+            let reader = input::open(path).with_context(|| format!("cannot open {path}"))?;
+            let mut record = 0u64;
+            input::for_each_record(path, args.input_format, reader, |r| {
+                bytes_in += r.bytes.len() as u64;
+                let loc = Location {
+                    source: Some(source.clone()),
+                    line: Some(r.line),
+                    record,
+                };
+                record += 1;
+                flattener.push_json(r.bytes, loc)?;
+                if record % batch_size as u64 == 0 {
+                    write_batches(&mut flattener, &mut sink)?;
+                }
+                Ok(())
+            })
+            .with_context(|| format!("reading {source}"))?;
+        }
+        write_batches(&mut flattener, &mut sink)
+    })();
+    if let Err(e) = outcome {
+        sink.abort();
+        return Err(e);
+    }
+    let outputs = sink.finish()?;
+    if !args.quiet {
+        summary(&flattener, &outputs, bytes_in, started);
+    }
+    Ok(())
+}
+
+fn write_batches(flattener: &mut Flattener, sink: &mut TableSink) -> Result<()> {
+    let mut batches = flattener.take_sealed();
+    batches.extend(flattener.take_batches());
+    for b in batches {
+        sink.write(&b.table, &b.batch)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stderr)]
+fn summary(flattener: &Flattener, outputs: &[TableOutput], bytes_in: u64, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    let width = outputs
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    eprintln!("{:<width$}  {:>12}  {:>12}  file", "table", "rows", "bytes");
+    let mut total = 0;
+    for o in outputs {
+        total += o.bytes;
+        eprintln!(
+            "{:<width$}  {:>12}  {:>12}  {}",
+            o.name,
+            o.rows,
+            o.bytes,
+            o.path.display()
+        );
+    }
+    let report = flattener.report();
+    eprintln!(
+        "{} records, {} tables, {:.1} MB in, {:.1} MB out, {:.2} s, {:.1} MB/s",
+        flattener.records(),
+        outputs.len(),
+        bytes_in as f64 / 1e6,
+        total as f64 / 1e6,
+        secs,
+        bytes_in as f64 / 1e6 / secs.max(1e-9)
+    );
+    if report.skipped_count > 0 {
+        eprintln!("{} records skipped:", report.skipped_count);
+        for s in &report.skipped {
+            eprintln!("  {}", s.reason);
+        }
+    }
+    if report.collision_count > 0 {
+        eprintln!(
+            "{} columns renamed because their name was taken:",
+            report.collision_count
+        );
+        for c in report.collisions.iter().take(20) {
+            eprintln!(
+                "  {}: {} -> {} (path {})",
+                c.table, c.wanted, c.given, c.path
+            );
+        }
+    }
+    if report.truncation_count > 0 {
+        eprintln!(
+            "{} objects deeper than --max-depth dropped",
+            report.truncation_count
+        );
+    }
+}

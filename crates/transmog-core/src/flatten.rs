@@ -363,8 +363,12 @@ impl Flattener {
                 };
                 let name = table.free_name(&base, &self.cfg.separator);
                 if name != base {
-                    self.report
-                        .collision(&table.name, &path.join(&self.cfg.separator), &base, &name);
+                    self.report.collision(
+                        &table.name,
+                        &path.join(&self.cfg.separator),
+                        &base,
+                        &name,
+                    );
                 }
                 let c = table.add_column(name, None);
                 let n = &mut table.nodes[node as usize];
@@ -541,7 +545,8 @@ impl Flattener {
                     (Role::ArrayField, ARRAY_FIELD),
                     (Role::ArrayIndex, ARRAY_INDEX),
                 ];
-                self.tables.push(Table::new(Arc::from(name.as_str()), &meta));
+                self.tables
+                    .push(Table::new(Arc::from(name.as_str()), &meta));
                 self.tables.len() - 1
             }
         };

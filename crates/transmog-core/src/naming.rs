@@ -115,9 +115,15 @@ mod tests {
     #[test]
     fn table_names_follow_1_0_6() {
         assert_eq!(table_name("t", &[], "items", "_", 4), "t_items");
-        assert_eq!(table_name("t", &["meta"], "labels", "_", 4), "t_meta_labels");
+        assert_eq!(
+            table_name("t", &["meta"], "labels", "_", 4),
+            "t_meta_labels"
+        );
         assert_eq!(table_name("t", &["a", "b"], "c", "_", 4), "t_a_b_c");
-        assert_eq!(table_name("t", &["a", "b", "c"], "d", "_", 4), "t_a_nested_d");
+        assert_eq!(
+            table_name("t", &["a", "b", "c"], "d", "_", 4),
+            "t_a_nested_d"
+        );
         assert_eq!(
             table_name("root", &["customers", "orders"], "line_items", "_", 4),
             "root_customers_nested_items"

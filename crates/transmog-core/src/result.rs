@@ -104,7 +104,12 @@ impl FlatResult {
 }
 
 fn role_rank(batch: &RecordBatch, c: usize) -> Option<usize> {
-    let role = batch.schema_ref().field(c).metadata().get(ROLE_KEY).cloned()?;
+    let role = batch
+        .schema_ref()
+        .field(c)
+        .metadata()
+        .get(ROLE_KEY)
+        .cloned()?;
     [
         Role::Id,
         Role::Parent,

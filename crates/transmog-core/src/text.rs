@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn py_json_matches_json_dumps() {
-        let v = parse(r#"["a", "é", {"x": 1, "y": [1.0, null, true]}, "😀\n"]"#.as_bytes())
-            .unwrap();
+        let v =
+            parse(r#"["a", "é", {"x": 1, "y": [1.0, null, true]}, "😀\n"]"#.as_bytes()).unwrap();
         let mut s = String::new();
         push_py_json(&mut s, &v);
         assert_eq!(

@@ -94,7 +94,11 @@ fn expected_leaves(v: &Value<'_>, cast: bool, field: bool, out: &mut Vec<String>
         }
         leaf if field => out.push(match (leaf, cast) {
             (Value::Null, _) => text(&Value::Str(Cow::Borrowed(""))),
-            (Value::Bool(b), true) => text(&Value::Str(Cow::Borrowed(if *b { "true" } else { "false" }))),
+            (Value::Bool(b), true) => text(&Value::Str(Cow::Borrowed(if *b {
+                "true"
+            } else {
+                "false"
+            }))),
             (Value::Int(i), true) => text(&Value::Str(Cow::Owned(i.to_string()))),
             (Value::BigInt(s), true) => text(&Value::Str(s.clone())),
             (Value::Float(f), true) => {
@@ -118,14 +122,19 @@ fn check(records: &[Value<'static>], cast: bool) -> Result<(), TestCaseError> {
     let mut f = Flattener::new("t", cfg).expect("valid config");
     let mut taken = Vec::new();
     for (i, r) in records.iter().enumerate() {
-        f.push(r, Location::record(i as u64)).expect("objects always flatten");
+        f.push(r, Location::record(i as u64))
+            .expect("objects always flatten");
         if i % 3 == 2 {
             taken.extend(f.take_batches());
         }
     }
     let mut result = FlatResult::from_flattener(f);
     for b in taken.into_iter().rev() {
-        let t = result.tables.iter_mut().find(|t| t.name == b.table).expect("known table");
+        let t = result
+            .tables
+            .iter_mut()
+            .find(|t| t.name == b.table)
+            .expect("known table");
         t.batches.insert(0, b);
     }
     prop_assert_eq!(result.main().num_rows(), records.len());
@@ -142,7 +151,11 @@ fn check(records: &[Value<'static>], cast: bool) -> Result<(), TestCaseError> {
             for (c, field) in b.batch.schema().fields().iter().enumerate() {
                 let role = field.metadata().get(ROLE_KEY).map(String::as_str);
                 for row in 0..b.batch.num_rows() {
-                    let cell = transmog_core::result::cell_value(b.batch.column(c).as_ref(), &b.extras[c], row);
+                    let cell = transmog_core::result::cell_value(
+                        b.batch.column(c).as_ref(),
+                        &b.extras[c],
+                        row,
+                    );
                     match (role, cell) {
                         (None, Some(v)) => raw_leaves(&v, &mut got),
                         (Some("id"), Some(Value::Str(s))) => {

@@ -36,7 +36,10 @@ fn data_rows(r: &FlatResult, table: &str) -> Vec<String> {
 fn collisions_keep_both_values_and_are_reported() {
     let r = run(
         Config::default(),
-        &[r#"{"a_b": 1, "a": {"b": 2}}"#, r#"{"a": {"b": 3}, "a_b": 4}"#],
+        &[
+            r#"{"a_b": 1, "a": {"b": 2}}"#,
+            r#"{"a": {"b": 3}, "a_b": 4}"#,
+        ],
     );
     // The first path to claim a name owns it for the whole run, in every record.
     assert_eq!(
@@ -54,7 +57,10 @@ fn abbreviated_paths_that_meet_keep_both_values() {
         Config::default(),
         &[r#"{"a": {"b": {"c": {"d": {"e": 1}}}, "x": {"y": {"z": {"e": 2}}}}}"#],
     );
-    assert_eq!(data_rows(&r, "t"), [r#"{"a_nested_e":"1","a_nested_e_2":"2"}"#]);
+    assert_eq!(
+        data_rows(&r, "t"),
+        [r#"{"a_nested_e":"1","a_nested_e_2":"2"}"#]
+    );
 }
 
 #[test]
@@ -95,7 +101,13 @@ fn typed_mode_types_and_lossless_mixing() {
         ],
     );
     let schema = r.main().batches[0].batch.schema();
-    let ty = |n: &str| schema.field_with_name(n).expect("column").data_type().clone();
+    let ty = |n: &str| {
+        schema
+            .field_with_name(n)
+            .expect("column")
+            .data_type()
+            .clone()
+    };
     assert_eq!(ty("i"), DataType::Int64);
     assert_eq!(ty("f"), DataType::Float64);
     assert_eq!(ty("s"), DataType::Utf8);
@@ -116,18 +128,29 @@ fn typed_mode_types_and_lossless_mixing() {
 fn batches_grow_their_schema_by_appending_columns() {
     let mut f = Flattener::new("t", Config::default()).expect("config");
     let push = |f: &mut Flattener, s: &str| {
-        f.push(&value::parse(s.as_bytes()).expect("json"), Location::record(0))
-            .expect("push")
+        f.push(
+            &value::parse(s.as_bytes()).expect("json"),
+            Location::record(0),
+        )
+        .expect("push")
     };
     push(&mut f, r#"{"a": 1}"#);
     let first = f.take_batches();
     push(&mut f, r#"{"b": 2, "l": [1]}"#);
     let second = f.take_batches();
     let names = |b: &transmog_core::TableBatch| -> Vec<String> {
-        b.batch.schema().fields().iter().map(|f| f.name().clone()).collect()
+        b.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     };
     assert_eq!(first.len(), 1);
-    assert_eq!(names(&first[0]), ["__extract_id", "__extract_datetime", "a"]);
+    assert_eq!(
+        names(&first[0]),
+        ["__extract_id", "__extract_datetime", "a"]
+    );
     assert_eq!(second.len(), 2);
     assert_eq!(
         names(&second[0]),
@@ -164,7 +187,13 @@ fn deterministic_ids_are_stable_and_map_per_table() {
     };
     assert_eq!(ids(&a), ids(&b));
     // uuid5(namespace, "r1") and uuid5(namespace, "s1"), as Python's uuid module gives.
-    assert_eq!(ids(&a), ["716ba2e1-7300-5eb7-9860-08693fc61be3", "c5ef9026-3668-556b-9441-0d2d3ab89071"]);
+    assert_eq!(
+        ids(&a),
+        [
+            "716ba2e1-7300-5eb7-9860-08693fc61be3",
+            "c5ef9026-3668-556b-9441-0d2d3ab89071"
+        ]
+    );
 }
 
 #[test]
@@ -190,7 +219,11 @@ fn content_hash_ids_are_stable_and_distinct() {
     let b = ids(&run(cfg(), &docs));
     assert_eq!(a, b, "same input, same ids");
     let unique: std::collections::HashSet<_> = a.iter().collect();
-    assert_eq!(unique.len(), 4, "identical items at different positions differ");
+    assert_eq!(
+        unique.len(),
+        4,
+        "identical items at different positions differ"
+    );
     // Key order does not change a record's content id.
     let c = ids(&run(cfg(), &[r#"{"l": [{"x": 1}, {"x": 1}], "a": 1}"#]));
     assert_eq!(a[0], c[0]);
@@ -236,7 +269,10 @@ fn parse_errors_are_parsing_errors_with_line() {
     };
     let err = f.push_json(b"{\"a\": }", loc).expect_err("strict");
     assert_eq!(err.kind(), ErrorKind::Parsing);
-    assert!(err.to_string().starts_with("x.jsonl:10: invalid JSON"), "{err}");
+    assert!(
+        err.to_string().starts_with("x.jsonl:10: invalid JSON"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,0 +1,152 @@
+//! The crate's error type.
+//!
+//! Every error that comes from writing data names the table (and, where one exists, the
+//! file) it happened on, so a message read in a log is enough to find the culprit.
+
+use std::path::PathBuf;
+
+use arrow_schema::DataType;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while configuring or feeding a [`crate::TableSink`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An option key that this crate does not know (or knows but does not support).
+    #[error("unknown or unsupported option `{key}`{}", hint_suffix(.hint))]
+    UnknownOption {
+        /// The key as given by the caller.
+        key: String,
+        /// Optional explanation (e.g. the list of accepted keys).
+        hint: String,
+    },
+    /// A known option with a value that cannot be used.
+    #[error("invalid value for option `{key}`: {reason}")]
+    InvalidOption {
+        /// The option key.
+        key: String,
+        /// Why the value was rejected.
+        reason: String,
+    },
+    /// A column type that no sink can store.
+    #[error("table `{table}`: column `{column}` has unsupported type {data_type} (supported: Null, Boolean, Int64, Float64, Utf8, LargeUtf8)")]
+    UnsupportedType {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// The offending Arrow type.
+        data_type: DataType,
+    },
+    /// A batch that names the same column twice.
+    #[error("table `{table}`: batch has column `{column}` more than once")]
+    DuplicateColumn {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
+    /// A table name that cannot be turned into a file name.
+    #[error("invalid table name `{table}`: {reason}")]
+    InvalidTableName {
+        /// Table name as given.
+        table: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// An I/O error on a file of a table (or on the destination directory).
+    #[error("table `{table}`: I/O error on `{}`: {source}", path.display())]
+    Io {
+        /// Table name (empty for the destination directory itself).
+        table: String,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An error reported by the Parquet library while writing or splicing a table.
+    #[error("table `{table}`: parquet error on `{}`: {source}", path.display())]
+    Parquet {
+        /// Table name.
+        table: String,
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// An error reported by Arrow while reshaping a batch.
+    #[error("table `{table}`: arrow error: {source}")]
+    Arrow {
+        /// Table name.
+        table: String,
+        /// The underlying error.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
+    /// A file produced by this crate did not have the layout the splice step relies on.
+    #[error("table `{table}`: malformed intermediate file `{}`: {reason}", path.display())]
+    Malformed {
+        /// Table name.
+        table: String,
+        /// The file involved.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The sink was used after a previous error left it in an unusable state.
+    #[error("the sink is poisoned by an earlier error and cannot accept more data")]
+    Poisoned,
+}
+
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(": {hint}")
+    }
+}
+
+impl Error {
+    pub(crate) fn io(table: &str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            table: table.to_owned(),
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn parquet(
+        table: &str,
+        path: impl Into<PathBuf>,
+        source: parquet::errors::ParquetError,
+    ) -> Self {
+        Error::Parquet {
+            table: table.to_owned(),
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn malformed(
+        table: &str,
+        path: impl Into<PathBuf>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Malformed {
+            table: table.to_owned(),
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn arrow(table: &str, source: arrow_schema::ArrowError) -> Self {
+        Error::Arrow {
+            table: table.to_owned(),
+            source,
+        }
+    }
+}

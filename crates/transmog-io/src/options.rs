@@ -1,0 +1,595 @@
+//! Sink configuration: output format, Parquet writer options (pyarrow names), CSV options.
+//!
+//! [`ParquetOptions::set`] accepts the option names of `pyarrow.parquet.ParquetWriter`
+//! that this crate implements; any other key is an [`Error::UnknownOption`] naming it.
+//! Nothing is silently ignored.
+
+use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+
+use crate::error::{Error, Result};
+
+/// Output file format of a [`crate::TableSink`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One Parquet file per table (`.parquet`).
+    #[default]
+    Parquet,
+    /// One RFC 4180 CSV file per table (`.csv`), header = union of the table's columns.
+    Csv,
+    /// One JSON Lines file per table (`.jsonl`), one object per row, nulls omitted.
+    Jsonl,
+}
+
+impl Format {
+    /// File extension (without dot) used for this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// Parses `parquet`, `csv`, `jsonl` (also `ndjson`), case-insensitively.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "parquet" => Ok(Format::Parquet),
+            "csv" => Ok(Format::Csv),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            _ => Err(Error::InvalidOption {
+                key: "format".into(),
+                reason: format!("`{text}` is not one of parquet, csv, jsonl"),
+            }),
+        }
+    }
+}
+
+/// A Parquet compression codec with its optional level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Codec {
+    /// Snappy (the default, like pyarrow).
+    #[default]
+    Snappy,
+    /// Gzip, level 0..=9 (parquet-rs default 6 when `None`).
+    Gzip(Option<u32>),
+    /// Brotli, level 0..=11 (parquet-rs default 1 when `None`).
+    Brotli(Option<u32>),
+    /// Zstandard, level -131072..=22 (parquet-rs default 1 when `None`).
+    Zstd(Option<i32>),
+    /// LZ4 as pyarrow writes it: Parquet's `LZ4_RAW` codec (not the deprecated Hadoop framing).
+    Lz4,
+    /// No compression.
+    Uncompressed,
+}
+
+impl Codec {
+    /// Parses a codec name, optionally with a level: `snappy`, `gzip`, `gzip:9`, `brotli:5`,
+    /// `zstd`, `zstd:3`, `lz4` (= `lz4_raw`), `none` / `uncompressed`. Case-insensitive.
+    pub fn parse(text: &str) -> Result<Self> {
+        let lower = text.trim().to_ascii_lowercase();
+        let (name, level) = match lower.split_once(':') {
+            Some((n, l)) => (n.trim(), Some(l.trim())),
+            None => (lower.as_str(), None),
+        };
+        let bad = |reason: String| Error::InvalidOption {
+            key: "compression".into(),
+            reason,
+        };
+        let codec = match name {
+            "snappy" => Codec::Snappy,
+            "gzip" => Codec::Gzip(None),
+            "brotli" => Codec::Brotli(None),
+            "zstd" => Codec::Zstd(None),
+            "lz4" | "lz4_raw" => Codec::Lz4,
+            "none" | "uncompressed" => Codec::Uncompressed,
+            _ => {
+                return Err(bad(format!(
+                    "unknown codec `{text}` (expected snappy, gzip, brotli, zstd, lz4, none, optionally `name:level`)"
+                )))
+            }
+        };
+        match level {
+            None => Ok(codec),
+            Some(l) => {
+                let level: i64 = l
+                    .parse()
+                    .map_err(|_| bad(format!("level `{l}` in `{text}` is not an integer")))?;
+                codec.with_level(level)
+            }
+        }
+    }
+
+    /// Returns this codec with `level` set; an error if the codec has no levels or the
+    /// level is out of range.
+    pub fn with_level(self, level: i64) -> Result<Self> {
+        let out_of_range = |name: &str, range: &str| Error::InvalidOption {
+            key: "compression_level".into(),
+            reason: format!("level {level} is out of range for {name} ({range})"),
+        };
+        let codec = match self {
+            Codec::Gzip(_) => Codec::Gzip(Some(
+                u32::try_from(level).map_err(|_| out_of_range("gzip", "0..=9"))?,
+            )),
+            Codec::Brotli(_) => Codec::Brotli(Some(
+                u32::try_from(level).map_err(|_| out_of_range("brotli", "0..=11"))?,
+            )),
+            Codec::Zstd(_) => Codec::Zstd(Some(
+                i32::try_from(level).map_err(|_| out_of_range("zstd", "-131072..=22"))?,
+            )),
+            other => {
+                return Err(Error::InvalidOption {
+                    key: "compression_level".into(),
+                    reason: format!("codec {} does not take a level", other.name()),
+                })
+            }
+        };
+        codec.to_parquet()?;
+        Ok(codec)
+    }
+
+    /// Lower-case name of the codec (`snappy`, `gzip`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Snappy => "snappy",
+            Codec::Gzip(_) => "gzip",
+            Codec::Brotli(_) => "brotli",
+            Codec::Zstd(_) => "zstd",
+            Codec::Lz4 => "lz4",
+            Codec::Uncompressed => "none",
+        }
+    }
+
+    /// The parquet-rs [`Compression`] for this codec; validates the level.
+    pub fn to_parquet(self) -> Result<Compression> {
+        let level_err = |e: parquet::errors::ParquetError| Error::InvalidOption {
+            key: "compression_level".into(),
+            reason: e.to_string(),
+        };
+        Ok(match self {
+            Codec::Snappy => Compression::SNAPPY,
+            Codec::Gzip(l) => Compression::GZIP(match l {
+                Some(l) => GzipLevel::try_new(l).map_err(level_err)?,
+                None => GzipLevel::default(),
+            }),
+            Codec::Brotli(l) => Compression::BROTLI(match l {
+                Some(l) => BrotliLevel::try_new(l).map_err(level_err)?,
+                None => BrotliLevel::default(),
+            }),
+            Codec::Zstd(l) => Compression::ZSTD(match l {
+                Some(l) => ZstdLevel::try_new(l).map_err(level_err)?,
+                None => ZstdLevel::default(),
+            }),
+            Codec::Lz4 => Compression::LZ4_RAW,
+            Codec::Uncompressed => Compression::UNCOMPRESSED,
+        })
+    }
+}
+
+/// Parquet data page format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataPageVersion {
+    /// `DataPage` (V1) pages, pyarrow's default.
+    #[default]
+    V1,
+    /// `DataPageV2` pages. parquet-rs ties V2 pages to its `PARQUET_2_0` writer version;
+    /// this crate keeps PLAIN as the dictionary fallback encoding (as pyarrow does).
+    V2,
+}
+
+/// A value given to [`ParquetOptions::set`] / [`SinkOptions::set`].
+///
+/// Text values are accepted wherever a boolean or integer is expected and parsed
+/// (`"true"`, `"false"`, `"10000"`), so options can come straight from a command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// Python `None`.
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float (accepted only where a version number like `2.0` is expected).
+    Float(f64),
+    /// A string.
+    Str(String),
+}
+
+impl From<bool> for OptionValue {
+    fn from(v: bool) -> Self {
+        OptionValue::Bool(v)
+    }
+}
+impl From<i64> for OptionValue {
+    fn from(v: i64) -> Self {
+        OptionValue::Int(v)
+    }
+}
+impl From<f64> for OptionValue {
+    fn from(v: f64) -> Self {
+        OptionValue::Float(v)
+    }
+}
+impl From<&str> for OptionValue {
+    fn from(v: &str) -> Self {
+        OptionValue::Str(v.to_owned())
+    }
+}
+impl From<String> for OptionValue {
+    fn from(v: String) -> Self {
+        OptionValue::Str(v)
+    }
+}
+
+impl OptionValue {
+    fn type_err(&self, key: &str, expected: &str) -> Error {
+        Error::InvalidOption {
+            key: key.to_owned(),
+            reason: format!("expected {expected}, got {self:?}"),
+        }
+    }
+
+    fn as_bool(&self, key: &str) -> Result<bool> {
+        match self {
+            OptionValue::Bool(b) => Ok(*b),
+            OptionValue::Str(s) => match s.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(self.type_err(key, "a boolean")),
+            },
+            _ => Err(self.type_err(key, "a boolean")),
+        }
+    }
+
+    fn as_i64(&self, key: &str) -> Result<i64> {
+        match self {
+            OptionValue::Int(i) => Ok(*i),
+            OptionValue::Str(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| self.type_err(key, "an integer")),
+            _ => Err(self.type_err(key, "an integer")),
+        }
+    }
+
+    fn as_positive(&self, key: &str) -> Result<usize> {
+        let v = self.as_i64(key)?;
+        match usize::try_from(v) {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(Error::InvalidOption {
+                key: key.to_owned(),
+                reason: format!("must be a positive integer, got {v}"),
+            }),
+        }
+    }
+
+    fn as_opt_positive(&self, key: &str) -> Result<Option<usize>> {
+        match self {
+            OptionValue::None => Ok(None),
+            OptionValue::Str(s) if s.eq_ignore_ascii_case("none") => Ok(None),
+            _ => self.as_positive(key).map(Some),
+        }
+    }
+
+    fn as_version_text(&self, key: &str) -> Result<String> {
+        match self {
+            OptionValue::Str(s) => Ok(s.trim().to_owned()),
+            OptionValue::Float(f) => Ok(format!("{f:.1}")),
+            OptionValue::Int(i) => Ok(format!("{i}.0")),
+            _ => Err(self.type_err(key, "a version string")),
+        }
+    }
+}
+
+/// Option keys accepted by [`ParquetOptions::set`].
+pub const PARQUET_OPTION_KEYS: &[&str] = &[
+    "compression",
+    "compression_level",
+    "row_group_size",
+    "write_page_index",
+    "write_page_checksum",
+    "data_page_size",
+    "dictionary_pagesize_limit",
+    "use_dictionary",
+    "write_statistics",
+    "data_page_version",
+    "version",
+    "write_batch_size",
+];
+
+/// Parquet writer options, named and defaulted like pyarrow's `ParquetWriter`
+/// (with Transmog's `row_group_size=10000`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParquetOptions {
+    /// Compression codec (default snappy).
+    pub compression: Codec,
+    /// Rows per row group; every row group but the last of a file has exactly this many.
+    pub row_group_size: usize,
+    /// Write the column index and offset index (default false, like pyarrow).
+    pub write_page_index: bool,
+    /// Write a CRC32 into every page header (default false, like pyarrow).
+    pub write_page_checksum: bool,
+    /// Target data page size in bytes (`None` = 1 MiB).
+    pub data_page_size: Option<usize>,
+    /// Dictionary page size limit in bytes (`None` = 1 MiB).
+    pub dictionary_pagesize_limit: Option<usize>,
+    /// Dictionary-encode columns (default true).
+    pub use_dictionary: bool,
+    /// Write column chunk statistics (default true).
+    pub write_statistics: bool,
+    /// Data page format (default V1).
+    pub data_page_version: DataPageVersion,
+    /// Values per encoder batch (`None` = 1024); also the granularity of page size checks.
+    pub write_batch_size: Option<usize>,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        ParquetOptions {
+            compression: Codec::Snappy,
+            row_group_size: 10_000,
+            write_page_index: false,
+            write_page_checksum: false,
+            data_page_size: None,
+            dictionary_pagesize_limit: None,
+            use_dictionary: true,
+            write_statistics: true,
+            data_page_version: DataPageVersion::V1,
+            write_batch_size: None,
+        }
+    }
+}
+
+/// pyarrow options this crate knows about but deliberately does not implement.
+const UNSUPPORTED_PYARROW_KEYS: &[&str] = &[
+    "use_deprecated_int96_timestamps",
+    "coerce_timestamps",
+    "allow_truncated_timestamps",
+    "flavor",
+    "filesystem",
+    "use_byte_stream_split",
+    "column_encoding",
+    "store_schema",
+    "encryption_properties",
+    "use_compliant_nested_type",
+    "sorting_columns",
+    "store_decimal_as_integer",
+    "use_content_defined_chunking",
+    "write_time_adjusted_to_utc",
+];
+
+impl ParquetOptions {
+    /// Sets one option by its pyarrow name.
+    ///
+    /// Accepted keys: see [`PARQUET_OPTION_KEYS`]. `compression` takes a codec string
+    /// (`"zstd:3"` style levels allowed, see [`Codec::parse`]) or `None` (= uncompressed);
+    /// `compression_level` applies to the codec set so far; `data_page_size`,
+    /// `dictionary_pagesize_limit` and `write_batch_size` take a positive integer or `None`;
+    /// `data_page_version` is `"1.0"` or `"2.0"`; `version` (`"1.0"`, `"2.4"`, `"2.6"`)
+    /// is validated only: for the column types this crate writes (boolean, int64,
+    /// double, string, null) every format version produces the same file.
+    /// Any other key fails with [`Error::UnknownOption`] naming it.
+    pub fn set(&mut self, key: &str, value: OptionValue) -> Result<()> {
+        match key {
+            "compression" => {
+                self.compression = match &value {
+                    OptionValue::None => Codec::Uncompressed,
+                    OptionValue::Str(s) => Codec::parse(s)?,
+                    _ => return Err(value.type_err(key, "a codec name")),
+                };
+            }
+            "compression_level" => {
+                if value != OptionValue::None {
+                    self.compression = self.compression.with_level(value.as_i64(key)?)?;
+                }
+            }
+            "row_group_size" => self.row_group_size = value.as_positive(key)?,
+            "write_page_index" => self.write_page_index = value.as_bool(key)?,
+            "write_page_checksum" => self.write_page_checksum = value.as_bool(key)?,
+            "data_page_size" => self.data_page_size = value.as_opt_positive(key)?,
+            "dictionary_pagesize_limit" => {
+                self.dictionary_pagesize_limit = value.as_opt_positive(key)?
+            }
+            "use_dictionary" => self.use_dictionary = value.as_bool(key)?,
+            "write_statistics" => self.write_statistics = value.as_bool(key)?,
+            "write_batch_size" => self.write_batch_size = value.as_opt_positive(key)?,
+            "data_page_version" => {
+                self.data_page_version = match value.as_version_text(key)?.as_str() {
+                    "1.0" => DataPageVersion::V1,
+                    "2.0" => DataPageVersion::V2,
+                    other => {
+                        return Err(Error::InvalidOption {
+                            key: key.into(),
+                            reason: format!("`{other}` is not \"1.0\" or \"2.0\""),
+                        })
+                    }
+                }
+            }
+            "version" => {
+                let v = value.as_version_text(key)?;
+                if !matches!(v.as_str(), "1.0" | "2.4" | "2.6") {
+                    return Err(Error::InvalidOption {
+                        key: key.into(),
+                        reason: format!("`{v}` is not one of \"1.0\", \"2.4\", \"2.6\""),
+                    });
+                }
+            }
+            _ => {
+                let hint = if UNSUPPORTED_PYARROW_KEYS.contains(&key) {
+                    "this pyarrow option is not supported by transmog".to_owned()
+                } else {
+                    format!("accepted keys: {}", PARQUET_OPTION_KEYS.join(", "))
+                };
+                return Err(Error::UnknownOption {
+                    key: key.to_owned(),
+                    hint,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the parquet-rs writer properties for files seen by users.
+    ///
+    /// `force_offset_index` keeps the offset index even when `write_page_index` is off
+    /// (intermediate part files need it for the checksum splice).
+    pub(crate) fn writer_properties(&self, force_offset_index: bool) -> Result<WriterProperties> {
+        let stats = match (self.write_statistics, self.write_page_index) {
+            (false, _) => EnabledStatistics::None,
+            (true, false) => EnabledStatistics::Chunk,
+            (true, true) => EnabledStatistics::Page,
+        };
+        let mut b = WriterProperties::builder()
+            .set_compression(self.compression.to_parquet()?)
+            .set_max_row_group_row_count(Some(self.row_group_size))
+            .set_dictionary_enabled(self.use_dictionary)
+            .set_statistics_enabled(stats)
+            .set_offset_index_disabled(!(self.write_page_index || force_offset_index))
+            .set_created_by(concat!("transmog-io ", env!("CARGO_PKG_VERSION")).to_owned());
+        if let Some(n) = self.data_page_size {
+            b = b.set_data_page_size_limit(n);
+        }
+        if let Some(n) = self.dictionary_pagesize_limit {
+            b = b.set_dictionary_page_size_limit(n);
+        }
+        if let Some(n) = self.write_batch_size {
+            b = b.set_write_batch_size(n);
+        }
+        if self.data_page_version == DataPageVersion::V2 {
+            b = b
+                .set_writer_version(WriterVersion::PARQUET_2_0)
+                .set_encoding(Encoding::PLAIN);
+        }
+        Ok(b.build())
+    }
+}
+
+/// CSV output options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Field delimiter (default `,`); must be one ASCII byte other than `"`, CR or LF.
+    pub delimiter: u8,
+    /// Write a header line (default true).
+    pub include_header: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: b',',
+            include_header: true,
+        }
+    }
+}
+
+impl CsvOptions {
+    /// Sets `delimiter` (a one-character string) or `include_header` (boolean).
+    pub fn set(&mut self, key: &str, value: OptionValue) -> Result<()> {
+        match key {
+            "delimiter" => {
+                let s = match &value {
+                    OptionValue::Str(s) => s.as_str(),
+                    _ => return Err(value.type_err(key, "a one-character string")),
+                };
+                match s.as_bytes() {
+                    [b] if b.is_ascii() && !matches!(b, b'"' | b'\r' | b'\n') => {
+                        self.delimiter = *b
+                    }
+                    _ => {
+                        return Err(Error::InvalidOption {
+                            key: key.into(),
+                            reason: format!(
+                                "`{s}` is not a single ASCII character other than quote, CR, LF"
+                            ),
+                        })
+                    }
+                }
+            }
+            "include_header" => self.include_header = value.as_bool(key)?,
+            _ => {
+                return Err(Error::UnknownOption {
+                    key: key.to_owned(),
+                    hint: "accepted CSV keys: delimiter, include_header".into(),
+                })
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything a [`crate::TableSink`] needs to know.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SinkOptions {
+    /// Output format.
+    pub format: Format,
+    /// Parquet options (used when `format` is Parquet).
+    pub parquet: ParquetOptions,
+    /// CSV options (used when `format` is CSV).
+    pub csv: CsvOptions,
+}
+
+impl SinkOptions {
+    /// Options for `format` with all defaults.
+    pub fn new(format: Format) -> Self {
+        SinkOptions {
+            format,
+            ..Default::default()
+        }
+    }
+
+    /// Sets an option of the selected format (see [`ParquetOptions::set`] and
+    /// [`CsvOptions::set`]). JSON Lines has no options, so every key is an error there.
+    pub fn set(&mut self, key: &str, value: OptionValue) -> Result<()> {
+        match self.format {
+            Format::Parquet => self.parquet.set(key, value),
+            Format::Csv => self.csv.set(key, value),
+            Format::Jsonl => Err(Error::UnknownOption {
+                key: key.to_owned(),
+                hint: "the jsonl format takes no options".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_strings() {
+        assert_eq!(Codec::parse("ZSTD:3").unwrap(), Codec::Zstd(Some(3)));
+        assert_eq!(Codec::parse("gzip").unwrap(), Codec::Gzip(None));
+        assert_eq!(
+            Codec::parse("lz4").unwrap().to_parquet().unwrap(),
+            Compression::LZ4_RAW
+        );
+        assert!(Codec::parse("gzip:42").is_err());
+        assert!(Codec::parse("snappy:1").is_err());
+        assert!(Codec::parse("lzo").is_err());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let mut o = ParquetOptions::default();
+        let e = o.set("write_page_crc", true.into()).unwrap_err();
+        assert!(e.to_string().contains("write_page_crc"), "{e}");
+        let e = o.set("coerce_timestamps", "ms".into()).unwrap_err();
+        assert!(e.to_string().contains("coerce_timestamps"), "{e}");
+    }
+
+    #[test]
+    fn set_values() {
+        let mut o = ParquetOptions::default();
+        o.set("compression", "brotli".into()).unwrap();
+        o.set("compression_level", 5i64.into()).unwrap();
+        assert_eq!(o.compression, Codec::Brotli(Some(5)));
+        o.set("row_group_size", "123".into()).unwrap();
+        assert_eq!(o.row_group_size, 123);
+        assert!(o.set("row_group_size", 0i64.into()).is_err());
+        o.set("data_page_version", 2.0f64.into()).unwrap();
+        assert_eq!(o.data_page_version, DataPageVersion::V2);
+        o.set("data_page_size", OptionValue::None).unwrap();
+        assert_eq!(o.data_page_size, None);
+        assert!(o.set("version", "3.0".into()).is_err());
+    }
+}

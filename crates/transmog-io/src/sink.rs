@@ -1,0 +1,234 @@
+//! [`TableSink`]: routes `(table, batch)` pairs to one streaming writer per table and
+//! commits all files at [`TableSink::finish`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+
+use crate::csv_sink::CsvTable;
+use crate::error::{Error, Result};
+use crate::files::{table_file_name, TempFiles};
+use crate::jsonl_sink::JsonlTable;
+use crate::options::{Format, ParquetOptions, SinkOptions};
+use crate::parquet_sink::ParquetTable;
+use crate::splice::SpliceStats;
+
+/// What [`TableSink::finish`] wrote for one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableOutput {
+    /// Table name as passed to [`TableSink::write`].
+    pub name: String,
+    /// Final path of the file.
+    pub path: PathBuf,
+    /// Number of rows written.
+    pub rows: u64,
+    /// Number of Parquet row groups (0 for CSV and JSON Lines).
+    pub row_groups: usize,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// Parquet only: how the final file was assembled from part files, `None` when the
+    /// single part file could simply be renamed.
+    pub splice: Option<SpliceStats>,
+}
+
+/// A table's finished file under its temporary name, waiting for the commit rename.
+pub(crate) struct Staged {
+    pub tmp: PathBuf,
+    pub output: TableOutput,
+}
+
+enum TableWriter {
+    Parquet(ParquetTable),
+    Csv(CsvTable),
+    Jsonl(JsonlTable),
+}
+
+impl TableWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match self {
+            TableWriter::Parquet(t) => t.write(batch),
+            TableWriter::Csv(t) => t.write(batch),
+            TableWriter::Jsonl(t) => t.write(batch),
+        }
+    }
+
+    fn stage(&mut self) -> Result<Option<Staged>> {
+        match self {
+            TableWriter::Parquet(t) => t.stage(),
+            TableWriter::Csv(t) => t.stage(),
+            TableWriter::Jsonl(t) => t.stage(),
+        }
+    }
+
+    fn temps(&mut self) -> &mut TempFiles {
+        match self {
+            TableWriter::Parquet(t) => t.temps_mut(),
+            TableWriter::Csv(t) => t.temps_mut(),
+            TableWriter::Jsonl(t) => t.temps_mut(),
+        }
+    }
+}
+
+/// Streams Arrow record batches of many tables into one file per table in a directory.
+///
+/// Feed `(table, batch)` pairs with [`write`](Self::write) in any order and any batch
+/// sizes; columns are matched by name and a table's columns are the first-seen union over
+/// all its batches. Nothing appears under a final file name until
+/// [`finish`](Self::finish) succeeds; [`abort`](Self::abort), an error in `finish`, or
+/// dropping the sink removes every temporary file.
+///
+/// After an error from [`write`](Self::write) the sink is poisoned: later calls return
+/// [`Error::Poisoned`] and `finish` removes the temporary files and fails.
+pub struct TableSink {
+    dir: PathBuf,
+    opts: SinkOptions,
+    parquet: Arc<ParquetOptions>,
+    tables: Vec<TableWriter>,
+    by_name: HashMap<String, usize>,
+    by_file: HashMap<String, String>,
+    poisoned: bool,
+}
+
+impl std::fmt::Debug for TableSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableSink")
+            .field("dir", &self.dir)
+            .field("format", &self.opts.format)
+            .field("tables", &self.tables.len())
+            .field("poisoned", &self.poisoned)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TableSink {
+    /// Creates a sink writing into `dir` (created, with parents, if missing).
+    pub fn create(dir: &Path, opts: SinkOptions) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("", dir, e))?;
+        // Validate the Parquet options up front (codec levels etc.).
+        if opts.format == Format::Parquet {
+            opts.parquet.writer_properties(false)?;
+        }
+        Ok(TableSink {
+            dir: dir.to_owned(),
+            parquet: Arc::new(opts.parquet.clone()),
+            opts,
+            tables: Vec::new(),
+            by_name: HashMap::new(),
+            by_file: HashMap::new(),
+            poisoned: false,
+        })
+    }
+
+    /// The destination directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends `batch` to `table` (a new table starts on first use).
+    pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        let result = self.write_inner(table, batch);
+        if result.is_err() {
+            self.poisoned = true;
+        }
+        result
+    }
+
+    fn write_inner(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
+        let idx = match self.by_name.get(table) {
+            Some(&i) => i,
+            None => self.add_table(table)?,
+        };
+        self.tables[idx].write(batch)
+    }
+
+    fn add_table(&mut self, table: &str) -> Result<usize> {
+        let ext = self.opts.format.extension();
+        let file_name = table_file_name(table, ext)?;
+        if let Some(other) = self.by_file.get(&file_name) {
+            return Err(Error::InvalidTableName {
+                table: table.to_owned(),
+                reason: format!("its file name `{file_name}` is already used by table `{other}`"),
+            });
+        }
+        let writer = match self.opts.format {
+            Format::Parquet => TableWriter::Parquet(ParquetTable::new(
+                table,
+                &self.dir,
+                &file_name,
+                Arc::clone(&self.parquet),
+            )),
+            Format::Csv => TableWriter::Csv(CsvTable::new(
+                table,
+                &self.dir,
+                &file_name,
+                self.opts.csv.clone(),
+            )),
+            Format::Jsonl => TableWriter::Jsonl(JsonlTable::new(table, &self.dir, &file_name)),
+        };
+        self.by_file.insert(file_name, table.to_owned());
+        self.by_name.insert(table.to_owned(), self.tables.len());
+        self.tables.push(writer);
+        Ok(self.tables.len() - 1)
+    }
+
+    /// Finishes every table and moves the files to their final names, in first-seen table
+    /// order. Tables that never got a row produce no file and are not listed.
+    ///
+    /// All tables are completed under temporary names first; only when every one succeeded
+    /// are they renamed. On error every temporary (and already renamed) file is removed.
+    pub fn finish(mut self) -> Result<Vec<TableOutput>> {
+        if self.poisoned {
+            self.cleanup();
+            return Err(Error::Poisoned);
+        }
+        let mut staged: Vec<(usize, Staged)> = Vec::new();
+        for i in 0..self.tables.len() {
+            match self.tables[i].stage() {
+                Ok(Some(s)) => staged.push((i, s)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.cleanup();
+                    return Err(e);
+                }
+            }
+        }
+        let mut renamed: Vec<PathBuf> = Vec::new();
+        let mut outputs = Vec::with_capacity(staged.len());
+        for (i, s) in staged {
+            if let Err(e) = std::fs::rename(&s.tmp, &s.output.path) {
+                for p in &renamed {
+                    let _ = std::fs::remove_file(p);
+                }
+                self.cleanup();
+                return Err(Error::io(&s.output.name, &s.output.path, e));
+            }
+            self.tables[i].temps().forget(&s.tmp);
+            renamed.push(s.output.path.clone());
+            outputs.push(s.output);
+        }
+        self.cleanup();
+        Ok(outputs)
+    }
+
+    /// Drops everything written so far, removing all temporary files.
+    pub fn abort(mut self) {
+        self.cleanup();
+    }
+
+    fn cleanup(&mut self) {
+        for t in &mut self.tables {
+            t.temps().remove_all();
+        }
+    }
+}
+
+impl Drop for TableSink {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}

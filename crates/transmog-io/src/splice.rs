@@ -1,0 +1,400 @@
+//! Assembling one table's final Parquet file from its part files (design (a)).
+//!
+//! While streaming, a table writes row groups into *part files*; a new part starts when the
+//! table's union schema changes. At finish, this module writes the final file with the
+//! union schema and, for every row group of every part and every union column:
+//!
+//! - **copy**: the part has the column with the final type: the encoded column chunk is
+//!   byte-copied (`SerializedRowGroupWriter::append_column`), no decoding;
+//! - **null**: the part lacks the column (or has it as `Null`): an all-null chunk of the
+//!   final type is encoded;
+//! - **re-encode**: the part has the column with a narrower type: only that chunk is
+//!   decoded, cast (see [`crate::widen`]) and encoded again.
+//!
+//! With `write_page_checksum`, every chunk (copied or encoded) is rewritten on the way
+//! through [`crate::crc::add_page_crcs`] so that each page header carries its CRC32, and
+//! the chunk metadata and offset index are adjusted to the grown headers.
+//!
+//! The final file gets the `ARROW:schema` of the union, so Arrow readers see the exact
+//! types. Memory is bounded by one column chunk (re-encode and checksum paths).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{new_null_array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter, ArrowWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{
+    ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader,
+};
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
+use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
+
+use crate::crc::{add_page_crcs, DATA_PAGES, DICTIONARY_PAGE};
+use crate::error::{Error, Result};
+use crate::options::ParquetOptions;
+use crate::widen::cast;
+
+/// A finished part file of a table and the Arrow schema it was written with.
+#[derive(Debug, Clone)]
+pub(crate) struct PartFile {
+    pub path: PathBuf,
+    pub schema: SchemaRef,
+}
+
+/// What the splice did, for cost reporting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpliceStats {
+    /// Number of part files merged.
+    pub parts: usize,
+    /// Column chunks byte-copied from a part.
+    pub chunks_copied: usize,
+    /// All-null column chunks synthesized for columns a part did not have.
+    pub chunks_null: usize,
+    /// Column chunks decoded, cast to a wider type and encoded again.
+    pub chunks_reencoded: usize,
+    /// Total size of the part files read.
+    pub part_bytes: u64,
+}
+
+/// Result of assembling a table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Assembled {
+    pub rows: u64,
+    pub row_groups: usize,
+    pub stats: SpliceStats,
+}
+
+struct Ctx<'a> {
+    table: &'a str,
+    out: &'a Path,
+    checksum: bool,
+    keep_index: bool,
+    /// Properties for chunks encoded during the splice (null / widened).
+    encode_props: WriterProperties,
+}
+
+impl Ctx<'_> {
+    fn pq_err(&self, path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
+        let path = path.to_owned();
+        move |e| Error::parquet(self.table, path.clone(), e)
+    }
+}
+
+/// Writes the union of `parts` to `out` (see the module docs).
+pub(crate) fn assemble(
+    table: &str,
+    parts: &[PartFile],
+    union: &SchemaRef,
+    opts: &ParquetOptions,
+    out: &Path,
+) -> Result<Assembled> {
+    let mut props = opts.writer_properties(false)?;
+    add_encoded_arrow_schema_to_metadata(union, &mut props);
+    let ctx = Ctx {
+        table,
+        out,
+        checksum: opts.write_page_checksum,
+        keep_index: opts.write_page_index,
+        encode_props: opts.writer_properties(opts.write_page_checksum)?,
+    };
+    let out_err = ctx.pq_err(out);
+    let pq_schema = ArrowSchemaConverter::new()
+        .convert(union)
+        .map_err(&out_err)?;
+    let file = File::create(out).map_err(|e| Error::io(table, out, e))?;
+    let mut writer = SerializedFileWriter::new(
+        BufWriter::new(file),
+        pq_schema.root_schema_ptr(),
+        Arc::new(props),
+    )
+    .map_err(&out_err)?;
+
+    let mut stats = SpliceStats {
+        parts: parts.len(),
+        ..Default::default()
+    };
+    let mut rows = 0u64;
+    let mut row_groups = 0usize;
+    for part in parts {
+        let part_err = ctx.pq_err(&part.path);
+        let file = File::open(&part.path).map_err(|e| Error::io(table, &part.path, e))?;
+        stats.part_bytes += file
+            .metadata()
+            .map_err(|e| Error::io(table, &part.path, e))?
+            .len();
+        let md = Arc::new(
+            ParquetMetaDataReader::new()
+                .with_page_index_policy(PageIndexPolicy::Optional)
+                .parse_and_finish(&file)
+                .map_err(&part_err)?,
+        );
+        let leaves = md.file_metadata().schema_descr().num_columns();
+        if leaves != part.schema.fields().len() {
+            return Err(Error::malformed(
+                table,
+                &part.path,
+                format!(
+                    "{leaves} leaf columns for {} fields",
+                    part.schema.fields().len()
+                ),
+            ));
+        }
+        for rgi in 0..md.num_row_groups() {
+            let rg = md.row_group(rgi);
+            let n = u64::try_from(rg.num_rows()).unwrap_or(0);
+            let mut rgw = writer.next_row_group().map_err(&out_err)?;
+            for field in union.fields() {
+                let source = part
+                    .schema
+                    .index_of(field.name())
+                    .ok()
+                    .map(|pi| (pi, part.schema.field(pi).data_type()));
+                match source {
+                    Some((pi, dt)) if dt == field.data_type() => {
+                        let pidx = md.page_index_for_row_group(rgi);
+                        splice_chunk(
+                            &ctx,
+                            &mut rgw,
+                            &file,
+                            &part.path,
+                            rg.column(pi),
+                            n,
+                            pidx.column_index(pi),
+                            pidx.offset_index(pi),
+                        )?;
+                        stats.chunks_copied += 1;
+                    }
+                    Some((pi, dt)) if *dt != DataType::Null => {
+                        let arrays = read_cast_chunk(&ctx, &file, &part.path, &md, rgi, pi, field)?;
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n)?;
+                        stats.chunks_reencoded += 1;
+                    }
+                    _ => {
+                        let len = usize::try_from(n).unwrap_or(usize::MAX);
+                        let arrays = vec![new_null_array(field.data_type(), len)];
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n)?;
+                        stats.chunks_null += 1;
+                    }
+                }
+            }
+            rgw.close().map_err(&out_err)?;
+            rows += n;
+            row_groups += 1;
+        }
+    }
+    let buf = writer.into_inner().map_err(&out_err)?;
+    let mut file = buf
+        .into_inner()
+        .map_err(|e| Error::io(table, out, e.into_error()))?;
+    file.flush().map_err(|e| Error::io(table, out, e))?;
+    Ok(Assembled {
+        rows,
+        row_groups,
+        stats,
+    })
+}
+
+/// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
+fn read_cast_chunk(
+    ctx: &Ctx<'_>,
+    file: &File,
+    path: &Path,
+    md: &Arc<ParquetMetaData>,
+    rgi: usize,
+    pi: usize,
+    field: &FieldRef,
+) -> Result<Vec<ArrayRef>> {
+    let err = ctx.pq_err(path);
+    let meta =
+        ArrowReaderMetadata::try_new(Arc::clone(md), ArrowReaderOptions::new()).map_err(&err)?;
+    let file = file
+        .try_clone()
+        .map_err(|e| Error::io(ctx.table, path, e))?;
+    let mask = ProjectionMask::leaves(md.file_metadata().schema_descr(), [pi]);
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+        .with_row_groups(vec![rgi])
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()
+        .map_err(&err)?;
+    let mut arrays = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::arrow(ctx.table, e))?;
+        let array =
+            cast(batch.column(0), field.data_type()).map_err(|e| Error::arrow(ctx.table, e))?;
+        arrays.push(array);
+    }
+    Ok(arrays)
+}
+
+/// Encodes `arrays` as one column chunk (in memory) and splices it into the row group.
+fn encode_and_splice<W: Write + Send>(
+    ctx: &Ctx<'_>,
+    rgw: &mut SerializedRowGroupWriter<'_, W>,
+    field: &FieldRef,
+    arrays: Vec<ArrayRef>,
+    rows: u64,
+) -> Result<()> {
+    let err = ctx.pq_err(ctx.out);
+    let schema = Arc::new(Schema::new(vec![Arc::clone(field)]));
+    let mut w = ArrowWriter::try_new(
+        Vec::new(),
+        Arc::clone(&schema),
+        Some(ctx.encode_props.clone()),
+    )
+    .map_err(&err)?;
+    for array in arrays {
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![array])
+            .map_err(|e| Error::arrow(ctx.table, e))?;
+        w.write(&batch).map_err(&err)?;
+    }
+    let bytes = Bytes::from(w.into_inner().map_err(&err)?);
+    let md = ParquetMetaDataReader::new()
+        .with_page_index_policy(PageIndexPolicy::Optional)
+        .parse_and_finish(&bytes)
+        .map_err(&err)?;
+    if md.num_row_groups() != 1 || md.row_group(0).num_rows() != rows as i64 {
+        return Err(Error::malformed(
+            ctx.table,
+            ctx.out,
+            format!(
+                "re-encoding column `{}` produced {} row groups instead of one of {rows} rows",
+                field.name(),
+                md.num_row_groups()
+            ),
+        ));
+    }
+    let pidx = md.page_index_for_row_group(0);
+    splice_chunk(
+        ctx,
+        rgw,
+        &bytes,
+        ctx.out,
+        md.row_group(0).column(0),
+        rows,
+        pidx.column_index(0),
+        pidx.offset_index(0),
+    )
+}
+
+/// Appends one encoded column chunk from `reader` to the row group, keeping or dropping
+/// the page index per the options and inserting page CRCs when requested.
+#[allow(clippy::too_many_arguments)]
+fn splice_chunk<W: Write + Send, R: ChunkReader>(
+    ctx: &Ctx<'_>,
+    rgw: &mut SerializedRowGroupWriter<'_, W>,
+    reader: &R,
+    source_path: &Path,
+    col: &ColumnChunkMetaData,
+    rows: u64,
+    column_index: Option<&ColumnIndexMetaData>,
+    offset_index: Option<&OffsetIndexMetaData>,
+) -> Result<()> {
+    let out_err = ctx.pq_err(ctx.out);
+    let column_index = if ctx.keep_index {
+        column_index.cloned()
+    } else {
+        None
+    };
+    let offset_index = if ctx.keep_index {
+        offset_index.cloned()
+    } else {
+        None
+    };
+    let len = u64::try_from(col.compressed_size()).unwrap_or(0);
+    if !ctx.checksum {
+        let close = ColumnCloseResult {
+            bytes_written: len,
+            rows_written: rows,
+            metadata: col.clone(),
+            bloom_filter: None,
+            column_index,
+            offset_index,
+        };
+        return rgw.append_column(reader, close).map_err(&out_err);
+    }
+
+    let malformed = |reason: String| Error::malformed(ctx.table, source_path, reason);
+    let start = col
+        .dictionary_page_offset()
+        .unwrap_or_else(|| col.data_page_offset());
+    let start = u64::try_from(start).map_err(|_| malformed("negative chunk offset".into()))?;
+    let chunk = reader
+        .get_bytes(start, usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(ctx.pq_err(source_path))?;
+    let (with_crc, spans) = add_page_crcs(&chunk)
+        .map_err(|r| malformed(format!("column `{}`: {r}", col.column_descr().name())))?;
+    let has_dict = col.dictionary_page_offset().is_some();
+    if has_dict != (spans.first().map(|s| s.page_type) == Some(DICTIONARY_PAGE)) {
+        return Err(malformed(format!(
+            "column `{}`: dictionary page offset and pages disagree",
+            col.column_descr().name()
+        )));
+    }
+    let data_spans: Vec<_> = spans
+        .iter()
+        .filter(|s| DATA_PAGES.contains(&s.page_type))
+        .collect();
+    let first_data = data_spans
+        .first()
+        .ok_or_else(|| malformed("column chunk without data pages".into()))?;
+    let offset_index = match offset_index {
+        None => None,
+        Some(oi) => {
+            if oi.page_locations.len() != data_spans.len() {
+                return Err(malformed(format!(
+                    "offset index lists {} pages, chunk has {}",
+                    oi.page_locations.len(),
+                    data_spans.len()
+                )));
+            }
+            let page_locations = oi
+                .page_locations
+                .iter()
+                .zip(&data_spans)
+                .map(|(old, span)| PageLocation {
+                    offset: span.offset as i64,
+                    compressed_page_size: span.len as i32,
+                    first_row_index: old.first_row_index,
+                })
+                .collect();
+            Some(OffsetIndexMetaData {
+                page_locations,
+                unencoded_byte_array_data_bytes: oi.unencoded_byte_array_data_bytes.clone(),
+            })
+        }
+    };
+    let growth = with_crc.len() as i64 - chunk.len() as i64;
+    let metadata = col
+        .clone()
+        .into_builder()
+        .set_total_compressed_size(with_crc.len() as i64)
+        .set_total_uncompressed_size(col.uncompressed_size() + growth)
+        .set_dictionary_page_offset(has_dict.then_some(0))
+        .set_data_page_offset(first_data.offset as i64)
+        .build()
+        .map_err(&out_err)?;
+    let close = ColumnCloseResult {
+        bytes_written: with_crc.len() as u64,
+        rows_written: rows,
+        metadata,
+        bloom_filter: None,
+        column_index,
+        offset_index,
+    };
+    rgw.append_column(&Bytes::from(with_crc), close)
+        .map_err(&out_err)
+}

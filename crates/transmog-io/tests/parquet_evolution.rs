@@ -1,0 +1,339 @@
+//! Schema evolution, widening and row-group layout of the Parquet sink, read back with
+//! parquet's own Arrow reader.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, NullArray};
+use arrow_schema::DataType;
+use common::*;
+use transmog_io::{Error, Format, SinkOptions, TableSink};
+
+fn opts(rgs: usize) -> SinkOptions {
+    let mut o = SinkOptions::new(Format::Parquet);
+    o.parquet.row_group_size = rgs;
+    o
+}
+
+#[test]
+fn late_column_across_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(10)).unwrap();
+    let mut next = 0i64;
+    for _ in 0..3 {
+        let ids: Vec<i64> = (next..next + 7).collect();
+        next += 7;
+        let a = strs(ids.iter().map(|i| format!("a{i}")));
+        sink.write("main", &batch(vec![("id", ints(ids)), ("a", a)]))
+            .unwrap();
+    }
+    // `late` appears at row 21, inside the third row group; later rows lack `a`
+    let ids: Vec<i64> = (21..28).collect();
+    sink.write(
+        "main",
+        &batch(vec![
+            ("id", ints(ids.clone())),
+            ("a", strs(ids.iter().map(|i| format!("a{i}")))),
+            ("late", strs(ids.iter().map(|i| format!("L{i}")))),
+        ]),
+    )
+    .unwrap();
+    let ids: Vec<i64> = (28..33).collect();
+    sink.write(
+        "main",
+        &batch(vec![
+            ("late", strs(ids.iter().map(|i| format!("L{i}")))),
+            ("id", ints(ids)),
+        ]),
+    )
+    .unwrap();
+    let out = sink.finish().unwrap();
+    assert_eq!(out.len(), 1);
+    let t = &out[0];
+    assert_eq!((t.name.as_str(), t.rows, t.row_groups), ("main", 33, 4));
+    assert_eq!(t.path, dir.path().join("main.parquet"));
+    let stats = t.splice.expect("schema changed, so the file was spliced");
+    assert!(stats.parts >= 2 && stats.chunks_null > 0, "{stats:?}");
+
+    assert_eq!(row_group_sizes(&t.path), vec![10, 10, 10, 3]);
+    let md = metadata(&t.path);
+    assert!(md.row_groups().iter().all(|rg| rg.num_columns() == 3));
+
+    let (schema, batches) = read_parquet(&t.path);
+    assert_eq!(field_names(&schema), ["id", "a", "late"]);
+    assert!(schema.fields().iter().all(|f| f.is_nullable()));
+    assert_eq!(
+        col_i64(&batches, "id"),
+        (0..33).map(Some).collect::<Vec<_>>()
+    );
+    let a = col_str(&batches, "a");
+    for (i, v) in a.iter().enumerate() {
+        let want = (i < 28).then(|| format!("a{i}"));
+        assert_eq!(*v, want, "a[{i}]");
+    }
+    let late = col_str(&batches, "late");
+    for (i, v) in late.iter().enumerate() {
+        let want = (i >= 21).then(|| format!("L{i}"));
+        assert_eq!(*v, want, "late[{i}]");
+    }
+    assert_eq!(dir_entries(dir.path()), ["main.parquet"]);
+}
+
+#[test]
+fn late_column_in_the_very_last_row_of_many_row_groups() {
+    // 10 002 rows with row_group_size 10 000, `late` only in the last row (SPEC 6 case).
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(10_000)).unwrap();
+    for chunk in 0..10 {
+        let ids: Vec<i64> = (chunk * 1000..chunk * 1000 + 1000).collect();
+        sink.write("t", &batch(vec![("id", ints(ids))])).unwrap();
+    }
+    sink.write("t", &batch(vec![("id", ints([10_000]))]))
+        .unwrap();
+    sink.write(
+        "t",
+        &batch(vec![("id", ints([10_001])), ("late", strs(["x"]))]),
+    )
+    .unwrap();
+    let out = sink.finish().unwrap();
+    let path = &out[0].path;
+    assert_eq!(row_group_sizes(path), vec![10_000, 2]);
+    let (schema, batches) = read_parquet(path);
+    assert_eq!(field_names(&schema), ["id", "late"]);
+    let late = col_str(&batches, "late");
+    assert_eq!(late.len(), 10_002);
+    assert_eq!(late.iter().filter(|v| v.is_some()).count(), 1);
+    assert_eq!(late[10_001].as_deref(), Some("x"));
+}
+
+#[test]
+fn new_table_in_a_late_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(4)).unwrap();
+    sink.write("main", &batch(vec![("id", ints(0..5))]))
+        .unwrap();
+    sink.write("main", &batch(vec![("id", ints(5..9))]))
+        .unwrap();
+    sink.write("main.items/x", &batch(vec![("v", strs(["p", "q"]))]))
+        .unwrap();
+    sink.write("empty", &batch(vec![("v", strs(Vec::<&str>::new()))]))
+        .unwrap();
+    let out = sink.finish().unwrap();
+    let names: Vec<_> = out.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["main", "main.items/x"]);
+    assert_eq!(out[1].path, dir.path().join("main_items_x.parquet"));
+    assert!(out[0].splice.is_none() && out[1].splice.is_none());
+    let (_, batches) = read_parquet(&out[1].path);
+    assert_eq!(col_str(&batches, "v"), [Some("p".into()), Some("q".into())]);
+    assert_eq!(row_group_sizes(&out[0].path), vec![4, 4, 1]);
+    assert_eq!(
+        dir_entries(dir.path()),
+        ["main.parquet", "main_items_x.parquet"]
+    );
+}
+
+#[test]
+fn widening_int_to_float_across_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(2)).unwrap();
+    sink.write("t", &batch(vec![("x", ints([1, 2, 3]))]))
+        .unwrap();
+    sink.write("t", &batch(vec![("x", floats([2.5]))])).unwrap();
+    sink.write("t", &batch(vec![("x", ints([-4]))])).unwrap();
+    let out = sink.finish().unwrap();
+    let stats = out[0].splice.unwrap();
+    assert!(stats.chunks_reencoded >= 1, "{stats:?}");
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(field_type(&schema, "x"), DataType::Float64);
+    assert_eq!(
+        col_f64(&batches, "x"),
+        [Some(1.0), Some(2.0), Some(3.0), Some(2.5), Some(-4.0)]
+    );
+    assert_eq!(row_group_sizes(&out[0].path), vec![2, 2, 1]);
+}
+
+#[test]
+fn widening_to_string_across_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(2)).unwrap();
+    sink.write(
+        "t",
+        &batch(vec![
+            ("i", ints([1, 2, 3])),
+            ("f", floats([1.0, 1e16, 0.00001])),
+            ("b", bools(vec![true, false, true])),
+        ]),
+    )
+    .unwrap();
+    sink.write(
+        "t",
+        &batch(vec![
+            ("i", strs(["a"])),
+            ("f", strs(["z"])),
+            ("b", ints([7])),
+        ]),
+    )
+    .unwrap();
+    let out = sink.finish().unwrap();
+    let (schema, batches) = read_parquet(&out[0].path);
+    for c in ["i", "f", "b"] {
+        assert_eq!(field_type(&schema, c), DataType::Utf8, "{c}");
+    }
+    let s = |v: &[&str]| v.iter().map(|x| Some(x.to_string())).collect::<Vec<_>>();
+    assert_eq!(col_str(&batches, "i"), s(&["1", "2", "3", "a"]));
+    assert_eq!(col_str(&batches, "f"), s(&["1.0", "1e+16", "1e-05", "z"]));
+    assert_eq!(col_str(&batches, "b"), s(&["true", "false", "true", "7"]));
+}
+
+#[test]
+fn huge_ints_widen_to_string_not_float() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(1)).unwrap();
+    let big = (1i64 << 53) + 1;
+    sink.write("t", &batch(vec![("x", ints([big, 5]))]))
+        .unwrap();
+    sink.write("t", &batch(vec![("x", floats([0.5]))])).unwrap();
+    // exactly 2^53 still fits: stays float
+    sink.write("u", &batch(vec![("x", ints([1 << 53]))]))
+        .unwrap();
+    sink.write("u", &batch(vec![("x", floats([0.5]))])).unwrap();
+    let out = sink.finish().unwrap();
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(field_type(&schema, "x"), DataType::Utf8);
+    assert_eq!(
+        col_str(&batches, "x"),
+        [Some(big.to_string()), Some("5".into()), Some("0.5".into())]
+    );
+    let (schema, batches) = read_parquet(&out[1].path);
+    assert_eq!(field_type(&schema, "x"), DataType::Float64);
+    assert_eq!(
+        col_f64(&batches, "x"),
+        [Some(9007199254740992.0), Some(0.5)]
+    );
+}
+
+#[test]
+fn row_groups_are_exact_whatever_the_batch_sizes() {
+    for batch_rows in [3_333usize, 25_000, 10_000, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = TableSink::create(dir.path(), opts(10_000)).unwrap();
+        let mut start = 0i64;
+        while start < 25_000 {
+            let end = (start + batch_rows as i64).min(25_000);
+            sink.write("t", &batch(vec![("id", ints(start..end))]))
+                .unwrap();
+            start = end;
+        }
+        let out = sink.finish().unwrap();
+        assert_eq!(out[0].rows, 25_000);
+        assert_eq!(
+            row_group_sizes(&out[0].path),
+            vec![10_000, 10_000, 5_000],
+            "batches of {batch_rows}"
+        );
+        assert!(out[0].splice.is_none(), "one part, same schema: renamed");
+        let (_, batches) = read_parquet(&out[0].path);
+        assert_eq!(
+            col_i64(&batches, "id"),
+            (0..25_000).map(Some).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn null_typed_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(2)).unwrap();
+    let nulls = |n| Arc::new(NullArray::new(n)) as ArrayRef;
+    sink.write(
+        "t",
+        &batch(vec![
+            ("id", ints([1, 2, 3])),
+            ("n", nulls(3)),
+            ("always", nulls(3)),
+        ]),
+    )
+    .unwrap();
+    sink.write(
+        "t",
+        &batch(vec![
+            ("id", ints([4])),
+            ("n", opt_strs(vec![Some("s")])),
+            ("always", nulls(1)),
+        ]),
+    )
+    .unwrap();
+    let out = sink.finish().unwrap();
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(field_type(&schema, "n"), DataType::Utf8);
+    assert_eq!(field_type(&schema, "always"), DataType::Null);
+    assert_eq!(col_str(&batches, "n"), [None, None, None, Some("s".into())]);
+    assert_eq!(null_count(&batches, "always"), 4);
+}
+
+#[test]
+fn schema_grows_many_times_and_zero_row_batches_count() {
+    // a new column in every batch, batches not aligned to row groups
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(5)).unwrap();
+    for k in 0..6i64 {
+        let name = format!("c{k}");
+        sink.write(
+            "t",
+            &batch(vec![
+                (name.as_str(), ints(k * 10..k * 10 + 3)),
+                ("id", ints(k * 3..k * 3 + 3)),
+            ]),
+        )
+        .unwrap();
+    }
+    // a zero-row batch still declares a column
+    sink.write("t", &batch(vec![("declared", strs(Vec::<&str>::new()))]))
+        .unwrap();
+    let out = sink.finish().unwrap();
+    assert_eq!(row_group_sizes(&out[0].path), vec![5, 5, 5, 3]);
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(
+        field_names(&schema),
+        ["c0", "id", "c1", "c2", "c3", "c4", "c5", "declared"]
+    );
+    assert_eq!(
+        col_i64(&batches, "id"),
+        (0..18).map(Some).collect::<Vec<_>>()
+    );
+    for k in 0..6i64 {
+        let col = col_i64(&batches, &format!("c{k}"));
+        for (row, v) in col.iter().enumerate() {
+            let row = row as i64;
+            let want = (row / 3 == k).then_some(k * 10 + row % 3);
+            assert_eq!(*v, want, "c{k}[{row}]");
+        }
+    }
+    assert_eq!(null_count(&batches, "declared"), 18);
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(5)).unwrap();
+    let i32s: ArrayRef = Arc::new(arrow_array::Int32Array::from(vec![1]));
+    let e = sink.write("t", &batch(vec![("x", i32s)])).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedType { .. }), "{e}");
+    assert!(
+        e.to_string().contains("`t`") && e.to_string().contains("`x`"),
+        "{e}"
+    );
+    assert!(matches!(
+        sink.write("t", &batch(vec![("y", ints([1]))])),
+        Err(Error::Poisoned)
+    ));
+
+    let mut sink = TableSink::create(dir.path(), opts(5)).unwrap();
+    sink.write("a.b", &batch(vec![("x", ints([1]))])).unwrap();
+    let e = sink
+        .write("a_b", &batch(vec![("x", ints([1]))]))
+        .unwrap_err();
+    assert!(e.to_string().contains("a_b.parquet"), "{e}");
+}
