@@ -6,6 +6,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
+use anyhow::Context;
+
 /// How the records of an input are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
@@ -55,18 +57,26 @@ pub fn for_each_record(
     mut f: impl FnMut(Framed<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let format = match format {
-        InputFormat::Auto => detect(path, &mut reader)?,
+        InputFormat::Auto => {
+            detect(path, &mut reader).with_context(|| format!("reading {path}"))?
+        }
         other => other,
     };
     match format {
-        InputFormat::Jsonl | InputFormat::Auto => jsonl(reader, f),
+        InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, f),
         InputFormat::Json => {
-            let first = first_non_blank(&mut reader)?;
+            let first = first_non_blank(&mut reader).with_context(|| format!("reading {path}"))?;
             if first == Some(b'[') {
-                ArraySplitter::default().run(reader, f)
+                ArraySplitter {
+                    path,
+                    ..ArraySplitter::default()
+                }
+                .run(reader, f)
             } else {
                 let mut all = Vec::new();
-                reader.read_to_end(&mut all)?;
+                reader
+                    .read_to_end(&mut all)
+                    .with_context(|| format!("reading {path}"))?;
                 f(Framed {
                     bytes: &all,
                     line: 1,
@@ -106,6 +116,7 @@ fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputF
 }
 
 fn jsonl(
+    path: &str,
     mut reader: Box<dyn BufRead + Send>,
     mut f: impl FnMut(Framed<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -113,7 +124,10 @@ fn jsonl(
     let mut n = 0u64;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading {path}"))?;
+        if read == 0 {
             return Ok(());
         }
         n += 1;
@@ -130,7 +144,8 @@ fn jsonl(
 /// Splits `[a, b, ...]` into element slices with a byte state machine (depth, string,
 /// escape), reading the input in blocks.
 #[derive(Default)]
-struct ArraySplitter {
+struct ArraySplitter<'p> {
+    path: &'p str,
     depth: u32,
     in_string: bool,
     escape: bool,
@@ -140,7 +155,7 @@ struct ArraySplitter {
     elem_line: u64,
 }
 
-impl ArraySplitter {
+impl ArraySplitter<'_> {
     fn run(
         mut self,
         mut reader: Box<dyn BufRead + Send>,
@@ -149,7 +164,10 @@ impl ArraySplitter {
         self.line = 1;
         let mut closed = false;
         loop {
-            let buf = reader.fill_buf()?;
+            let path = self.path;
+            let buf = reader
+                .fill_buf()
+                .with_context(|| format!("reading {path}"))?;
             if buf.is_empty() {
                 break;
             }
@@ -227,7 +245,11 @@ impl ArraySplitter {
             }
             b',' if self.depth == 0 => {
                 if self.elem.iter().all(u8::is_ascii_whitespace) {
-                    anyhow::bail!("line {}: empty element in the top-level array", self.line);
+                    anyhow::bail!(
+                        "{}:{}: empty element in the top-level array",
+                        self.path,
+                        self.line
+                    );
                 }
                 self.emit(f)?;
             }

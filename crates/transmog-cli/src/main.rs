@@ -333,8 +333,7 @@ fn convert(args: &ConvertArgs) -> Result<()> {
                     write_batches(&mut flattener, &mut sink)?;
                 }
                 Ok(())
-            })
-            .with_context(|| format!("reading {source}"))?;
+            })?;
         }
         write_batches(&mut flattener, &mut sink)
     })();

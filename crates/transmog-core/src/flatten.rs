@@ -161,7 +161,12 @@ impl Flattener {
 
     /// Parses one JSON document and processes it as one record.
     pub fn push_json(&mut self, text: &[u8], location: Location) -> Result<()> {
-        match value::parse(text) {
+        // Trailing newlines would move "EOF" errors to the next line.
+        let end = text
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        match value::parse(&text[..end]) {
             Ok(v) => self.push(&v, location),
             Err(e) => {
                 let err = Error::Parse {

@@ -444,8 +444,7 @@ impl ParquetOptions {
             .set_max_row_group_row_count(Some(self.row_group_size))
             .set_dictionary_enabled(self.use_dictionary)
             .set_statistics_enabled(stats)
-            .set_offset_index_disabled(!(self.write_page_index || force_offset_index))
-            .set_created_by(concat!("transmog-io ", env!("CARGO_PKG_VERSION")).to_owned());
+            .set_offset_index_disabled(!(self.write_page_index || force_offset_index));
         if let Some(n) = self.data_page_size {
             b = b.set_data_page_size_limit(n);
         }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust unit/integration/property tests, the shared
+# conformance cases, and the Python suite that reads our output with pyarrow, DuckDB
+# and polars. Creates .venv (git-ignored) with the Python test tools on first use.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+venv=${TRANSMOG_VENV:-$root/.venv}
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+stamp="$venv/.requirements.sha"
+want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+  echo "$want" > "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+
+echo "== cargo tests"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+  cargo test --workspace --doc
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+echo "== conformance (shared cases)"
+cases=${CONFORMANCE_CASES:-$root/../shared/conformance/cases}
+if [ -d "$cases" ]; then
+  if ! out=$(scripts/conformance.sh "$cases"); then
+    echo "$out"
+    exit 1
+  fi
+  echo "$out" | tail -n 1
+else
+  echo "conformance cases not found at $cases (set CONFORMANCE_CASES)" >&2
+  exit 1
+fi
+
+echo "== python tests"
+cargo build -q -p transmog-cli -p transmog-io --examples --bins
+python -m pytest -q tests/python

@@ -1,0 +1,45 @@
+"""Shared fixtures: where the built binaries live and generated input data."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def target_dir() -> Path:
+    out = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return Path(json.loads(out)["target_directory"])
+
+
+@pytest.fixture(scope="session")
+def transmog_bin() -> Path:
+    exe = target_dir() / "debug" / "transmog"
+    if not exe.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "transmog-cli"], cwd=ROOT, check=True)
+    return exe
+
+
+def run_cli(exe, *args, check=True, input=None):
+    proc = subprocess.run([str(exe), *map(str, args)], capture_output=True, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"transmog failed ({proc.returncode}): {proc.stderr.decode()}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def orders_jsonl(tmp_path_factory) -> Path:
+    """2 000 generated orders; the `metadata` object only appears after the first 30 %."""
+    path = tmp_path_factory.mktemp("data") / "orders.jsonl"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "gen_orders.py"), "--records", "2000", "--out", str(path)],
+        check=True,
+    )
+    return path
