@@ -1,6 +1,6 @@
 //! The flattener: records in, columnar table batches out (SPEC.md section 3).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ enum RowMode {
 
 #[derive(Debug, Default)]
 struct ArrayNode {
-    children: HashMap<Box<str>, u32>,
+    children: FxHashMap<Box<str>, u32>,
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,

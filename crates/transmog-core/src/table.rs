@@ -2,6 +2,8 @@
 //! from source paths to columns, and the name registry that keeps colliding names apart.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
@@ -63,7 +65,7 @@ pub(crate) struct Column {
 
 #[derive(Debug, Default)]
 pub(crate) struct PathNode {
-    pub children: HashMap<Box<str>, u32>,
+    pub children: FxHashMap<Box<str>, u32>,
     pub column: Option<u32>,
     pub dups: Vec<u32>,
 }
@@ -72,7 +74,7 @@ pub(crate) struct PathNode {
 pub(crate) struct Table {
     pub name: Arc<str>,
     pub columns: Vec<Column>,
-    pub by_name: HashMap<String, u32>,
+    pub by_name: FxHashMap<String, u32>,
     pub nodes: Vec<PathNode>,
     /// Rows in the current batch.
     pub rows: usize,
@@ -86,7 +88,7 @@ impl Table {
         let mut t = Table {
             name,
             columns: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: FxHashMap::default(),
             nodes: vec![PathNode::default()],
             rows: 0,
             total_rows: 0,

@@ -23,11 +23,18 @@ pub fn push_py_float(out: &mut String, f: f64) {
     if f < 0.0 {
         out.push('-');
     }
-    // `{:e}` yields the shortest round-trip digits as `d.ddde<exp>`.
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    // `{:e}` yields the shortest round-trip digits as `d.ddde<exp>`; a stack buffer
+    // avoids an allocation per value.
+    let mut sci = StackBuf::default();
+    let _ = write!(sci, "{:e}", f.abs());
+    let sci = sci.as_str();
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut digit_buf = StackBuf::default();
+    for c in mantissa.chars().filter(|c| *c != '.') {
+        let _ = digit_buf.write_char(c);
+    }
+    let digits = digit_buf.as_str();
     let n = digits.len() as i32;
     if !(-4..16).contains(&exp) {
         out.push_str(&digits[..1]);
@@ -44,7 +51,7 @@ pub fn push_py_float(out: &mut String, f: f64) {
     } else if exp >= 0 {
         let int_len = exp + 1;
         if n <= int_len {
-            out.push_str(&digits);
+            out.push_str(digits);
             out.extend(std::iter::repeat_n('0', (int_len - n) as usize));
             out.push_str(".0");
         } else {
@@ -55,7 +62,41 @@ pub fn push_py_float(out: &mut String, f: f64) {
     } else {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
+    }
+}
+
+/// A small fixed buffer for number formatting (a shortest f64 in `{:e}` form needs < 32
+/// bytes).
+struct StackBuf {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        StackBuf {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl StackBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

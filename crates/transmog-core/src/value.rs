@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn reports_position_of_syntax_errors() {
-        let err = parse(b"{\n  \"a\": tru\n}").unwrap_err();
+        let err = parse(b"{\n  \"a\": x,\n}").unwrap_err();
         assert_eq!(err.line, 2);
         assert!(err.message.contains("expected"), "{}", err.message);
         assert!(parse(b"{} x").is_err());

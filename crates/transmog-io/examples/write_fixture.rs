@@ -14,14 +14,18 @@
 //!   `code` int64 = i, then string `c{i}` in the last batch (widened to string);
 //!   `late` string `late{i}`, first seen at row 1 500.
 //! - `main.items` (file `main_items`), first seen in the second batch: 700 rows with
-//!   `idx` = j, `value` = j / 4; then 300 rows that add `note` = `x{j}`.
+//!   `idx` = j, `value` = j / 4, `maybe` and `nothing` of Arrow type Null; then 300 rows
+//!   that add `note` = `x{j}` and have `maybe` = `m{j}` (Null widened to string) while
+//!   `nothing` stays Null (so the file has a null-typed column).
 //! - `empty`: only a zero-row batch, so no file.
 #![allow(clippy::print_stdout)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, RecordBatch, StringArray,
+};
 use transmog_io::{Format, OptionValue, SinkOptions, TableSink};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -83,9 +87,15 @@ fn main() -> Res<()> {
             let value: ArrayRef = Arc::new(Float64Array::from_iter_values(
                 j.iter().map(|v| *v as f64 / 4.0),
             ));
+            let nulls: ArrayRef = Arc::new(NullArray::new(j.len()));
             sink.write(
                 "main.items",
-                &batch(vec![("idx", ints(&j)), ("value", value)])?,
+                &batch(vec![
+                    ("idx", ints(&j)),
+                    ("value", value),
+                    ("maybe", Arc::clone(&nulls)),
+                    ("nothing", nulls),
+                ])?,
             )?;
         }
     }
@@ -112,6 +122,8 @@ fn main() -> Res<()> {
             ("idx", ints(&j)),
             ("value", value),
             ("note", strings(&j, &|i| format!("x{i}"))),
+            ("nothing", Arc::new(NullArray::new(j.len())) as ArrayRef),
+            ("maybe", strings(&j, &|i| format!("m{i}"))),
         ])?,
     )?;
 

@@ -107,21 +107,7 @@ fn parse_header(buf: &[u8], mut pos: usize) -> Result<Header, String> {
         .ok_or_else(|| format!("page header at {start} is truncated"))?;
     let has_crc = next >> 4 == 1 && next & 0x0f == 5;
     // Skip the rest of the struct generically.
-    let mut last_id: i16 = 3;
-    loop {
-        let b = byte(buf, &mut pos)?;
-        if b == 0 {
-            break;
-        }
-        let ty = b & 0x0f;
-        let delta = b >> 4;
-        last_id = if delta == 0 {
-            unzigzag32(read_varint(buf, &mut pos)?) as i16
-        } else {
-            last_id + i16::from(delta)
-        };
-        skip_value(buf, &mut pos, ty, 0)?;
-    }
+    skip_fields(buf, &mut pos, 0)?;
     let compressed_size = usize::try_from(values[2])
         .map_err(|_| format!("page header at {start}: negative compressed size"))?;
     Ok(Header {
@@ -172,24 +158,22 @@ fn skip_value(buf: &[u8], pos: &mut usize, ty: u8, depth: u32) -> Result<(), Str
             }
             Ok(())
         }
-        12 => {
-            let mut last: i16 = 0;
-            loop {
-                let b = byte(buf, pos)?;
-                if b == 0 {
-                    return Ok(());
-                }
-                let delta = b >> 4;
-                last = if delta == 0 {
-                    unzigzag32(read_varint(buf, pos)?) as i16
-                } else {
-                    last + i16::from(delta)
-                };
-                let _ = last;
-                skip_value(buf, pos, b & 0x0f, depth + 1)?;
-            }
-        }
+        12 => skip_fields(buf, pos, depth + 1),
         other => Err(format!("unknown thrift type {other}")),
+    }
+}
+
+/// Skips struct fields up to and including the STOP byte.
+fn skip_fields(buf: &[u8], pos: &mut usize, depth: u32) -> Result<(), String> {
+    loop {
+        let b = byte(buf, pos)?;
+        if b == 0 {
+            return Ok(());
+        }
+        if b >> 4 == 0 {
+            read_varint(buf, pos)?; // long form: explicit field id
+        }
+        skip_value(buf, pos, b & 0x0f, depth)?;
     }
 }
 

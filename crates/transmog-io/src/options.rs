@@ -303,6 +303,10 @@ pub const PARQUET_OPTION_KEYS: &[&str] = &[
 pub struct ParquetOptions {
     /// Compression codec (default snappy).
     pub compression: Codec,
+    /// Compression level overriding the codec's own (pyarrow's `compression_level`);
+    /// checked against the codec when the sink is created, so the order in which
+    /// `compression` and `compression_level` are set does not matter.
+    pub compression_level: Option<i64>,
     /// Rows per row group; every row group but the last of a file has exactly this many.
     pub row_group_size: usize,
     /// Write the column index and offset index (default false, like pyarrow).
@@ -327,6 +331,7 @@ impl Default for ParquetOptions {
     fn default() -> Self {
         ParquetOptions {
             compression: Codec::Snappy,
+            compression_level: None,
             row_group_size: 10_000,
             write_page_index: false,
             write_page_checksum: false,
@@ -363,7 +368,8 @@ impl ParquetOptions {
     ///
     /// Accepted keys: see [`PARQUET_OPTION_KEYS`]. `compression` takes a codec string
     /// (`"zstd:3"` style levels allowed, see [`Codec::parse`]) or `None` (= uncompressed);
-    /// `compression_level` applies to the codec set so far; `data_page_size`,
+    /// `compression_level` applies to the codec (checked when the sink is created);
+    /// `data_page_size`,
     /// `dictionary_pagesize_limit` and `write_batch_size` take a positive integer or `None`;
     /// `data_page_version` is `"1.0"` or `"2.0"`; `version` (`"1.0"`, `"2.4"`, `"2.6"`)
     /// is validated only: for the column types this crate writes (boolean, int64,
@@ -379,9 +385,10 @@ impl ParquetOptions {
                 };
             }
             "compression_level" => {
-                if value != OptionValue::None {
-                    self.compression = self.compression.with_level(value.as_i64(key)?)?;
-                }
+                self.compression_level = match value {
+                    OptionValue::None => None,
+                    v => Some(v.as_i64(key)?),
+                };
             }
             "row_group_size" => self.row_group_size = value.as_positive(key)?,
             "write_page_index" => self.write_page_index = value.as_bool(key)?,
@@ -433,6 +440,14 @@ impl ParquetOptions {
     ///
     /// `force_offset_index` keeps the offset index even when `write_page_index` is off
     /// (intermediate part files need it for the checksum splice).
+    /// The codec with `compression_level` applied; an error if the level does not fit it.
+    pub fn effective_codec(&self) -> Result<Codec> {
+        match self.compression_level {
+            None => Ok(self.compression),
+            Some(level) => self.compression.with_level(level),
+        }
+    }
+
     pub(crate) fn writer_properties(&self, force_offset_index: bool) -> Result<WriterProperties> {
         let stats = match (self.write_statistics, self.write_page_index) {
             (false, _) => EnabledStatistics::None,
@@ -440,7 +455,7 @@ impl ParquetOptions {
             (true, true) => EnabledStatistics::Page,
         };
         let mut b = WriterProperties::builder()
-            .set_compression(self.compression.to_parquet()?)
+            .set_compression(self.effective_codec()?.to_parquet()?)
             .set_max_row_group_row_count(Some(self.row_group_size))
             .set_dictionary_enabled(self.use_dictionary)
             .set_statistics_enabled(stats)
@@ -551,6 +566,7 @@ impl SinkOptions {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -579,9 +595,13 @@ mod tests {
     #[test]
     fn set_values() {
         let mut o = ParquetOptions::default();
-        o.set("compression", "brotli".into()).unwrap();
         o.set("compression_level", 5i64.into()).unwrap();
-        assert_eq!(o.compression, Codec::Brotli(Some(5)));
+        o.set("compression", "brotli".into()).unwrap();
+        assert_eq!(o.effective_codec().unwrap(), Codec::Brotli(Some(5)));
+        o.set("compression", "snappy".into()).unwrap();
+        let e = o.effective_codec().unwrap_err();
+        assert!(e.to_string().contains("compression_level"), "{e}");
+        o.set("compression_level", OptionValue::None).unwrap();
         o.set("row_group_size", "123".into()).unwrap();
         assert_eq!(o.row_group_size, 123);
         assert!(o.set("row_group_size", 0i64.into()).is_err());

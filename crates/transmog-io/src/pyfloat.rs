@@ -74,6 +74,7 @@ mod tests {
     use super::py_float;
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the SPEC's literal input
     fn spec_examples() {
         // SPEC.md section 3.4, observed with CPython.
         let cases: &[(f64, &str)] = &[

@@ -40,7 +40,7 @@ pub(crate) struct Staged {
 }
 
 enum TableWriter {
-    Parquet(ParquetTable),
+    Parquet(Box<ParquetTable>),
     Csv(CsvTable),
     Jsonl(JsonlTable),
 }
@@ -156,12 +156,12 @@ impl TableSink {
             });
         }
         let writer = match self.opts.format {
-            Format::Parquet => TableWriter::Parquet(ParquetTable::new(
+            Format::Parquet => TableWriter::Parquet(Box::new(ParquetTable::new(
                 table,
                 &self.dir,
                 &file_name,
                 Arc::clone(&self.parquet),
-            )),
+            ))),
             Format::Csv => TableWriter::Csv(CsvTable::new(
                 table,
                 &self.dir,

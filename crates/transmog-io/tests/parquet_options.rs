@@ -60,9 +60,11 @@ fn check_values(path: &Path, evolve: bool) {
     }
 }
 
+type IsCodec = fn(Compression) -> bool;
+
 #[test]
 fn every_codec_is_recorded_in_the_column_chunks() {
-    let cases: &[(&str, fn(Compression) -> bool)] = &[
+    let cases: &[(&str, IsCodec)] = &[
         ("snappy", |c| c == Compression::SNAPPY),
         ("gzip", |c| matches!(c, Compression::GZIP(_))),
         ("gzip:9", |c| matches!(c, Compression::GZIP(_))),

@@ -1,0 +1,240 @@
+"""transmog-io's Parquet sink checked with independent readers (pyarrow, DuckDB, polars).
+
+Files come from `crates/transmog-io/examples/write_fixture.rs` (a fixed scenario: a late
+column, a late table, int->float and int->string widening, an empty table); its doc
+comment describes the data, and the expected values below are computed independently.
+"""
+
+import os
+import subprocess
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT
+
+
+def write_fixture(out_dir, *options):
+    """Runs the fixture writer into `out_dir`; returns {table name: path}."""
+    env = dict(os.environ)  # cargo honours CARGO_TARGET_DIR when set
+    proc = subprocess.run(
+        ["cargo", "run", "-q", "-p", "transmog-io", "--example", "write_fixture", "--",
+         str(out_dir), *options],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"write_fixture failed: {proc.stderr}")
+    tables = {}
+    for line in proc.stdout.splitlines():
+        name, path, rows, row_groups, size = line.split("\t")
+        assert os.path.getsize(path) == int(size)
+        tables[name] = path
+    return tables
+
+
+def expected_main():
+    rows = []
+    for i in range(3500):
+        last = i >= 3000
+        rows.append({
+            "id": i,
+            "name": None if last else f"n{i % 7}",
+            "score": i + 0.5 if last else float(i),
+            "flag": None if last else i % 2 == 0,
+            "code": f"c{i}" if last else str(i),
+            "late": f"late{i}" if i >= 1500 else None,
+        })
+    return rows
+
+
+def expected_items():
+    return [
+        {"idx": j, "value": j / 4, "maybe": f"m{j}" if j >= 700 else None, "nothing": None,
+         "note": f"x{j}" if j >= 700 else None}
+        for j in range(1000)
+    ]
+
+
+ITEMS_SCHEMA = pa.schema([
+    ("idx", pa.int64()), ("value", pa.float64()), ("maybe", pa.string()),
+    ("nothing", pa.null()), ("note", pa.string()),
+])
+
+
+MAIN_SCHEMA = pa.schema([
+    ("id", pa.int64()), ("name", pa.string()), ("score", pa.float64()),
+    ("flag", pa.bool_()), ("code", pa.string()), ("late", pa.string()),
+])
+
+
+@pytest.fixture(scope="module")
+def default_files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    return out, write_fixture(out, "row_group_size=1000")
+
+
+def test_files_and_no_leftovers(default_files):
+    out, tables = default_files
+    assert list(tables) == ["main", "main.items"]
+    assert sorted(os.listdir(out)) == ["main.parquet", "main_items.parquet"]  # no temp files, no `empty`
+
+
+def test_pyarrow_union_schema_values_and_nulls(default_files):
+    _, tables = default_files
+    main = pq.read_table(tables["main"])
+    assert main.schema.remove_metadata() == MAIN_SCHEMA
+    assert main.to_pylist() == expected_main()
+    items = pq.read_table(tables["main.items"])
+    assert items.schema.remove_metadata() == ITEMS_SCHEMA
+    assert items.to_pylist() == expected_items()
+
+
+def test_row_groups_exact_and_same_schema(default_files):
+    _, tables = default_files
+    pf = pq.ParquetFile(tables["main"])
+    md = pf.metadata
+    assert [md.row_group(i).num_rows for i in range(md.num_row_groups)] == [1000, 1000, 1000, 500]
+    for i in range(md.num_row_groups):
+        rg = md.row_group(i)
+        assert [rg.column(c).path_in_schema for c in range(rg.num_columns)] == MAIN_SCHEMA.names
+    # each row group alone has the late column, null before row 1500
+    rg1 = pf.read_row_group(1).to_pylist()
+    assert [r["late"] for r in rg1[:500]] == [None] * 500
+    assert rg1[500]["late"] == "late1500"
+
+
+def test_duckdb_reads_the_same(default_files):
+    _, tables = default_files
+    con = duckdb.connect()
+    desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{tables['main']}')").fetchall()
+    assert [(r[0], r[1]) for r in desc] == [
+        ("id", "BIGINT"), ("name", "VARCHAR"), ("score", "DOUBLE"),
+        ("flag", "BOOLEAN"), ("code", "VARCHAR"), ("late", "VARCHAR"),
+    ]
+    got = con.execute(
+        f"SELECT id, name, score, flag, code, late FROM read_parquet('{tables['main']}') ORDER BY id"
+    ).fetchall()
+    want = [tuple(r.values()) for r in expected_main()]
+    assert got == want
+    items = con.execute(
+        f"SELECT idx, value, maybe, nothing, note FROM read_parquet('{tables['main.items']}') ORDER BY idx"
+    ).fetchall()
+    assert items == [tuple(r.values()) for r in expected_items()]
+    # predicate on the late column, statistics-driven readers must still find the rows
+    n = con.execute(
+        f"SELECT count(*) FROM read_parquet('{tables['main']}') WHERE late >= 'late3000'"
+    ).fetchone()[0]
+    assert n == sum(1 for r in expected_main() if r["late"] is not None and r["late"] >= "late3000")
+
+
+def test_polars_reads_the_same(default_files):
+    _, tables = default_files
+    df = pl.read_parquet(tables["main"])
+    assert df.columns == MAIN_SCHEMA.names
+    assert df.dtypes == [pl.Int64, pl.String, pl.Float64, pl.Boolean, pl.String, pl.String]
+    assert df.to_dicts() == expected_main()
+    items = pl.read_parquet(tables["main.items"])
+    assert items.to_dicts() == expected_items()
+
+
+@pytest.mark.parametrize("codec, shown", [
+    ("snappy", "SNAPPY"), ("gzip", "GZIP"), ("gzip:9", "GZIP"), ("brotli", "BROTLI"),
+    ("zstd", "ZSTD"), ("zstd:3", "ZSTD"), ("lz4", "LZ4"), ("none", "UNCOMPRESSED"),
+])
+def test_codec_recorded(tmp_path, codec, shown):
+    tables = write_fixture(tmp_path, "row_group_size=1000", f"compression={codec}")
+    for path in tables.values():
+        md = pq.ParquetFile(path).metadata
+        for i in range(md.num_row_groups):
+            for c in range(md.num_columns):
+                assert md.row_group(i).column(c).compression == shown
+    assert pq.read_table(tables["main"]).to_pylist() == expected_main()
+
+
+@pytest.mark.parametrize("extra, present", [((), False), (("write_page_index=true",), True)])
+@pytest.mark.parametrize("crc", [(), ("write_page_checksum=true",)])
+def test_page_index_presence(tmp_path, extra, present, crc):
+    tables = write_fixture(tmp_path, "row_group_size=1000", *extra, *crc)
+    for path in tables.values():
+        md = pq.ParquetFile(path).metadata
+        for i in range(md.num_row_groups):
+            for c in range(md.num_columns):
+                col = md.row_group(i).column(c)
+                assert (col.has_column_index, col.has_offset_index) == (present, present)
+    assert pq.read_table(tables["main"]).to_pylist() == expected_main()
+    if present:
+        # page-index driven filtering in duckdb and pyarrow still returns the right rows
+        t = pq.read_table(tables["main"], filters=[("id", ">=", 3490)])
+        assert t.column("id").to_pylist() == list(range(3490, 3500))
+
+
+def flip_byte(path, offset, dst):
+    data = bytearray(open(path, "rb").read())
+    data[offset] ^= 0x01
+    with open(dst, "wb") as f:
+        f.write(data)
+    return dst
+
+
+def last_byte_of_chunk(path, rg, col):
+    c = pq.ParquetFile(path).metadata.row_group(rg).column(col)
+    start = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
+    return start + c.total_compressed_size - 1
+
+
+@pytest.mark.parametrize("options", [
+    (),
+    ("compression=none", "use_dictionary=false"),
+    ("data_page_version=2.0", "compression=zstd"),
+    ("write_page_index=true", "compression=gzip"),
+])
+def test_page_checksums_verify_and_catch_corruption(tmp_path, options):
+    tables = write_fixture(tmp_path / "w", "row_group_size=1000", "write_page_checksum=true", *options)
+    for name, path in tables.items():
+        t = pq.read_table(path, page_checksum_verification=True)
+        assert t.num_rows == (3500 if name == "main" else 1000)
+    main = tables["main"]
+    assert pq.read_table(main, page_checksum_verification=True).to_pylist() == expected_main()
+    md = pq.ParquetFile(main).metadata
+    # one flipped byte inside a data page of each column of a middle row group
+    for col in range(md.num_columns):
+        bad = flip_byte(main, last_byte_of_chunk(main, 1, col), tmp_path / f"bad{col}.parquet")
+        with pytest.raises(OSError, match="CRC checksum verification failed"):
+            pq.read_table(bad, page_checksum_verification=True)
+
+
+def test_dictionary_page_checksum(tmp_path):
+    tables = write_fixture(tmp_path / "w", "row_group_size=1000", "write_page_checksum=true")
+    main = tables["main"]
+    c = pq.ParquetFile(main).metadata.row_group(0).column(1)  # `name`, dictionary encoded
+    assert c.has_dictionary_page
+    bad = flip_byte(main, c.data_page_offset - 1, tmp_path / "bad.parquet")  # last dictionary byte
+    with pytest.raises(OSError, match="CRC checksum verification failed"):
+        pq.read_table(bad, page_checksum_verification=True)
+
+
+def test_without_checksums_corruption_goes_unnoticed(tmp_path):
+    # the control for the test above: same flip, no checksums -> no CRC error (wrong data)
+    tables = write_fixture(tmp_path / "w", "row_group_size=1000", "compression=none",
+                           "use_dictionary=false")
+    main = tables["main"]
+    bad = flip_byte(main, last_byte_of_chunk(main, 1, 0), tmp_path / "bad.parquet")
+    t = pq.read_table(bad, page_checksum_verification=True)
+    assert t.column("id").to_pylist() != list(range(3500))
+
+
+def test_unknown_option_is_rejected(tmp_path):
+    with pytest.raises(AssertionError, match="write_page_crc"):
+        write_fixture(tmp_path, "write_page_crc=true")
+    assert not any(p.suffix == ".parquet" for p in tmp_path.iterdir())
+
+
+def test_single_part_rename_path(tmp_path):
+    # no late column, no widening: the fast path (rename of the only part file)
+    tables = write_fixture(tmp_path, "row_group_size=100000")
+    md = pq.ParquetFile(tables["main"]).metadata
+    assert md.num_row_groups == 1
+    assert pq.read_table(tables["main"]).to_pylist() == expected_main()
