@@ -329,7 +329,7 @@ fn convert(args: &ConvertArgs) -> Result<()> {
                 };
                 record += 1;
                 flattener.push_json(r.bytes, loc)?;
-                if record % batch_size as u64 == 0 {
+                if record.is_multiple_of(batch_size as u64) {
                     write_batches(&mut flattener, &mut sink)?;
                 }
                 Ok(())

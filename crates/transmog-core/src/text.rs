@@ -294,6 +294,7 @@ mod tests {
     use crate::value::parse;
 
     #[test]
+    #[allow(clippy::excessive_precision)]
     fn float_repr_matches_python() {
         let cases = [
             (1.0, "1.0"),

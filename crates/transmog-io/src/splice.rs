@@ -34,7 +34,8 @@ use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter,
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{
-    ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader,
+    ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData, ParquetMetaDataOptions,
+    ParquetMetaDataReader,
 };
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
@@ -135,12 +136,7 @@ pub(crate) fn assemble(
             .metadata()
             .map_err(|e| Error::io(table, &part.path, e))?
             .len();
-        let md = Arc::new(
-            ParquetMetaDataReader::new()
-                .with_page_index_policy(PageIndexPolicy::Optional)
-                .parse_and_finish(&file)
-                .map_err(&part_err)?,
-        );
+        let md = Arc::new(read_metadata(&file).map_err(&part_err)?);
         let leaves = md.file_metadata().schema_descr().num_columns();
         if leaves != part.schema.fields().len() {
             return Err(Error::malformed(
@@ -207,6 +203,18 @@ pub(crate) fn assemble(
     })
 }
 
+/// Reads a footer with everything the splice must carry over: page indexes when present
+/// and the full page encoding statistics (by default parquet-rs keeps only a mask of them,
+/// which would drop them from the spliced file's footer).
+fn read_metadata<R: ChunkReader>(reader: &R) -> Result<ParquetMetaData, ParquetError> {
+    ParquetMetaDataReader::new()
+        .with_page_index_policy(PageIndexPolicy::Optional)
+        .with_metadata_options(Some(
+            ParquetMetaDataOptions::new().with_encoding_stats_as_mask(false),
+        ))
+        .parse_and_finish(reader)
+}
+
 /// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
 fn read_cast_chunk(
     ctx: &Ctx<'_>,
@@ -262,10 +270,7 @@ fn encode_and_splice<W: Write + Send>(
         w.write(&batch).map_err(&err)?;
     }
     let bytes = Bytes::from(w.into_inner().map_err(&err)?);
-    let md = ParquetMetaDataReader::new()
-        .with_page_index_policy(PageIndexPolicy::Optional)
-        .parse_and_finish(&bytes)
-        .map_err(&err)?;
+    let md = read_metadata(&bytes).map_err(&err)?;
     if md.num_row_groups() != 1 || md.row_group(0).num_rows() != rows as i64 {
         return Err(Error::malformed(
             ctx.table,
