@@ -2,8 +2,6 @@
 //! one child table per nested array, linked by generated ids) and writes them as
 //! Parquet, CSV or JSON Lines.
 
-mod input;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use transmog_core::{value, Config, Flattener, IdMode, IdSource, Location, Recovery};
 use transmog_io::{Format, OptionValue, SinkOptions, TableOutput, TableSink};
 
-use input::InputFormat;
+use transmog_io::read::{self as input, InputFormat};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +47,16 @@ enum OutFormat {
     Parquet,
     Csv,
     Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputArg {
+    /// Decide from the first non-blank byte and the file name.
+    Auto,
+    /// One JSON value per line.
+    Jsonl,
+    /// One JSON document: an array of records or a single record.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,8 +100,8 @@ struct ConvertArgs {
     entity: Option<String>,
 
     /// How the input is laid out.
-    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
-    input_format: InputFormat,
+    #[arg(long, value_enum, default_value_t = InputArg::Auto)]
+    input_format: InputArg,
 
     /// Records flattened per batch before rows are handed to the writer.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
@@ -320,7 +328,12 @@ fn convert(args: &ConvertArgs) -> Result<()> {
             };
             let reader = input::open(path).with_context(|| format!("cannot open {path}"))?;
             let mut record = 0u64;
-            input::for_each_record(path, args.input_format, reader, |r| {
+            let format = match args.input_format {
+                InputArg::Auto => InputFormat::Auto,
+                InputArg::Jsonl => InputFormat::Jsonl,
+                InputArg::Json => InputFormat::Json,
+            };
+            input::for_each_record(path, format, reader, |r| -> Result<()> {
                 bytes_in += r.bytes.len() as u64;
                 let loc = Location {
                     source: Some(source.clone()),

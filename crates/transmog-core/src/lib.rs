@@ -28,15 +28,17 @@ pub mod ids;
 pub mod naming;
 pub mod report;
 pub mod result;
+pub mod rows;
 mod table;
 pub mod text;
 pub mod value;
 
-pub use column::{CellExtras, ColType, Kind};
+pub use column::{Cell, CellExtras, ColType, Kind};
 pub use config::{Config, IdMode, IdSource, Recovery};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use flatten::{canonical_json, Flattener};
 pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
+pub use rows::RowsBuilder;
 pub use table::{Role, TableBatch, ROLE_KEY};
 pub use value::Value;

@@ -71,6 +71,7 @@ mod jsonl_sink;
 mod options;
 mod parquet_sink;
 pub mod pyfloat;
+pub mod read;
 mod sink;
 pub mod splice;
 mod text;

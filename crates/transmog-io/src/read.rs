@@ -1,15 +1,45 @@
 //! Input framing: turns a file (or stdin) into record byte slices with their line
 //! numbers, without loading the whole input. JSON Lines, a top-level JSON array
 //! (streamed element by element) or one JSON document; gzip/zstd detected by magic bytes.
+//! Parsing the records is the engine's job; this module only finds where they are.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use anyhow::Context;
+/// Why reading an input failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The input could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The input.
+        path: String,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The input's framing is broken (a truncated or malformed top-level array).
+    #[error("{path}:{line}: {message}")]
+    Framing {
+        /// The input.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+fn io_err(path: &str) -> impl FnOnce(io::Error) -> ReadError + '_ {
+    move |source| ReadError::Io {
+        path: path.to_string(),
+        source,
+    }
+}
 
 /// How the records of an input are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
     /// Decide from the first non-blank byte and the file name.
     Auto,
@@ -45,27 +75,28 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
 
 /// One framed record: its bytes and the 1-based line it starts on.
 pub struct Framed<'a> {
+    /// The record's bytes (trailing newline included for JSON Lines).
     pub bytes: &'a [u8],
+    /// 1-based line of the record's first byte.
     pub line: u64,
 }
 
-/// Calls `f` for every record of the input, in order.
-pub fn for_each_record(
+/// Calls `f` for every record of the input, in order. `f`'s errors stop the reading
+/// and are returned as they are.
+pub fn for_each_record<E: From<ReadError>>(
     path: &str,
     format: InputFormat,
     mut reader: Box<dyn BufRead + Send>,
-    mut f: impl FnMut(Framed<'_>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let format = match format {
-        InputFormat::Auto => {
-            detect(path, &mut reader).with_context(|| format!("reading {path}"))?
-        }
+        InputFormat::Auto => detect(path, &mut reader).map_err(io_err(path))?,
         other => other,
     };
     match format {
         InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, f),
         InputFormat::Json => {
-            let first = first_non_blank(&mut reader).with_context(|| format!("reading {path}"))?;
+            let first = first_non_blank(&mut reader).map_err(io_err(path))?;
             if first == Some(b'[') {
                 ArraySplitter {
                     path,
@@ -74,9 +105,7 @@ pub fn for_each_record(
                 .run(reader, f)
             } else {
                 let mut all = Vec::new();
-                reader
-                    .read_to_end(&mut all)
-                    .with_context(|| format!("reading {path}"))?;
+                reader.read_to_end(&mut all).map_err(io_err(path))?;
                 f(Framed {
                     bytes: &all,
                     line: 1,
@@ -115,18 +144,16 @@ fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputF
     })
 }
 
-fn jsonl(
+fn jsonl<E: From<ReadError>>(
     path: &str,
     mut reader: Box<dyn BufRead + Send>,
-    mut f: impl FnMut(Framed<'_>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let mut line = Vec::with_capacity(4096);
     let mut n = 0u64;
     loop {
         line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("reading {path}"))?;
+        let read = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
         if read == 0 {
             return Ok(());
         }
@@ -156,18 +183,16 @@ struct ArraySplitter<'p> {
 }
 
 impl ArraySplitter<'_> {
-    fn run(
+    fn run<E: From<ReadError>>(
         mut self,
         mut reader: Box<dyn BufRead + Send>,
-        mut f: impl FnMut(Framed<'_>) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+        mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.line = 1;
         let mut closed = false;
         loop {
             let path = self.path;
-            let buf = reader
-                .fill_buf()
-                .with_context(|| format!("reading {path}"))?;
+            let buf = reader.fill_buf().map_err(io_err(path))?;
             if buf.is_empty() {
                 break;
             }
@@ -175,10 +200,9 @@ impl ArraySplitter<'_> {
             for &b in buf {
                 if closed {
                     if !b.is_ascii_whitespace() {
-                        anyhow::bail!(
-                            "line {}: unexpected data after the top-level array",
-                            self.line
-                        );
+                        return Err(self
+                            .framing("unexpected data after the top-level array")
+                            .into());
                     }
                     if b == b'\n' {
                         self.line += 1;
@@ -192,20 +216,27 @@ impl ArraySplitter<'_> {
             reader.consume(n);
         }
         if !closed {
-            anyhow::bail!(
-                "line {}: unexpected end of input inside the top-level array",
-                self.line
-            );
+            return Err(self
+                .framing("unexpected end of input inside the top-level array")
+                .into());
         }
         Ok(())
     }
 
+    fn framing(&self, message: &str) -> ReadError {
+        ReadError::Framing {
+            path: self.path.to_string(),
+            line: self.line,
+            message: message.to_string(),
+        }
+    }
+
     /// Feeds one byte; returns Some(true) when the top-level array closed.
-    fn byte(
+    fn byte<E: From<ReadError>>(
         &mut self,
         b: u8,
-        f: &mut impl FnMut(Framed<'_>) -> anyhow::Result<()>,
-    ) -> anyhow::Result<Option<bool>> {
+        f: &mut impl FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<Option<bool>, E> {
         if b == b'\n' {
             self.line += 1;
         }
@@ -245,11 +276,7 @@ impl ArraySplitter<'_> {
             }
             b',' if self.depth == 0 => {
                 if self.elem.iter().all(u8::is_ascii_whitespace) {
-                    anyhow::bail!(
-                        "{}:{}: empty element in the top-level array",
-                        self.path,
-                        self.line
-                    );
+                    return Err(self.framing("empty element in the top-level array").into());
                 }
                 self.emit(f)?;
             }
@@ -268,7 +295,10 @@ impl ArraySplitter<'_> {
         self.elem.push(b);
     }
 
-    fn emit(&mut self, f: &mut impl FnMut(Framed<'_>) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    fn emit<E: From<ReadError>>(
+        &mut self,
+        f: &mut impl FnMut(Framed<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if !self.elem.is_empty() {
             f(Framed {
                 bytes: &self.elem,
@@ -284,10 +314,10 @@ impl ArraySplitter<'_> {
 mod tests {
     use super::*;
 
-    fn split(text: &str) -> anyhow::Result<Vec<(String, u64)>> {
+    fn split(text: &str) -> Result<Vec<(String, u64)>, ReadError> {
         let mut out = Vec::new();
         let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
-        for_each_record("x.json", InputFormat::Json, reader, |r| {
+        for_each_record::<ReadError>("x.json", InputFormat::Json, reader, |r| {
             out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.line));
             Ok(())
         })?;
