@@ -14,7 +14,7 @@
 
 /// One page of a rewritten chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PageSpan {
+pub struct PageSpan {
     /// Offset of the page header in the new chunk buffer.
     pub offset: usize,
     /// Header + data length in the new chunk buffer.
@@ -24,14 +24,14 @@ pub(crate) struct PageSpan {
 }
 
 /// Thrift `PageType` value of a dictionary page.
-pub(crate) const DICTIONARY_PAGE: i32 = 2;
+pub const DICTIONARY_PAGE: i32 = 2;
 /// Thrift `PageType` values of data pages.
-pub(crate) const DATA_PAGES: [i32; 2] = [0, 3];
+pub const DATA_PAGES: [i32; 2] = [0, 3];
 
 /// Rewrites `chunk` (the bytes of one column chunk, dictionary page first) with a CRC in
 /// every page header. Returns the new bytes and the page spans in the new buffer.
 /// A page that already has a CRC keeps it.
-pub(crate) fn add_page_crcs(chunk: &[u8]) -> Result<(Vec<u8>, Vec<PageSpan>), String> {
+pub fn add_page_crcs(chunk: &[u8]) -> Result<(Vec<u8>, Vec<PageSpan>), String> {
     let mut out = Vec::with_capacity(chunk.len() + 64);
     let mut spans = Vec::new();
     let mut pos = 0usize;

@@ -97,6 +97,12 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A table received rows but never any column, which Parquet cannot store.
+    #[error("table `{table}` has rows but no columns")]
+    NoColumns {
+        /// Table name.
+        table: String,
+    },
     /// The sink was used after a previous error left it in an unusable state.
     #[error("the sink is poisoned by an earlier error and cannot accept more data")]
     Poisoned,

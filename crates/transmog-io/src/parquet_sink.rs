@@ -111,9 +111,8 @@ impl ParquetTable {
     fn write_row_group(&mut self, group: Vec<RecordBatch>) -> Result<()> {
         let union = Arc::clone(self.union.schema());
         if union.fields().is_empty() {
-            return Err(Error::InvalidOption {
-                key: "table".into(),
-                reason: format!("table `{}` has rows but no columns", self.name),
+            return Err(Error::NoColumns {
+                table: self.name.clone(),
             });
         }
         let reuse = matches!(&self.current, Some(p) if p.schema == union);

@@ -232,3 +232,12 @@ impl Drop for TableSink {
         self.cleanup();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sink_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<super::TableSink>();
+    }
+}

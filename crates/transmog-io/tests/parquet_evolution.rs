@@ -330,6 +330,19 @@ fn bad_input_is_a_clear_error() {
         Err(Error::Poisoned)
     ));
 
+    // rows without any column cannot be stored in Parquet
+    let mut sink = TableSink::create(dir.path(), opts(5)).unwrap();
+    let no_cols = arrow_array::RecordBatch::try_new_with_options(
+        Arc::new(arrow_schema::Schema::empty()),
+        vec![],
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(3)),
+    )
+    .unwrap();
+    sink.write("nocols", &no_cols).unwrap();
+    let e = sink.finish().unwrap_err();
+    assert!(matches!(e, Error::NoColumns { .. }), "{e}");
+    assert!(dir_entries(dir.path()).is_empty());
+
     let mut sink = TableSink::create(dir.path(), opts(5)).unwrap();
     sink.write("a.b", &batch(vec![("x", ints([1]))])).unwrap();
     let e = sink
