@@ -39,6 +39,14 @@ else
   exit 1
 fi
 
+echo "== python package (pip install .)"
+# TRANSMOG_DEV=1 builds an editable debug install instead (faster while iterating).
+if [ "${TRANSMOG_DEV:-0}" = "1" ]; then
+  maturin develop -q
+else
+  pip install -q --disable-pip-version-check --force-reinstall --no-deps .
+fi
+
 echo "== python tests"
 cargo build -q -p transmog-cli -p transmog-io --examples --bins
 python -m pytest -q tests/python

@@ -88,6 +88,9 @@ pub struct Config {
     pub extract_time: Option<Value<'static>>,
     /// Hard cap on columns per table, a guard against hostile input.
     pub max_columns: usize,
+    /// Keep null fields as present nulls (rows show the key with `None`), overriding
+    /// `skip_null`; 1.0.6 does this for CSV input.
+    pub keep_null_fields: bool,
 }
 
 impl Default for Config {
@@ -108,6 +111,7 @@ impl Default for Config {
             recovery: Recovery::Strict,
             extract_time: None,
             max_columns: 100_000,
+            keep_null_fields: false,
         }
     }
 }

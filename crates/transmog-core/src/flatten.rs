@@ -281,6 +281,7 @@ impl Flattener {
     fn leaf(&mut self, v: &Value<'_>) -> Option<Scratch> {
         let cast = self.cfg.cast_to_string;
         Some(match v {
+            Value::Null if self.cfg.keep_null_fields => Scratch::Null,
             Value::Null if self.cfg.skip_null => return None,
             Value::Null => self.text(Kind::Str, ""),
             Value::Str(s) if s.is_empty() && !self.cfg.include_empty => return None,

@@ -1,0 +1,59 @@
+"""Streaming writers backed by the Rust sinks (Parquet, CSV, JSON Lines)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List
+
+from ... import _native
+from ...error import ConfigurationError, OutputError
+from ..writer_interface import StreamingWriter
+
+
+class NativeStreamingWriter(StreamingWriter):
+    """Rows go to the engine's sink as they come; files appear at ``finalize()``."""
+
+    native_format = ""
+
+    def __init__(self, destination: Any = None, entity_name: str = "entity", **options: Any):
+        super().__init__(destination, entity_name, **options)
+        self._sink = None
+        self._keys: Dict[str, str] = {}
+        if self._dir is not None:
+            try:
+                self._sink = _native.Sink(self._dir, self.native_format, self._sink_options())
+            except (ConfigurationError, OutputError):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise ConfigurationError(str(exc)) from exc
+
+    def _sink_options(self) -> Dict[str, Any]:
+        return dict(self.options)
+
+    def _write(self, table: str, records: List[Dict[str, Any]]) -> None:
+        if self.finalized:
+            raise OutputError("writer already finalized", self.native_format, table)
+        if self._sink is None or not records:
+            return
+        stem = self._stem(table)
+        self._keys[stem] = table
+        self._sink.write_rows(stem, records)
+
+    def _write_native(self, native: Any, entity_name: str) -> None:
+        if self._sink is None:
+            return
+        for i, name in enumerate(native.table_names()):
+            if native.num_rows(name):
+                key = "main" if i == 0 else name
+                stem = self._stem(key)
+                self._keys[stem] = key
+                self._sink.write_result_table(stem, native, name)
+
+    def _commit(self) -> Dict[str, str]:
+        if self._sink is None:
+            return {}
+        return {self._keys.get(stem, stem): path for stem, path, _rows in self._sink.finish()}
+
+    def _discard(self) -> None:
+        if self._sink is not None:
+            self._sink.abort()

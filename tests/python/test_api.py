@@ -1,0 +1,212 @@
+"""Transmog 1.0.6's public API on our package: entry points, data sources, return
+types, exception classes, writers — and the places where we keep data 1.0.6 lost."""
+
+import gzip
+import io
+import json
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import transmog as tm
+from transmog.config import TransmogConfig
+from transmog.error import ConfigurationError, OutputError, ParsingError, ProcessingError, TransmogError
+from transmog.io.writer_factory import FormatRegistry
+from transmog.io.writer_interface import StreamingWriter
+from transmog.io.writers.csv import CsvStreamingWriter, CsvWriter
+from transmog.io.writers.json import JsonStreamingWriter, JsonWriter
+from transmog.io.writers.parquet import ParquetStreamingWriter, ParquetWriter
+
+RECS = [
+    {"id": 1, "name": "A", "addr": {"city": "X"}, "items": [{"sku": "a", "qty": 2}, {"sku": "b"}]},
+    {"id": 2, "name": "B", "extra": True, "items": [{"sku": "c", "sub": [{"z": 1.5}]}]},
+]
+
+
+def test_version_and_exports():
+    assert tm.__version__ == "1.0.6"
+    for name in tm.__all__:
+        assert hasattr(tm, name), name
+    assert tm.get_supported_streaming_formats() == ["csv", "json", "parquet"]
+
+
+def test_exception_hierarchy():
+    for cls in (tm.ProcessingError, tm.ValidationError, tm.ParsingError, tm.FileError,
+                tm.MissingDependencyError, tm.ConfigurationError, tm.OutputError):
+        assert issubclass(cls, TransmogError) and issubclass(cls, Exception)
+    assert str(ConfigurationError("bad", "separator", "/")).startswith(
+        "Configuration error (parameter: 'separator', value: '/'): bad")
+
+
+def test_result_accessors_and_types():
+    r = tm.Processor().process(RECS, entity_name="orders")
+    assert isinstance(r, tm.ProcessingResult)
+    main = r.get_main_table()
+    assert isinstance(main, list) and all(isinstance(row, dict) for row in main)
+    assert main[0]["id"] == "1" and main[0]["addr_city"] == "X"
+    assert main[1]["extra"] == "true"
+    assert r.get_table_names() == ["orders_items", "orders_items_sub"]
+    assert r.get_child_table("nope") == []
+    items = r.get_child_table("orders_items")
+    assert [i["__array_index"] for i in items] == [0, 1, 0]
+    assert items[0]["__parent_extract_id"] == main[0]["__extract_id"]
+    assert r.count_records() == {"main": 2, "orders_items": 3, "orders_items_sub": 1}
+    d = r.to_dict()
+    assert set(d) == {"main_table", "child_tables", "entity_name", "source_info"}
+    assert d["source_info"]["record_count"] == 2
+    assert json.loads(r.to_json())["entity_name"] == "orders"
+    assert set(r.to_json_objects()) == {"main", "orders_items", "orders_items_sub"}
+    assert r.get_formatted_table_name("a.b/c") == "a_b_c"
+
+
+def test_arrow_pandas_polars():
+    r = tm.Processor().process(RECS, entity_name="orders")
+    tables = r.to_arrow()
+    assert isinstance(tables["main"], pa.Table)
+    assert tables["main"].num_rows == 2
+    # one schema for all rows: 'extra' (only in row 2) is a column, null in row 1
+    assert tables["main"].column("extra").to_pylist() == [None, "true"]
+    assert r.to_pandas()["orders_items"].shape[0] == 3
+    import polars as pl
+
+    assert isinstance(r.to_polars()["main"], pl.DataFrame)
+
+
+def test_data_sources(tmp_path):
+    p = tm.Processor()
+    gen = (dict(r) for r in RECS)
+    assert p.process_chunked(gen, entity_name="o", chunk_size=1).count_records()["main"] == 2
+    jl = tmp_path / "o.jsonl"
+    jl.write_text("\n".join(json.dumps(r) for r in RECS) + "\n")
+    assert p.process_file(str(jl), entity_name="o").get_main_table()[1]["name"] == "B"
+    gz = tmp_path / "o.json.gz"
+    with gzip.open(gz, "wt") as fh:
+        json.dump(RECS, fh)
+    assert p.process_chunked(gz, entity_name="o").count_records()["o_items"] == 3
+    with open(jl) as fh:
+        assert p.process_chunked(fh, entity_name="o").count_records()["main"] == 2
+    assert p.process(json.dumps(RECS), entity_name="o").count_records()["main"] == 2
+    assert p.process(json.dumps(RECS).encode(), entity_name="o").count_records()["main"] == 2
+    csv_path = tmp_path / "c.csv"
+    csv_path.write_text("First Name,age\nAnn,3\nBo,NA\n")
+    rows = p.process_csv(str(csv_path), entity_name="c").get_main_table()
+    assert rows[0]["First_Name"] == "Ann" and rows[1]["age"] is None
+
+
+def test_process_batch_flattens_and_does_not_mutate_input():
+    batch = [json.loads(json.dumps(r)) for r in RECS]
+    before = json.dumps(batch)
+    r = tm.Processor().process_batch(batch, entity_name="o")
+    assert json.dumps(batch) == before
+    assert r.get_main_table()[0]["addr_city"] == "X"
+
+
+def test_errors_map_to_1_0_6_classes(tmp_path):
+    p = tm.Processor()
+    with pytest.raises(ProcessingError):
+        p.process([{"a": 1}, 5], entity_name="t")
+    with pytest.raises(ConfigurationError):
+        p.process(5, entity_name="t")
+    with pytest.raises(ConfigurationError):
+        TransmogConfig.default().with_naming(separator="/")
+    with pytest.raises(ConfigurationError):
+        TransmogConfig.default().with_error_handling(recovery_strategy="lenient")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a": 1}\n{"a": \n')
+    with pytest.raises(ParsingError, match=r"bad.jsonl:2"):
+        p.process_file(str(bad), entity_name="t")
+    skip = tm.Processor(TransmogConfig.error_tolerant())
+    r = skip.process_file(str(bad), entity_name="t")
+    assert r.count_records()["main"] == 1
+    assert r.report()["skipped_count"] == 1
+    # 1.0.6's documented strategy objects are accepted
+    cfg = TransmogConfig.default().with_error_handling(recovery_strategy=tm.DEFAULT)
+    assert tm.Processor(cfg).process([{"a": 1}, 5], entity_name="t").count_records()["main"] == 1
+
+
+def test_ids_deterministic_and_custom():
+    r1 = tm.Processor.with_deterministic_ids("id").process(RECS, entity_name="o")
+    r2 = tm.Processor.with_deterministic_ids("id").process(RECS, entity_name="o")
+    ids = lambda r: [row["__extract_id"] for row in r.get_main_table()]
+    assert ids(r1) == ids(r2)
+    custom = tm.Processor.with_custom_id_generation(lambda row: "C-" + row.get("sku", row.get("id", "?")))
+    r = custom.process(RECS, entity_name="o")
+    assert ids(r) == ["C-1", "C-2"]
+    items = r.get_child_table("o_items")
+    assert [i["__extract_id"] for i in items] == ["C-a", "C-b", "C-c"]
+    assert items[0]["__parent_extract_id"] == "C-1"
+
+
+def test_late_column_in_batch_three_is_kept(tmp_path):
+    w = ParquetStreamingWriter(destination=str(tmp_path), entity_name="ent", row_group_size=2)
+    w.write_main_records([{"a": "1", "b": "x"}, {"a": "2", "b": "y"}])
+    w.write_main_records([{"a": "3", "b": "z"}, {"a": "4"}])
+    w.write_main_records([{"a": "5", "c": "NEW"}, {"a": "6", "c": "NEW2"}])
+    w.finalize()
+    path = tmp_path / "ent.parquet"
+    pf = pq.ParquetFile(path)
+    assert pf.num_row_groups == 3
+    t = pq.read_table(path)
+    assert t.column_names == ["a", "b", "c"]
+    assert t.column("c").to_pylist() == [None, None, None, None, "NEW", "NEW2"]
+    assert w.get_output_files() == {"main": str(path)}
+
+
+def test_type_change_widens_instead_of_truncating(tmp_path):
+    w = ParquetStreamingWriter(destination=str(tmp_path), entity_name="ent", row_group_size=1)
+    w.write_main_records([{"a": 1}])
+    w.write_main_records([{"a": 2.7}])
+    w.finalize()
+    assert pq.read_table(tmp_path / "ent.parquet").column("a").to_pylist() == [1.0, 2.7]
+
+
+def test_context_manager_finalizes_and_failures_leave_nothing(tmp_path):
+    with ParquetStreamingWriter(destination=str(tmp_path / "ok"), entity_name="ent") as w:
+        w.write_main_records([{"a": "1"}])
+    assert pq.read_table(tmp_path / "ok" / "ent.parquet").num_rows == 1
+    with pytest.raises(RuntimeError):
+        with ParquetStreamingWriter(destination=str(tmp_path / "bad"), entity_name="ent") as w:
+            w.write_main_records([{"a": "1"}])
+            raise RuntimeError("boom")
+    assert not any(f.endswith(".parquet") for f in os.listdir(tmp_path / "bad"))
+
+
+def test_unknown_writer_option_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="coerce_timestamps"):
+        tm.create_streaming_writer("parquet", destination=str(tmp_path), coerce_timestamps="ms")
+    with pytest.raises(ConfigurationError, match="xml"):
+        tm.create_streaming_writer("xml", destination=str(tmp_path))
+
+
+def test_module_paths_and_writer_classes(tmp_path):
+    assert issubclass(ParquetStreamingWriter, StreamingWriter)
+    assert FormatRegistry.get_writer_class("PARQUET") is ParquetWriter
+    r = tm.Processor().process(RECS, entity_name="o")
+    with JsonStreamingWriter(destination=str(tmp_path / "j"), entity_name="o") as w:
+        w.write_main_records(r.get_main_table())
+    assert len(json.loads((tmp_path / "j" / "o.json").read_text())) == 2
+    with CsvStreamingWriter(destination=str(tmp_path / "c"), entity_name="o") as w:
+        w.write_main_records(r.get_main_table())
+    assert (tmp_path / "c" / "o.csv").read_text().splitlines()[0].startswith("id,name")
+    buf = io.BytesIO()
+    ParquetWriter().write_table(r.get_main_table(), buf)
+    assert pq.read_table(io.BytesIO(buf.getvalue())).num_rows == 2
+    assert json.loads(JsonWriter().write_table(r.get_main_table(), str(tmp_path / "x.json")) and
+                      (tmp_path / "x.json").read_text())[0]["id"] == "1"
+    CsvWriter().write_table(r.get_main_table(), str(tmp_path / "x.csv"))
+    assert "extra" in (tmp_path / "x.csv").read_text().splitlines()[0]
+
+
+def test_result_writers(tmp_path):
+    r = tm.Processor().process(RECS, entity_name="My Ent")
+    paths = r.write_all_parquet(str(tmp_path / "p"))
+    assert os.path.basename(paths["main"]) == "main.parquet"
+    assert pq.read_table(paths["main"]).column("extra").to_pylist() == [None, "true"]
+    paths = r.write("json", str(tmp_path / "w"))
+    assert os.path.basename(paths["My Ent"]) == "My Ent.json"
+    paths = r.write_all_csv(str(tmp_path / "c"))
+    assert set(paths) == {"main", "My_Ent_items", "My_Ent_items_sub"}
+    blobs = r.to_parquet_bytes()
+    assert pq.read_table(io.BytesIO(blobs["main"])).num_rows == 2
