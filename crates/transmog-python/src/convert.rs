@@ -27,6 +27,15 @@ fn to_value_at(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value<'static>>
     if obj.is_none() {
         return Ok(Value::Null);
     }
+    // Exact-type checks first (a pointer comparison each), in the order JSON-like data
+    // is most often made of; subclasses fall through to the slower checks below.
+    if obj.is_exact_instance_of::<PyString>() {
+        let s = obj.cast::<PyString>()?;
+        return Ok(Value::Str(Cow::Owned(s.to_cow()?.into_owned())));
+    }
+    if obj.is_exact_instance_of::<PyDict>() {
+        return dict_value(obj.cast::<PyDict>()?, depth);
+    }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     }
@@ -39,31 +48,18 @@ fn to_value_at(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value<'static>>
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Ok(Value::Float(f.value()));
     }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::Str(Cow::Owned(s.to_cow()?.into_owned())));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut entries = Vec::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key = match k.cast::<PyString>() {
-                Ok(s) => s.to_cow()?.into_owned(),
-                Err(_) => {
-                    return Err(PyValueError::new_err(format!(
-                        "dictionary key {} is not a string",
-                        k.repr()?
-                    )))
-                }
-            };
-            entries.push((Cow::Owned(key), to_value_at(&v, depth + 1)?));
-        }
-        return Ok(Value::Object(entries));
-    }
     if let Ok(l) = obj.cast::<PyList>() {
         let mut items = Vec::with_capacity(l.len());
         for v in l.iter() {
             items.push(to_value_at(&v, depth + 1)?);
         }
         return Ok(Value::Array(items));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::Str(Cow::Owned(s.to_cow()?.into_owned())));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return dict_value(d, depth);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         let mut items = Vec::with_capacity(t.len());
@@ -73,6 +69,23 @@ fn to_value_at(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value<'static>>
         return Ok(Value::Array(items));
     }
     Ok(Value::Str(Cow::Owned(obj.str()?.to_cow()?.into_owned())))
+}
+
+fn dict_value(d: &Bound<'_, PyDict>, depth: usize) -> PyResult<Value<'static>> {
+    let mut entries = Vec::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key = match k.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.into_owned(),
+            Err(_) => {
+                return Err(PyValueError::new_err(format!(
+                    "dictionary key {} is not a string",
+                    k.repr()?
+                )))
+            }
+        };
+        entries.push((Cow::Owned(key), to_value_at(&v, depth + 1)?));
+    }
+    Ok(Value::Object(entries))
 }
 
 /// Converts an engine value into the Python object 1.0.6 would hold.
