@@ -2,17 +2,21 @@
 //! one child table per nested array, linked by generated ids) and writes them as
 //! Parquet, CSV or JSON Lines.
 
+mod pipeline;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use transmog_core::{value, Config, Flattener, IdMode, IdSource, Location, Recovery};
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use transmog_core::{ids, value, Config, IdMode, IdSource, Recovery};
 use transmog_io::{Format, OptionValue, SinkOptions, TableOutput, TableSink};
 
-use transmog_io::read::{self as input, InputFormat};
+use transmog_io::read::InputFormat;
 
 #[derive(Parser)]
 #[command(
@@ -103,9 +107,14 @@ struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = InputArg::Auto)]
     input_format: InputArg,
 
-    /// Records flattened per batch before rows are handed to the writer.
+    /// Records per chunk: the unit of work handed to a flattening thread and then to
+    /// the writer (Transmog's batch_size / chunk_size).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     batch_size: usize,
+
+    /// Flattening threads (0 = one per core). Output is the same for any value.
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    threads: usize,
 
     /// What to do with a record that is not valid JSON or not an object.
     #[arg(long, value_enum, default_value_t = OnError::Strict)]
@@ -311,67 +320,92 @@ fn entity_name(args: &ConvertArgs) -> String {
 
 fn convert(args: &ConvertArgs) -> Result<()> {
     let started = Instant::now();
-    let cfg = config(args)?;
+    let mut cfg = config(args)?;
+    // One timestamp for the whole run, whichever worker flattens a record.
+    if cfg.extract_time.is_none() {
+        cfg.extract_time = Some(value::Value::Str(ids::now_timestamp().into()));
+    }
     let opts = sink_options(args)?;
     let entity = entity_name(args);
-    let mut flattener = Flattener::new(&entity, cfg)?;
     let mut sink = TableSink::create(&args.output, opts)
         .with_context(|| format!("cannot write to {}", args.output.display()))?;
-    let mut bytes_in = 0u64;
-    let batch_size = args.batch_size.max(1);
-    let outcome = (|| -> Result<()> {
-        for path in &args.inputs {
-            let source: Arc<str> = if path == "-" {
-                "<stdin>".into()
-            } else {
-                path.as_str().into()
-            };
-            let reader = input::open(path).with_context(|| format!("cannot open {path}"))?;
-            let mut record = 0u64;
-            let format = match args.input_format {
-                InputArg::Auto => InputFormat::Auto,
-                InputArg::Jsonl => InputFormat::Jsonl,
-                InputArg::Json => InputFormat::Json,
-            };
-            input::for_each_record(path, format, reader, |r| -> Result<()> {
-                bytes_in += r.bytes.len() as u64;
-                let loc = Location {
-                    source: Some(source.clone()),
-                    line: Some(r.line),
-                    record,
-                };
-                record += 1;
-                flattener.push_json(r.bytes, loc)?;
-                if record.is_multiple_of(batch_size as u64) {
-                    write_batches(&mut flattener, &mut sink)?;
-                }
-                Ok(())
-            })?;
-        }
-        write_batches(&mut flattener, &mut sink)
-    })();
-    if let Err(e) = outcome {
-        sink.abort();
-        return Err(e);
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let pipeline_opts = pipeline::Options {
+        inputs: args.inputs.clone(),
+        format: match args.input_format {
+            InputArg::Auto => InputFormat::Auto,
+            InputArg::Jsonl => InputFormat::Jsonl,
+            InputArg::Json => InputFormat::Json,
+        },
+        chunk_records: args.batch_size.max(1),
+        threads,
+    };
+    let bar = progress_bar(args);
+    let outcome = pipeline::run(
+        &pipeline_opts,
+        &entity,
+        &cfg,
+        |b| Ok(sink.write(&b.table, &b.batch)?),
+        |t| {
+            if let Some(bar) = &bar {
+                bar.set_position(t.bytes);
+                bar.set_message(format!("{} records", t.records));
+            }
+        },
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
+    let totals = match outcome {
+        Ok(t) => t,
+        Err(e) => {
+            sink.abort();
+            return Err(e);
+        }
+    };
     let outputs = sink.finish()?;
     if !args.quiet {
-        summary(&flattener, &outputs, bytes_in, started);
+        summary(&totals, &outputs, started);
     }
     Ok(())
 }
 
-fn write_batches(flattener: &mut Flattener, sink: &mut TableSink) -> Result<()> {
-    let mut batches = flattener.take_sealed();
-    batches.extend(flattener.take_batches());
-    for b in batches {
-        sink.write(&b.table, &b.batch)?;
+/// A progress bar on stderr when it is a terminal (bytes of input framed so far).
+fn progress_bar(args: &ConvertArgs) -> Option<ProgressBar> {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return None;
     }
-    Ok(())
+    // The total is known when every input is an uncompressed regular file.
+    let mut total = Some(0u64);
+    for p in &args.inputs {
+        let plain = !(p.ends_with(".gz") || p.ends_with(".zst") || p == "-");
+        total = match (total, std::fs::metadata(p)) {
+            (Some(t), Ok(m)) if plain && m.is_file() => Some(t + m.len()),
+            _ => None,
+        };
+    }
+    let bar = match total {
+        Some(t) => ProgressBar::new(t).with_style(
+            ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {msg} {bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {bytes} {msg} {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    Some(bar)
 }
 
 #[allow(clippy::print_stderr)]
-fn summary(flattener: &Flattener, outputs: &[TableOutput], bytes_in: u64, started: Instant) {
+fn summary(totals: &pipeline::Totals, outputs: &[TableOutput], started: Instant) {
+    let bytes_in = totals.bytes;
     let secs = started.elapsed().as_secs_f64();
     let width = outputs
         .iter()
@@ -391,10 +425,10 @@ fn summary(flattener: &Flattener, outputs: &[TableOutput], bytes_in: u64, starte
             o.path.display()
         );
     }
-    let report = flattener.report();
+    let report = &totals.report;
     eprintln!(
         "{} records, {} tables, {:.1} MB in, {:.1} MB out, {:.2} s, {:.1} MB/s",
-        flattener.records(),
+        totals.records - report.skipped_count,
         outputs.len(),
         bytes_in as f64 / 1e6,
         total as f64 / 1e6,

@@ -12,7 +12,7 @@ use crate::error::{Error, Location, Result};
 use crate::ids;
 use crate::naming;
 use crate::report::{Report, Skipped};
-use crate::table::{Role, Table, TableBatch};
+use crate::table::{Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
@@ -259,6 +259,15 @@ impl Flattener {
         }
     }
 
+    /// Takes what was reported since the last call (collisions, truncations, skipped
+    /// records), leaving an empty report.
+    pub fn take_report(&mut self) -> Report {
+        let sealed = std::mem::take(&mut self.report.sealed);
+        let report = std::mem::take(&mut self.report);
+        self.report.sealed = sealed;
+        report
+    }
+
     /// Batches finished early because they grew too large (see `take_batches`).
     pub fn take_sealed(&mut self) -> Vec<TableBatch> {
         std::mem::take(&mut self.report.sealed)
@@ -376,7 +385,26 @@ impl Flattener {
                         &name,
                     );
                 }
-                let c = table.add_column(name, None);
+                let occurrence = if n.column.is_none() {
+                    0
+                } else {
+                    n.dups.len() + 1
+                };
+                let mut path_json = String::from("[");
+                for (i, k) in path.iter().enumerate() {
+                    if i > 0 {
+                        path_json.push(',');
+                    }
+                    crate::text::push_json_string(&mut path_json, k, false);
+                }
+                path_json.push(']');
+                let source = Source {
+                    path_json,
+                    base: base.clone(),
+                    occurrence,
+                    raw: raw_name,
+                };
+                let c = table.add_source_column(name, None, Some(source));
                 let n = &mut table.nodes[node as usize];
                 if n.column.is_none() {
                     n.column = Some(c);

@@ -13,6 +13,16 @@ use crate::column::{CellExtras, ColType, ColumnBuilder};
 
 /// Field-metadata key that marks Transmog's metadata columns in Arrow schemas.
 pub const ROLE_KEY: &str = "transmog.role";
+/// Field-metadata key holding a data column's source path: a JSON array of the raw
+/// keys from the row's object down to the value (a hoisted `__` key: just that key).
+pub const PATH_KEY: &str = "transmog.path";
+/// Field-metadata key: `n` when the column holds the n-th extra occurrence of its path
+/// within one row (duplicate keys, hoisted `__` keys); absent for the first.
+pub const OCCURRENCE_KEY: &str = "transmog.occurrence";
+/// Field-metadata key: the name the path flattens to before collision suffixes.
+pub const BASE_KEY: &str = "transmog.base";
+/// Field-metadata key: `true` for columns of `__` keys (named by the raw key).
+pub const RAW_KEY: &str = "transmog.raw";
 
 /// What a metadata column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,9 +68,19 @@ pub struct TableBatch {
 pub(crate) struct Column {
     pub name: String,
     pub role: Option<Role>,
+    /// Source path, base name, occurrence and raw flag (data columns).
+    pub source: Option<Source>,
     pub builder: ColumnBuilder,
     /// Serial of the last row that received a value, to spot a name used twice in a row.
     pub last_row: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub path_json: String,
+    pub base: String,
+    pub occurrence: usize,
+    pub raw: bool,
 }
 
 #[derive(Debug, Default)]
@@ -102,11 +122,21 @@ impl Table {
     }
 
     pub fn add_column(&mut self, name: String, role: Option<Role>) -> u32 {
+        self.add_source_column(name, role, None)
+    }
+
+    pub fn add_source_column(
+        &mut self,
+        name: String,
+        role: Option<Role>,
+        source: Option<Source>,
+    ) -> u32 {
         let c = self.columns.len() as u32;
         self.by_name.insert(name.clone(), c);
         self.columns.push(Column {
             name,
             role,
+            source,
             builder: ColumnBuilder::new(ColType::Null),
             last_row: u64::MAX,
         });
@@ -141,13 +171,21 @@ impl Table {
             .iter()
             .map(|c| {
                 let f = Field::new(&c.name, c.builder.col_type().data_type(), true);
-                match c.role {
-                    Some(r) => f.with_metadata(HashMap::from([(
-                        ROLE_KEY.to_string(),
-                        r.as_str().to_string(),
-                    )])),
-                    None => f,
+                let mut meta = HashMap::new();
+                if let Some(r) = c.role {
+                    meta.insert(ROLE_KEY.to_string(), r.as_str().to_string());
                 }
+                if let Some(src) = &c.source {
+                    meta.insert(PATH_KEY.to_string(), src.path_json.clone());
+                    meta.insert(BASE_KEY.to_string(), src.base.clone());
+                    if src.occurrence > 0 {
+                        meta.insert(OCCURRENCE_KEY.to_string(), src.occurrence.to_string());
+                    }
+                    if src.raw {
+                        meta.insert(RAW_KEY.to_string(), "true".to_string());
+                    }
+                }
+                f.with_metadata(meta)
             })
             .collect();
         Arc::new(Schema::new(fields))

@@ -1,0 +1,287 @@
+//! The conversion pipeline: a reader thread frames input into chunks of records, N
+//! worker threads parse and flatten chunks, and the calling thread puts results back
+//! in input order, gives columns their run-wide names and writes them.
+//!
+//! Output does not depend on the number of workers: chunks are cut by record count,
+//! every worker flattens with the same options (one timestamp for the run), and the
+//! [`NameRegistry`] names columns in input order, as one flattener would.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::thread;
+
+use anyhow::{anyhow, Result};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use transmog_core::merge::NameRegistry;
+use transmog_core::report::Report;
+use transmog_core::{Config, Flattener, Location, TableBatch};
+use transmog_io::read::{self, InputFormat, ReadError};
+
+/// Framed records of one chunk: one buffer, record boundaries and positions.
+struct Chunk {
+    seq: u64,
+    data: Vec<u8>,
+    records: Vec<(usize, usize, Location)>,
+}
+
+/// What a worker made of a chunk.
+struct Done {
+    seq: u64,
+    outcome: Result<(Vec<TableBatch>, Report), transmog_core::Error>,
+    records: usize,
+    bytes: usize,
+}
+
+enum Work {
+    Chunk(Chunk),
+    Failed(u64, ReadError),
+}
+
+/// Progress and totals seen by the writer side.
+#[derive(Debug, Default, Clone)]
+pub struct Totals {
+    /// Records read (skipped ones included; see `report.skipped_count`).
+    pub records: u64,
+    pub bytes: u64,
+    pub report: Report,
+}
+
+/// Pipeline settings.
+pub struct Options {
+    pub inputs: Vec<String>,
+    pub format: InputFormat,
+    pub chunk_records: usize,
+    pub threads: usize,
+}
+
+/// Runs the pipeline; `sink` receives every batch in input order and `progress` is
+/// called after each chunk with running totals.
+pub fn run(
+    opts: &Options,
+    entity: &str,
+    cfg: &Config,
+    mut sink: impl FnMut(&TableBatch) -> Result<()>,
+    mut progress: impl FnMut(&Totals),
+) -> Result<Totals> {
+    // Validate once, up front, with the caller's thread.
+    Flattener::new(entity, cfg.clone())?;
+    let threads = opts.threads.max(1);
+    let (work_tx, work_rx) = bounded::<Work>(threads);
+    let (done_tx, done_rx) = bounded::<Done>(threads);
+    // Tickets bound the chunks in flight (read, flattened or waiting for their turn),
+    // so memory stays flat even when one chunk is slow and later ones pile up.
+    let in_flight = threads * 2 + 1;
+    let (ticket_tx, ticket_rx) = bounded::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = ticket_tx.send(());
+    }
+
+    thread::scope(|scope| -> Result<Totals> {
+        scope.spawn(|| reader(opts, work_tx, ticket_rx));
+        for _ in 0..threads {
+            let rx = work_rx.clone();
+            let tx = done_tx.clone();
+            scope.spawn(move || worker(entity, cfg, rx, tx));
+        }
+        drop(done_tx);
+        drop(work_rx);
+        let result = collect(
+            &done_rx,
+            &ticket_tx,
+            &cfg.separator,
+            &mut sink,
+            &mut progress,
+        );
+        // Unblock the other threads if we stopped early.
+        drop(done_rx);
+        result
+    })
+}
+
+fn reader(opts: &Options, tx: Sender<Work>, tickets: Receiver<()>) {
+    let mut seq = 0u64;
+    let mut chunk = Chunk {
+        seq,
+        data: Vec::with_capacity(1 << 22),
+        records: Vec::new(),
+    };
+    for path in &opts.inputs {
+        let source: Arc<str> = if path == "-" {
+            "<stdin>".into()
+        } else {
+            path.as_str().into()
+        };
+        let reader = match read::open(path) {
+            Ok(r) => r,
+            Err(source_err) => {
+                let _ = tx.send(Work::Failed(
+                    seq,
+                    ReadError::Io {
+                        path: path.clone(),
+                        source: source_err,
+                    },
+                ));
+                return;
+            }
+        };
+        let mut record = 0u64;
+        let outcome = read::for_each_record::<SendError>(path, opts.format, reader, |r| {
+            let start = chunk.data.len();
+            chunk.data.extend_from_slice(r.bytes);
+            chunk.records.push((
+                start,
+                chunk.data.len(),
+                Location {
+                    source: Some(source.clone()),
+                    line: Some(r.line),
+                    record,
+                },
+            ));
+            record += 1;
+            if chunk.records.len() >= opts.chunk_records {
+                tickets.recv().map_err(|_| SendError::Closed)?;
+                seq += 1;
+                let full = std::mem::replace(
+                    &mut chunk,
+                    Chunk {
+                        seq,
+                        data: Vec::with_capacity(1 << 22),
+                        records: Vec::new(),
+                    },
+                );
+                tx.send(Work::Chunk(full)).map_err(|_| SendError::Closed)?;
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => {}
+            Err(SendError::Closed) => return,
+            Err(SendError::Read(e)) => {
+                // Records framed before the error still go first, in order.
+                let pending = std::mem::replace(
+                    &mut chunk,
+                    Chunk {
+                        seq: seq + 1,
+                        data: Vec::new(),
+                        records: Vec::new(),
+                    },
+                );
+                let _ = tx.send(Work::Chunk(pending));
+                let _ = tx.send(Work::Failed(seq + 1, e));
+                return;
+            }
+        }
+    }
+    if !chunk.records.is_empty() {
+        let _ = tx.send(Work::Chunk(chunk));
+    }
+}
+
+enum SendError {
+    Closed,
+    Read(ReadError),
+}
+
+impl From<ReadError> for SendError {
+    fn from(e: ReadError) -> Self {
+        SendError::Read(e)
+    }
+}
+
+fn worker(entity: &str, cfg: &Config, rx: Receiver<Work>, tx: Sender<Done>) {
+    let mut flattener = match Flattener::new(entity, cfg.clone()) {
+        Ok(f) => f,
+        Err(_) => return,
+    };
+    for work in rx.iter() {
+        let done = match work {
+            Work::Failed(seq, e) => Done {
+                seq,
+                outcome: Err(transmog_core::Error::Config {
+                    parameter: "input".into(),
+                    message: e.to_string(),
+                }),
+                records: 0,
+                bytes: 0,
+            },
+            Work::Chunk(chunk) => {
+                let mut outcome = Ok(());
+                for (start, end, loc) in &chunk.records {
+                    if let Err(e) = flattener.push_json(&chunk.data[*start..*end], loc.clone()) {
+                        outcome = Err(e);
+                        break;
+                    }
+                }
+                let mut batches = flattener.take_sealed();
+                batches.extend(flattener.take_batches());
+                let report = flattener.take_report();
+                Done {
+                    seq: chunk.seq,
+                    outcome: outcome.map(|()| (batches, report)),
+                    records: chunk.records.len(),
+                    bytes: chunk.data.len(),
+                }
+            }
+        };
+        if tx.send(done).is_err() {
+            return;
+        }
+    }
+}
+
+fn collect(
+    rx: &Receiver<Done>,
+    tickets: &Sender<()>,
+    separator: &str,
+    sink: &mut impl FnMut(&TableBatch) -> Result<()>,
+    progress: &mut impl FnMut(&Totals),
+) -> Result<Totals> {
+    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut names = NameRegistry::new(separator);
+    let mut totals = Totals::default();
+    for done in rx.iter() {
+        pending.insert(done.seq, done);
+        while let Some(done) = pending.remove(&next) {
+            next += 1;
+            // The reader may stop early (error, end of input); a full channel is fine.
+            let _ = tickets.try_send(());
+            let (batches, report) = match done.outcome {
+                Ok(ok) => ok,
+                Err(transmog_core::Error::Config { parameter, message })
+                    if parameter == "input" =>
+                {
+                    return Err(anyhow!(message))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for b in batches {
+                let b = names.rename(b);
+                sink(&b)?;
+            }
+            merge_report(&mut totals.report, report);
+            totals.records += done.records as u64;
+            totals.bytes += done.bytes as u64;
+            progress(&totals);
+        }
+    }
+    let renamed = names.report();
+    totals.report.collisions = renamed.collisions.clone();
+    totals.report.collision_count = renamed.collision_count;
+    Ok(totals)
+}
+
+fn merge_report(into: &mut Report, from: Report) {
+    into.truncation_count += from.truncation_count;
+    into.truncations.extend(
+        from.truncations
+            .into_iter()
+            .take(1000usize.saturating_sub(into.truncations.len())),
+    );
+    into.skipped_count += from.skipped_count;
+    into.skipped.extend(
+        from.skipped
+            .into_iter()
+            .take(1000usize.saturating_sub(into.skipped.len())),
+    );
+}

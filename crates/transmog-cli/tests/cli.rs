@@ -1,0 +1,202 @@
+//! The `transmog` binary: help, exit codes, summary, errors, thread-independent output.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn transmog() -> Command {
+    Command::cargo_bin("transmog").expect("binary built")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    fs::write(&p, text).expect("write input");
+    p.to_string_lossy().into_owned()
+}
+
+fn records(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let late = if i > n / 2 { format!(r#","late":"L{i}""#) } else { String::new() };
+            format!(
+                r#"{{"id":{i},"o":{{"a":{i}.5,"b":[{i},{{"x":"y{i}"}}]}},"l":[{{"k":{i}}},{{"k":"s","m":[1,2]}}]{late}}}"#
+            ) + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn help_reads_like_a_manual() {
+    let out = transmog()
+        .args(["convert", "--help"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--threads",
+        "--compression",
+        "--row-group-size",
+        "--page-checksum",
+        "--on-error",
+        "--typed",
+        "--ids",
+    ] {
+        assert!(
+            help.contains(needle),
+            "{needle} missing from convert --help"
+        );
+    }
+    let top = transmog().arg("--help").output().expect("run");
+    assert!(String::from_utf8_lossy(&top.stdout).contains("Examples:"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_data_errors_exit_1() {
+    let dir = tempfile::tempdir().expect("tmp");
+    transmog().args(["convert"]).assert().code(2);
+    let out = transmog()
+        .args(["convert", "x.jsonl", "-o"])
+        .arg(dir.path())
+        .args(["--compression", "lzo"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lzo"));
+    let missing = dir.path().join("missing.jsonl");
+    let out = transmog()
+        .arg("convert")
+        .arg(&missing)
+        .arg("-o")
+        .arg(dir.path().join("o"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("transmog: error: cannot read"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+}
+
+#[test]
+fn summary_lists_tables_rows_and_throughput() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = write(dir.path(), "in.jsonl", &records(50));
+    let out = transmog()
+        .args(["convert", &input, "--entity", "t", "-o"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("50 records, 4 tables"), "{err}");
+    assert!(err.contains("MB/s"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("t_l ") && l.contains(" 100 ")),
+        "{err}"
+    );
+    assert!(dir.path().join("out/t_o_b.parquet").exists());
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = write(dir.path(), "in.jsonl", &records(2000));
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out{threads}"));
+        transmog()
+            .args([
+                "convert",
+                &input,
+                "--entity",
+                "t",
+                "--ids",
+                "hash",
+                "--batch-size",
+                "97",
+            ])
+            .args([
+                "--extract-time",
+                "2024-01-01 00:00:00",
+                "-q",
+                "-j",
+                threads,
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&out)
+            .expect("out dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let one = run("1");
+    assert_eq!(one.len(), 4);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
+
+#[test]
+fn strict_stops_at_the_first_bad_line_skip_reports_all() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = "{\"a\":1}\n{\"a\":\n{\"a\":2}\n7\n{\"a\":3}\n";
+    let input = write(dir.path(), "mixed.jsonl", text);
+    let out = transmog()
+        .args(["convert", &input, "-j", "2", "--batch-size", "1", "-o"])
+        .arg(dir.path().join("s"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mixed.jsonl:2: invalid JSON"), "{err}");
+    assert!(!dir.path().join("s/mixed.parquet").exists());
+
+    let out = transmog()
+        .args([
+            "convert",
+            &input,
+            "-j",
+            "2",
+            "--batch-size",
+            "1",
+            "--on-error",
+            "skip",
+            "-o",
+        ])
+        .arg(dir.path().join("k"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 records, 1 tables"), "{err}");
+    assert!(err.contains("2 records skipped"), "{err}");
+    assert!(err.contains("mixed.jsonl:2: invalid JSON"), "{err}");
+    assert!(
+        err.contains("mixed.jsonl:4: expected a JSON object as record, found integer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_json_array_is_an_error_with_position() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = write(dir.path(), "a.json", "[{\"a\": 1},\n{\"a\": 2}");
+    let out = transmog()
+        .args(["convert", &input, "-o"])
+        .arg(dir.path().join("o"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a.json:2: unexpected end of input"), "{err}");
+}

@@ -1,0 +1,174 @@
+//! Column names for the whole run when several flatteners work on chunks of one input.
+//!
+//! Each worker's [`Flattener`](crate::Flattener) names columns on its own, so the
+//! same path can get different collision suffixes in different workers. The
+//! [`NameRegistry`] sees every batch in input order and renames its columns by their
+//! source path (field metadata [`PATH_KEY`](crate::table::PATH_KEY) and friends): the
+//! first path to claim a name owns it for the run, exactly as a single flattener
+//! would decide.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::report::Report;
+use crate::table::{TableBatch, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
+
+#[derive(Default)]
+struct TableNames {
+    by_source: FxHashMap<(String, usize, bool), String>,
+    taken: FxHashSet<String>,
+}
+
+/// Run-wide column names, decided in input order.
+pub struct NameRegistry {
+    separator: String,
+    tables: FxHashMap<Arc<str>, TableNames>,
+    report: Report,
+}
+
+impl NameRegistry {
+    /// A registry for a run that joins paths with `separator`.
+    pub fn new(separator: &str) -> Self {
+        NameRegistry {
+            separator: separator.to_string(),
+            tables: FxHashMap::default(),
+            report: Report::default(),
+        }
+    }
+
+    /// Columns renamed because their natural name was taken.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Renames a worker's batch to the run's names. Batches must come in input order.
+    pub fn rename(&mut self, b: TableBatch) -> TableBatch {
+        let schema = b.batch.schema();
+        let names = self.tables.entry(b.table.clone()).or_default();
+        if names.taken.is_empty() {
+            for f in schema.fields() {
+                if f.metadata().contains_key(ROLE_KEY) {
+                    names.taken.insert(f.name().clone());
+                }
+            }
+        }
+        let mut changed = false;
+        let mut fields = Vec::with_capacity(schema.fields().len());
+        for f in schema.fields() {
+            let meta = f.metadata();
+            let Some(path) = meta.get(PATH_KEY) else {
+                fields.push(f.as_ref().clone());
+                continue;
+            };
+            let occurrence = meta
+                .get(OCCURRENCE_KEY)
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0);
+            let raw = meta.get(RAW_KEY).is_some_and(|r| r == "true");
+            let base = meta
+                .get(BASE_KEY)
+                .cloned()
+                .unwrap_or_else(|| f.name().clone());
+            let key = (path.clone(), occurrence, raw);
+            let name = match names.by_source.get(&key) {
+                Some(n) => n.clone(),
+                None => {
+                    let name = free_name(&names.taken, &base, &self.separator);
+                    if name != base {
+                        let dotted = serde_json::from_str::<Vec<String>>(path)
+                            .map(|p| p.join(&self.separator))
+                            .unwrap_or_else(|_| path.clone());
+                        self.report.collision(&b.table, &dotted, &base, &name);
+                    }
+                    names.taken.insert(name.clone());
+                    names.by_source.insert(key, name.clone());
+                    name
+                }
+            };
+            let mut meta = meta.clone();
+            meta.remove(BASE_KEY);
+            if name != *f.name() || meta.len() != f.metadata().len() {
+                changed = true;
+            }
+            fields.push(f.as_ref().clone().with_name(name).with_metadata(meta));
+        }
+        if !changed {
+            return b;
+        }
+        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
+            Ok(batch) => TableBatch { batch, ..b },
+            // Same arrays, same types: only names changed, so this cannot fail.
+            Err(_) => b,
+        }
+    }
+}
+
+fn free_name(taken: &FxHashSet<String>, base: &str, sep: &str) -> String {
+    if !taken.contains(base) {
+        return base.to_string();
+    }
+    (2u64..)
+        .map(|k| format!("{base}{sep}{k}"))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Drops [`BASE_KEY`] (an internal detail) from a field's metadata.
+pub fn public_field(f: &Field) -> Field {
+    let mut meta = f.metadata().clone();
+    meta.remove(BASE_KEY);
+    f.clone().with_metadata(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{value, Config, Flattener, Location};
+
+    fn chunk(docs: &[&str]) -> Vec<TableBatch> {
+        let mut f = Flattener::new("t", Config::default()).unwrap();
+        for (i, d) in docs.iter().enumerate() {
+            f.push(
+                &value::parse(d.as_bytes()).unwrap(),
+                Location::record(i as u64),
+            )
+            .unwrap();
+        }
+        f.take_batches()
+    }
+
+    fn names(b: &TableBatch) -> Vec<String> {
+        b.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    #[test]
+    fn workers_that_disagree_get_the_sequential_names() {
+        // Sequential order: chunk 1 claims a_b for the literal key, chunk 2 (another
+        // worker, which only ever saw the nested path) must get a_b_2 for it.
+        let c1 = chunk(&[r#"{"a_b": 1}"#]);
+        let c2 = chunk(&[r#"{"a": {"b": 2}}"#, r#"{"a_b": 3}"#]);
+        assert_eq!(names(&c2[0])[2..], ["a_b", "a_b_2"]);
+        let mut reg = NameRegistry::new("_");
+        let r1 = reg.rename(c1[0].clone());
+        let r2 = reg.rename(c2[0].clone());
+        assert_eq!(names(&r1)[2..], ["a_b"]);
+        assert_eq!(names(&r2)[2..], ["a_b_2", "a_b"]);
+        assert_eq!(reg.report().collision_count, 1);
+        assert!(r2
+            .batch
+            .schema()
+            .field(2)
+            .metadata()
+            .get(BASE_KEY)
+            .is_none());
+    }
+}
