@@ -118,6 +118,52 @@ impl Cell<'_> {
     }
 }
 
+/// A cell that owns its text, for values kept beyond the input they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedCell {
+    /// Present-but-null.
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Double.
+    Float(f64),
+    /// Text with its original kind.
+    Text(Kind, String),
+}
+
+impl OwnedCell {
+    /// Borrows the cell for [`ColumnBuilder::push`].
+    pub fn cell(&self) -> Cell<'_> {
+        match self {
+            OwnedCell::Null => Cell::Null,
+            OwnedCell::Bool(b) => Cell::Bool(*b),
+            OwnedCell::Int(i) => Cell::Int(*i),
+            OwnedCell::Float(f) => Cell::Float(*f),
+            OwnedCell::Text(k, s) => Cell::Text(*k, s),
+        }
+    }
+
+    /// The cell of a value: arrays and objects become `Json` text (`json.dumps` form).
+    pub fn from_value(v: &crate::value::Value<'_>) -> Self {
+        use crate::value::Value;
+        match v {
+            Value::Null => OwnedCell::Null,
+            Value::Bool(b) => OwnedCell::Bool(*b),
+            Value::Int(i) => OwnedCell::Int(*i),
+            Value::Float(f) => OwnedCell::Float(*f),
+            Value::BigInt(s) => OwnedCell::Text(Kind::BigInt, s.to_string()),
+            Value::Str(s) => OwnedCell::Text(Kind::Str, s.to_string()),
+            Value::Array(_) | Value::Object(_) => {
+                let mut s = String::new();
+                crate::text::push_py_json(&mut s, v);
+                OwnedCell::Text(Kind::Json, s)
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Data {
     Null,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
 
-use crate::column::{Cell, Kind};
+use crate::column::{Cell, Kind, OwnedCell};
 use crate::config::{Config, IdMode, IdSource, Recovery};
 use crate::error::{Error, Location, Result};
 use crate::ids;
@@ -102,7 +102,7 @@ impl Flattener {
             entity: entity.to_string(),
             tables: vec![main],
             arrays: vec![ArrayNode::default()],
-            time_cell: value_cell(&timestamp, &mut String::new()),
+            time_cell: OwnedCell::from_value(&timestamp),
             report: Report::default(),
             records: 0,
             root_id_field,
@@ -746,44 +746,6 @@ fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {
         Scratch::Int(i) => Cell::Int(i),
         Scratch::Float(f) => Cell::Float(f),
         Scratch::Text(k, a, b) => Cell::Text(k, &arena[a as usize..b as usize]),
-    }
-}
-
-/// An owned cell for the time column, whose value may be any JSON value.
-#[derive(Debug, Clone)]
-enum OwnedCell {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(Kind, String),
-}
-
-impl OwnedCell {
-    fn cell(&self) -> Cell<'_> {
-        match self {
-            OwnedCell::Null => Cell::Null,
-            OwnedCell::Bool(b) => Cell::Bool(*b),
-            OwnedCell::Int(i) => Cell::Int(*i),
-            OwnedCell::Float(f) => Cell::Float(*f),
-            OwnedCell::Text(k, s) => Cell::Text(*k, s),
-        }
-    }
-}
-
-fn value_cell(v: &Value<'_>, buf: &mut String) -> OwnedCell {
-    match v {
-        Value::Null => OwnedCell::Null,
-        Value::Bool(b) => OwnedCell::Bool(*b),
-        Value::Int(i) => OwnedCell::Int(*i),
-        Value::Float(f) => OwnedCell::Float(*f),
-        Value::BigInt(s) => OwnedCell::Text(Kind::BigInt, s.to_string()),
-        Value::Str(s) => OwnedCell::Text(Kind::Str, s.to_string()),
-        Value::Array(_) | Value::Object(_) => {
-            buf.clear();
-            push_py_json(buf, v);
-            OwnedCell::Text(Kind::Json, buf.clone())
-        }
     }
 }
 

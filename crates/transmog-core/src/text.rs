@@ -110,43 +110,17 @@ pub fn py_float(f: f64) -> String {
 /// Appends `json.dumps(value)` as Python writes it with default arguments:
 /// `", "` / `": "` separators, non-ASCII escaped as `\uXXXX`, NaN as `NaN`.
 pub fn push_py_json(out: &mut String, v: &Value<'_>) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::BigInt(s) => out.push_str(s),
-        Value::Float(f) => push_json_float(out, *f, true),
-        Value::Str(s) => push_json_string(out, s, true),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_py_json(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(entries) => {
-            out.push('{');
-            for (i, (k, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_json_string(out, k, true);
-                out.push_str(": ");
-                push_py_json(out, item);
-            }
-            out.push('}');
-        }
-    }
+    push_json_styled(out, v, true);
 }
 
 /// Appends compact JSON (no spaces, UTF-8 kept). Non-finite floats become `null`,
 /// which keeps the output valid JSON.
 pub fn push_json(out: &mut String, v: &Value<'_>) {
+    push_json_styled(out, v, false);
+}
+
+fn push_json_styled(out: &mut String, v: &Value<'_>, python: bool) {
+    let (item_sep, key_sep) = if python { (", ", ": ") } else { (",", ":") };
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -154,15 +128,15 @@ pub fn push_json(out: &mut String, v: &Value<'_>) {
             let _ = write!(out, "{i}");
         }
         Value::BigInt(s) => out.push_str(s),
-        Value::Float(f) => push_json_float(out, *f, false),
-        Value::Str(s) => push_json_string(out, s, false),
+        Value::Float(f) => push_json_float(out, *f, python),
+        Value::Str(s) => push_json_string(out, s, python),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_str(item_sep);
                 }
-                push_json(out, item);
+                push_json_styled(out, item, python);
             }
             out.push(']');
         }
@@ -170,11 +144,11 @@ pub fn push_json(out: &mut String, v: &Value<'_>) {
             out.push('{');
             for (i, (k, item)) in entries.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_str(item_sep);
                 }
-                push_json_string(out, k, false);
-                out.push(':');
-                push_json(out, item);
+                push_json_string(out, k, python);
+                out.push_str(key_sep);
+                push_json_styled(out, item, python);
             }
             out.push('}');
         }

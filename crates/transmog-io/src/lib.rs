@@ -70,7 +70,6 @@ mod files;
 mod jsonl_sink;
 mod options;
 mod parquet_sink;
-pub mod pyfloat;
 pub mod read;
 mod sink;
 pub mod splice;

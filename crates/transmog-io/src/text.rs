@@ -10,7 +10,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::Array;
 use arrow_schema::DataType;
 
-use crate::pyfloat::write_py_float;
+use transmog_core::text::{push_json_string, push_py_float as write_py_float};
 
 /// Appends the text of `array[row]` to `out`; returns false (and appends nothing) for null.
 /// Types other than the supported ones render as nothing (they are rejected earlier).
@@ -66,23 +66,7 @@ pub(crate) fn write_json(out: &mut String, array: &dyn Array, row: usize) -> boo
 
 /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
 pub(crate) fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_json_string(out, s, false);
 }
 
 /// Appends `field` as a CSV field (RFC 4180): quoted when it contains the delimiter, a

@@ -11,7 +11,7 @@
 //! | anything + `Utf8` | `Utf8` |
 //!
 //! Casting to `Utf8` writes booleans as `true` / `false`, integers as decimal digits and
-//! floats as Python `repr` (see [`crate::pyfloat`]). Values are cast when they are buffered,
+//! floats as Python `repr` (see `transmog_core::text::push_py_float`). Values are cast when they are buffered,
 //! so once a column has become `Float64`, ints already stored in it render as floats
 //! (`3.0`) if the column later widens further to `Utf8` (only possible through a huge int).
 //! `LargeUtf8` input is accepted and stored as `Utf8`.
@@ -24,7 +24,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{new_null_array, Array, ArrayRef, Float64Array, StringArray};
 use arrow_schema::{ArrowError, DataType};
 
-use crate::pyfloat::write_py_float;
+use transmog_core::text::push_py_float as write_py_float;
 
 /// Largest integer magnitude that converts to `f64` and back without loss.
 pub const MAX_EXACT_INT_IN_F64: u64 = 1 << 53;

@@ -6,8 +6,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
-use transmog_core::text::push_py_json;
-use transmog_core::{Cell, Kind, Value};
+use transmog_core::column::OwnedCell;
+use transmog_core::Value;
 
 /// Nesting deeper than this is refused instead of overflowing the stack.
 const MAX_NESTING: usize = 1000;
@@ -114,40 +114,7 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value<'_>) -> PyResult<Bound<'py, PyAny>>
     }
 }
 
-/// A cell value for [`transmog_core::RowsBuilder`], owning its text.
-pub enum OwnedCell {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(Kind, String),
-}
-
-impl OwnedCell {
-    pub fn cell(&self) -> Cell<'_> {
-        match self {
-            OwnedCell::Null => Cell::Null,
-            OwnedCell::Bool(b) => Cell::Bool(*b),
-            OwnedCell::Int(i) => Cell::Int(*i),
-            OwnedCell::Float(f) => Cell::Float(*f),
-            OwnedCell::Text(k, s) => Cell::Text(*k, s),
-        }
-    }
-}
-
 /// A Python row value as a cell: lists/dicts become JSON text, other objects `str()`.
 pub fn to_cell(obj: &Bound<'_, PyAny>) -> PyResult<OwnedCell> {
-    Ok(match to_value(obj)? {
-        Value::Null => OwnedCell::Null,
-        Value::Bool(b) => OwnedCell::Bool(b),
-        Value::Int(i) => OwnedCell::Int(i),
-        Value::Float(f) => OwnedCell::Float(f),
-        Value::BigInt(s) => OwnedCell::Text(Kind::BigInt, s.into_owned()),
-        Value::Str(s) => OwnedCell::Text(Kind::Str, s.into_owned()),
-        v @ (Value::Array(_) | Value::Object(_)) => {
-            let mut s = String::new();
-            push_py_json(&mut s, &v);
-            OwnedCell::Text(Kind::Json, s)
-        }
-    })
+    Ok(OwnedCell::from_value(&to_value(obj)?))
 }
