@@ -210,3 +210,59 @@ def test_result_writers(tmp_path):
     assert set(paths) == {"main", "My_Ent_items", "My_Ent_items_sub"}
     blobs = r.to_parquet_bytes()
     assert pq.read_table(io.BytesIO(blobs["main"])).num_rows == 2
+
+
+def test_csv_sources_plain_gzip_and_iterators(tmp_path):
+    text = "id,Full Name,note\n1,Ann,\"a, \"\"b\"\"\"\n2,Bo,NA\n"
+    plain = tmp_path / "p.csv"
+    plain.write_text(text)
+    gz = tmp_path / "p.csv.gz"
+    with gzip.open(gz, "wt") as fh:
+        fh.write(text)
+    p = tm.Processor()
+    for src in (plain, gz):
+        rows = p.process_csv(str(src), entity_name="p").get_main_table()
+        assert rows[0]["Full_Name"] == "Ann" and rows[0]["note"] == 'a, "b"'
+        assert rows[1]["note"] is None
+        assert p.process_file(str(src), entity_name="p").count_records()["main"] == 2
+    semi = tmp_path / "s.csv"
+    semi.write_text("x;y\n1;2\n")
+    assert p.process_csv(str(semi), entity_name="s", delimiter=";").get_main_table()[0]["y"] == "2"
+    assert p.process_stream(iter(RECS), entity_name="o").count_records()["o_items"] == 3
+
+
+def test_return_types_match_the_spec(tmp_path):
+    r = tm.Processor().process(RECS, entity_name="o")
+    assert isinstance(r.get_table_names(), list) and all(isinstance(n, str) for n in r.get_table_names())
+    assert isinstance(r.count_records(), dict)
+    assert isinstance(r.to_json(), str)
+    objs = r.to_json_objects()
+    assert isinstance(objs, dict) and isinstance(objs["main"], list)
+    for method in (r.write_all_parquet, r.write_all_csv, r.write_all_json, r.stream_to_parquet):
+        out = method(str(tmp_path / method.__name__))
+        assert isinstance(out, dict) and "main" in out
+        assert all(isinstance(k, str) and isinstance(v, str) and os.path.exists(v) for k, v in out.items())
+    assert all(isinstance(v, bytes) for v in r.to_parquet_bytes().values())
+    assert all(isinstance(v, bytes) for v in r.to_csv_bytes().values())
+    assert all(isinstance(v, bytes) for v in r.to_json_bytes().values())
+    assert tm.Processor().stream_process(RECS, entity_name="o", output_format="parquet",
+                                         output_destination=str(tmp_path / "s")) is None
+    assert isinstance(tm.Processor.default(), tm.Processor)
+    for preset in ("memory_optimized", "performance_optimized", "with_partial_recovery"):
+        assert isinstance(getattr(tm.Processor, preset)(), tm.Processor)
+    for preset in ("default", "memory_optimized", "performance_optimized", "simple_mode", "streaming_optimized",
+                   "error_tolerant", "csv_optimized"):
+        assert isinstance(getattr(TransmogConfig, preset)(), TransmogConfig)
+
+
+def test_file_errors_and_output_errors(tmp_path):
+    with pytest.raises(tm.FileError):
+        tm.Processor().process_file(str(tmp_path / "missing.json"), entity_name="t")
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{\"a\": 1},")
+    with pytest.raises(ParsingError):
+        tm.Processor().process_file(str(bad), entity_name="t")
+    w = ParquetStreamingWriter(destination=str(tmp_path / "w"), entity_name="e")
+    w.finalize()
+    with pytest.raises(OutputError):
+        w.write_main_records([{"a": 1}])

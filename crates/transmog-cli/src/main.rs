@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use transmog_core::{ids, value, Config, IdMode, IdSource, Recovery};
 use transmog_io::{Format, OptionValue, SinkOptions, TableOutput, TableSink};
 
-use transmog_io::read::InputFormat;
+use transmog_io::read::{CsvOptions, InputFormat};
 
 #[derive(Parser)]
 #[command(
@@ -55,12 +55,14 @@ enum OutFormat {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum InputArg {
-    /// Decide from the first non-blank byte and the file name.
+    /// Decide from the file name (.csv, .tsv) and the first non-blank byte.
     Auto,
     /// One JSON value per line.
     Jsonl,
     /// One JSON document: an array of records or a single record.
     Json,
+    /// CSV with a header row; every value is a string, null markers become null.
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -106,6 +108,18 @@ struct ConvertArgs {
     /// How the input is laid out.
     #[arg(long, value_enum, default_value_t = InputArg::Auto)]
     input_format: InputArg,
+
+    /// CSV field delimiter [default: guessed from the first line].
+    #[arg(long, value_name = "CHAR", help_heading = "CSV input")]
+    delimiter: Option<char>,
+
+    /// CSV input has no header row (columns are named column_1, column_2, ...).
+    #[arg(long, help_heading = "CSV input")]
+    no_header: bool,
+
+    /// CSV values read as null (repeatable) [default: "", NULL, null, NA, na, N/A, n/a].
+    #[arg(long = "null-value", value_name = "TEXT", help_heading = "CSV input")]
+    null_values: Vec<String>,
 
     /// Records per chunk: the unit of work handed to a flattening thread and then to
     /// the writer (Transmog's batch_size / chunk_size).
@@ -335,11 +349,7 @@ fn convert(args: &ConvertArgs) -> Result<()> {
     };
     let pipeline_opts = pipeline::Options {
         inputs: args.inputs.clone(),
-        format: match args.input_format {
-            InputArg::Auto => InputFormat::Auto,
-            InputArg::Jsonl => InputFormat::Jsonl,
-            InputArg::Json => InputFormat::Json,
-        },
+        format: input_format(args)?,
         chunk_records: args.batch_size.max(1),
         threads,
     };
@@ -371,6 +381,32 @@ fn convert(args: &ConvertArgs) -> Result<()> {
         summary(&totals, &outputs, started);
     }
     Ok(())
+}
+
+fn input_format(args: &ConvertArgs) -> Result<InputFormat> {
+    let csv_flags = args.delimiter.is_some() || args.no_header || !args.null_values.is_empty();
+    let csv = || -> Result<CsvOptions> {
+        let mut o = CsvOptions {
+            has_header: !args.no_header,
+            ..CsvOptions::default()
+        };
+        if let Some(d) = args.delimiter {
+            o.delimiter = Some(u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
+                anyhow::anyhow!("--delimiter {d:?}: must be one ASCII character")
+            })?);
+        }
+        if !args.null_values.is_empty() {
+            o.null_values = args.null_values.clone();
+        }
+        Ok(o)
+    };
+    Ok(match args.input_format {
+        InputArg::Csv => InputFormat::Csv(csv()?),
+        InputArg::Auto if csv_flags => InputFormat::Csv(csv()?),
+        InputArg::Auto => InputFormat::Auto,
+        InputArg::Jsonl => InputFormat::Jsonl,
+        InputArg::Json => InputFormat::Json,
+    })
 }
 
 /// A progress bar on stderr when it is a terminal (bytes of input framed so far).

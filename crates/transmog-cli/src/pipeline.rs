@@ -125,7 +125,7 @@ fn reader(opts: &Options, tx: Sender<Work>, tickets: Receiver<()>) {
             }
         };
         let mut record = 0u64;
-        let outcome = read::for_each_record::<SendError>(path, opts.format, reader, |r| {
+        let outcome = read::for_each_record::<SendError>(path, opts.format.clone(), reader, |r| {
             let start = chunk.data.len();
             chunk.data.extend_from_slice(r.bytes);
             chunk.records.push((

@@ -200,3 +200,25 @@ fn truncated_json_array_is_an_error_with_position() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a.json:2: unexpected end of input"), "{err}");
 }
+
+#[test]
+fn csv_input_with_quotes_and_nulls() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = "id,Full Name,comment\n1,Ann,\"x, \"\"y\"\"\"\n2,Bo,NA\n";
+    let input = write(dir.path(), "people.csv", text);
+    transmog()
+        .args(["convert", &input, "--format", "jsonl", "-q", "-o"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let out = fs::read_to_string(dir.path().join("o/people.jsonl")).expect("jsonl");
+    let first = out.lines().next().expect("a row");
+    assert!(
+        first.contains(r#""id":"1","Full_Name":"Ann","comment":"x, \"y\"""#),
+        "{first}"
+    );
+    assert!(
+        !out.lines().nth(1).expect("row 2").contains("comment"),
+        "{out}"
+    );
+}

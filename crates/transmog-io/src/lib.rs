@@ -64,6 +64,7 @@
 #![deny(missing_docs)]
 
 pub mod crc;
+mod csv_read;
 mod csv_sink;
 mod error;
 mod files;

@@ -7,6 +7,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
+pub use crate::csv_read::CsvOptions;
+
 /// Why reading an input failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -39,7 +41,7 @@ fn io_err(path: &str) -> impl FnOnce(io::Error) -> ReadError + '_ {
 }
 
 /// How the records of an input are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputFormat {
     /// Decide from the first non-blank byte and the file name.
     Auto,
@@ -47,6 +49,8 @@ pub enum InputFormat {
     Jsonl,
     /// One JSON document: an array of records or a single record.
     Json,
+    /// CSV with the given options (detected from a `.csv`/`.tsv` name under `Auto`).
+    Csv(CsvOptions),
 }
 
 /// Opens `path` (`-` = stdin), decompressing gzip/zstd when the magic bytes say so.
@@ -94,6 +98,7 @@ pub fn for_each_record<E: From<ReadError>>(
         other => other,
     };
     match format {
+        InputFormat::Csv(opts) => crate::csv_read::csv_records(path, &opts, reader, f),
         InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, f),
         InputFormat::Json => {
             let first = first_non_blank(&mut reader).map_err(io_err(path))?;
@@ -137,6 +142,13 @@ fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputF
         .trim_end_matches(".gz")
         .trim_end_matches(".zst")
         .to_string();
+    if name.ends_with(".csv") || name.ends_with(".tsv") {
+        let delimiter = name.ends_with(".tsv").then_some(b'\t');
+        return Ok(InputFormat::Csv(CsvOptions {
+            delimiter,
+            ..CsvOptions::default()
+        }));
+    }
     Ok(match first_non_blank(reader)? {
         Some(b'[') => InputFormat::Json,
         Some(b'{') if name.ends_with(".json") => InputFormat::Json,

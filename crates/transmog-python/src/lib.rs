@@ -18,7 +18,7 @@ use transmog_core::result::batch_rows;
 use transmog_core::{
     value, Config, FlatResult, Flattener, IdMode, IdSource, Location, Recovery, RowsBuilder, Value,
 };
-use transmog_io::read::{self, InputFormat, ReadError};
+use transmog_io::read::{self, CsvOptions, InputFormat, ReadError};
 use transmog_io::{Format, OptionValue, SinkOptions, TableSink};
 
 use convert::{to_cell, to_py, to_value};
@@ -148,6 +148,40 @@ fn config_from(py: Python<'_>, opts: &Bound<'_, PyDict>) -> PyResult<Config> {
     })
 }
 
+fn csv_from(opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
+    let mut o = CsvOptions::default();
+    let Some(d) = opts else {
+        return Ok(o);
+    };
+    let one_byte = |key: &str, v: String| -> PyResult<u8> {
+        match v.as_bytes() {
+            [b] if b.is_ascii() => Ok(*b),
+            _ => Err(PyTypeError::new_err(format!(
+                "{key} must be one ASCII character"
+            ))),
+        }
+    };
+    if let Some(v) = d.get_item("delimiter")?.filter(|v| !v.is_none()) {
+        o.delimiter = Some(one_byte("delimiter", v.extract()?)?);
+    }
+    if let Some(v) = d.get_item("quote_char")?.filter(|v| !v.is_none()) {
+        o.quote = one_byte("quote_char", v.extract()?)?;
+    }
+    if let Some(v) = d.get_item("has_header")? {
+        o.has_header = v.extract()?;
+    }
+    if let Some(v) = d.get_item("null_values")?.filter(|v| !v.is_none()) {
+        o.null_values = v.extract()?;
+    }
+    if let Some(v) = d.get_item("sanitize_column_names")? {
+        o.sanitize_names = v.extract()?;
+    }
+    if let Some(v) = d.get_item("skip_rows")? {
+        o.skip_rows = v.extract()?;
+    }
+    Ok(o)
+}
+
 /// Records in, tables out. One engine per processing call.
 #[pyclass(module = "transmog._native")]
 struct Engine {
@@ -221,10 +255,18 @@ impl Engine {
 
     /// Processes JSON text: JSON Lines, or one document (an array of records or one
     /// record), read from `path`; gzip/zstd are detected. `format` is auto/jsonl/json.
-    fn push_file(&self, py: Python<'_>, path: PathBuf, format: &str) -> PyResult<u64> {
+    #[pyo3(signature = (path, format, csv_options=None))]
+    fn push_file(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        format: &str,
+        csv_options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<u64> {
         let fmt = match format {
             "jsonl" => InputFormat::Jsonl,
             "json" => InputFormat::Json,
+            "csv" => InputFormat::Csv(csv_from(csv_options)?),
             _ => InputFormat::Auto,
         };
         let label = path.to_string_lossy().into_owned();
@@ -238,7 +280,7 @@ impl Engine {
                 })?;
                 let source: Arc<str> = label.as_str().into();
                 let mut record = 0u64;
-                read::for_each_record(&label, fmt, reader, |r| {
+                read::for_each_record(&label, fmt.clone(), reader, |r| {
                     let loc = Location {
                         source: Some(source.clone()),
                         line: Some(r.line),

@@ -189,6 +189,12 @@ class Processor:
         info = self._feed(engine, data)
         return self._result(engine, entity_name, info)
 
+    def process_stream(self, data_source: Any, entity_name: str, extract_time: Any = None,
+                       chunk_size: Optional[int] = None, **format_options: Any) -> ProcessingResult:
+        """Processes any iterable or generator of dicts, a file path or an open file
+        (not in 1.0.6, which has no ``process_stream``; same as ``process_chunked``)."""
+        return self.process_chunked(data_source, entity_name, extract_time, chunk_size, **format_options)
+
     def process_file(self, file_path: Union[str, Path], entity_name: str,
                      extract_time: Any = None) -> ProcessingResult:
         """Processes a JSON, JSON Lines (also .gz/.zst) or CSV file."""
@@ -210,8 +216,16 @@ class Processor:
         """Processes a CSV file: one flat record per row, values as strings, null
         markers (``null_values``) as None."""
         engine = self._engine(entity_name, extract_time, keep_null_fields=True)
-        engine.push_records(_csv_records(str(file_path), delimiter, has_header, null_values,
-                                         sanitize_column_names, skip_rows, quote_char, encoding))
+        if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+            # Read in Rust (gzip/zstd detected); other encodings go through Python's csv.
+            engine.push_file(str(file_path), "csv", {
+                "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
+                "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows,
+                "quote_char": quote_char,
+            })
+        else:
+            engine.push_records(_csv_records(str(file_path), delimiter, has_header, null_values,
+                                             sanitize_column_names, skip_rows, quote_char, encoding))
         return self._result(engine, entity_name, {"file_path": str(file_path)})
 
     def process_to_format(self, data: Any, entity_name: str, output_format: str,
