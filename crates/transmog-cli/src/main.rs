@@ -10,9 +10,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use transmog_core::report::Skipped;
+use transmog_core::text::push_json_string;
 use transmog_core::{ids, value, Config, IdMode, IdSource, Recovery};
 use transmog_io::{Format, OptionValue, SinkOptions, TableOutput, TableSink};
 
@@ -133,6 +135,11 @@ struct ConvertArgs {
     /// What to do with a record that is not valid JSON or not an object.
     #[arg(long, value_enum, default_value_t = OnError::Strict)]
     on_error: OnError,
+
+    /// Also write every skipped record (with --on-error skip/partial) to FILE, one JSON
+    /// object per line: source, line, record number, reason.
+    #[arg(long, value_name = "FILE")]
+    errors_file: Option<PathBuf>,
 
     /// Print nothing but errors.
     #[arg(short, long)]
@@ -354,18 +361,33 @@ fn convert(args: &ConvertArgs) -> Result<()> {
         threads,
     };
     let bar = progress_bar(args);
+    let mut errors = match &args.errors_file {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
     let outcome = pipeline::run(
         &pipeline_opts,
         &entity,
         &cfg,
         |b| Ok(sink.write(&b.table, &b.batch)?),
-        |t| {
+        |t, skipped| {
             if let Some(bar) = &bar {
                 bar.set_position(t.bytes);
                 bar.set_message(format!("{} records", t.records));
             }
+            if let Some(w) = errors.as_mut() {
+                for s in skipped {
+                    writeln!(w, "{}", skipped_json(s))?;
+                }
+            }
+            Ok(())
         },
     );
+    if let Some(mut w) = errors.take() {
+        w.flush()?;
+    }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -381,6 +403,23 @@ fn convert(args: &ConvertArgs) -> Result<()> {
         summary(&totals, &outputs, started);
     }
     Ok(())
+}
+
+fn skipped_json(s: &Skipped) -> String {
+    let mut out = String::from("{\"source\":");
+    match &s.location.source {
+        Some(src) => push_json_string(&mut out, src, false),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"line\":");
+    match s.location.line {
+        Some(l) => out.push_str(&l.to_string()),
+        None => out.push_str("null"),
+    }
+    out.push_str(&format!(",\"record\":{},\"reason\":", s.location.record));
+    push_json_string(&mut out, &s.reason, false);
+    out.push('}');
+    out
 }
 
 fn input_format(args: &ConvertArgs) -> Result<InputFormat> {

@@ -13,7 +13,7 @@ use std::thread;
 use anyhow::{anyhow, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use transmog_core::merge::NameRegistry;
-use transmog_core::report::Report;
+use transmog_core::report::{Report, Skipped};
 use transmog_core::{Config, Flattener, Location, TableBatch};
 use transmog_io::read::{self, InputFormat, ReadError};
 
@@ -61,7 +61,7 @@ pub fn run(
     entity: &str,
     cfg: &Config,
     mut sink: impl FnMut(&TableBatch) -> Result<()>,
-    mut progress: impl FnMut(&Totals),
+    mut progress: impl FnMut(&Totals, &[Skipped]) -> Result<()>,
 ) -> Result<Totals> {
     // Validate once, up front, with the caller's thread.
     Flattener::new(entity, cfg.clone())?;
@@ -193,6 +193,7 @@ fn worker(entity: &str, cfg: &Config, rx: Receiver<Work>, tx: Sender<Done>) {
         Ok(f) => f,
         Err(_) => return,
     };
+    flattener.keep_all_skipped();
     for work in rx.iter() {
         let done = match work {
             Work::Failed(seq, e) => Done {
@@ -234,7 +235,7 @@ fn collect(
     tickets: &Sender<()>,
     separator: &str,
     sink: &mut impl FnMut(&TableBatch) -> Result<()>,
-    progress: &mut impl FnMut(&Totals),
+    progress: &mut impl FnMut(&Totals, &[Skipped]) -> Result<()>,
 ) -> Result<Totals> {
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
@@ -259,10 +260,11 @@ fn collect(
                 let b = names.rename(b);
                 sink(&b)?;
             }
+            let skipped = report.skipped.clone();
             merge_report(&mut totals.report, report);
             totals.records += done.records as u64;
             totals.bytes += done.bytes as u64;
-            progress(&totals);
+            progress(&totals, &skipped)?;
         }
     }
     let renamed = names.report();

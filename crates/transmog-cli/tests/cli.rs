@@ -222,3 +222,51 @@ fn csv_input_with_quotes_and_nulls() {
         "{out}"
     );
 }
+
+#[test]
+fn errors_file_lists_every_skipped_record() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // 1 500 bad lines among good ones: more than the summary lists, all in the file.
+    let text: String = (0..3000)
+        .map(|i| {
+            if i % 2 == 1 {
+                "{bad\n".to_string()
+            } else {
+                format!("{{\"i\":{i}}}\n")
+            }
+        })
+        .collect();
+    let input = write(dir.path(), "many.jsonl", &text);
+    let errors = dir.path().join("errors.jsonl");
+    transmog()
+        .args([
+            "convert",
+            &input,
+            "--on-error",
+            "skip",
+            "-j",
+            "2",
+            "--batch-size",
+            "100",
+            "-q",
+        ])
+        .arg("--errors-file")
+        .arg(&errors)
+        .arg("-o")
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let lines: Vec<String> = fs::read_to_string(&errors)
+        .expect("errors file")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), 1500);
+    assert!(lines[0].starts_with(r#"{"source":""#), "{}", lines[0]);
+    assert!(
+        lines[0].contains(r#""line":2,"record":1,"reason":""#),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1499].contains(r#""line":3000,"#), "{}", lines[1499]);
+}

@@ -259,12 +259,19 @@ impl Flattener {
         }
     }
 
+    /// Keeps the details of every skipped record (by default only the first 1000 are
+    /// listed): for callers that drain the report often, e.g. into an errors file.
+    pub fn keep_all_skipped(&mut self) {
+        self.report.keep_all_skipped = true;
+    }
+
     /// Takes what was reported since the last call (collisions, truncations, skipped
     /// records), leaving an empty report.
     pub fn take_report(&mut self) -> Report {
         let sealed = std::mem::take(&mut self.report.sealed);
         let report = std::mem::take(&mut self.report);
         self.report.sealed = sealed;
+        self.report.keep_all_skipped = report.keep_all_skipped;
         report
     }
 

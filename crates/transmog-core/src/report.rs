@@ -60,6 +60,8 @@ pub struct Report {
     /// Number of skipped records.
     pub skipped_count: u64,
     pub(crate) sealed: Vec<TableBatch>,
+    /// Keep every skipped record's details, not only the first `MAX_DETAILS`.
+    pub(crate) keep_all_skipped: bool,
 }
 
 impl Report {
@@ -84,7 +86,7 @@ impl Report {
 
     pub(crate) fn skipped(&mut self, s: Skipped) {
         self.skipped_count += 1;
-        if self.skipped.len() < MAX_DETAILS {
+        if self.keep_all_skipped || self.skipped.len() < MAX_DETAILS {
             self.skipped.push(s);
         }
     }
