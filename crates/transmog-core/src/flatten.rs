@@ -46,6 +46,8 @@ struct ArrayNode {
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,
+    /// Sanitized array key (`__array_field`) and raw array path, computed once.
+    names: Option<(Arc<str>, Arc<str>)>,
 }
 
 /// Turns records into relational tables, incrementally.
@@ -619,13 +621,20 @@ impl Flattener {
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
-        let sep = self.cfg.separator.clone();
-        let array_field = naming::sanitize(key, &sep);
-        let mut array_path = raw_path.join(&sep);
-        if !array_path.is_empty() {
-            array_path.push_str(&sep);
-        }
-        array_path.push_str(key);
+        let (array_field, array_path) = match &self.arrays[node as usize].names {
+            Some(names) => names.clone(),
+            None => {
+                let sep = &self.cfg.separator;
+                let mut path = raw_path.join(sep);
+                if !path.is_empty() {
+                    path.push_str(sep);
+                }
+                path.push_str(key);
+                let names: (Arc<str>, Arc<str>) = (naming::sanitize(key, sep).into(), path.into());
+                self.arrays[node as usize].names = Some(names.clone());
+                names
+            }
+        };
         for (i, item) in items.iter().enumerate() {
             match item {
                 Value::Null if self.cfg.skip_null => continue,
