@@ -112,3 +112,24 @@ def test_bad_line_strict_and_skip(transmog_bin, tmp_path):
     assert "2 records skipped" in err
     assert f"{src}:3: expected a JSON object as record, found array" in err
     assert pq.read_table(tmp_path / "k" / "mixed.parquet").column("a").to_pylist() == ["1", "2"]
+
+
+def test_ctrl_c_stops_cleanly_without_output_files(transmog_bin, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    src = tmp_path / "big.jsonl"
+    with open(src, "w") as fh:
+        for i in range(300000):
+            fh.write(json.dumps({"a": i, "b": {"c": "x" * 20}, "l": [1, 2, {"z": i}]}) + "\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(transmog_bin), "convert", str(src), "-o", str(out)], stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("conversion finished before the signal arrived")  # machine much faster than expected
+    assert proc.returncode == 130, err
+    assert b"interrupted; no output file was written" in err
+    assert list(out.iterdir()) == [], "neither final nor temporary files remain"

@@ -11,6 +11,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use transmog_core::report::Skipped;
@@ -157,7 +159,7 @@ struct FlattenArgs {
     /// Joins nested keys into column names.
     #[arg(long, default_value = "_")]
     separator: String,
-    /// Paths with this many separators become <first>_nested_<last>.
+    /// Paths with this many separators become FIRST_nested_LAST.
     #[arg(long, default_value_t = 4, value_name = "N")]
     nested_threshold: usize,
     /// Keep JSON types (int64, float64, bool, utf8) instead of casting values to text.
@@ -231,6 +233,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<pipeline::Interrupted>() => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("transmog: interrupted; no output file was written");
+            }
+            ExitCode::from(130)
+        }
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {
@@ -354,7 +363,15 @@ fn convert(args: &ConvertArgs) -> Result<()> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
+    // First Ctrl-C: stop at the next chunk, remove temporary files, exit 130.
+    // Second Ctrl-C: exit at once.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, interrupted.clone())?;
+        signal_hook::flag::register(sig, interrupted.clone())?;
+    }
     let pipeline_opts = pipeline::Options {
+        interrupted,
         inputs: args.inputs.clone(),
         format: input_format(args)?,
         chunk_records: args.batch_size.max(1),

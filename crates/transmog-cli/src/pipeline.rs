@@ -7,6 +7,7 @@
 //! [`NameRegistry`] names columns in input order, as one flattener would.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -16,6 +17,11 @@ use transmog_core::merge::NameRegistry;
 use transmog_core::report::{Report, Skipped};
 use transmog_core::{Config, Flattener, Location, TableBatch};
 use transmog_io::read::{self, InputFormat, ReadError};
+
+/// The run was stopped by SIGINT/SIGTERM.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
 
 /// Framed records of one chunk: one buffer, record boundaries and positions.
 struct Chunk {
@@ -48,6 +54,8 @@ pub struct Totals {
 
 /// Pipeline settings.
 pub struct Options {
+    /// Set (by a signal handler) to stop at the next chunk boundary.
+    pub interrupted: Arc<AtomicBool>,
     pub inputs: Vec<String>,
     pub format: InputFormat,
     pub chunk_records: usize,
@@ -88,12 +96,15 @@ pub fn run(
         let result = collect(
             &done_rx,
             &ticket_tx,
+            &opts.interrupted,
             &cfg.separator,
             &mut sink,
             &mut progress,
         );
-        // Unblock the other threads if we stopped early.
+        // Unblock the other threads if we stopped early: workers fail to send, the
+        // reader fails to get a ticket. Without this the scope would wait forever.
         drop(done_rx);
+        drop(ticket_tx);
         result
     })
 }
@@ -139,6 +150,9 @@ fn reader(opts: &Options, tx: Sender<Work>, tickets: Receiver<()>) {
             ));
             record += 1;
             if chunk.records.len() >= opts.chunk_records {
+                if opts.interrupted.load(Ordering::Relaxed) {
+                    return Err(SendError::Closed);
+                }
                 tickets.recv().map_err(|_| SendError::Closed)?;
                 seq += 1;
                 let full = std::mem::replace(
@@ -233,6 +247,7 @@ fn worker(entity: &str, cfg: &Config, rx: Receiver<Work>, tx: Sender<Done>) {
 fn collect(
     rx: &Receiver<Done>,
     tickets: &Sender<()>,
+    interrupted: &AtomicBool,
     separator: &str,
     sink: &mut impl FnMut(&TableBatch) -> Result<()>,
     progress: &mut impl FnMut(&Totals, &[Skipped]) -> Result<()>,
@@ -242,6 +257,9 @@ fn collect(
     let mut names = NameRegistry::new(separator);
     let mut totals = Totals::default();
     for done in rx.iter() {
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(Interrupted.into());
+        }
         pending.insert(done.seq, done);
         while let Some(done) = pending.remove(&next) {
             next += 1;
@@ -266,6 +284,9 @@ fn collect(
             totals.bytes += done.bytes as u64;
             progress(&totals, &skipped)?;
         }
+    }
+    if interrupted.load(Ordering::Relaxed) {
+        return Err(Interrupted.into());
     }
     let renamed = names.report();
     totals.report.collisions = renamed.collisions.clone();

@@ -270,3 +270,21 @@ fn errors_file_lists_every_skipped_record() {
     );
     assert!(lines[1499].contains(r#""line":3000,"#), "{}", lines[1499]);
 }
+
+#[test]
+fn early_error_in_a_long_input_stops_promptly() {
+    // Every thread must wind down when the writer side stops early (see also the Ctrl-C
+    // test in tests/python/test_cli.py, which caught a reader waiting for a ticket).
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("{\"a\":1}\n{bad\n");
+    text.push_str(&records(20000));
+    let input = write(dir.path(), "long.jsonl", &text);
+    let out = transmog()
+        .args(["convert", &input, "-j", "2", "--batch-size", "10", "-o"])
+        .arg(dir.path().join("o"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("long.jsonl:2: invalid JSON"));
+}

@@ -3,7 +3,7 @@
 //! Each worker's [`Flattener`](crate::Flattener) names columns on its own, so the
 //! same path can get different collision suffixes in different workers. The
 //! [`NameRegistry`] sees every batch in input order and renames its columns by their
-//! source path (field metadata [`PATH_KEY`](crate::table::PATH_KEY) and friends): the
+//! source path (field metadata [`PATH_KEY`] and friends): the
 //! first path to claim a name owns it for the run, exactly as a single flattener
 //! would decide.
 
