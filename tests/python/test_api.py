@@ -266,3 +266,16 @@ def test_file_errors_and_output_errors(tmp_path):
     w.finalize()
     with pytest.raises(OutputError):
         w.write_main_records([{"a": 1}])
+
+
+def test_stream_process_file_goes_straight_to_the_writer(tmp_path):
+    src = tmp_path / "o.jsonl"
+    src.write_text("".join(json.dumps({**r, "n": i}) + "\n" for i in range(300) for r in RECS[:1]))
+    out = tmp_path / "out"
+    tm.Processor().stream_process(str(src), entity_name="o", output_format="parquet",
+                                  output_destination=str(out), batch_size=7, row_group_size=50)
+    main = pq.ParquetFile(out / "o.parquet")
+    assert main.metadata.num_rows == 300
+    assert [main.metadata.row_group(i).num_rows for i in range(main.num_row_groups)] == [50] * 6
+    assert pq.read_table(out / "o_items.parquet").num_rows == 600
+    assert pq.read_table(out / "o.parquet").column("n").to_pylist() == [str(i) for i in range(300)]

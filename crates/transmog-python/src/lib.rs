@@ -55,6 +55,7 @@ fn io_err(py: Python<'_>, e: transmog_io::Error) -> PyErr {
 enum FileFailure {
     Read(ReadError),
     Engine(transmog_core::Error),
+    Sink(transmog_io::Error),
 }
 
 impl From<ReadError> for FileFailure {
@@ -255,13 +256,21 @@ impl Engine {
 
     /// Processes JSON text: JSON Lines, or one document (an array of records or one
     /// record), read from `path`; gzip/zstd are detected. `format` is auto/jsonl/json.
-    #[pyo3(signature = (path, format, csv_options=None))]
+    ///
+    /// With `sink`, finished rows go to that writer every `every` records (so memory
+    /// stays bounded whatever the file size): the main table under `main_stem`, child
+    /// tables under their names with `.` and `/` replaced by `_`.
+    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000))]
+    #[allow(clippy::too_many_arguments)]
     fn push_file(
         &self,
         py: Python<'_>,
         path: PathBuf,
         format: &str,
         csv_options: Option<&Bound<'_, PyDict>>,
+        sink: Option<&Sink>,
+        main_stem: Option<String>,
+        every: usize,
     ) -> PyResult<u64> {
         let fmt = match format {
             "jsonl" => InputFormat::Jsonl,
@@ -270,7 +279,44 @@ impl Engine {
             _ => InputFormat::Auto,
         };
         let label = path.to_string_lossy().into_owned();
+        let mut sink_guard = match sink {
+            Some(s) => Some(
+                s.inner
+                    .lock()
+                    .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?,
+            ),
+            None => None,
+        };
+        let mut target: Option<&mut TableSink> = match sink_guard.as_mut() {
+            Some(g) => match g.as_mut() {
+                Some((t, _)) => Some(t),
+                None => {
+                    return Err(transmog_err(
+                        py,
+                        "OutputError",
+                        "writer already finalized".into(),
+                    ))
+                }
+            },
+            None => None,
+        };
+        let every = every.max(1) as u64;
         let outcome = self.with(py, |f| {
+            let entity = f.entity().to_string();
+            let main_stem = main_stem.clone().unwrap_or_else(|| entity.clone());
+            let flush = move |f: &mut Flattener, t: &mut TableSink| -> Result<(), FileFailure> {
+                let mut batches = f.take_sealed();
+                batches.extend(f.take_batches());
+                for b in batches {
+                    let stem = if *b.table == *entity {
+                        main_stem.clone()
+                    } else {
+                        b.table.replace(['.', '/'], "_")
+                    };
+                    t.write(&stem, &b.batch).map_err(FileFailure::Sink)?;
+                }
+                Ok(())
+            };
             Ok(py.detach(|| -> Result<(), FileFailure> {
                 let reader = read::open(&label).map_err(|source| {
                     FileFailure::Read(ReadError::Io {
@@ -280,20 +326,32 @@ impl Engine {
                 })?;
                 let source: Arc<str> = label.as_str().into();
                 let mut record = 0u64;
-                read::for_each_record(&label, fmt.clone(), reader, |r| {
+                read::for_each_record::<FileFailure>(&label, fmt.clone(), reader, |r| {
                     let loc = Location {
                         source: Some(source.clone()),
                         line: Some(r.line),
                         record,
                     };
                     record += 1;
-                    f.push_json(r.bytes, loc).map_err(FileFailure::Engine)
-                })
+                    f.push_json(r.bytes, loc).map_err(FileFailure::Engine)?;
+                    if let Some(t) = target.as_deref_mut() {
+                        if record % every == 0 {
+                            flush(f, t)?;
+                        }
+                    }
+                    Ok(())
+                })?;
+                if let Some(t) = target.as_deref_mut() {
+                    flush(f, t)?;
+                }
+                Ok(())
             }))
         })?;
+        drop(sink_guard);
         match outcome {
             Ok(()) => self.with(py, |f| Ok(f.records())),
             Err(FileFailure::Engine(e)) => Err(core_err(py, e)),
+            Err(FileFailure::Sink(e)) => Err(io_err(py, e)),
             Err(FileFailure::Read(e @ ReadError::Io { .. })) => {
                 Err(transmog_err(py, "FileError", e.to_string()))
             }

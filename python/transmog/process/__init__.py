@@ -257,7 +257,13 @@ class Processor:
                                          entity_name=entity_name, **format_options)
         engine = self._engine(entity_name, extract_time)
         with writer:
+            native_sink = getattr(writer, "_sink", None)
             for chunk in _chunks(self, data, batch_size):
+                if isinstance(chunk, str) and native_sink is not None:
+                    # A file straight into the Rust writer, batch_size records at a time.
+                    engine.push_file(chunk, "auto", None, native_sink, writer._main_stem, batch_size)
+                    writer._note_tables(engine)
+                    continue
                 if isinstance(chunk, str):
                     engine.push_file(chunk, "auto")
                 else:

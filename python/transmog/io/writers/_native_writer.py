@@ -49,6 +49,14 @@ class NativeStreamingWriter(StreamingWriter):
                 self._keys[stem] = key
                 self._sink.write_result_table(stem, native, name)
 
+    def _note_tables(self, engine: Any) -> None:
+        """Remembers which file stem belongs to which table after the engine wrote
+        straight into this writer's sink."""
+        native = engine.take_batches()
+        for i, name in enumerate(native.table_names()):
+            key = "main" if i == 0 else name
+            self._keys[self._stem(key)] = key
+
     def _commit(self) -> Dict[str, str]:
         if self._sink is None:
             return {}
