@@ -335,13 +335,13 @@ impl Engine {
                     record += 1;
                     f.push_json(r.bytes, loc).map_err(FileFailure::Engine)?;
                     if let Some(t) = target.as_deref_mut() {
-                        if record % every == 0 {
+                        if record.is_multiple_of(every) {
                             flush(f, t)?;
                         }
                     }
                     Ok(())
                 })?;
-                if let Some(t) = target.as_deref_mut() {
+                if let Some(t) = target {
                     flush(f, t)?;
                 }
                 Ok(())
