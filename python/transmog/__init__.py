@@ -29,29 +29,8 @@ __version__ = "1.0.6"
 __engine_version__ = _native.ENGINE_VERSION
 
 
-class Features:
-    """Optional features available at run time."""
-
-    @staticmethod
-    def is_available(name: str) -> bool:
-        try:
-            __import__({"parquet": "pyarrow", "polars": "polars", "pandas": "pandas"}.get(name, name))
-            return True
-        except ImportError:
-            return name in ("parquet", "csv", "json")
-
-
-class DependencyManager:
-    """Checks optional dependencies."""
-
-    @staticmethod
-    def has_dependency(name: str) -> bool:
-        try:
-            __import__(name)
-            return True
-        except ImportError:
-            return False
-
+from .dependencies import DependencyManager  # noqa: E402
+from .features import Features  # noqa: E402
 
 IoDependencyManager = DependencyManager
 

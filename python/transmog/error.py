@@ -19,12 +19,16 @@ logger = logging.getLogger("transmog")
 class TransmogError(Exception):
     """Base class of every Transmog error."""
 
+    def __init__(self, message: str = "", *args: Any):
+        self.message = message
+        super().__init__(message, *args)
+
 
 class ProcessingError(TransmogError):
     """A record or the data as a whole could not be processed."""
 
-    def __init__(self, message: str = "", entity_name: Optional[str] = None):
-        self.entity_name = entity_name
+    def __init__(self, message: str = "", entity_name: Optional[str] = None, data: Any = None):
+        self.entity_name, self.data = entity_name, data
         prefix = "Error processing data" + (f" for entity '{entity_name}'" if entity_name else "")
         super().__init__(message if message.startswith("Error processing data") else f"{prefix}: {message}")
 
@@ -32,7 +36,8 @@ class ProcessingError(TransmogError):
 class ValidationError(TransmogError):
     """Input failed validation."""
 
-    def __init__(self, message: str = ""):
+    def __init__(self, message: str = "", errors: Any = None):
+        self.errors = errors
         super().__init__(message if message.startswith("Validation error") else f"Validation error: {message}")
 
 
@@ -50,7 +55,8 @@ class FileError(TransmogError):
 
     def __init__(self, message: str = "", file_path: Optional[str] = None, operation: Optional[str] = None):
         self.file_path, self.operation = file_path, operation
-        head = "File error" + (f" during {operation}" if operation else "") + (f" for '{file_path}'" if file_path else "")
+        head = ("File error" + (f" during {operation}" if operation else "")
+                + (f" for '{file_path}'" if file_path else ""))
         super().__init__(message if message.startswith("File error") else f"{head}: {message}")
 
 
@@ -66,20 +72,27 @@ class MissingDependencyError(TransmogError):
 class ConfigurationError(TransmogError):
     """An option has an invalid value."""
 
-    def __init__(self, message: str = "", parameter: Optional[str] = None, value: Any = None):
-        self.parameter, self.value = parameter, value
-        head = "Configuration error" + (f" (parameter: '{parameter}', value: '{value}')" if parameter else "")
+    def __init__(self, message: str = "", param: Optional[str] = None, value: Any = None):
+        self.param, self.value = param, value
+        detail = ""
+        if param:
+            detail = f" (parameter: '{param}'" + (f", value: '{value}'" if value is not None else "") + ")"
+        head = "Configuration error" + detail
         super().__init__(message if message.startswith("Configuration error") else f"{head}: {message}")
+
+    @property
+    def parameter(self) -> Optional[str]:
+        return self.param
 
 
 class OutputError(TransmogError):
     """Output could not be written."""
 
-    def __init__(self, message: str = "", output_format: Optional[str] = None,
-                 table_name: Optional[str] = None, path: Optional[str] = None):
-        self.output_format, self.table_name, self.path = output_format, table_name, path
-        head = ("Output error" + (f" in {output_format} format" if output_format else "")
-                + (f" for table '{table_name}'" if table_name else "") + (f" to '{path}'" if path else ""))
+    def __init__(self, message: str = "", format: Optional[str] = None, path: Optional[str] = None,
+                 table: Optional[str] = None):
+        self.format, self.path, self.table = format, path, table
+        head = ("Output error" + (f" in {format} format" if format else "")
+                + (f" for table '{table}'" if table else "") + (f" to '{path}'" if path else ""))
         super().__init__(message if message.startswith("Output error") else f"{head}: {message}")
 
 

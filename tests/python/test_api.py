@@ -174,10 +174,16 @@ def test_context_manager_finalizes_and_failures_leave_nothing(tmp_path):
 
 
 def test_unknown_writer_option_is_a_clear_error(tmp_path):
-    with pytest.raises(ConfigurationError, match="coerce_timestamps"):
-        tm.create_streaming_writer("parquet", destination=str(tmp_path), coerce_timestamps="ms")
+    with pytest.raises(ConfigurationError, match="use_byte_stream_split"):
+        tm.create_streaming_writer("parquet", destination=str(tmp_path), use_byte_stream_split=True)
+    with pytest.raises(ConfigurationError, match="no_such_option"):
+        tm.create_streaming_writer("parquet", destination=str(tmp_path), no_such_option=1)
     with pytest.raises(ConfigurationError, match="xml"):
         tm.create_streaming_writer("xml", destination=str(tmp_path))
+    # pyarrow options that cannot change our files are accepted, with a warning
+    with pytest.warns(UserWarning, match="coerce_timestamps"):
+        w = tm.create_streaming_writer("parquet", destination=str(tmp_path / "w"), coerce_timestamps="ms")
+    w.finalize()
 
 
 def test_module_paths_and_writer_classes(tmp_path):
@@ -279,3 +285,76 @@ def test_stream_process_file_goes_straight_to_the_writer(tmp_path):
     assert [main.metadata.row_group(i).num_rows for i in range(main.num_row_groups)] == [50] * 6
     assert pq.read_table(out / "o_items.parquet").num_rows == 600
     assert pq.read_table(out / "o.parquet").column("n").to_pylist() == [str(i) for i in range(300)]
+
+
+def test_rows_handed_out_are_live(tmp_path):
+    r = tm.Processor().process(RECS, entity_name="o")
+    r.get_main_table().append({"id": "3"})
+    r.main_table[0]["late"] = "L"
+    del r.get_child_table("o_items")[0]
+    assert r.count_records()["main"] == 3 and r.count_records()["o_items"] == 2
+    t = pq.read_table(r.write_all_parquet(str(tmp_path / "p"))["main"])
+    assert t.num_rows == 3 and t.column("late").to_pylist() == ["L", None, None]
+    assert pq.read_table(r.stream_to_parquet(str(tmp_path / "s"))["o_items"]).num_rows == 2
+    assert r.to_arrow()["main"].num_rows == 3
+
+
+def test_exception_signatures_match_1_0_6():
+    assert ProcessingError("x", "ent", {"d": 1}).data == {"d": 1}
+    assert ProcessingError("x", "ent").message == "Error processing data for entity 'ent': x"
+    assert tm.ValidationError("x", {"f": "bad"}).errors == {"f": "bad"}
+    e = ConfigurationError("x", param="sep")
+    assert e.param == "sep" and str(e) == "Configuration error (parameter: 'sep'): x"
+    e = OutputError("x", format="csv", path="/p", table="t")
+    assert str(e) == "Output error in csv format for table 't' to '/p': x"
+
+
+def test_error_classes_of_entry_points(tmp_path):
+    with pytest.raises(tm.FileError):
+        tm.Processor().stream_process_file(str(tmp_path / "missing.jsonl"), "e", "parquet", str(tmp_path))
+    with pytest.raises(ConfigurationError):
+        tm.Processor().process("{bad", entity_name="e")
+
+    def broken():
+        yield {"a": 1}
+        raise RuntimeError("source failed")
+
+    with pytest.raises(ProcessingError, match="source failed"):
+        tm.Processor().process_chunked(broken(), entity_name="e")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError):
+        tm.Processor().process(RECS, entity_name="e").write_all_parquet(str(tmp_path / "file"))
+
+
+def test_json_and_csv_streaming_without_destination_write_to_stdout(capsys):
+    rows = tm.Processor().process(RECS, entity_name="o").get_main_table()
+    with JsonStreamingWriter(entity_name="o") as w:
+        w.write_main_records(rows)
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["1", "2"]
+    with CsvStreamingWriter(entity_name="o") as w:
+        w.write_main_records(rows)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "id,name,addr_city,__extract_id,__extract_datetime,extra"
+    assert len(lines) == 3
+
+
+def test_empty_table_parquet_writer_writes_a_readable_file(tmp_path):
+    ParquetWriter().write_table([], str(tmp_path / "e.parquet"))
+    assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
+
+
+def test_1_0_6_module_paths_import():
+    from transmog.core.extractor import extract_arrays  # noqa: F401
+    from transmog.core.flattener import flatten_json
+    from transmog.core.hierarchy import process_structure  # noqa: F401
+    from transmog.core.metadata import generate_extract_id
+    from transmog.dependencies import DependencyManager  # noqa: F401
+    from transmog.features import Features  # noqa: F401
+    from transmog.io import get_supported_formats, register_writer  # noqa: F401
+    from transmog.naming.conventions import sanitize_name
+    from transmog.process import BatchStrategy  # noqa: F401
+
+    assert flatten_json({"a": {"b": 1}}) == {"a_b": "1"}
+    assert sanitize_name("a b") == "a_b"
+    assert len(generate_extract_id()) == 36
+    assert tm.ProcessingResult.__module__ == "transmog.process.result"

@@ -12,10 +12,16 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Unio
 
 from .. import _native
 from ..config import TransmogConfig
-from ..error import ConfigurationError, FileError, ProcessingError
+from ..error import ConfigurationError, FileError, ParsingError, ProcessingError, error_context
+from ..strategies import (BatchStrategy, ChunkedStrategy, CSVStrategy, FileStrategy, InMemoryStrategy,
+                          ProcessingStrategy)
 from .result import ProcessingResult
 
-__all__ = ["Processor", "ProcessingResult"]
+__all__ = ["Processor", "ProcessingResult", "ProcessingStrategy", "InMemoryStrategy", "FileStrategy",
+           "BatchStrategy", "ChunkedStrategy", "CSVStrategy"]
+
+# 1.0.6 wraps non-Transmog exceptions of its public methods as ProcessingError.
+_processing_errors = error_context("Failed to process data", log_exceptions=False)
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".ldjson")
 _CSV_NULLS = ["", "NULL", "null", "NA", "na", "N/A", "n/a"]
@@ -138,10 +144,11 @@ class Processor:
             raise ConfigurationError("Unsupported data: a string must be a file path or JSON text", "data")
         try:
             engine.push_json_text(text)
-        except Exception as exc:
-            # Not one JSON document: maybe JSON Lines.
+        except ParsingError as exc:
+            # Not one JSON document; text of several lines may be JSON Lines.
             if "\n" not in stripped or not stripped.startswith("{"):
-                raise
+                # 1.0.6 raises ConfigurationError for JSON text it cannot parse.
+                raise ConfigurationError(f"Invalid JSON data: {exc}", "data") from exc
             import tempfile
 
             with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
@@ -150,10 +157,10 @@ class Processor:
                 engine.push_file(fh.name, "jsonl")
             finally:
                 os.unlink(fh.name)
-            del exc
         return {}
 
     # -- processing ------------------------------------------------------------------
+    @_processing_errors
     def process(self, data: Any, entity_name: str, extract_time: Any = None) -> ProcessingResult:
         """Processes a dict, a list of dicts, JSON text or a file path."""
         if isinstance(data, (str, Path)) and _is_path(data) and \
@@ -165,6 +172,7 @@ class Processor:
         info = self._feed(engine, data)
         return self._result(engine, entity_name, info)
 
+    @_processing_errors
     def process_batch(self, batch_data: List[Dict[str, Any]], entity_name: str,
                       extract_time: Any = None) -> ProcessingResult:
         """Processes a list of records exactly like ``process`` (1.0.6 did not flatten
@@ -173,6 +181,7 @@ class Processor:
         engine.push_records(batch_data)
         return self._result(engine, entity_name, {})
 
+    @_processing_errors
     def process_chunked(self, data: Any, entity_name: str, extract_time: Any = None,
                         chunk_size: Optional[int] = None, input_format: str = "auto",
                         **format_options: Any) -> ProcessingResult:
@@ -189,12 +198,14 @@ class Processor:
         info = self._feed(engine, data)
         return self._result(engine, entity_name, info)
 
+    @_processing_errors
     def process_stream(self, data_source: Any, entity_name: str, extract_time: Any = None,
                        chunk_size: Optional[int] = None, **format_options: Any) -> ProcessingResult:
         """Processes any iterable or generator of dicts, a file path or an open file
         (not in 1.0.6, which has no ``process_stream``; same as ``process_chunked``)."""
         return self.process_chunked(data_source, entity_name, extract_time, chunk_size, **format_options)
 
+    @_processing_errors
     def process_file(self, file_path: Union[str, Path], entity_name: str,
                      extract_time: Any = None) -> ProcessingResult:
         """Processes a JSON, JSON Lines (also .gz/.zst) or CSV file."""
@@ -208,6 +219,7 @@ class Processor:
         engine.push_file(path, fmt)
         return self._result(engine, entity_name, {"file_path": path})
 
+    @_processing_errors
     def process_csv(self, file_path: Union[str, Path], entity_name: str, extract_time: Any = None,
                     delimiter: Optional[str] = None, has_header: bool = True,
                     null_values: Optional[List[str]] = None, sanitize_column_names: bool = True,
@@ -228,6 +240,7 @@ class Processor:
                                              sanitize_column_names, skip_rows, quote_char, encoding))
         return self._result(engine, entity_name, {"file_path": str(file_path)})
 
+    @_processing_errors
     def process_to_format(self, data: Any, entity_name: str, output_format: str,
                           output_path: Optional[str] = None, extract_time: Any = None,
                           auto_detect_mode: bool = True, **format_options: Any) -> ProcessingResult:
@@ -236,6 +249,7 @@ class Processor:
             result.write(output_format, output_path, **format_options)
         return result
 
+    @_processing_errors
     def process_file_to_format(self, file_path: Union[str, Path], entity_name: str, output_format: str,
                                output_path: Optional[str] = None, extract_time: Any = None,
                                **format_options: Any) -> ProcessingResult:
@@ -245,6 +259,7 @@ class Processor:
         return result
 
     # -- streaming -------------------------------------------------------------------
+    @_processing_errors
     def stream_process(self, data: Any, entity_name: str, output_format: str, output_destination: Any,
                        extract_time: Any = None, **format_options: Any) -> None:
         """Processes ``data`` and writes every table through a streaming writer,
@@ -270,12 +285,16 @@ class Processor:
                     engine.push_records(chunk)
                 writer._write_native(engine.take_batches(), entity_name)
 
+    @_processing_errors
     def stream_process_file(self, file_path: Union[str, Path], entity_name: str, output_format: str,
                             output_destination: Any = None, extract_time: Any = None,
                             **format_options: Any) -> None:
+        if not os.path.isfile(str(file_path)):
+            raise FileError(f"File not found: {file_path}", str(file_path), "read")
         self.stream_process(str(file_path), entity_name, output_format, output_destination,
                             extract_time, **format_options)
 
+    @_processing_errors
     def stream_process_csv(self, file_path: Union[str, Path], entity_name: str, output_format: str,
                            output_destination: Any, extract_time: Any = None, delimiter: Optional[str] = None,
                            has_header: bool = True, null_values: Optional[List[str]] = None,
@@ -287,6 +306,7 @@ class Processor:
         self.stream_process(records, entity_name, output_format, output_destination, extract_time,
                             **format_options)
 
+    @_processing_errors
     def stream_process_file_with_format(self, file_path: Union[str, Path], entity_name: str,
                                         output_format: str, format_type: str = "auto",
                                         output_destination: Any = None, extract_time: Any = None,

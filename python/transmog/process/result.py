@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import os
 import tempfile
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from ..error import MissingDependencyError, OutputError
+from ..error import MissingDependencyError, OutputError, error_context
+
+_output_errors = error_context("Failed to write output", wrap_as=OutputError)
 
 __all__ = ["ProcessingResult", "ConversionMode"]
 
 
-class ConversionMode:
+class ConversionMode(str, enum.Enum):
     EAGER = "eager"
     LAZY = "lazy"
     MEMORY_EFFICIENT = "memory_efficient"
@@ -109,7 +112,7 @@ class ProcessingResult:
         return counts
 
     def _count(self, name: Optional[str]) -> int:
-        if self._native is not None and not self._python_rows:
+        if self._rows_native() is not None:
             return self._native.num_rows(self._native.table_names()[0] if name is None else name)
         return len(self.main_table if name is None else self.get_child_table(name))
 
@@ -159,8 +162,9 @@ class ProcessingResult:
         return [("main", main)] + [(n, n) for n in self.get_table_names()]
 
     def _rows_native(self):
-        """A native result holding the current rows (rebuilt from Python if changed)."""
-        if self._native is not None and not self._python_rows:
+        """The engine's tables when they are still the truth: once rows were handed out
+        as Python lists (which callers may change), those lists are."""
+        if self._native is not None and not self._python_rows and self._main is None and not self._children:
             return self._native
         return None
 
@@ -218,11 +222,13 @@ class ProcessingResult:
             stems[name] = _formatted(name)
         return stems
 
+    @_output_errors
     def write_all_parquet(self, base_path: str, compression: str = "snappy", **kwargs: Any) -> Dict[str, str]:
         """``main.parquet`` plus one file per child table; every column of every row kept."""
         return self._write_files(base_path, "parquet", self._stems("main"),
                                  {"compression": compression, **kwargs})
 
+    @_output_errors
     def stream_to_parquet(self, base_path: str, compression: str = "snappy", row_group_size: int = 10000,
                           **kwargs: Any) -> Dict[str, str]:
         """Writes ``main.parquet`` and one file per child table with row groups of
@@ -230,13 +236,17 @@ class ProcessingResult:
         Options: compression (snappy, gzip, brotli, zstd, lz4, none), write_page_index,
         write_page_checksum, data_page_size, dictionary_pagesize_limit, use_dictionary,
         write_statistics, data_page_version, compression_level."""
-        return self._write_files(base_path, "parquet", self._stems("main"),
-                                 {"compression": compression, "row_group_size": row_group_size, **kwargs})
+        from ..io.writers._native_writer import filter_parquet_options
 
+        opts = filter_parquet_options({"compression": compression, "row_group_size": row_group_size, **kwargs})
+        return self._write_files(base_path, "parquet", self._stems("main"), opts)
+
+    @_output_errors
     def write_all_csv(self, base_path: str, include_header: bool = True, **kwargs: Any) -> Dict[str, str]:
         return self._write_files(base_path, "csv", self._stems("main"),
                                  {"include_header": include_header, **kwargs})
 
+    @_output_errors
     def write_all_json(self, base_path: str, indent: Optional[int] = 2, **kwargs: Any) -> Dict[str, str]:
         os.makedirs(base_path, exist_ok=True)
         out = {}
@@ -250,6 +260,7 @@ class ProcessingResult:
             out[key] = path
         return out
 
+    @_output_errors
     def write(self, format_name: str, base_path: str, **options: Any) -> Dict[str, str]:
         """Writes ``<entity>.<fmt>`` plus child files (1.0.6's ``write``)."""
         fmt = format_name.lower()
@@ -269,6 +280,7 @@ class ProcessingResult:
             paths = {self.entity_name: paths.pop("main"), **paths}
         return paths
 
+    @_output_errors
     def write_to_file(self, format_name: str, output_directory: str, **options: Any) -> Dict[str, str]:
         paths = self.write(format_name, output_directory, **options)
         if self.entity_name in paths:
@@ -284,16 +296,20 @@ class ProcessingResult:
                     out[key] = fh.read()
             return out
 
+    @_output_errors
     def to_parquet_bytes(self, compression: str = "snappy", **kwargs: Any) -> Dict[str, bytes]:
         return self._bytes("parquet", {"compression": compression, **kwargs})
 
+    @_output_errors
     def to_csv_bytes(self, include_header: bool = True, **kwargs: Any) -> Dict[str, bytes]:
         return self._bytes("csv", {"include_header": include_header, **kwargs})
 
+    @_output_errors
     def to_json_bytes(self, indent: Optional[int] = None, **kwargs: Any) -> Dict[str, bytes]:
         return {k: json.dumps(v, indent=indent, default=_json_default).encode("utf-8")
                 for k, v in self.to_json_objects().items()}
 
+    @_output_errors
     def stream_to_output(self, format_name: str, output_destination: Optional[str] = None,
                          **options: Any) -> None:
         """Writes through a streaming writer and finalizes it (1.0.6 never finalized)."""

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Dict, List
 
 from ... import _native
 from ...error import ConfigurationError, OutputError
 from ..writer_interface import StreamingWriter
+
+
+# pyarrow writer options that cannot change what we write (we write no timestamps, no
+# nested types, always store the Arrow schema, always write local files): accepted with a
+# warning so 1.0.6 code that passes them keeps working. Options that would change the
+# output but are not supported stay errors.
+_NO_EFFECT_OPTIONS = ("coerce_timestamps", "allow_truncated_timestamps", "use_deprecated_int96_timestamps",
+                      "use_compliant_nested_type", "store_schema", "filesystem")
+
+
+def filter_parquet_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """Drops (with a warning) pyarrow options that have no effect on our files."""
+    out = dict(options)
+    for key in _NO_EFFECT_OPTIONS:
+        if key in out:
+            value = out.pop(key)
+            if key == "store_schema" and value is False:
+                raise ConfigurationError("the Arrow schema is always stored", "store_schema", value)
+            warnings.warn(f"Parquet option {key}={value!r} has no effect on Transmog's output; ignored",
+                          stacklevel=4)
+    return out
 
 
 class NativeStreamingWriter(StreamingWriter):
@@ -28,11 +50,13 @@ class NativeStreamingWriter(StreamingWriter):
                 raise ConfigurationError(str(exc)) from exc
 
     def _sink_options(self) -> Dict[str, Any]:
+        if self.native_format == "parquet":
+            return filter_parquet_options(self.options)
         return dict(self.options)
 
     def _write(self, table: str, records: List[Dict[str, Any]]) -> None:
         if self.finalized:
-            raise OutputError("writer already finalized", self.native_format, table)
+            raise OutputError("writer already finalized", self.native_format, table=table)
         if self._sink is None or not records:
             return
         stem = self._stem(table)

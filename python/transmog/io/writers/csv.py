@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv as _csv
 import io
 import os
+import sys
 from typing import Any, Dict, List
 
 from ..writer_interface import DataWriter
@@ -29,6 +30,8 @@ class CsvStreamingWriter(NativeStreamingWriter):
             if dest.lower().endswith(".csv") and not os.path.isdir(dest):
                 main_stem = os.path.basename(dest)[:-4]
                 destination = os.path.dirname(dest) or "."
+        if destination is None:
+            destination = sys.stdout  # like the JSON writer: main table to stdout
         opts = {"include_header": include_header, "delimiter": delimiter}
         if quotechar != '"':
             opts["quotechar"] = quotechar

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as _json
 import os
+import sys
 from typing import Any, Dict, List, Optional, TextIO
 
 from ..writer_interface import DataWriter, StreamingWriter
@@ -53,8 +54,8 @@ class JsonStreamingWriter(StreamingWriter):
         self.indent = indent
         self._files: Dict[str, TextIO] = {}
         self._paths: Dict[str, str] = {}
-        self._stdout = destination is None
-        super().__init__(destination if destination is not None else os.devnull, entity_name, **options)
+        # 1.0.6: no destination means stdout (main table only).
+        super().__init__(destination if destination is not None else sys.stdout, entity_name, **options)
         if self._dir is not None and not self._file_object:
             os.makedirs(self._dir, exist_ok=True)
 

@@ -37,6 +37,21 @@ class ParquetStreamingWriter(NativeStreamingWriter):
                          row_group_size=row_group_size, **options)
 
 
+def _empty_parquet() -> bytes:
+    """A Parquet file with an empty schema (1.0.6 writes one for an empty table)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        from ...error import MissingDependencyError
+
+        raise MissingDependencyError("pyarrow is needed to write an empty Parquet table", "pyarrow",
+                                     "parquet") from exc
+    buf = pa.BufferOutputStream()
+    pq.write_table(pa.table({}), buf)
+    return buf.getvalue().to_pybytes()
+
+
 class ParquetWriter(DataWriter):
     """Writes one table to one Parquet file (all columns of all rows)."""
 
@@ -54,10 +69,11 @@ class ParquetWriter(DataWriter):
             if table_data:
                 sink.write_rows("table", table_data)
             written = sink.finish()
-            data = b""
             if written:
                 with open(written[0][1], "rb") as fh:
                     data = fh.read()
+            else:
+                data = _empty_parquet()
         if hasattr(output_path, "write"):
             output_path.write(data)
             return output_path

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from .config import TransmogConfig
+from ..config import TransmogConfig
 
 __all__ = ["flatten_json", "process_record_batch", "process_records_in_single_pass", "process_structure",
            "stream_process_records", "extract_arrays", "stream_extract_arrays", "annotate_with_metadata",
@@ -35,7 +35,7 @@ def flatten_json(data: Dict[str, Any], separator: Optional[str] = None, cast_to_
                  skip_arrays: bool = True, deeply_nested_threshold: Optional[int] = None,
                  max_depth: Optional[int] = None, **_: Any) -> Dict[str, Any]:
     """One record flattened into one dict (arrays skipped), without metadata."""
-    from .process import Processor
+    from ..process import Processor
 
     cfg = _config(separator, cast_to_string, include_empty, skip_null, deeply_nested_threshold, max_depth)
     row = Processor(cfg).process(data, entity_name="_").get_main_table()[0]
@@ -47,7 +47,7 @@ def extract_arrays(obj: Dict[str, Any], parent_id: Optional[str] = None, entity_
                    include_empty: Optional[bool] = None, skip_null: Optional[bool] = None,
                    extract_time: Any = None, **_: Any) -> Dict[str, List[Dict[str, Any]]]:
     """Child tables of one record; top-level child rows point at ``parent_id``."""
-    from .process import Processor
+    from ..process import Processor
 
     cfg = _config(separator, cast_to_string, include_empty, skip_null)
     result = Processor(cfg).process(obj, entity_name=entity_name, extract_time=extract_time)
@@ -70,7 +70,7 @@ def stream_extract_arrays(obj: Dict[str, Any], **kwargs: Any) -> Iterator[Tuple[
 
 
 def process_structure(data: Dict[str, Any], entity_name: str, **kwargs: Any) -> Tuple[Dict[str, Any], Dict[str, List]]:
-    from .process import Processor
+    from ..process import Processor
 
     result = Processor(_config(kwargs.get("separator"), kwargs.get("cast_to_string"), kwargs.get("include_empty"),
                                kwargs.get("skip_null"))).process(data, entity_name, kwargs.get("extract_time"))
@@ -78,7 +78,7 @@ def process_structure(data: Dict[str, Any], entity_name: str, **kwargs: Any) -> 
 
 
 def process_record_batch(records: List[Dict[str, Any]], entity_name: str, **kwargs: Any) -> Tuple[List, Dict]:
-    from .process import Processor
+    from ..process import Processor
 
     result = Processor(_config(kwargs.get("separator"), kwargs.get("cast_to_string"), kwargs.get("include_empty"),
                                kwargs.get("skip_null"))).process(records, entity_name, kwargs.get("extract_time"))
