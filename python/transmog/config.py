@@ -269,25 +269,41 @@ class TransmogConfig:
 
 
 class TransmogSettings:
-    """Process-wide settings (1.0.6 reads a few for its low-level helpers)."""
+    """Process-wide settings (1.0.6 reads a few for its low-level helpers; ``Processor``
+    takes its options from ``TransmogConfig``)."""
+
+    _DEFAULTS: Dict[str, Any] = {
+        "separator": "_", "cast_to_string": True, "include_empty": False, "skip_null": True,
+        "batch_size": 1000, "chunk_size": 1000, "deeply_nested_threshold": 4, "max_depth": 100,
+        "max_nesting_depth": None, "visit_arrays": True, "keep_arrays": False,
+        "id_field": "__extract_id", "parent_field": "__parent_extract_id", "time_field": "__extract_datetime",
+        "default_id_field": None, "recovery_strategy": "strict", "allow_malformed_data": False,
+        "cache_enabled": True, "cache_maxsize": 10000, "clear_cache_after_batch": False,
+        "csv_delimiter": ",", "csv_quotechar": '"', "csv_null_values": ["", "NULL", "null", "NA", "na", "N/A", "n/a"],
+        "csv_infer_types": True, "csv_sanitize_column_names": True, "log_level": "WARNING",
+    }
 
     def __init__(self, **values: Any):
-        self.separator = "_"
-        self.cast_to_string = True
-        self.include_empty = False
-        self.skip_null = True
-        self.batch_size = 1000
-        self.deeply_nested_threshold = 4
-        self.max_depth = 100
+        self.__dict__.update(self._DEFAULTS)
         for key, value in os.environ.items():
             if key.startswith("TRANSMOG_"):
-                setattr(self, key[len("TRANSMOG_"):].lower(), value)
-        for key, value in values.items():
-            setattr(self, key, value)
+                self.__dict__[key[len("TRANSMOG_"):].lower()] = value
+        self.__dict__.update(values)
 
     def update(self, **values: Any) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
+        self.__dict__.update(values)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.__dict__.get(key, default)
+
+    def get_option(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
+    def set_option(self, key: str, value: Any) -> None:
+        self.__dict__[key] = value
+
+    def as_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
 
 
 class ExtensionRegistry:
@@ -303,10 +319,18 @@ class ExtensionRegistry:
 settings = TransmogSettings()
 extensions = ExtensionRegistry()
 
-_PROFILES = {
+_PROFILES: Dict[str, Dict[str, Any]] = {
     "default": {},
-    "memory_efficient": {"batch_size": 100},
-    "performance": {"batch_size": 10000},
+    "memory_efficient": {"batch_size": 100, "cache_maxsize": 1000, "clear_cache_after_batch": True},
+    "performance": {"batch_size": 10000, "cache_maxsize": 50000},
+    "strict": {"recovery_strategy": "strict", "allow_malformed_data": False},
+    "lenient": {"recovery_strategy": "skip", "allow_malformed_data": True},
+    "no_abbreviation": {"deeply_nested_threshold": 10**6},
+    "full_abbreviation": {"deeply_nested_threshold": 1},
+    "short_abbreviation": {"deeply_nested_threshold": 2},
+    "csv_strict": {"csv_infer_types": False, "recovery_strategy": "strict"},
+    "csv_flexible": {"csv_infer_types": True, "recovery_strategy": "skip", "include_empty": True},
+    "deterministic_ids": {"default_id_field": "id"},
 }
 
 

@@ -358,3 +358,15 @@ def test_1_0_6_module_paths_import():
     assert sanitize_name("a b") == "a_b"
     assert len(generate_extract_id()) == 36
     assert tm.ProcessingResult.__module__ == "transmog.process.result"
+
+
+def test_settings_and_profiles():
+    assert tm.settings.get("id_field") == "__extract_id"
+    assert tm.settings.get_option("missing", 5) == 5
+    for name in ("default", "memory_efficient", "performance", "strict", "lenient", "no_abbreviation",
+                 "csv_strict", "csv_flexible", "deterministic_ids"):
+        assert tm.load_profile(name) is tm.settings
+    assert tm.settings.recovery_strategy == "strict"
+    with pytest.raises(ConfigurationError):
+        tm.load_profile("nope")
+    tm.load_profile("default")
