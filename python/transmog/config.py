@@ -337,6 +337,8 @@ _PROFILES: Dict[str, Dict[str, Any]] = {
 def load_profile(name: str) -> TransmogSettings:
     if name not in _PROFILES:
         raise ConfigurationError(f"Unknown profile: {name}", "profile", name)
+    # A profile is applied on top of the defaults, not on top of the previous profile.
+    settings.update(**TransmogSettings._DEFAULTS)
     settings.update(**_PROFILES[name])
     return settings
 
