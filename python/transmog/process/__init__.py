@@ -275,8 +275,12 @@ class Processor:
             native_sink = getattr(writer, "_sink", None)
             for chunk in _chunks(self, data, batch_size):
                 if isinstance(chunk, str) and native_sink is not None:
-                    # A file straight into the Rust writer, batch_size records at a time.
-                    engine.push_file(chunk, "auto", None, native_sink, writer._main_stem, batch_size)
+                    # A file straight into the Rust writer. Rows are handed over every
+                    # 10 000 records at least: the files are the same for any hand-over
+                    # size (row groups are cut by row_group_size), tiny hand-overs only
+                    # cost time, and memory stays bounded either way.
+                    every = max(batch_size, 10000)
+                    engine.push_file(chunk, "auto", None, native_sink, writer._main_stem, every)
                     writer._note_tables(engine)
                     continue
                 if isinstance(chunk, str):
