@@ -306,7 +306,10 @@ class ProcessingResult:
 
     @_output_errors
     def to_json_bytes(self, indent: Optional[int] = None, **kwargs: Any) -> Dict[str, bytes]:
-        return {k: json.dumps(v, indent=indent, default=_json_default).encode("utf-8")
+        # Compact UTF-8 like orjson (1.0.6's encoder) unless an indent is asked for.
+        seps = (",", ":") if indent is None else (",", ": ")
+        return {k: json.dumps(v, indent=indent, default=_json_default, separators=seps,
+                              ensure_ascii=False).encode("utf-8")
                 for k, v in self.to_json_objects().items()}
 
     @_output_errors
