@@ -47,6 +47,12 @@ else
   pip install -q --disable-pip-version-check --force-reinstall --no-deps .
 fi
 
+echo "== the README's first command (release build, sample to Parquet)"
+readme_out=$(mktemp -d)
+cargo run --release -q -p transmog-cli -- convert examples/orders.jsonl -o "$readme_out" -q
+test -f "$readme_out/orders.parquet" && test -f "$readme_out/orders_line_items.parquet"
+rm -rf "$readme_out"
+
 echo "== python tests"
 cargo build -q -p transmog-cli -p transmog-io --examples --bins
 python -m pytest -q tests/python
