@@ -15,7 +15,7 @@ use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::files::{file_size, TempFiles};
 use crate::options::CsvOptions;
-use crate::sink::{Staged, TableOutput};
+use crate::sink::Staged;
 use crate::text::{write_csv_field, write_plain};
 use crate::union::UnionSchema;
 
@@ -150,18 +150,7 @@ impl CsvTable {
             self.temps.remove(&tmp);
             rewritten
         };
-        let bytes = file_size(&self.name, &path)?;
-        Ok(Some(Staged {
-            tmp: path,
-            output: TableOutput {
-                name: self.name.clone(),
-                path: self.final_path.clone(),
-                rows: self.rows,
-                row_groups: 0,
-                bytes,
-                splice: None,
-            },
-        }))
+        Staged::finished(&self.name, path, &self.final_path, self.rows, 0, None).map(Some)
     }
 
     /// Copies `src` to a new temporary file with the full header, padding each row of a

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
-use crate::files::{file_size, TempFiles};
-use crate::sink::{Staged, TableOutput};
+use crate::files::TempFiles;
+use crate::sink::Staged;
 use crate::text::{write_json, write_json_string};
 use crate::union::UnionSchema;
 
@@ -95,18 +95,7 @@ impl JsonlTable {
         };
         w.flush().map_err(|e| Error::io(&self.name, &tmp, e))?;
         drop(w);
-        let bytes = file_size(&self.name, &tmp)?;
-        Ok(Some(Staged {
-            tmp,
-            output: TableOutput {
-                name: self.name.clone(),
-                path: self.final_path.clone(),
-                rows: self.rows,
-                row_groups: 0,
-                bytes,
-                splice: None,
-            },
-        }))
+        Staged::finished(&self.name, tmp, &self.final_path, self.rows, 0, None).map(Some)
     }
 
     pub(crate) fn temps_mut(&mut self) -> &mut TempFiles {

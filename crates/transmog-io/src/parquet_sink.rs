@@ -20,9 +20,9 @@ use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
-use crate::files::{file_size, TempFiles};
+use crate::files::TempFiles;
 use crate::options::ParquetOptions;
-use crate::sink::{Staged, TableOutput};
+use crate::sink::Staged;
 use crate::splice::{assemble, PartFile};
 use crate::union::UnionSchema;
 
@@ -201,18 +201,15 @@ impl ParquetTable {
                 (tmp, Some(done.stats))
             }
         };
-        let bytes = file_size(&self.name, &tmp)?;
-        Ok(Some(Staged {
+        Staged::finished(
+            &self.name,
             tmp,
-            output: TableOutput {
-                name: self.name.clone(),
-                path: self.final_path.clone(),
-                rows: self.rows,
-                row_groups: self.row_groups,
-                bytes,
-                splice,
-            },
-        }))
+            &self.final_path,
+            self.rows,
+            self.row_groups,
+            splice,
+        )
+        .map(Some)
     }
 
     pub(crate) fn temps_mut(&mut self) -> &mut TempFiles {

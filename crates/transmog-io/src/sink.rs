@@ -39,6 +39,31 @@ pub(crate) struct Staged {
     pub output: TableOutput,
 }
 
+impl Staged {
+    /// A finished temporary file `tmp` that becomes `final_path` at commit.
+    pub(crate) fn finished(
+        name: &str,
+        tmp: PathBuf,
+        final_path: &Path,
+        rows: u64,
+        row_groups: usize,
+        splice: Option<SpliceStats>,
+    ) -> Result<Staged> {
+        let bytes = crate::files::file_size(name, &tmp)?;
+        Ok(Staged {
+            tmp,
+            output: TableOutput {
+                name: name.to_string(),
+                path: final_path.to_path_buf(),
+                rows,
+                row_groups,
+                bytes,
+                splice,
+            },
+        })
+    }
+}
+
 enum TableWriter {
     Parquet(Box<ParquetTable>),
     Csv(CsvTable),
