@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{new_null_array, Array, ArrayRef, Float64Array, StringArray};
+use arrow_array::types::{ArrowPrimitiveType, Float64Type, Int64Type};
+use arrow_array::{new_null_array, Array, ArrayRef, Float64Array, PrimitiveArray, StringArray};
 use arrow_schema::{ArrowError, DataType};
 
 use transmog_core::text::push_py_float as write_py_float;
@@ -87,6 +87,26 @@ pub fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ArrowError> {
     }
 }
 
+/// Renders every value of a numeric array with `render` (nulls stay null).
+fn render_each<T: ArrowPrimitiveType>(
+    a: &PrimitiveArray<T>,
+    mut render: impl FnMut(&mut String, T::Native),
+) -> StringArray {
+    let mut b = StringBuilder::with_capacity(a.len(), a.len() * 8);
+    let mut buf = String::new();
+    for v in a.iter() {
+        match v {
+            Some(v) => {
+                buf.clear();
+                render(&mut buf, v);
+                b.append_value(&buf);
+            }
+            None => b.append_null(),
+        }
+    }
+    b.finish()
+}
+
 /// Renders any supported array as strings (nulls stay null).
 fn to_utf8(array: &dyn Array) -> Result<StringArray, ArrowError> {
     let len = array.len();
@@ -106,39 +126,14 @@ fn to_utf8(array: &dyn Array) -> Result<StringArray, ArrowError> {
                 .map(|v| v.map(|b| if b { "true" } else { "false" }))
                 .collect())
         }
-        DataType::Int64 => {
-            let a = array.as_primitive::<Int64Type>();
-            let mut b = StringBuilder::with_capacity(len, len * 8);
-            let mut buf = String::new();
-            for v in a.iter() {
-                match v {
-                    Some(v) => {
-                        buf.clear();
-                        use std::fmt::Write as _;
-                        let _ = write!(buf, "{v}");
-                        b.append_value(&buf);
-                    }
-                    None => b.append_null(),
-                }
-            }
-            Ok(b.finish())
-        }
-        DataType::Float64 => {
-            let a = array.as_primitive::<Float64Type>();
-            let mut b = StringBuilder::with_capacity(len, len * 8);
-            let mut buf = String::new();
-            for v in a.iter() {
-                match v {
-                    Some(v) => {
-                        buf.clear();
-                        write_py_float(&mut buf, v);
-                        b.append_value(&buf);
-                    }
-                    None => b.append_null(),
-                }
-            }
-            Ok(b.finish())
-        }
+        DataType::Int64 => Ok(render_each(array.as_primitive::<Int64Type>(), |buf, v| {
+            use std::fmt::Write as _;
+            let _ = write!(buf, "{v}");
+        })),
+        DataType::Float64 => Ok(render_each(
+            array.as_primitive::<Float64Type>(),
+            write_py_float,
+        )),
         DataType::Null => Ok(StringArray::new_null(len)),
         other => Err(ArrowError::CastError(format!(
             "cannot cast {other} to Utf8"
