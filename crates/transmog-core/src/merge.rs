@@ -10,9 +10,10 @@
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{Field, Schema};
+use arrow_schema::Schema;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::naming;
 use crate::report::Report;
 use crate::table::{TableBatch, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
 
@@ -76,7 +77,8 @@ impl NameRegistry {
             let name = match names.by_source.get(&key) {
                 Some(n) => n.clone(),
                 None => {
-                    let name = free_name(&names.taken, &base, &self.separator);
+                    let name =
+                        naming::free_name(&base, &self.separator, |n| names.taken.contains(n));
                     if name != base {
                         let dotted = serde_json::from_str::<Vec<String>>(path)
                             .map(|p| p.join(&self.separator))
@@ -105,23 +107,6 @@ impl NameRegistry {
             Err(_) => b,
         }
     }
-}
-
-fn free_name(taken: &FxHashSet<String>, base: &str, sep: &str) -> String {
-    if !taken.contains(base) {
-        return base.to_string();
-    }
-    (2u64..)
-        .map(|k| format!("{base}{sep}{k}"))
-        .find(|n| !taken.contains(n))
-        .unwrap_or_else(|| base.to_string())
-}
-
-/// Drops [`BASE_KEY`] (an internal detail) from a field's metadata.
-pub fn public_field(f: &Field) -> Field {
-    let mut meta = f.metadata().clone();
-    meta.remove(BASE_KEY);
-    f.clone().with_metadata(meta)
 }
 
 #[cfg(test)]

@@ -47,6 +47,18 @@ pub fn table_name(
     }
 }
 
+/// The first name not `taken` among `base`, `base<sep>2`, `base<sep>3`, ... (how a
+/// path whose natural name is already owned gets a name of its own).
+pub fn free_name(base: &str, sep: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2u64..)
+        .map(|k| format!("{base}{sep}{k}"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
 /// Sanitizes an array key or entity name for use in a table name.
 pub fn sanitize(name: &str, sep: &str) -> String {
     let replaced;

@@ -155,13 +155,7 @@ impl Table {
 
     /// The first free name among `base`, `base<sep>2`, `base<sep>3`, ...
     pub fn free_name(&self, base: &str, sep: &str) -> String {
-        if !self.by_name.contains_key(base) {
-            return base.to_string();
-        }
-        (2u64..)
-            .map(|k| format!("{base}{sep}{k}"))
-            .find(|n| !self.by_name.contains_key(n))
-            .unwrap_or_else(|| base.to_string())
+        crate::naming::free_name(base, sep, |n| self.by_name.contains_key(n))
     }
 
     /// The schema of the current run-wide column types.
