@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
-use crate::files::{file_size, TempFiles};
+use crate::files::{close_temp, file_size, TempFiles};
 use crate::options::CsvOptions;
 use crate::sink::Staged;
 use crate::text::{write_csv_field, write_plain};
@@ -134,12 +134,9 @@ impl CsvTable {
 
     /// Finishes the temporary file (rewriting it if columns were added late).
     pub(crate) fn stage(&mut self) -> Result<Option<Staged>> {
-        let Some((tmp, mut w)) = self.out.take() else {
-            self.temps.remove_all();
+        let Some(tmp) = close_temp(&self.name, &mut self.out, &mut self.temps)? else {
             return Ok(None);
         };
-        w.flush().map_err(|e| Error::io(&self.name, &tmp, e))?;
-        drop(w);
         let final_cols = self.union.len();
         let header_ok = !self.opts.include_header || self.header_cols == Some(final_cols);
         let rows_ok = self.segments.iter().all(|s| s.1 == final_cols);

@@ -90,6 +90,22 @@ impl Drop for TempFiles {
 }
 
 /// Size of a file in bytes.
+/// Flushes and closes a text sink's open temporary file; `None` (and every temporary
+/// file removed) when the table never received a row.
+pub(crate) fn close_temp(
+    table: &str,
+    out: &mut Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    temps: &mut TempFiles,
+) -> Result<Option<PathBuf>> {
+    use std::io::Write as _;
+    let Some((tmp, mut w)) = out.take() else {
+        temps.remove_all();
+        return Ok(None);
+    };
+    w.flush().map_err(|e| Error::io(table, &tmp, e))?;
+    Ok(Some(tmp))
+}
+
 pub(crate) fn file_size(table: &str, path: &Path) -> Result<u64> {
     std::fs::metadata(path)
         .map(|m| m.len())

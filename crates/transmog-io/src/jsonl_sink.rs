@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
-use crate::files::TempFiles;
+use crate::files::{close_temp, TempFiles};
 use crate::sink::Staged;
 use crate::text::{write_json, write_json_string};
 use crate::union::UnionSchema;
@@ -89,12 +89,9 @@ impl JsonlTable {
     }
 
     pub(crate) fn stage(&mut self) -> Result<Option<Staged>> {
-        let Some((tmp, mut w)) = self.out.take() else {
-            self.temps.remove_all();
+        let Some(tmp) = close_temp(&self.name, &mut self.out, &mut self.temps)? else {
             return Ok(None);
         };
-        w.flush().map_err(|e| Error::io(&self.name, &tmp, e))?;
-        drop(w);
         Staged::finished(&self.name, tmp, &self.final_path, self.rows, 0, None).map(Some)
     }
 
