@@ -71,6 +71,7 @@ pub struct Flattener {
     arena: String,
     cells: Vec<(u32, Scratch)>,
     deferred: Vec<(u32, Scratch)>,
+    id_pool: Vec<String>,
 }
 
 /// Metadata of one row about to be committed.
@@ -111,6 +112,7 @@ impl Flattener {
             arena: String::new(),
             cells: Vec::new(),
             deferred: Vec::new(),
+            id_pool: Vec::new(),
             cfg,
         })
     }
@@ -221,7 +223,8 @@ impl Flattener {
         self.cells.extend_from_slice(&deferred);
         self.deferred = deferred;
         self.deferred.clear();
-        let mut id = String::new();
+        // Id buffers are reused: one row's id lives until its children are done.
+        let mut id = self.id_pool.pop().unwrap_or_default();
         match &self.cfg.id_mode {
             IdMode::Random => ids::push_random(&mut id),
             IdMode::ContentHash => ids::push_uuid5(&mut id, &canonical_json(record)),
@@ -243,6 +246,8 @@ impl Flattener {
             let mut raw_path = Vec::new();
             self.extract_arrays(entries, &id, 0, &mut raw_path, &location)?;
         }
+        id.clear();
+        self.id_pool.push(id);
         if self.tables.iter().any(|t| t.text_bytes() > MAX_BATCH_TEXT) {
             // The caller takes these with the next `take_batches`; keeping them
             // separate keeps every Utf8 array below 2 GiB.
@@ -664,7 +669,7 @@ impl Flattener {
                     self.cells.push((c, cell));
                 }
             }
-            let mut id = String::new();
+            let mut id = self.id_pool.pop().unwrap_or_default();
             match &self.cfg.id_mode {
                 IdMode::Random => ids::push_random(&mut id),
                 IdMode::ContentHash => {
@@ -692,6 +697,8 @@ impl Flattener {
                 self.extract_arrays(e, &id, node, raw_path, location)?;
                 raw_path.pop();
             }
+            id.clear();
+            self.id_pool.push(id);
         }
         Ok(())
     }
