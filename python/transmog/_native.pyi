@@ -1,7 +1,7 @@
 """Type stubs of the compiled engine module (``transmog._native``)."""
 
 from os import PathLike
-from typing import Any, Dict, Iterable, List, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 ENGINE_VERSION: str
 
@@ -10,8 +10,19 @@ class Engine:
 
     def __init__(self, entity_name: str, options: Dict[str, Any]) -> None: ...
     def push_records(self, records: Iterable[Any]) -> int: ...
-    def push_file(self, path: Union[str, PathLike[str]], format: str) -> int: ...
+    def push_file(
+        self,
+        path: Union[str, PathLike[str]],
+        format: str,
+        csv_options: Optional[Dict[str, Any]] = None,
+        sink: Optional[Sink] = None,
+        main_stem: Optional[str] = None,
+        every: int = 10000,
+        source: Optional[str] = None,
+        origin: Optional[str] = None,
+    ) -> int: ...
     def push_json_text(self, text: str) -> int: ...
+    def push_json_records(self, texts: List[str], source: Optional[str] = None, start: int = 0) -> int: ...
     def take_batches(self) -> NativeResult: ...
     def finish(self) -> NativeResult: ...
     def records(self) -> int: ...

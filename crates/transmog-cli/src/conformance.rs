@@ -138,6 +138,7 @@ fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<
                 source: Some(source.clone()),
                 line: Some(n as u64 + 1),
                 record,
+                origin: None,
             };
             f.push_json(line, loc)?;
             record += 1;

@@ -4,6 +4,7 @@
 
 mod pipeline;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -87,6 +88,9 @@ enum IdKind {
     Field,
     /// uuid5 of the row's content: stable ids without a key field.
     Hash,
+    /// uuid5 of the input's name and the record's index in it (children: of the parent
+    /// id, array path and index): the same ids on every run and in `transmog.spark`.
+    Position,
 }
 
 #[derive(Args)]
@@ -187,6 +191,10 @@ struct FlattenArgs {
     /// (repeatable; "" = main table, "*" = any table).
     #[arg(long, value_name = "SPEC")]
     id_source: Vec<String>,
+    /// For --ids position: name inputs by their path relative to DIR, instead of by
+    /// their file name (for datasets whose files share names in different folders).
+    #[arg(long, value_name = "DIR")]
+    id_root: Option<PathBuf>,
     /// Name of the id column.
     #[arg(long, default_value = "__extract_id")]
     id_field: String,
@@ -255,6 +263,7 @@ fn config(args: &ConvertArgs) -> Result<Config> {
     let id_mode = match f.ids {
         IdKind::Random => IdMode::Random,
         IdKind::Hash => IdMode::ContentHash,
+        IdKind::Position => IdMode::Position,
         IdKind::Field => {
             let source = match f.id_source.as_slice() {
                 [] => bail!("--ids field needs --id-source FIELD"),
@@ -348,6 +357,53 @@ fn entity_name(args: &ConvertArgs) -> String {
     name.split('.').next().unwrap_or("entity").to_string()
 }
 
+/// The names position ids are derived from: an input's file name, or its path
+/// relative to --id-root. Two inputs with one name would get the same ids.
+fn origins(args: &ConvertArgs) -> Result<Vec<Option<Arc<str>>>> {
+    if !matches!(args.flat.ids, IdKind::Position) {
+        if args.flat.id_root.is_some() {
+            bail!("--id-root only applies to --ids position");
+        }
+        return Ok(Vec::new());
+    }
+    let root = match &args.flat.id_root {
+        Some(r) => {
+            Some(std::fs::canonicalize(r).with_context(|| format!("--id-root {}", r.display()))?)
+        }
+        None => None,
+    };
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut out = Vec::with_capacity(args.inputs.len());
+    for input in &args.inputs {
+        let name = match (input.as_str(), &root) {
+            ("-", _) => "<stdin>".to_string(),
+            (path, Some(root)) => {
+                let full =
+                    std::fs::canonicalize(path).with_context(|| format!("cannot read {path}"))?;
+                let rel = full.strip_prefix(root).map_err(|_| {
+                    anyhow::anyhow!("{path} is not under --id-root {}", root.display())
+                })?;
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }
+            (path, None) => Path::new(path)
+                .file_name()
+                .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned()),
+        };
+        if let Some(other) = seen.insert(name.clone(), input) {
+            bail!(
+                "--ids position: {other} and {input} are both named {name:?}, so their \
+                 records would get the same ids; use --id-root DIR to name inputs by \
+                 their path under DIR"
+            );
+        }
+        out.push(Some(name.into()));
+    }
+    Ok(out)
+}
+
 fn convert(args: &ConvertArgs) -> Result<()> {
     let started = Instant::now();
     let mut cfg = config(args)?;
@@ -373,6 +429,7 @@ fn convert(args: &ConvertArgs) -> Result<()> {
     let pipeline_opts = pipeline::Options {
         interrupted,
         inputs: args.inputs.clone(),
+        origins: origins(args)?,
         format: input_format(args)?,
         chunk_records: args.batch_size.max(1),
         threads,

@@ -57,6 +57,8 @@ pub struct Options {
     /// Set (by a signal handler) to stop at the next chunk boundary.
     pub interrupted: Arc<AtomicBool>,
     pub inputs: Vec<String>,
+    /// Each input's stable name for position ids (`None`: its path as given).
+    pub origins: Vec<Option<Arc<str>>>,
     pub format: InputFormat,
     pub chunk_records: usize,
     pub threads: usize,
@@ -116,7 +118,8 @@ fn reader(opts: &Options, tx: Sender<Work>, tickets: Receiver<()>) {
         data: Vec::with_capacity(1 << 22),
         records: Vec::new(),
     };
-    for path in &opts.inputs {
+    for (i, path) in opts.inputs.iter().enumerate() {
+        let origin = opts.origins.get(i).cloned().flatten();
         let source: Arc<str> = if path == "-" {
             "<stdin>".into()
         } else {
@@ -146,6 +149,7 @@ fn reader(opts: &Options, tx: Sender<Work>, tickets: Receiver<()>) {
                     source: Some(source.clone()),
                     line: Some(r.line),
                     record,
+                    origin: origin.clone(),
                 },
             ));
             record += 1;

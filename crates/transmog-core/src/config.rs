@@ -14,6 +14,10 @@ pub enum IdMode {
     /// uuid5 of the row's content (root: the record; child: parent id, array path,
     /// index and item), so records without a key field still get stable ids.
     ContentHash,
+    /// uuid5 of the record's position: its source's stable name (`Location::origin`,
+    /// else `source`) and its index there; a child's id derives from its parent's id,
+    /// array path and index. Equal across runs, thread counts and partitionings.
+    Position,
 }
 
 /// The field(s) deterministic ids are taken from.

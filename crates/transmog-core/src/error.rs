@@ -13,6 +13,9 @@ pub struct Location {
     pub line: Option<u64>,
     /// 0-based index of the record in its source.
     pub record: u64,
+    /// The source's stable name for position ids (e.g. a path relative to the
+    /// dataset's root), when it differs from `source`.
+    pub origin: Option<Arc<str>>,
 }
 
 impl Location {
@@ -22,6 +25,7 @@ impl Location {
             source: None,
             line: None,
             record,
+            origin: None,
         }
     }
 }

@@ -228,6 +228,11 @@ impl Flattener {
         match &self.cfg.id_mode {
             IdMode::Random => ids::push_random(&mut id),
             IdMode::ContentHash => ids::push_uuid5(&mut id, &canonical_json(record)),
+            IdMode::Position => {
+                let origin = location.origin.as_ref().or(location.source.as_ref());
+                let key = format!("{}\u{1f}{}", origin.map_or("", |s| &**s), location.record);
+                ids::push_uuid5(&mut id, &key);
+            }
             IdMode::Deterministic(_) => {
                 let field = self.root_id_field.clone();
                 self.push_field_id(0, field.as_deref(), &mut id);
@@ -677,6 +682,9 @@ impl Flattener {
                         canonical_json(item)
                     });
                     ids::push_uuid5(&mut id, &key);
+                }
+                IdMode::Position => {
+                    ids::push_uuid5(&mut id, &format!("{parent_id}\u{1f}{array_path}\u{1f}{i}"));
                 }
                 IdMode::Deterministic(_) => {
                     let table_name = self.tables[t].name.clone();

@@ -95,6 +95,7 @@ fn config_from(py: Python<'_>, opts: &Bound<'_, PyDict>) -> PyResult<Config> {
     let id_mode = match get::<String>(opts, "id_mode", "random".into())?.as_str() {
         "random" => IdMode::Random,
         "hash" => IdMode::ContentHash,
+        "position" => IdMode::Position,
         "deterministic" => match opts.get_item("id_source")? {
             Some(s) if s.is_instance_of::<pyo3::types::PyString>() => {
                 IdMode::Deterministic(IdSource::Field(s.extract()?))
@@ -260,7 +261,10 @@ impl Engine {
     /// With `sink`, finished rows go to that writer every `every` records (so memory
     /// stays bounded whatever the file size): the main table under `main_stem`, child
     /// tables under their names with `.` and `/` replaced by `_`.
-    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000))]
+    ///
+    /// `source` names the input in messages instead of `path`; `origin` is its stable
+    /// name for position ids (default: `source`, else `path`).
+    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000, source=None, origin=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_file(
         &self,
@@ -271,6 +275,8 @@ impl Engine {
         sink: Option<&Sink>,
         main_stem: Option<String>,
         every: usize,
+        source: Option<String>,
+        origin: Option<String>,
     ) -> PyResult<u64> {
         let fmt = match format {
             "jsonl" => InputFormat::Jsonl,
@@ -318,19 +324,22 @@ impl Engine {
                 Ok(())
             };
             Ok(py.detach(|| -> Result<(), FileFailure> {
+                let name = source.as_deref().unwrap_or(&label);
                 let reader = read::open(&label).map_err(|source| {
                     FileFailure::Read(ReadError::Io {
-                        path: label.clone(),
+                        path: name.to_string(),
                         source,
                     })
                 })?;
-                let source: Arc<str> = label.as_str().into();
+                let source: Arc<str> = name.into();
+                let origin: Option<Arc<str>> = origin.as_deref().map(Into::into);
                 let mut record = 0u64;
-                read::for_each_record::<FileFailure>(&label, fmt.clone(), reader, |r| {
+                read::for_each_record::<FileFailure>(name, fmt.clone(), reader, |r| {
                     let loc = Location {
                         source: Some(source.clone()),
                         line: Some(r.line),
                         record,
+                        origin: origin.clone(),
                     };
                     record += 1;
                     f.push_json(r.bytes, loc).map_err(FileFailure::Engine)?;
@@ -384,6 +393,34 @@ impl Engine {
         })
     }
 
+    /// Processes records given as JSON texts, one record each (e.g. a string column
+    /// of a DataFrame); `start` is the index of the first one in `source`.
+    #[pyo3(signature = (texts, source=None, start=0))]
+    fn push_json_records(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        source: Option<String>,
+        start: u64,
+    ) -> PyResult<u64> {
+        let source: Option<Arc<str>> = source.as_deref().map(Into::into);
+        self.with(py, |f| {
+            let res = py.detach(|| {
+                for (i, text) in texts.iter().enumerate() {
+                    let loc = Location {
+                        source: source.clone(),
+                        line: None,
+                        record: start + i as u64,
+                        origin: None,
+                    };
+                    f.push_json(text.as_bytes(), loc)?;
+                }
+                Ok(())
+            });
+            res.map_err(|e| core_err(py, e))?;
+            Ok(f.records())
+        })
+    }
     /// Finished tables so far (rows taken out of the engine), for streaming.
     fn take_batches(&self, py: Python<'_>) -> PyResult<NativeResult> {
         self.with(py, |f| {
