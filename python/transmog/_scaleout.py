@@ -1,0 +1,459 @@
+"""What ``transmog.spark`` and ``transmog.dask`` share: a picklable plan, the task that
+runs the engine on one partition's files, and the driver's commit.
+
+The commit protocol follows Spark's own file committer: every task attempt writes under
+``<output>/_temporary/<job>/<partition>-<attempt>/``; the driver receives exactly one
+result per partition (that of the attempt the scheduler kept), moves those files to
+``<output>/<table>/part-<partition>.<ext>`` and deletes ``_temporary``. Failed, retried
+or speculative attempts therefore never add or lose rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob as _glob
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from . import _native
+from .config import TransmogConfig
+from .error import ConfigurationError, OutputError
+
+TEMP_DIR = "_temporary"
+SCHEMA_FILE = "_schema.json"
+SUCCESS_FILE = "_SUCCESS"
+_EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "json": "jsonl"}
+_GLOB_CHARS = re.compile(r"[*?\[{]")
+
+MAX_PROBLEMS = 100
+
+# (partition, attempt dir, table stem, file name in the attempt dir, rows,
+#  records, skipped, first skip reasons as JSON)
+ResultRow = Tuple[int, str, Optional[str], Optional[str], int, int, int, str]
+RESULT_COLUMNS = ("partition", "attempt_dir", "table", "file", "rows", "records", "skipped", "problems")
+
+
+@dataclass
+class Plan:
+    """Everything a task needs; sent to workers by pickling."""
+
+    entity: str
+    engine_options: Dict[str, Any]
+    output_format: str
+    sink_options: Dict[str, Any]
+    input_format: str
+    csv_options: Optional[Dict[str, Any]]
+    chunk_size: int
+    root: Optional[str]
+    job_dir: str
+    # Runs after a task wrote its files, before it reports them (fault injection in tests).
+    task_hook: Optional[Callable[[int, int], None]] = field(default=None)
+
+
+def make_plan(output: str, entity: str, *, config: Optional[TransmogConfig], ids: str,
+              input_format: str, csv_options: Optional[Dict[str, Any]], output_format: str,
+              chunk_size: int, root: Optional[str], format_options: Dict[str, Any],
+              task_hook: Optional[Callable[[int, int], None]] = None) -> Plan:
+    if output_format not in _EXTENSIONS:
+        raise ConfigurationError(f"unsupported output format {output_format!r}", "output_format",
+                                 output_format)
+    if ids not in ("position", "hash", "random", "field"):
+        raise ConfigurationError(f"unknown ids mode {ids!r} (position, hash, field or random)", "ids", ids)
+    config = config or TransmogConfig()
+    # One extraction time for the whole job, whichever task flattens a record.
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    opts = config._engine_options(now)
+    if ids == "field":
+        if opts["id_mode"] != "deterministic":
+            raise ConfigurationError("ids='field' needs config.metadata.default_id_field", "ids", ids)
+    elif opts["id_mode"] == "custom":
+        raise ConfigurationError("custom id functions cannot run inside a distributed job", "ids", ids)
+    else:
+        opts["id_mode"] = ids
+    native_format = "jsonl" if output_format == "json" else output_format
+    job_dir = os.path.join(output, TEMP_DIR, uuid.uuid4().hex)
+    return Plan(entity=entity, engine_options=opts, output_format=native_format,
+                sink_options=dict(format_options), input_format=input_format,
+                csv_options=csv_options, chunk_size=max(1, chunk_size), root=root,
+                job_dir=job_dir, task_hook=task_hook)
+
+
+# -- paths ---------------------------------------------------------------------------
+
+def local_path(uri: str) -> Optional[str]:
+    """The local file behind a path or ``file:`` URI; None for other file systems."""
+    if uri.startswith("file://"):
+        return uri[len("file://"):] or "/"
+    if uri.startswith("file:"):
+        return uri[len("file:"):]
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", uri):
+        return None
+    return uri
+
+
+def normalize(uri: str) -> str:
+    """Absolute local path, or the URI itself for remote file systems."""
+    local = local_path(uri)
+    return os.path.abspath(local) if local is not None else uri.rstrip("/")
+
+
+def static_root(patterns: Sequence[str]) -> Optional[str]:
+    """The deepest folder that holds every input: the part of each glob before its first
+    wildcard (a directory input is its own root, a file's root is its folder)."""
+    roots = []
+    for p in patterns:
+        n = normalize(p)
+        m = _GLOB_CHARS.search(n)
+        if m:
+            n = n[: m.start()]
+            n = n[: n.rfind("/")] if "/" in n else ""
+        elif local_path(p) is not None and not os.path.isdir(n):
+            n = os.path.dirname(n)
+        roots.append(n.rstrip("/"))
+    if not roots:
+        return None
+    common = os.path.commonpath(roots) if all(r.startswith("/") for r in roots) else _common_prefix(roots)
+    return common or None
+
+
+def _common_prefix(paths: Sequence[str]) -> str:
+    parts = [p.split("/") for p in paths]
+    out = []
+    for seg in zip(*parts):
+        if len(set(seg)) != 1:
+            break
+        out.append(seg[0])
+    return "/".join(out)
+
+
+def origin(uri: str, root: Optional[str]) -> str:
+    """An input's stable name for position ids: its path under ``root``, else its file
+    name (what the CLI's ``--ids position`` uses, with ``--id-root`` for the former)."""
+    n = normalize(uri)
+    if root:
+        r = normalize(root)
+        if n.startswith(r.rstrip("/") + "/"):
+            return n[len(r.rstrip("/")) + 1:]
+    return n.rsplit("/", 1)[-1]
+
+
+def check_origins(uris: Sequence[str], root: Optional[str]) -> None:
+    seen: Dict[str, str] = {}
+    for u in uris:
+        name = origin(u, root)
+        if name in seen:
+            raise ConfigurationError(
+                f"position ids: {seen[name]} and {u} are both named {name!r}, so their records would get "
+                f"the same ids; pass id_root= the folder both are under", "id_root", root)
+        seen[name] = u
+
+
+def expand_local(inputs: Sequence[str]) -> List[str]:
+    """Files matched by local paths, globs or directories, sorted and de-duplicated."""
+    files: List[str] = []
+    for p in inputs:
+        local = local_path(p)
+        if local is None:
+            raise ConfigurationError(f"{p}: only local paths are supported here", "inputs", p)
+        if os.path.isdir(local):
+            found = [os.path.join(d, f) for d, _, fs in os.walk(local) for f in fs
+                     if not f.startswith((".", "_"))]
+        else:
+            found = [f for f in _glob.glob(local, recursive=True) if os.path.isfile(f)]
+        if not found:
+            raise ConfigurationError(f"no input files match {p}", "inputs", p)
+        files.extend(os.path.abspath(f) for f in found)
+    return sorted(set(files))
+
+
+def prepare_output(output: str, mode: str) -> None:
+    if mode not in ("error", "errorifexists", "overwrite"):
+        raise ConfigurationError(f"unknown mode {mode!r} (error or overwrite)", "mode", mode)
+    if os.path.exists(output) and os.listdir(output):
+        if mode == "overwrite":
+            shutil.rmtree(output)
+        else:
+            raise OutputError(f"{output} already exists and is not empty (pass mode='overwrite')",
+                              "directory", output)
+    os.makedirs(output, exist_ok=True)
+
+
+# -- the task ------------------------------------------------------------------------
+
+def run_partition(plan: Plan, partition: int, attempt: str,
+                  files: Iterable[Tuple[str, Optional[bytes]]]) -> List[ResultRow]:
+    """Flattens one partition's files into its attempt directory; returns what it wrote."""
+    attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
+    os.makedirs(attempt_dir, exist_ok=True)
+    engine = _native.Engine(plan.entity, plan.engine_options)
+    sink = _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
+    try:
+        for uri, content in files:
+            path = local_path(uri)
+            scratch = None
+            if content is not None or path is None:
+                # Remote input: Spark handed us its bytes; the engine reads files.
+                suffix = "".join(os.path.basename(uri).partition(".")[1:])
+                fd, scratch = tempfile.mkstemp(suffix=("." + suffix) if suffix else "",
+                                               dir=attempt_dir, prefix=".input-")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content or b"")
+                path = scratch
+            try:
+                engine.push_file(path, plan.input_format, plan.csv_options, sink, plan.entity,
+                                 plan.chunk_size, source=uri, origin=origin(uri, plan.root))
+            finally:
+                if scratch is not None:
+                    os.unlink(scratch)
+        return _finish(plan, partition, attempt_dir, engine, sink)
+    except BaseException:
+        sink.abort()
+        raise
+
+
+def run_json_partition(plan: Plan, partition: int, attempt: str, batches: Iterable[List[Optional[str]]],
+                       source: str) -> List[ResultRow]:
+    """Like ``run_partition`` for records given as JSON texts (a DataFrame column)."""
+    attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
+    os.makedirs(attempt_dir, exist_ok=True)
+    engine = _native.Engine(plan.entity, plan.engine_options)
+    sink = _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
+    label = f"{source} (partition {partition})"
+    try:
+        start = 0
+        for texts in batches:
+            # A NULL cell holds no record (the text "null" would be reported as a bad one).
+            engine.push_json_records([t for t in texts if t is not None], label, start)
+            start += len(texts)
+            native = engine.take_batches()
+            for name in native.table_names():
+                if native.num_rows(name):
+                    sink.write_result_table(stem_of(plan.entity, name), native, name)
+        return _finish(plan, partition, attempt_dir, engine, sink)
+    except BaseException:
+        sink.abort()
+        raise
+
+
+def stem_of(entity: str, table: str) -> str:
+    """A table's file stem, as the engine's file sink names it."""
+    return entity if table == entity else table.replace(".", "_").replace("/", "_")
+
+
+def _finish(plan: Plan, partition: int, attempt_dir: str, engine: Any, sink: Any) -> List[ResultRow]:
+    native = engine.finish()
+    report = native.report()
+    records = native.records()
+    skipped = int(report.get("skipped_count", 0) or 0)
+    problems = json.dumps(list(report.get("skipped", []))[:MAX_PROBLEMS])
+    outputs = sink.finish()
+    if plan.task_hook is not None:
+        plan.task_hook(partition, len(outputs))
+    # The first row of a partition carries its record counts; the others only files.
+    rows: List[ResultRow] = [(partition, attempt_dir, stem, os.path.basename(path), n, 0, 0, "[]")
+                             for stem, path, n in outputs]
+    head = (partition, attempt_dir, None, None, 0, records, skipped, problems)
+    return [head] + rows
+
+
+# -- the driver's commit -------------------------------------------------------------
+
+def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobResult":
+    """Moves the kept attempts' files into place; returns each table's rows, files and
+    schema (also written to ``_schema.json``)."""
+    ext = _EXTENSIONS[plan.output_format]
+    kept: Dict[int, str] = {}
+    files: Dict[str, List[Tuple[int, str]]] = {}
+    rows: Dict[str, int] = {}
+    records = skipped = 0
+    problems: List[str] = []
+    for partition, attempt_dir, stem, fname, n, recs, skip, probs in results:
+        # One attempt per partition; a second one would be a scheduler bug, not data.
+        if kept.setdefault(partition, attempt_dir) != attempt_dir:
+            continue
+        if stem is None:
+            records += int(recs)
+            skipped += int(skip)
+            problems.extend(json.loads(probs))
+        else:
+            files.setdefault(stem, []).append((partition, os.path.join(attempt_dir, fname)))
+            rows[stem] = rows.get(stem, 0) + int(n)
+    schemas: Dict[str, Any] = {}
+    if plan.output_format == "parquet":
+        for stem, parts in files.items():
+            schemas[stem] = harmonize([p for _, p in sorted(parts)], plan.sink_options)
+    tables: Dict[str, TableOutput] = {}
+    for stem, parts in sorted(files.items(), key=lambda kv: (kv[0] != plan.entity, kv[0])):
+        dest_dir = os.path.join(output, stem)
+        os.makedirs(dest_dir, exist_ok=True)
+        dest = []
+        for partition, src in sorted(parts):
+            target = os.path.join(dest_dir, f"part-{partition:05d}.{ext}")
+            os.replace(src, target)
+            dest.append(target)
+        tables[stem] = TableOutput(path=dest_dir, rows=rows[stem], files=dest, schema=schemas.get(stem))
+    shutil.rmtree(os.path.join(output, TEMP_DIR), ignore_errors=True)
+    result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
+                       problems=problems[:MAX_PROBLEMS], tables=tables)
+    with open(os.path.join(output, SCHEMA_FILE), "w", encoding="utf-8") as fh:
+        json.dump(result.summary(), fh, indent=2)
+    open(os.path.join(output, SUCCESS_FILE), "w").close()
+    return result
+
+
+def abort(output: str) -> None:
+    shutil.rmtree(os.path.join(output, TEMP_DIR), ignore_errors=True)
+
+
+@dataclass
+class TableOutput:
+    """One table of a distributed run: a folder of part files."""
+
+    path: str
+    rows: int
+    files: List[str]
+    schema: Any  # pyarrow.Schema for Parquet output, else None
+
+
+@dataclass
+class JobResult(Mapping[str, TableOutput]):
+    """What a distributed run wrote: ``result[table]`` is a :class:`TableOutput`."""
+
+    output: str
+    entity: str
+    records: int
+    skipped: int
+    problems: List[str]
+    tables: Dict[str, TableOutput]
+
+    def __getitem__(self, key: str) -> TableOutput:
+        return self.tables[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def summary(self) -> Dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "records": self.records,
+            "skipped": self.skipped,
+            "problems": self.problems,
+            "tables": {
+                stem: {"rows": t.rows, "files": len(t.files),
+                       "columns": None if t.schema is None else
+                       [{"name": f.name, "type": str(f.type)} for f in t.schema]}
+                for stem, t in self.tables.items()
+            },
+        }
+
+
+# -- one schema per table ------------------------------------------------------------
+
+def harmonize(paths: List[str], sink_options: Dict[str, Any]) -> Any:
+    """The union schema of a table's parts. Columns that one part typed differently from
+    another (typed mode: ints here, text there) are rewritten with the engine's widening
+    rule, so every reader sees one type: int+float -> float64 while every int is within
+    2**53, any other mix -> text (``True``, ``1.5``: Python's spelling)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part_schemas = [pq.read_schema(p) for p in paths]
+    kinds: Dict[str, set] = {}
+    paths_of: Dict[str, set] = {}
+    order: List[Any] = []
+    for s in part_schemas:
+        for f in s:
+            if f.name not in kinds:
+                kinds[f.name] = set()
+                paths_of[f.name] = set()
+                order.append(f)
+            if not pa.types.is_null(f.type):
+                kinds[f.name].add(f.type)
+            meta = f.metadata or {}
+            if b"transmog.path" in meta:
+                paths_of[f.name].add(meta[b"transmog.path"])
+    for name, srcs in paths_of.items():
+        if len(srcs) > 1:
+            warnings.warn(f"column {name!r} holds different source paths in different partitions "
+                          f"({sorted(s.decode() for s in srcs)}): names were given per partition",
+                          stacklevel=3)
+    target: Dict[str, Any] = {}
+    for name, types in kinds.items():
+        if len(types) <= 1:
+            target[name] = next(iter(types)) if types else pa.null()
+        elif types <= {pa.int64(), pa.float64()} and _ints_fit_float(paths, part_schemas, name):
+            target[name] = pa.float64()
+        else:
+            target[name] = pa.string()
+    for path, schema in zip(paths, part_schemas):
+        if any(not pa.types.is_null(f.type) and f.type != target[f.name] for f in schema):
+            _rewrite(path, schema, target, sink_options)
+    fields = []
+    for f in order:
+        fields.append(pa.field(f.name, target[f.name], True, f.metadata))
+    return pa.schema(fields)
+
+
+def _ints_fit_float(paths: List[str], schemas: List[Any], name: str) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for path, schema in zip(paths, schemas):
+        idx = schema.get_field_index(name)
+        if idx >= 0 and schema.field(idx).type == pa.int64():
+            col = pq.read_table(path, columns=[name]).column(0)
+            top = pc.max(pc.abs(col)).as_py()
+            if top is not None and top > 2 ** 53:
+                return False
+    return True
+
+
+def _rewrite(path: str, schema: Any, target: Dict[str, Any], sink_options: Dict[str, Any]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    cols = []
+    fields = []
+    for f, col in zip(schema, table.columns):
+        want = target[f.name]
+        if not pa.types.is_null(f.type) and f.type != want:
+            if pa.types.is_string(want):
+                col = pa.chunked_array([_as_text(chunk) for chunk in col.chunks], pa.string())
+            else:
+                col = col.cast(want)
+        cols.append(col)
+        fields.append(pa.field(f.name, col.type, True, f.metadata))
+    table = pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=schema.metadata))
+    tmp = path + ".rewrite"
+    opts = {k: v for k, v in sink_options.items()
+            if k in ("compression", "compression_level", "row_group_size", "write_page_index",
+                     "write_page_checksum", "data_page_size", "dictionary_pagesize_limit",
+                     "use_dictionary", "write_statistics", "data_page_version", "version")}
+    row_group_size = opts.pop("row_group_size", None)
+    pq.write_table(table, tmp, row_group_size=row_group_size, **opts)
+    os.replace(tmp, path)
+
+
+def _as_text(chunk: Any) -> Any:
+    import pyarrow as pa
+
+    def text(v: Any) -> Optional[str]:
+        if v is None:
+            return None
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+
+    return pa.array([text(v) for v in chunk.to_pylist()], pa.string())
