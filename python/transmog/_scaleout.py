@@ -60,7 +60,7 @@ class Plan:
 def make_plan(output: str, entity: str, *, config: Optional[TransmogConfig], ids: str,
               input_format: str, csv_options: Optional[Dict[str, Any]], output_format: str,
               chunk_size: int, root: Optional[str], format_options: Dict[str, Any],
-              task_hook: Optional[Callable[[int, int], None]] = None) -> Plan:
+              extract_time: Any = None, task_hook: Optional[Callable[[int, int], None]] = None) -> Plan:
     if output_format not in _EXTENSIONS:
         raise ConfigurationError(f"unsupported output format {output_format!r}", "output_format",
                                  output_format)
@@ -68,8 +68,9 @@ def make_plan(output: str, entity: str, *, config: Optional[TransmogConfig], ids
         raise ConfigurationError(f"unknown ids mode {ids!r} (position, hash, field or random)", "ids", ids)
     config = config or TransmogConfig()
     # One extraction time for the whole job, whichever task flattens a record.
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-    opts = config._engine_options(now)
+    if extract_time is None:
+        extract_time = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    opts = config._engine_options(extract_time)
     if ids == "field":
         if opts["id_mode"] != "deterministic":
             raise ConfigurationError("ids='field' needs config.metadata.default_id_field", "ids", ids)

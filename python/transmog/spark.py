@@ -37,6 +37,7 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             ids: Optional[str] = None, id_root: Optional[str] = None, input_format: str = "auto",
             csv_options: Optional[Dict[str, Any]] = None, json_column: Optional[str] = None,
             output_format: str = "parquet", mode: str = "error", chunk_size: int = 10000,
+            extract_time: Any = None,
             _task_hook: Optional[Callable[[int, int], None]] = None,
             **format_options: Any) -> JobResult:
     """Flattens ``inputs`` with Spark into ``output``; returns the tables written.
@@ -48,7 +49,8 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
     whose rows have no stable position), ``field`` (the config's ``default_id_field``) or
     ``random``. ``id_root``: the folder position ids name inputs relative to (default:
     the inputs' common folder). ``mode``: ``error`` if ``output`` is not empty, or
-    ``overwrite``. Other keyword arguments are writer options (``compression``,
+    ``overwrite``. ``extract_time``: the time column's value (default: the job's start,
+    UTC, the same in every task). Other keyword arguments are writer options (``compression``,
     ``row_group_size``, ``write_page_index``, ...), as for the streaming writers.
     """
     is_frame = hasattr(inputs, "mapInArrow")
@@ -70,11 +72,13 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
         entity = entity_name or _stem(uris[0])
     else:
         entity = entity_name or "entity"
+    # Workers may run in another directory: they get absolute paths.
+    output = _scaleout.normalize(output)
     _scaleout.prepare_output(output, mode)
     plan = _scaleout.make_plan(
         output, entity, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
-        task_hook=_task_hook)
+        extract_time=extract_time, task_hook=_task_hook)
     try:
         if is_frame:
             frame = inputs.select(json_column) if json_column else inputs

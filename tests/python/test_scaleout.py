@@ -1,0 +1,261 @@
+"""transmog.spark (PySpark local[2]) and transmog.dask against the single-machine CLI:
+the same rows per table (ids included, with position or content ids), retried tasks
+that add nothing, and one union schema for columns only some partitions saw."""
+
+import gzip
+import json
+import os
+import sys
+import uuid
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import run_cli
+from transmog import _scaleout
+from transmog.config import TransmogConfig
+from transmog.error import ConfigurationError, OutputError
+
+NAMESPACE = uuid.UUID("a9b8c7d6-e5f4-1234-abcd-0123456789ab")
+TIME = "2026-01-02 03:04:05.000006"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    # local[2, 3]: two cores, a task may fail twice before the job does.
+    session = (SparkSession.builder.master("local[2,3]").appName("transmog-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               # One input file per task, so partitions see different columns.
+               .config("spark.sql.files.maxPartitionBytes", "65536")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def shards(orders_jsonl, tmp_path_factory):
+    """The generated orders in three files (one gzipped); only the last has `late_col`."""
+    lines = orders_jsonl.read_text().splitlines()
+    folder = tmp_path_factory.mktemp("shards")
+    cut = [lines[:700], lines[700:1400], lines[1400:]]
+    paths = []
+    for i, part in enumerate(cut):
+        if i == 2:
+            part = [json.dumps({**json.loads(line), "late_col": f"v{n}"}) for n, line in enumerate(part)]
+        text = "\n".join(part) + "\n"
+        if i == 1:
+            p = folder / f"orders-{i}.jsonl.gz"
+            p.write_bytes(gzip.compress(text.encode()))
+        else:
+            p = folder / f"orders-{i}.jsonl"
+            p.write_text(text)
+        paths.append(p)
+    return paths
+
+
+def cli_tables(exe, inputs, out, *extra):
+    run_cli(exe, "convert", *inputs, "-o", out, "--entity", "orders", "--extract-time", TIME, "-q", *extra)
+    return {p.stem: p for p in out.glob("*.parquet")}
+
+
+def rows_of(source):
+    """A table's rows as a sorted list of JSON texts, columns in name order."""
+    if str(source).endswith(".parquet"):
+        table = pq.read_table(source)
+    else:
+        parts = sorted(source.glob("*.parquet"))
+        schema = pa.unify_schemas([pq.read_schema(p) for p in parts])
+        table = ds.dataset([str(p) for p in parts], format="parquet", schema=schema).to_table()
+    rows = table.to_pylist()
+    return sorted(json.dumps(r, sort_keys=True) for r in rows)
+
+
+def assert_same_tables(cli, result, output):
+    assert sorted(cli) == sorted(result)
+    for stem, path in cli.items():
+        want = rows_of(path)
+        got = rows_of(output / stem)
+        assert len(got) == len(want) == result[stem].rows, stem
+        assert got == want, stem
+
+
+def test_spark_files_equal_cli_with_position_ids(spark, shards, transmog_bin, tmp_path):
+    cli = cli_tables(transmog_bin, shards, tmp_path / "cli", "--ids", "position")
+    out = tmp_path / "spark"
+    from transmog.spark import flatten
+
+    result = flatten(spark, str(shards[0].parent / "orders-*"), str(out), "orders", extract_time=TIME)
+    assert result.records == 2000 and result.skipped == 0
+    assert len(result["orders"].files) == 3
+    assert_same_tables(cli, result, out)
+    # Ids are uuid5(file name, record index): computed here independently.
+    main = pq.read_table(out / "orders").to_pylist()
+    ids = {r["__extract_id"] for r in main}
+    for name, index in [("orders-0.jsonl", 0), ("orders-1.jsonl.gz", 5), ("orders-2.jsonl", 599)]:
+        assert str(uuid.uuid5(NAMESPACE, f"{name}\x1f{index}")) in ids
+    assert not (out / "_temporary").exists() and (out / "_SUCCESS").exists()
+    summary = json.loads((out / "_schema.json").read_text())
+    assert summary["records"] == 2000
+    assert summary["tables"]["orders"]["rows"] == 2000
+
+
+def test_late_column_is_in_every_readers_union_schema(spark, shards, tmp_path):
+    from transmog.spark import flatten
+
+    out = tmp_path / "spark"
+    result = flatten(spark, [str(p) for p in shards], str(out), "orders", extract_time=TIME)
+    assert "late_col" in result["orders"].schema.names
+    df = spark.read.option("mergeSchema", "true").parquet(str(out / "orders"))
+    assert "late_col" in df.columns
+    assert df.filter(df.late_col.isNotNull()).count() == 600
+    assert df.filter(df.late_col.isNull()).count() == 1400
+    dataset = ds.dataset(str(out / "orders"), format="parquet",
+                         schema=result["orders"].schema).to_table()
+    assert dataset.column("late_col").null_count == 1400
+    n = duckdb.sql(f"select count(late_col) from read_parquet('{out}/orders/*.parquet', union_by_name=true)")
+    assert n.fetchall() == [(600,)]
+
+
+def test_a_task_that_fails_once_is_retried_without_duplicates(spark, shards, transmog_bin, tmp_path):
+    from transmog.spark import flatten
+
+    marker = tmp_path / "failed-once"
+
+    def fail_first_attempt(partition, files):
+        # Files of this attempt are already written under _temporary when it fails.
+        if partition == 0 and not marker.exists():
+            marker.write_text("x")
+            raise RuntimeError("injected task failure")
+
+    cli = cli_tables(transmog_bin, shards, tmp_path / "cli", "--ids", "position")
+    out = tmp_path / "spark"
+    result = flatten(spark, [str(p) for p in shards], str(out), "orders", extract_time=TIME,
+                     _task_hook=fail_first_attempt)
+    assert marker.exists()
+    assert_same_tables(cli, result, out)
+    assert not (out / "_temporary").exists()
+
+
+def test_spark_dataframe_of_json_texts_equals_cli_with_hash_ids(spark, orders_jsonl, transmog_bin, tmp_path):
+    from transmog.spark import flatten
+
+    cli = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "cli", "--ids", "hash")
+    frame = spark.read.text(str(orders_jsonl)).repartition(3)
+    out = tmp_path / "spark"
+    result = flatten(spark, frame, str(out), "orders", extract_time=TIME)
+    assert result.records == 2000
+    assert_same_tables(cli, result, out)
+    with pytest.raises(ConfigurationError, match="no stable position"):
+        flatten(spark, frame, str(tmp_path / "other"), "orders", ids="position")
+
+
+def test_typed_columns_that_differ_across_partitions_get_one_type(spark, tmp_path):
+    from transmog.spark import flatten
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text('{"x": 1, "y": 1, "z": true}\n{"x": 2, "y": 2, "z": false}\n')
+    (src / "b.jsonl").write_text('{"x": "text", "y": 2.5, "z": true}\n')
+    out = tmp_path / "out"
+    config = TransmogConfig().with_processing(cast_to_string=False)
+    result = flatten(spark, str(src / "*.jsonl"), str(out), "t", config=config)
+    schema = result["t"].schema
+    assert schema.field("x").type == pa.string()
+    assert schema.field("y").type == pa.float64()
+    assert schema.field("z").type == pa.bool_()
+    table = ds.dataset(str(out / "t"), format="parquet").to_table()
+    assert sorted(table.column("x").to_pylist()) == ["1", "2", "text"]
+    assert sorted(table.column("y").to_pylist()) == [1.0, 2.0, 2.5]
+    df = spark.read.option("mergeSchema", "true").parquet(str(out / "t"))
+    assert df.count() == 3
+
+
+def test_spark_refuses_a_non_empty_output_and_names_that_collide(spark, shards, tmp_path):
+    from transmog.spark import flatten
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    with pytest.raises(OutputError, match="not empty"):
+        flatten(spark, [str(p) for p in shards], str(out), "orders")
+    assert (out / "keep.txt").exists()
+    a, b = tmp_path / "p1", tmp_path / "p2"
+    a.mkdir(), b.mkdir()
+    (a / "x.jsonl").write_text('{"v": 1}\n')
+    (b / "x.jsonl").write_text('{"v": 2}\n')
+    with pytest.raises(ConfigurationError, match="both named 'x.jsonl'"):
+        flatten(spark, [str(a / "x.jsonl"), str(b / "x.jsonl")], str(tmp_path / "o2"), "t",
+                id_root=str(a))
+    # Named by their path under the common folder, the two files are told apart.
+    result = flatten(spark, [str(a / "x.jsonl"), str(b / "x.jsonl")], str(tmp_path / "o3"), "t")
+    assert result["t"].rows == 2
+    ids = set(pq.read_table(tmp_path / "o3" / "t").column("__extract_id").to_pylist())
+    assert ids == {str(uuid.uuid5(NAMESPACE, f"{d}/x.jsonl\x1f0")) for d in ("p1", "p2")}
+
+
+def test_dask_equals_cli(shards, transmog_bin, tmp_path):
+    from transmog.dask import flatten
+
+    cli = cli_tables(transmog_bin, shards, tmp_path / "cli", "--ids", "position")
+    out = tmp_path / "dask"
+    result = flatten(str(shards[0].parent / "orders-*"), str(out), "orders", extract_time=TIME,
+                     partition_bytes=1, scheduler="processes")
+    assert len(result["orders"].files) == 3
+    assert_same_tables(cli, result, out)
+
+
+def test_remote_inputs_arrive_as_bytes_and_keep_their_name(shards, tmp_path):
+    """What a task does with a file Spark read from a remote file system."""
+    plan = _scaleout.make_plan(str(tmp_path / "out"), "orders", config=None, ids="position",
+                               input_format="auto", csv_options=None, output_format="parquet",
+                               chunk_size=100, root="s3a://bucket/data", format_options={},
+                               extract_time=TIME)
+    content = shards[1].read_bytes()
+    rows = _scaleout.run_partition(plan, 0, "a1", [("s3a://bucket/data/day=1/orders-1.jsonl.gz", content)])
+    result = _scaleout.commit(plan, str(tmp_path / "out"), rows)
+    assert result.records == 700
+    first = pq.read_table(tmp_path / "out" / "orders").column("__extract_id")[0].as_py()
+    assert first == str(uuid.uuid5(NAMESPACE, "day=1/orders-1.jsonl.gz\x1f0"))
+    assert not [p for p in (tmp_path / "out").rglob(".input-*")]
+
+
+def test_cli_position_ids_do_not_depend_on_threads(transmog_bin, orders_jsonl, tmp_path):
+    one = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "j1", "--ids", "position", "-j", "1",
+                     "--batch-size", "100")
+    two = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "j2", "--ids", "position", "-j", "2",
+                     "--batch-size", "100")
+    for stem in one:
+        assert one[stem].read_bytes() == two[stem].read_bytes(), stem
+    ids = pq.read_table(one["orders"]).column("__extract_id").to_pylist()
+    assert ids[1234] == str(uuid.uuid5(NAMESPACE, "orders.jsonl\x1f1234"))
+    proc = run_cli(transmog_bin, "convert", orders_jsonl, orders_jsonl, "-o", tmp_path / "dup", "--ids",
+                   "position", check=False)
+    assert proc.returncode != 0 and "both named" in proc.stderr.decode()
+
+
+def test_readme_scaling_out_sample_runs(tmp_path):
+    """The README's Spark sample, as written, in a fresh process (its own Spark session)."""
+    import subprocess
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Scaling out"):]
+    code = section[section.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "orders.jsonl").write_bytes((ROOT / "examples" / "orders.jsonl").read_bytes())
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "200 {'orders': 200, 'orders_line_items': " in proc.stdout
+    assert "only showing top 3 rows" in proc.stdout
+    assert pq.read_table(tmp_path / "out-spark" / "orders").num_rows == 200
