@@ -85,6 +85,6 @@ pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     PARQUET_OPTION_KEYS,
 };
-pub use parquet_read::read_parquet;
+pub use parquet_read::{read_parquet, read_tables};
 pub use sink::{TableOutput, TableSink};
 pub use splice::SpliceStats;
