@@ -23,7 +23,7 @@
 //! `include_empty=true`, `visit_arrays=true`, `keep_arrays=false`, a `max_depth` above
 //! the input's depth and unique ids (random ids, the default), `unflatten(flatten(x))`
 //! equals `x` up to object key order, for the engine's batches (whose
-//! [`CellExtras`](crate::CellExtras) keep each cell's JSON kind), provided `x` has
+//! [`CellExtras`] keep each cell's JSON kind), provided `x` has
 //! none of the following, which no option keeps:
 //!
 //! - empty objects and arrays, and `{}` array items (they produce no cell and no row;
