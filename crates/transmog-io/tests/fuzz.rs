@@ -273,11 +273,55 @@ fn run_case(bytes: &[u8], format: InputFormat, source: &str, bits: u16, sink_for
         let dir = tempfile::tempdir().expect("tempdir");
         let mut sink = TableSink::create(dir.path(), SinkOptions::new(format)).expect("sink");
         for b in &batches {
-            sink.write(&b.table, &b.batch)
-                .expect("engine batches are writable");
+            if let Err(e) = sink.write(&b.table, &b.batch) {
+                // Found by this fuzzer: two tables can map to one file name (see
+                // `r_two_tables_one_file_name_is_a_clear_error`); anything else is a bug.
+                assert!(
+                    matches!(e, transmog_io::Error::InvalidTableName { .. })
+                        && e.to_string().contains("is already used by table"),
+                    "{e}"
+                );
+                assert!(sink.finish().is_err());
+                assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+                return;
+            }
         }
         sink.finish().expect("finish");
     }
+}
+
+#[test]
+fn r_two_tables_one_file_name_is_a_clear_error() {
+    // With separator `.`, `a_b[].a[]` and `a.b.a[]` are tables `fz.a_b.a` and `fz.a.b.a`,
+    // which both need the file `fz_a_b_a.parquet`: the run stops with an error naming
+    // both tables and writes no file (1.0.6 overwrote one file with the other).
+    let input = "{\"a_b\":[{\"a\": [true]}]}\n{\"a.b\":{\"a\": [true]}}\n";
+    let cfg = Config {
+        separator: ".".into(),
+        ..Config::default()
+    };
+    let mut f = Flattener::new("fz", cfg).expect("config");
+    for (i, line) in input.lines().enumerate() {
+        f.push_json(line.as_bytes(), Location::record(i as u64))
+            .expect("valid record");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sink = TableSink::create(dir.path(), SinkOptions::new(Format::Parquet)).expect("sink");
+    let errors: Vec<String> = f
+        .take_batches()
+        .iter()
+        .filter_map(|b| sink.write(&b.table, &b.batch).err())
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(
+        errors.first().map(String::as_str),
+        Some(
+            "invalid table name `fz.a.b.a`: its file name `fz_a_b_a.parquet` is already \
+             used by table `fz.a_b.a`"
+        )
+    );
+    assert!(sink.finish().is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
 
 fn cases() -> u32 {
