@@ -22,6 +22,7 @@ from .io import (DataWriter, FormatRegistry, ParquetStreamingWriter, StreamingWr
 from .naming import get_standard_field_name, get_table_name, handle_deeply_nested_path, sanitize_name
 from .process import Processor
 from .process.result import ProcessingResult
+from ._roundtrip import unflatten  # not in 1.0.6: the round-trip oracle
 from .strategies import (BatchStrategy, ChunkedStrategy, CSVStrategy, FileStrategy, InMemoryStrategy,
                          ProcessingStrategy)
 

@@ -3,6 +3,7 @@
 //! Parquet, CSV or JSON Lines.
 
 mod pipeline;
+mod unflatten_cmd;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,8 @@ use transmog_io::read::{CsvOptions, InputFormat};
     after_help = "Examples:\n  \
         transmog convert orders.jsonl -o out/\n  \
         transmog convert orders.json.gz -o out/ --entity orders --compression zstd:3\n  \
-        cat events.jsonl | transmog convert - -o out/ --entity events --format csv"
+        cat events.jsonl | transmog convert - -o out/ --entity events --format csv\n  \
+        transmog unflatten out/ --entity orders -o orders.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -48,7 +50,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Convert JSON / JSON Lines input into one file per table.
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
+    /// Rebuild the nested records from the Parquet files of a convert run (JSON Lines).
+    Unflatten(unflatten_cmd::UnflattenArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,6 +242,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert(args) => convert(&args),
+        Command::Unflatten(args) => unflatten_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

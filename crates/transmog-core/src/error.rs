@@ -106,6 +106,16 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// Tables that cannot be put back together (see [`crate::unflatten`]).
+    #[error("cannot unflatten table '{table}'{}: {message}", row.map(|r| format!(" row {r}")).unwrap_or_default())]
+    Unflatten {
+        /// The table.
+        table: String,
+        /// 0-based row within the table, when one row is at fault.
+        row: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
     /// The top-level input has a type that cannot hold records.
     #[error("unsupported input: {found} (expected an object or an array of objects)")]
     UnsupportedInput {
@@ -120,7 +130,17 @@ impl Error {
         match self {
             Error::Config { .. } | Error::UnsupportedInput { .. } => ErrorKind::Configuration,
             Error::Parse { .. } => ErrorKind::Parsing,
-            Error::NotAnObject { .. } | Error::TooManyColumns { .. } => ErrorKind::Processing,
+            Error::NotAnObject { .. } | Error::TooManyColumns { .. } | Error::Unflatten { .. } => {
+                ErrorKind::Processing
+            }
+        }
+    }
+
+    pub(crate) fn unflatten(table: &str, row: Option<u64>, message: String) -> Self {
+        Error::Unflatten {
+            table: table.to_string(),
+            row,
+            message,
         }
     }
 

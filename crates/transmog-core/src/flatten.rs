@@ -46,6 +46,8 @@ struct ArrayNode {
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,
+    /// Lengths of the parent row paths this array was met under (see `ARRAYS_KEY`).
+    parents: Vec<usize>,
     /// Sanitized array key (`__array_field`) and raw array path, computed once.
     names: Option<(Arc<str>, Arc<str>)>,
 }
@@ -249,7 +251,7 @@ impl Flattener {
         self.records += 1;
         if self.cfg.visit_arrays {
             let mut raw_path = Vec::new();
-            self.extract_arrays(entries, &id, 0, &mut raw_path, &location)?;
+            self.extract_arrays(entries, &id, 0, 0, &mut raw_path, &location)?;
         }
         id.clear();
         self.id_pool.push(id);
@@ -539,6 +541,7 @@ impl Flattener {
         entries: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
         parent_id: &str,
         node: u32,
+        parent_len: usize,
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
@@ -551,12 +554,14 @@ impl Flattener {
                 Value::Object(inner) if !inner.is_empty() => {
                     let child = self.array_child(node, key);
                     raw_path.push(key);
-                    self.extract_arrays(inner, parent_id, child, raw_path, location)?;
+                    self.extract_arrays(inner, parent_id, child, parent_len, raw_path, location)?;
                     raw_path.pop();
                 }
                 Value::Array(items) if !items.is_empty() => {
                     let child = self.array_child(node, key);
-                    self.process_array(key, items, parent_id, child, raw_path, location)?;
+                    self.process_array(
+                        key, items, parent_id, child, parent_len, raw_path, location,
+                    )?;
                 }
                 _ => {}
             }
@@ -622,12 +627,14 @@ impl Flattener {
         f
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn process_array<'v>(
         &mut self,
         key: &'v str,
         items: &'v [Value<'v>],
         parent_id: &str,
         node: u32,
+        parent_len: usize,
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
@@ -652,6 +659,13 @@ impl Flattener {
                 _ => {}
             }
             let t = self.table_for_array(node, key, raw_path);
+            if !self.arrays[node as usize].parents.contains(&parent_len) {
+                // Unflatten needs every (array, parent row) combination the table holds.
+                self.arrays[node as usize].parents.push(parent_len);
+                let mut path = raw_path.clone();
+                path.push(key);
+                self.tables[t].add_array(&path, parent_len, &array_field);
+            }
             self.start_row(t);
             match item {
                 Value::Object(e) => {
@@ -702,7 +716,8 @@ impl Flattener {
             );
             if let Value::Object(e) = item {
                 raw_path.push(key);
-                self.extract_arrays(e, &id, node, raw_path, location)?;
+                let item_len = raw_path.len();
+                self.extract_arrays(e, &id, node, item_len, raw_path, location)?;
                 raw_path.pop();
             }
             id.clear();

@@ -32,6 +32,7 @@ pub mod result;
 pub mod rows;
 mod table;
 pub mod text;
+pub mod unflatten;
 pub mod value;
 
 pub use column::{Cell, CellExtras, ColType, Kind};
@@ -41,5 +42,7 @@ pub use flatten::{canonical_json, Flattener};
 pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
 pub use rows::RowsBuilder;
-pub use table::{Role, TableBatch, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
+pub use table::{
+    Role, TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY,
+};
 pub use value::Value;

@@ -15,12 +15,15 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::naming;
 use crate::report::Report;
-use crate::table::{TableBatch, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
+use crate::table::{TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
 
 #[derive(Default)]
 struct TableNames {
     by_source: FxHashMap<(String, usize, bool), String>,
     taken: FxHashSet<String>,
+    /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first.
+    arrays: Vec<serde_json::Value>,
+    arrays_json: String,
 }
 
 /// Run-wide column names, decided in input order.
@@ -57,6 +60,24 @@ impl NameRegistry {
             }
         }
         let mut changed = false;
+        let mut schema_meta = schema.metadata().clone();
+        if let Some(list) = schema_meta.get(ARRAYS_KEY) {
+            // Each worker only lists the arrays it met; the file needs all of them.
+            let entries: Vec<serde_json::Value> = serde_json::from_str(list).unwrap_or_default();
+            let before = names.arrays.len();
+            for e in &entries {
+                if !names.arrays.contains(e) {
+                    names.arrays.push(e.clone());
+                }
+            }
+            if names.arrays.len() != before {
+                names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
+            }
+            if entries != names.arrays {
+                schema_meta.insert(ARRAYS_KEY.to_string(), names.arrays_json.clone());
+                changed = true;
+            }
+        }
         let mut fields = Vec::with_capacity(schema.fields().len());
         for f in schema.fields() {
             let meta = f.metadata();
@@ -100,7 +121,7 @@ impl NameRegistry {
         if !changed {
             return b;
         }
-        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let schema = Arc::new(Schema::new_with_metadata(fields, schema_meta));
         match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
             Ok(batch) => TableBatch { batch, ..b },
             // Same arrays, same types: only names changed, so this cannot fail.

@@ -2,6 +2,7 @@
 //! from source paths to columns, and the name registry that keeps colliding names apart.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -23,6 +24,14 @@ pub const OCCURRENCE_KEY: &str = "transmog.occurrence";
 pub const BASE_KEY: &str = "transmog.base";
 /// Field-metadata key: `true` for columns of `__` keys (named by the raw key).
 pub const RAW_KEY: &str = "transmog.raw";
+/// Schema-metadata key of a child table: the arrays whose items it holds, as a JSON
+/// list of `{"path": [raw keys from the record root, enclosing array keys included],
+/// "parent": n, "field": "<its __array_field value>"}` in first-seen order, where the
+/// first `n` keys of `path` lead to the row owning the array (0: the main row; an
+/// array path can appear under several owners, e.g. `a[].b[]` and `a.b[]`). Needed to
+/// put rows back (see [`crate::unflatten`]): table names and `__array_field` are
+/// sanitized and abbreviated, and several arrays can share one table.
+pub const ARRAYS_KEY: &str = "transmog.arrays";
 
 /// What a metadata column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +84,11 @@ pub(crate) struct Column {
     pub last_row: u64,
 }
 
+/// Joins rendered [`ARRAYS_KEY`] entries into the metadata value.
+pub(crate) fn arrays_json(entries: &[String]) -> String {
+    format!("[{}]", entries.join(","))
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
     pub path_json: String,
@@ -101,6 +115,8 @@ pub(crate) struct Table {
     /// Rows in the whole run, also the serial of the row being built.
     pub total_rows: u64,
     pub meta: Vec<(Role, u32)>,
+    /// Child tables: the arrays feeding the table, each a rendered [`ARRAYS_KEY`] entry.
+    pub arrays: Vec<String>,
 }
 
 impl Table {
@@ -113,6 +129,7 @@ impl Table {
             rows: 0,
             total_rows: 0,
             meta: Vec::new(),
+            arrays: Vec::new(),
         };
         for (role, name) in meta {
             let c = t.add_column(name.to_string(), Some(*role));
@@ -182,7 +199,27 @@ impl Table {
                 f.with_metadata(meta)
             })
             .collect();
-        Arc::new(Schema::new(fields))
+        if self.arrays.is_empty() {
+            return Arc::new(Schema::new(fields));
+        }
+        let meta = HashMap::from([(ARRAYS_KEY.to_string(), arrays_json(&self.arrays))]);
+        Arc::new(Schema::new_with_metadata(fields, meta))
+    }
+
+    /// Records that the array at `path` (raw keys from the record root), owned by the
+    /// row at its first `parent` keys, with `__array_field` value `field` feeds this table.
+    pub fn add_array(&mut self, path: &[&str], parent: usize, field: &str) {
+        let mut s = String::from("{\"path\":[");
+        for (i, k) in path.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            crate::text::push_json_string(&mut s, k, false);
+        }
+        let _ = write!(s, "],\"parent\":{parent},\"field\":");
+        crate::text::push_json_string(&mut s, field, false);
+        s.push('}');
+        self.arrays.push(s);
     }
 
     pub fn text_bytes(&self) -> usize {

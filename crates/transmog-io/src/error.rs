@@ -103,6 +103,12 @@ pub enum Error {
         /// Table name.
         table: String,
     },
+    /// The files named to read back do not make up one entity's tables.
+    #[error("{reason}")]
+    Inputs {
+        /// What is missing or ambiguous.
+        reason: String,
+    },
     /// The sink was used after a previous error left it in an unusable state.
     #[error("the sink is poisoned by an earlier error and cannot accept more data")]
     Poisoned,

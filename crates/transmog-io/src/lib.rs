@@ -70,6 +70,7 @@ mod error;
 mod files;
 mod jsonl_sink;
 mod options;
+mod parquet_read;
 mod parquet_sink;
 pub mod read;
 mod sink;
@@ -84,5 +85,6 @@ pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     PARQUET_OPTION_KEYS,
 };
+pub use parquet_read::{read_parquet, read_tables};
 pub use sink::{TableOutput, TableSink};
 pub use splice::SpliceStats;

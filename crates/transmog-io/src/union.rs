@@ -14,6 +14,8 @@ use crate::widen::{cast, has_big_ints, storage_type, widen};
 struct Column {
     name: String,
     data_type: DataType,
+    /// Field metadata of the column's first batch (Transmog's source path and role).
+    metadata: arrow_schema::Metadata,
     /// The column has held an int64 outside ±2^53 at some point.
     big_ints: bool,
 }
@@ -24,6 +26,8 @@ pub(crate) struct UnionSchema {
     table: String,
     columns: Vec<Column>,
     index: HashMap<String, usize>,
+    /// Schema-level metadata of the latest batch that had any.
+    metadata: arrow_schema::Metadata,
     schema: SchemaRef,
 }
 
@@ -33,6 +37,7 @@ impl UnionSchema {
             table: table.to_owned(),
             columns: Vec::new(),
             index: HashMap::new(),
+            metadata: arrow_schema::Metadata::default(),
             schema: Arc::new(Schema::empty()),
         }
     }
@@ -74,19 +79,30 @@ impl UnionSchema {
                     self.columns.push(Column {
                         name: name.clone(),
                         data_type: dt,
+                        metadata: field.metadata().clone(),
                         big_ints: big,
                     });
                     changed = true;
                 }
             }
         }
+        // Later batches describe the run so far (e.g. every array feeding a child table),
+        // so the latest schema metadata wins.
+        let meta = batch.schema_ref().metadata();
+        if !meta.is_empty() && *meta != self.metadata {
+            self.metadata = meta.clone();
+            changed = true;
+        }
         if changed {
             let fields: Vec<Field> = self
                 .columns
                 .iter()
-                .map(|c| Field::new(c.name.as_str(), c.data_type.clone(), true))
+                .map(|c| {
+                    Field::new(c.name.as_str(), c.data_type.clone(), true)
+                        .with_metadata(c.metadata.clone())
+                })
                 .collect();
-            self.schema = Arc::new(Schema::new(fields));
+            self.schema = Arc::new(Schema::new_with_metadata(fields, self.metadata.clone()));
         }
         Ok(changed)
     }

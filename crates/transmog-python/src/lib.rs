@@ -520,6 +520,14 @@ impl NativeResult {
         Ok(list)
     }
 
+    /// The nested records rebuilt from the tables (`transmog_core::unflatten`).
+    fn unflatten<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let records = py
+            .detach(|| transmog_core::unflatten::unflatten(&self.inner.tables))
+            .map_err(|e| core_err(py, e))?;
+        records_list(py, &records)
+    }
+
     /// What the run reported: collisions, truncations, skipped records.
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let r = &self.inner.report;
@@ -791,9 +799,37 @@ impl Sink {
     }
 }
 
+fn records_list<'py>(py: Python<'py>, records: &[Value<'_>]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for r in records {
+        list.append(to_py(py, r)?)?;
+    }
+    Ok(list)
+}
+
+/// The nested records rebuilt from the Parquet files of a run (`transmog_io::read_tables`
+/// selects the entity's tables).
+#[pyfunction]
+#[pyo3(signature = (paths, entity_name=None, separator="_"))]
+fn unflatten_files<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    entity_name: Option<String>,
+    separator: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let tables = py
+        .detach(|| transmog_io::read_tables(&paths, entity_name.as_deref(), separator))
+        .map_err(|e| transmog_err(py, "FileError", e.to_string()))?;
+    let records = py
+        .detach(|| transmog_core::unflatten::unflatten(&tables))
+        .map_err(|e| core_err(py, e))?;
+    records_list(py, &records)
+}
+
 /// The compiled extension module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(unflatten_files, m)?)?;
     m.add_class::<Engine>()?;
     m.add_class::<NativeResult>()?;
     m.add_class::<Sink>()?;

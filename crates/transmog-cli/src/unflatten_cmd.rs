@@ -1,0 +1,93 @@
+//! `transmog unflatten`: the Parquet files of a `convert` run back to nested records.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use transmog_core::text::push_json;
+use transmog_core::unflatten::unflatten;
+use transmog_io::read_tables;
+
+#[derive(Args)]
+#[command(
+    long_about = "Rebuild the nested records from the Parquet files that `transmog convert` \
+        wrote: the main table and its child tables, joined through their ids and the \
+        metadata stored in the files, written as JSON Lines in the main table's row order.\n\n\
+        With `convert --typed --include-empty --keep-nulls` this gives the input back, up \
+        to key order, except what files cannot hold: null fields come back absent, empty \
+        objects and arrays are gone, and a column that held several JSON types (or \
+        integers beyond 64 bits, or arrays of arrays) holds text. Other options lose \
+        data by design (default: values cast to text, nulls and empty strings dropped).",
+    after_help = "Examples:\n  \
+        transmog convert orders.jsonl -o out/ --typed --include-empty --keep-nulls\n  \
+        transmog unflatten out/ --entity orders -o orders.roundtrip.jsonl"
+)]
+pub struct UnflattenArgs {
+    /// Directories holding the table files, or the `.parquet` files themselves.
+    #[arg(required = true, value_name = "DIR_OR_FILE")]
+    inputs: Vec<PathBuf>,
+
+    /// Entity name given to `convert`: the main table is `<ENTITY>.parquet`, child tables
+    /// are the files named after it [default: the only table without a parent id].
+    #[arg(short, long)]
+    entity: Option<String>,
+
+    /// Separator given to `convert` (child tables are named `<entity><SEP>...`).
+    #[arg(long, default_value = "_")]
+    separator: String,
+
+    /// Output file, JSON Lines [default: standard output].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Runs `transmog unflatten`.
+pub fn run(args: &UnflattenArgs) -> Result<()> {
+    let tables = read_tables(&args.inputs, args.entity.as_deref(), &args.separator)?;
+    let records = unflatten(&tables)?;
+    let write_all = |w: &mut dyn Write| -> Result<()> {
+        let mut line = String::new();
+        for r in &records {
+            line.clear();
+            push_json(&mut line, r);
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    match &args.output {
+        None => write_all(&mut std::io::stdout().lock())?,
+        Some(p) if p.as_os_str() == "-" => write_all(&mut std::io::stdout().lock())?,
+        Some(p) => {
+            // Written under a temporary name and renamed, like convert's outputs.
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+            let tmp = p.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+            let result = File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))
+                .and_then(|f| write_all(&mut BufWriter::new(f)))
+                .and_then(|()| {
+                    std::fs::rename(&tmp, p)
+                        .with_context(|| format!("cannot rename to {}", p.display()))
+                });
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result?;
+        }
+    }
+    if !args.quiet {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{} records from {} tables", records.len(), tables.len());
+        }
+    }
+    Ok(())
+}

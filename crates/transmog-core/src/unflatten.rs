@@ -1,0 +1,586 @@
+//! Unflatten: the nested records rebuilt from a main table and its child tables — the
+//! inverse of [`Flattener`](crate::Flattener) and the oracle for "nothing lost".
+//!
+//! Everything needed travels in the tables' Arrow metadata, so it works on the engine's
+//! batches as well as on Parquet files read back:
+//!
+//! - each data column's field metadata [`PATH_KEY`] holds the raw keys from the row's
+//!   object down to the value, [`OCCURRENCE_KEY`] the repeat number of a key repeated in
+//!   one object; column *names* (abbreviated, suffixed on collisions) are never parsed;
+//! - metadata columns are found by [`ROLE_KEY`] (id, parent id, array field, array index),
+//!   whatever they are called;
+//! - a child table's schema metadata [`ARRAYS_KEY`] lists the raw paths of the arrays
+//!   that feed it and the path of the row owning each. A child row is placed by its
+//!   parent's id, and the array it came from is the listed one owned at the parent row's
+//!   path whose field equals the row's `__array_field`, so tables shared by several
+//!   arrays (abbreviated names) and sanitized array keys (`my list` → `my_list`) go back
+//!   where they came from — unless two such arrays share table, field and owner path
+//!   (`{"a b": [1], "a-b": [2]}`, even in different records): that is an error.
+//!
+//! # What comes back exactly, and what cannot
+//!
+//! With the options `cast_to_string=false`, `skip_null=false`, `keep_null_fields=true`,
+//! `include_empty=true`, `visit_arrays=true`, `keep_arrays=false`, a `max_depth` above
+//! the input's depth and unique ids (random ids, the default), `unflatten(flatten(x))`
+//! equals `x` up to object key order, for the engine's batches (whose
+//! [`CellExtras`] keep each cell's JSON kind), provided `x` has
+//! none of the following, which no option keeps:
+//!
+//! - empty objects and arrays, and `{}` array items (they produce no cell and no row;
+//!   an item that was skipped leaves a gap in `__array_index`, filled with `null`);
+//! - `__` keys below the top level (1.0.6 hoists them to the row's top level), and
+//!   objects whose only key is `value` as array items (stored exactly like the scalar
+//!   item they hold, which is what comes back);
+//! - repeated keys inside one object: every value is kept, but repeats come back as
+//!   repeated keys of the innermost object and repeated arrays as repeated keys.
+//!
+//! The other options lose by design: `skip_null` drops nulls (`skip_null=false` without
+//! `keep_null_fields` turns null fields into `""`); `include_empty=false` drops `""`;
+//! `cast_to_string` turns object values into text (`1` and `"1"` come back as `"1"`);
+//! `keep_arrays`/`visit_arrays=false` keep arrays as JSON text; `max_depth` cuts deep
+//! objects; ids that repeat (deterministic ids on repeated values, content-hash ids of
+//! identical records) cannot say which parent a child belongs to (an error).
+//!
+//! Files keep less than the engine's batches: a column that held values of several
+//! JSON types is text in the file, so its values come back as text (`1` → `"1"`, an
+//! integer in a float column → `1.0`, big integers and JSON kept whole → their text);
+//! and a null field cannot be told from an absent one (it comes back absent; a child
+//! row without any value comes back as a `null` item).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::column::CellExtras;
+use crate::error::{Error, Result};
+use crate::result::{cell_value, ResultTable};
+use crate::table::{Role, ARRAYS_KEY, OCCURRENCE_KEY, PATH_KEY, ROLE_KEY};
+use crate::text::push_json;
+use crate::value::Value;
+
+type Object = Vec<(Cow<'static, str>, Value<'static>)>;
+
+/// An array being rebuilt: items by index, `None` for a gap.
+type Slots = Vec<Option<Value<'static>>>;
+
+/// Largest `__array_index` accepted.
+const MAX_INDEX: usize = 1 << 28;
+
+/// One array listed in a child table's [`ARRAYS_KEY`] metadata.
+#[derive(Debug, Clone, PartialEq)]
+struct ArrayPath {
+    path: Vec<String>,
+    /// How many leading keys of `path` lead to the owning row.
+    parent: usize,
+    field: String,
+}
+
+/// One row of any table, with what is needed to put it back.
+struct RowRec {
+    table: usize,
+    /// Position within its table, for messages.
+    row: u64,
+    id: Option<String>,
+    parent: Option<String>,
+    field: Option<String>,
+    index: Option<i64>,
+    /// The row's cells put at their paths.
+    cells: Object,
+    form: Form,
+    /// Child rows: the array (index into the table's array list) it was an item of.
+    array: Option<usize>,
+    depth: usize,
+    /// Child rows: the parent's position among all rows.
+    parent_row: usize,
+    /// Items of arrays found under this row: (path relative to the row, index, value).
+    children: Vec<(Vec<String>, i64, Value<'static>)>,
+}
+
+/// What a row stands for once its items are attached.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    /// An object (every main row; child rows of object items).
+    Object,
+    /// A scalar array item, stored as the single column `value`.
+    Scalar,
+    /// A child row without any cell: a null item, or an item holding only arrays.
+    Empty,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Pending,
+    Visiting,
+    Done,
+}
+
+/// Rebuilds the records from `tables`: the main table (the one without a parent-id
+/// column) and its child tables, in any order. Records come back in the main table's
+/// row order. See the module docs for which options make this exact.
+///
+/// ```
+/// use transmog_core::{unflatten::unflatten, value, Config, FlatResult, Flattener, Location};
+///
+/// let cfg = Config { cast_to_string: false, ..Config::default() };
+/// let mut f = Flattener::new("orders", cfg)?;
+/// let rec = value::parse(br#"{"id": 1, "items": [{"sku": "A"}, {"sku": "B"}]}"#).unwrap();
+/// f.push(&rec, Location::record(0))?;
+/// let back = unflatten(&FlatResult::from_flattener(f).tables)?;
+/// assert_eq!(back, vec![rec.into_owned()]);
+/// # Ok::<(), transmog_core::Error>(())
+/// ```
+pub fn unflatten(tables: &[ResultTable]) -> Result<Vec<Value<'static>>> {
+    let mut main: Option<usize> = None;
+    let mut arrays: Vec<Vec<ArrayPath>> = Vec::with_capacity(tables.len());
+    for (ti, t) in tables.iter().enumerate() {
+        let Some(last) = t.batches.last() else {
+            arrays.push(Vec::new());
+            continue;
+        };
+        let schema = last.batch.schema();
+        if role_column(&schema, Role::Parent).is_none() {
+            if let Some(m) = main {
+                return Err(Error::unflatten(
+                    &t.name,
+                    None,
+                    format!(
+                        "two main tables ('{}' and '{}'): neither has a parent id column",
+                        tables[m].name, t.name
+                    ),
+                ));
+            }
+            main = Some(ti);
+            arrays.push(Vec::new());
+        } else {
+            arrays.push(array_paths(&t.name, &schema)?);
+        }
+    }
+    let Some(main) = main else {
+        if tables.iter().all(|t| t.num_rows() == 0) {
+            return Ok(Vec::new());
+        }
+        return Err(Error::unflatten(
+            "",
+            None,
+            "no main table (every table has a parent id column)".to_string(),
+        ));
+    };
+
+    let mut rows = Vec::new();
+    read_rows(tables, main, false, &mut rows)?;
+    let main_rows = rows.len();
+    for ti in (0..tables.len()).filter(|&t| t != main) {
+        read_rows(tables, ti, true, &mut rows)?;
+    }
+    let ids = index_ids(&mut rows);
+    place_rows(tables, &arrays, &ids, &mut rows)?;
+    drop(ids);
+
+    // Deepest rows first: when a row is finished all its items are already attached.
+    let mut order: Vec<usize> = (main_rows..rows.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(rows[i].depth));
+    for i in order {
+        let r = &mut rows[i];
+        let (children, cells) = (
+            std::mem::take(&mut r.children),
+            std::mem::take(&mut r.cells),
+        );
+        let value = attach(cells, r.form, children, &tables[r.table].name, r.row)?;
+        let parent = rows[i].parent_row;
+        let rel = relative_path(&arrays, &rows, i, parent);
+        let index = rows[i].index.unwrap_or(0);
+        if let Some(p) = rows.get_mut(parent) {
+            p.children.push((rel, index, value));
+        }
+    }
+    let mut out = Vec::with_capacity(main_rows);
+    for r in rows.iter_mut().take(main_rows) {
+        let (children, cells) = (
+            std::mem::take(&mut r.children),
+            std::mem::take(&mut r.cells),
+        );
+        out.push(attach(cells, r.form, children, &tables[main].name, r.row)?);
+    }
+    Ok(out)
+}
+
+fn role_column(schema: &SchemaRef, role: Role) -> Option<usize> {
+    schema
+        .fields()
+        .iter()
+        .position(|f| f.metadata().get(ROLE_KEY).map(String::as_str) == Some(role.as_str()))
+}
+
+fn array_paths(table: &str, schema: &SchemaRef) -> Result<Vec<ArrayPath>> {
+    let bad = |m: String| Error::unflatten(table, None, m);
+    let Some(text) = schema.metadata().get(ARRAYS_KEY) else {
+        return Err(bad(format!(
+            "no '{ARRAYS_KEY}' schema metadata (not written by this version of transmog)"
+        )));
+    };
+    let list: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("bad '{ARRAYS_KEY}': {e}")))?;
+    let entries = list.as_array().cloned().unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| {
+            let path = e
+                .get("path")
+                .and_then(|p| p.as_array())
+                .map(|p| {
+                    p.iter()
+                        .map(|k| k.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .and_then(|p| p);
+            let field = e.get("field").and_then(|f| f.as_str());
+            let parent = e
+                .get("parent")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|p| usize::try_from(p).ok());
+            match (path, parent, field) {
+                (Some(path), Some(parent), Some(field)) if parent < path.len() => Ok(ArrayPath {
+                    path,
+                    parent,
+                    field: field.to_string(),
+                }),
+                _ => Err(bad(format!("bad '{ARRAYS_KEY}' entry {e}"))),
+            }
+        })
+        .collect()
+}
+
+/// How one column of a batch is read back.
+enum ColumnUse {
+    Data { path: Vec<String>, repeat: bool },
+    Meta(Role),
+    Ignored,
+}
+
+fn column_uses(table: &str, batch: &RecordBatch) -> Result<Vec<ColumnUse>> {
+    let schema = batch.schema();
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let meta = f.metadata();
+            if let Some(role) = meta.get(ROLE_KEY) {
+                let role = [Role::Id, Role::Parent, Role::ArrayField, Role::ArrayIndex]
+                    .into_iter()
+                    .find(|r| r.as_str() == role);
+                return Ok(role.map_or(ColumnUse::Ignored, ColumnUse::Meta));
+            }
+            let Some(path) = meta.get(PATH_KEY) else {
+                return Err(Error::unflatten(
+                    table,
+                    None,
+                    format!(
+                        "column '{}' has no '{PATH_KEY}' metadata (not written by this \
+                         version of transmog)",
+                        f.name()
+                    ),
+                ));
+            };
+            let path: Vec<String> = serde_json::from_str(path).map_err(|e| {
+                Error::unflatten(table, None, format!("column '{}': bad path: {e}", f.name()))
+            })?;
+            let repeat = meta
+                .get(OCCURRENCE_KEY)
+                .is_some_and(|o| o.parse::<usize>().is_ok_and(|n| n > 0));
+            Ok(ColumnUse::Data { path, repeat })
+        })
+        .collect()
+}
+
+fn text_of(v: Value<'static>) -> String {
+    match v {
+        Value::Str(s) => s.into_owned(),
+        other => {
+            let mut s = String::new();
+            push_json(&mut s, &other);
+            s
+        }
+    }
+}
+
+fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRec>) -> Result<()> {
+    let t = &tables[ti];
+    let mut row_no = 0u64;
+    let empty = CellExtras::default();
+    for b in &t.batches {
+        let uses = column_uses(&t.name, &b.batch)?;
+        for row in 0..b.batch.num_rows() {
+            let mut rec = RowRec {
+                table: ti,
+                row: row_no,
+                id: None,
+                parent: None,
+                field: None,
+                index: None,
+                cells: Vec::new(),
+                form: Form::Object,
+                array: None,
+                depth: 0,
+                parent_row: usize::MAX,
+                children: Vec::new(),
+            };
+            let mut cells = 0usize;
+            let mut scalar = false;
+            for (c, u) in uses.iter().enumerate() {
+                let ex = b.extras.get(c).unwrap_or(&empty);
+                let Some(v) = cell_value(b.batch.column(c).as_ref(), ex, row) else {
+                    continue;
+                };
+                match u {
+                    ColumnUse::Meta(Role::Id) => rec.id = Some(text_of(v)),
+                    ColumnUse::Meta(Role::Parent) => rec.parent = Some(text_of(v)),
+                    ColumnUse::Meta(Role::ArrayField) => rec.field = Some(text_of(v)),
+                    ColumnUse::Meta(Role::ArrayIndex) => {
+                        rec.index = match v {
+                            Value::Int(i) => Some(i),
+                            other => text_of(other).parse().ok(),
+                        }
+                    }
+                    ColumnUse::Meta(Role::Time) | ColumnUse::Ignored => {}
+                    ColumnUse::Data { path, repeat } => {
+                        cells += 1;
+                        scalar = !*repeat && path.len() == 1 && path[0] == "value";
+                        insert(&mut rec.cells, path, v);
+                    }
+                }
+            }
+            rec.form = match cells {
+                0 if child => Form::Empty,
+                1 if child && scalar => Form::Scalar,
+                _ => Form::Object,
+            };
+            out.push(rec);
+            row_no += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Puts `v` at `path` below `obj`; intermediate objects are created or reused (the
+/// last one of that key), the value itself is appended.
+fn insert(obj: &mut Object, path: &[String], v: Value<'static>) {
+    let Some((last, inner)) = path.split_last() else {
+        return;
+    };
+    let mut cur = obj;
+    for k in inner {
+        let pos = cur
+            .iter()
+            .rposition(|(key, val)| key == k && matches!(val, Value::Object(_)));
+        let pos = match pos {
+            Some(p) => p,
+            None => {
+                cur.push((Cow::Owned(k.clone()), Value::Object(Vec::new())));
+                cur.len() - 1
+            }
+        };
+        let Value::Object(next) = &mut cur[pos].1 else {
+            return;
+        };
+        cur = next;
+    }
+    cur.push((Cow::Owned(last.clone()), v));
+}
+
+/// Row of each id (taken out of the rows); `None` for an id held by several rows.
+fn index_ids(rows: &mut [RowRec]) -> HashMap<String, Option<usize>> {
+    let mut ids: HashMap<String, Option<usize>> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter_mut().enumerate() {
+        if let Some(id) = r.id.take() {
+            ids.entry(id).and_modify(|e| *e = None).or_insert(Some(i));
+        }
+    }
+    ids
+}
+
+fn node_path<'a>(arrays: &'a [Vec<ArrayPath>], rows: &[RowRec], i: usize) -> &'a [String] {
+    match rows[i].array {
+        Some(a) => &arrays[rows[i].table][a].path,
+        None => &[],
+    }
+}
+
+fn relative_path(
+    arrays: &[Vec<ArrayPath>],
+    rows: &[RowRec],
+    i: usize,
+    parent: usize,
+) -> Vec<String> {
+    let own = node_path(arrays, rows, i);
+    let base = if parent < rows.len() {
+        node_path(arrays, rows, parent).len()
+    } else {
+        0
+    };
+    own.get(base..).unwrap_or_default().to_vec()
+}
+
+/// Finds each child row's parent row and the array it was an item of.
+fn place_rows(
+    tables: &[ResultTable],
+    arrays: &[Vec<ArrayPath>],
+    ids: &HashMap<String, Option<usize>>,
+    rows: &mut [RowRec],
+) -> Result<()> {
+    let mut state: Vec<State> = rows
+        .iter()
+        .map(|r| {
+            if r.parent.is_none() {
+                State::Done
+            } else {
+                State::Pending
+            }
+        })
+        .collect();
+    for start in 0..rows.len() {
+        // Walk up to a placed ancestor, then place the chain top-down.
+        let mut chain = Vec::new();
+        let mut i = start;
+        while state[i] == State::Pending {
+            state[i] = State::Visiting;
+            chain.push(i);
+            let r = &rows[i];
+            let err = |m: String| Error::unflatten(&tables[r.table].name, Some(r.row), m);
+            let parent = r.parent.as_deref().unwrap_or_default();
+            i = match ids.get(parent) {
+                Some(Some(p)) => *p,
+                Some(None) => {
+                    return Err(err(format!(
+                        "parent id {parent} belongs to several rows (repeated ids cannot \
+                         be unflattened)"
+                    )))
+                }
+                None => return Err(err(format!("parent id {parent} has no row"))),
+            };
+        }
+        if state[i] == State::Visiting {
+            let r = &rows[i];
+            return Err(Error::unflatten(
+                &tables[r.table].name,
+                Some(r.row),
+                "rows are their own ancestors (parent ids form a cycle)".to_string(),
+            ));
+        }
+        for &c in chain.iter().rev() {
+            let parent = rows[c].parent.as_deref().unwrap_or_default();
+            let p = ids.get(parent).copied().flatten().unwrap_or(usize::MAX);
+            let (ppath, pdepth) = (node_path(arrays, rows, p).to_vec(), rows[p].depth);
+            let r = &rows[c];
+            let name = &tables[r.table].name;
+            let field = r.field.as_deref().ok_or_else(|| {
+                Error::unflatten(name, Some(r.row), "no array field value".to_string())
+            })?;
+            if r.index.is_none() {
+                return Err(Error::unflatten(
+                    name,
+                    Some(r.row),
+                    "no array index value".to_string(),
+                ));
+            }
+            let found: Vec<usize> = arrays[r.table]
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    a.field == field && a.parent == ppath.len() && a.path.starts_with(&ppath)
+                })
+                .map(|(k, _)| k)
+                .collect();
+            let a = match found.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(Error::unflatten(
+                        name,
+                        Some(r.row),
+                        format!("no array '{field}' of this table lies below its parent row"),
+                    ))
+                }
+                many => {
+                    let paths: Vec<String> = many
+                        .iter()
+                        .map(|&k| arrays[r.table][k].path.join("."))
+                        .collect();
+                    return Err(Error::unflatten(
+                        name,
+                        Some(r.row),
+                        format!(
+                            "ambiguous: arrays {} share this table and the array field \
+                             '{field}'",
+                            paths.join(", ")
+                        ),
+                    ));
+                }
+            };
+            rows[c].array = Some(a);
+            rows[c].parent_row = p;
+            rows[c].depth = pdepth + 1;
+            state[c] = State::Done;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts the items found under a row as arrays at their paths. Items of one array
+/// come in emission order; an index met again starts a repeat of the same key.
+fn attach(
+    mut cells: Object,
+    form: Form,
+    children: Vec<(Vec<String>, i64, Value<'static>)>,
+    table: &str,
+    row: u64,
+) -> Result<Value<'static>> {
+    let mut obj = match (form, children.is_empty()) {
+        (Form::Scalar, true) => return Ok(cells.pop().map_or(Value::Null, |(_, v)| v)),
+        (Form::Empty, true) => return Ok(Value::Null),
+        _ => cells,
+    };
+    // Per path: the arrays being filled (more than one when the key repeats).
+    let mut groups: Vec<(Vec<String>, Vec<Slots>)> = Vec::new();
+    for (path, index, item) in children {
+        let g = match groups.iter().position(|(p, _)| *p == path) {
+            Some(g) => g,
+            None => {
+                groups.push((path, vec![Vec::new()]));
+                groups.len() - 1
+            }
+        };
+        // Gaps are filled, so a bogus index must not allocate without bound.
+        let slot = usize::try_from(index)
+            .ok()
+            .filter(|&i| i < MAX_INDEX)
+            .ok_or_else(|| {
+                Error::unflatten(
+                    table,
+                    Some(row),
+                    format!("array index {index} out of range"),
+                )
+            })?;
+        let instances = &mut groups[g].1;
+        let mut items = instances.pop().unwrap_or_default();
+        if items.get(slot).is_some_and(Option::is_some) {
+            instances.push(items);
+            items = Vec::new();
+        }
+        if items.len() <= slot {
+            items.resize(slot + 1, None);
+        }
+        items[slot] = Some(item);
+        instances.push(items);
+    }
+    for (path, instances) in groups {
+        for items in instances {
+            let array = items
+                .into_iter()
+                .map(|v| v.unwrap_or(Value::Null))
+                .collect();
+            insert(&mut obj, &path, Value::Array(array));
+        }
+    }
+    Ok(Value::Object(obj))
+}

@@ -1,0 +1,118 @@
+"""Crash safety of `transmog convert`: a SIGKILL at random points never leaves a truncated or
+unreadable file under a final name; a full disk or a file size limit gives a clear error and
+leaves no file at all."""
+
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import time
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import run_cli
+
+RECORDS = 60000
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory):
+    """~10 MB; columns appear half-way (main and child), so tables get several part files
+    that are spliced at the end (the longest commit path)."""
+    path = tmp_path_factory.mktemp("crash") / "big.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(RECORDS):
+            r = {"id": i, "name": f"n{i}", "o": {"a": i * 0.5, "b": "x" * 16},
+                 "items": [{"sku": f"S{i}", "q": 2}, {"sku": "T", "tags": ["a", "b"]}]}
+            if i > RECORDS // 2:
+                r["late"] = "L"
+                r["items"][0]["late_child"] = i
+            fh.write(json.dumps(r) + "\n")
+    return path
+
+
+def final_files(out):
+    return sorted(p for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
+
+
+def test_sigkill_never_leaves_a_truncated_final_file(transmog_bin, big_input, tmp_path):
+    ref = tmp_path / "ref"
+    started = time.monotonic()
+    run_cli(transmog_bin, "convert", big_input, "-o", ref, "-q")
+    duration = time.monotonic() - started
+    expected = {p.name: pq.ParquetFile(p).metadata.num_rows for p in final_files(ref)}
+    assert len(expected) == 3 and expected[big_input.stem + ".parquet"] == RECORDS
+
+    seed = int(os.environ.get("TRANSMOG_KILL_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    killed = 0
+    for k in range(5):
+        out = tmp_path / f"kill{k}"
+        delay = rng.uniform(0.05, duration)
+        proc = subprocess.Popen([str(transmog_bin), "convert", str(big_input), "-o", str(out), "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait(timeout=60)
+        for p in final_files(out):
+            where = f"seed {seed}, kill {k} after {delay:.2f}s: {p.name}"
+            assert p.name in expected, where
+            table = pq.read_table(p)  # every page decodes
+            assert table.num_rows == expected[p.name], where
+            assert pq.ParquetFile(p).metadata.num_rows == table.num_rows, where
+    # Most kills must land during the run, or the test would prove nothing.
+    assert killed >= 3, f"seed {seed}: only {killed} of 5 kills hit a running conversion"
+
+
+def limited(fsize):
+    def setup():
+        # Writes past the limit then fail with EFBIG instead of killing the process.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    return setup
+
+
+def test_file_size_limit_is_a_clear_error_and_leaves_nothing(transmog_bin, big_input, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([str(transmog_bin), "convert", str(big_input), "-o", str(out)],
+                          preexec_fn=limited(300_000), capture_output=True)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert err.startswith("transmog: error: table `") and "File too large" in err, err
+    assert list(out.iterdir()) == [], "neither final nor temporary files remain"
+
+
+def namespaces_available():
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k none /tmp"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not namespaces_available(), reason="needs user+mount namespaces to mount a small tmpfs")
+@pytest.mark.parametrize("share,stage", [(0.1, ".part"), (1.1, ".tmp-")],
+                         ids=["fills-while-streaming", "fills-while-splicing"])
+def test_full_disk_is_a_clear_error_and_leaves_nothing(transmog_bin, big_input, tmp_path, share, stage):
+    ref = tmp_path / "ref"
+    run_cli(transmog_bin, "convert", big_input, "-o", ref, "-q")
+    # 1.1x the output: the part files fit, not the main table's spliced file next to them.
+    size = int(sum(p.stat().st_size for p in final_files(ref)) * share)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = (f'mount -t tmpfs -o size={size} none "{mnt}" || exit 99\n'
+              f'"{transmog_bin}" convert "{big_input}" -o "{mnt}/out" -q\n'
+              f'rc=$?\necho "rc=$rc"\nls -A "{mnt}/out"\n')
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True)
+    stdout, err = proc.stdout.decode(), proc.stderr.decode()
+    lines = stdout.split()
+    assert lines[:1] == ["rc=1"], (stdout, err)
+    assert "No space left on device" in err and err.startswith("transmog: error: table `"), err
+    assert stage in err, f"expected the disk to fill while writing a {stage} file: {err}"
+    assert lines[1:] == [], f"files left on the full disk: {lines[1:]}"
