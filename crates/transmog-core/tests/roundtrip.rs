@@ -228,8 +228,13 @@ proptest! {
         records in prop::collection::vec(record().prop_filter("lossless domain", top_in_domain), 0..6)
             .prop_filter("arrays distinguishable", |r| distinguishable(r)),
         every in 1usize..4,
+        position_ids in any::<bool>(),
     ) {
-        let back = round_trip(&records, lossless(), every);
+        let mut cfg = lossless();
+        if position_ids {
+            cfg.id_mode = transmog_core::IdMode::Position;
+        }
+        let back = round_trip(&records, cfg, every);
         let back: Vec<_> = back.iter().map(sorted).collect();
         let want: Vec<_> = records.iter().map(sorted).collect();
         prop_assert_eq!(back, want);

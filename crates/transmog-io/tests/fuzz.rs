@@ -197,7 +197,8 @@ fn config(bits: u16) -> Config {
             Recovery::Strict
         },
         id_mode: match (b(10), b(11)) {
-            (true, _) => IdMode::ContentHash,
+            (true, true) => IdMode::ContentHash,
+            (true, false) => IdMode::Position,
             (false, true) => IdMode::Deterministic(IdSource::Field("a".into())),
             _ => IdMode::Random,
         },
@@ -229,6 +230,7 @@ fn run_case(bytes: &[u8], format: InputFormat, source: &str, bits: u16, sink_for
             source: Some(label.clone()),
             line: Some(r.line),
             record,
+            origin: None,
         };
         record += 1;
         f.push_json(r.bytes, loc).map_err(Failure::Engine)?;
