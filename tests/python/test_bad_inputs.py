@@ -23,6 +23,7 @@ def convert(exe, tmp_path, name, content, *extra, check=True):
     ("scalar.jsonl", '"text"\n', "scalar.jsonl:1: expected a JSON object as record, found string"),
     ("utf8.jsonl", b'{"a": "ok"}\n{"a": "\xff"}\n', "utf8.jsonl:2: invalid JSON: invalid unicode code point"),
     ("nan.jsonl", '{"a": NaN}\n', "nan.jsonl:1: invalid JSON: expected value"),
+    ("inf.jsonl", '{"a": 1}\n{"a": -Infinity}\n', "inf.jsonl:2: invalid JSON: invalid number (column 8)"),
     ("deep.jsonl", '{"a":' * 10000 + "1" + "}" * 10000 + "\n", "deep.jsonl:1: invalid JSON: recursion limit exceeded"),
 ])
 def test_bad_records_fail_strict_and_are_skipped_leniently(transmog_bin, tmp_path, name, content, message):
@@ -81,8 +82,31 @@ def test_wide_and_long_records(transmog_bin, tmp_path):
     wide = json.dumps({f"k{i}": i for i in range(12000)})
     _, out, _ = convert(transmog_bin, tmp_path, "wide.jsonl", wide + "\n", "--typed")
     assert len(pq.read_schema(out / "wide.parquet")) == 12000 + 2
-    long = json.dumps({"l": list(range(200000))})
+    long = json.dumps({"l": list(range(1_000_000))})
     _, out, _ = convert(transmog_bin, tmp_path, "long.jsonl", long + "\n", "--typed")
     child = pq.read_table(out / "long_l.parquet", columns=["value", "__array_index"])
-    assert child.num_rows == 200000
-    assert child.column("value").to_pylist()[-1] == 199999
+    assert child.num_rows == 1_000_000
+    assert child.column("value").to_pylist()[-1] == 999_999
+    assert child.column("__array_index").to_pylist()[-1] == 999_999
+    big_value = "é" * 5_000_000 + "end"
+    _, out, _ = convert(transmog_bin, tmp_path, "big.jsonl", json.dumps({"v": big_value}) + "\n")
+    assert pq.read_table(out / "big.parquet").column("v").to_pylist() == [big_value]
+
+
+def test_floats_beyond_f64_keep_their_value_as_text(transmog_bin, tmp_path):
+    doc = '{"over": 1e400, "neg": -2.5E+310, "fine": 1e308, "under": 1e-400}\n'
+    for mode in ([], ["--typed"]):
+        _, out, _ = convert(transmog_bin, tmp_path, f"f{len(mode)}.jsonl", doc, *mode)
+        row = pq.read_table(out / f"f{len(mode)}.parquet").to_pylist()[0]
+        assert row["over"] == "1e+400" and row["neg"] == "-2.5e+310"
+        assert row["fine"] == (1e308 if mode else "1e+308")
+        assert row["under"] == (0.0 if mode else "0.0")
+
+
+def test_column_cap_stops_with_a_clear_error(transmog_bin, tmp_path):
+    wide = json.dumps({f"k{i}": i for i in range(60)})
+    src, out, proc = convert(transmog_bin, tmp_path, "cap.jsonl", '{"a": 1}\n' + wide + "\n",
+                             "--max-columns", "50", check=False)
+    assert proc.returncode == 1
+    assert "cap.jsonl:2: table 'cap' would exceed the limit of 50 columns" in proc.stderr.decode()
+    assert not list(out.glob("*.parquet"))

@@ -182,6 +182,10 @@ struct FlattenArgs {
     /// Objects nested this deep or deeper are dropped from main rows (reported).
     #[arg(long, default_value_t = 100, value_name = "N")]
     max_depth: usize,
+    /// Stop with an error when a table would get more than N columns (a guard against
+    /// inputs whose keys are data, e.g. one key per id).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    max_columns: usize,
     /// Also keep top-level arrays in the main row as JSON text.
     #[arg(long)]
     keep_arrays: bool,
@@ -292,6 +296,7 @@ fn config(args: &ConvertArgs) -> Result<Config> {
         include_empty: f.include_empty,
         skip_null: !f.keep_nulls,
         max_depth: f.max_depth,
+        max_columns: f.max_columns,
         visit_arrays: !f.no_child_tables,
         keep_arrays: f.keep_arrays,
         id_field: f.id_field.clone(),

@@ -16,7 +16,8 @@ pub enum Value<'a> {
     Bool(bool),
     /// An integer that fits in 64 bits.
     Int(i64),
-    /// An integer beyond 64 bits, kept as its decimal text.
+    /// A number no 64-bit type holds exactly — an integer beyond 64 bits, or a float
+    /// beyond f64's range (`1e400`) — kept as its text.
     BigInt(Cow<'a, str>),
     /// A number written with a fraction or an exponent.
     Float(f64),
@@ -178,12 +179,15 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// Classifies number text: integers stay exact, anything with `.`/`e` is a float.
+/// Classifies number text: integers stay exact, anything with `.`/`e` is a float;
+/// a float that overflows to infinity keeps its text instead.
 fn number_from_text<'a>(text: String) -> Result<Value<'a>, String> {
     if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-        text.parse::<f64>()
-            .map(Value::Float)
-            .map_err(|e| format!("invalid number {text}: {e}"))
+        match text.parse::<f64>() {
+            Ok(f) if f.is_infinite() => Ok(Value::BigInt(Cow::Owned(text))),
+            Ok(f) => Ok(Value::Float(f)),
+            Err(e) => Err(format!("invalid number {text}: {e}")),
+        }
     } else {
         Ok(match text.parse::<i64>() {
             Ok(i) => Value::Int(i),
@@ -235,6 +239,17 @@ mod tests {
         );
         assert_eq!(e[3].1, Value::Float(-0.005));
         assert_eq!(e[4].1, Value::BigInt(Cow::Borrowed("18446744073709551615")));
+    }
+
+    #[test]
+    fn keeps_the_text_of_floats_beyond_f64() {
+        // serde_json spells the exponent out (`e+`); the value is unchanged.
+        let v = parse(br#"[1e400, -1.5E+309, 1e308, 1e-400]"#).unwrap();
+        let Value::Array(items) = v else { panic!() };
+        assert_eq!(items[0], Value::BigInt(Cow::Borrowed("1e+400")));
+        assert_eq!(items[1], Value::BigInt(Cow::Borrowed("-1.5e+309")));
+        assert_eq!(items[2], Value::Float(1e308));
+        assert_eq!(items[3], Value::Float(0.0));
     }
 
     #[test]

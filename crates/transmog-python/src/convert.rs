@@ -94,6 +94,11 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value<'_>) -> PyResult<Bound<'py, PyAny>>
         Value::Null => Ok(py.None().into_bound(py)),
         Value::Bool(b) => b.into_bound_py_any(py),
         Value::Int(i) => i.into_bound_py_any(py),
+        // Beyond f64 (`1e400`): Python's json gives inf; beyond 64 bits: an exact int.
+        Value::BigInt(s) if s.contains(['.', 'e', 'E']) => py
+            .import("builtins")?
+            .getattr("float")?
+            .call1((s.as_ref(),)),
         Value::BigInt(s) => py.import("builtins")?.getattr("int")?.call1((s.as_ref(),)),
         Value::Float(f) => f.into_bound_py_any(py),
         Value::Str(s) => s.as_ref().into_bound_py_any(py),
