@@ -236,16 +236,11 @@ def run_json_partition(plan: Plan, partition: int, attempt: str, batches: Iterab
             native = engine.take_batches()
             for name in native.table_names():
                 if native.num_rows(name):
-                    sink.write_result_table(stem_of(plan.entity, name), native, name)
+                    sink.write_result_table(name, native, name)
         return _finish(plan, partition, attempt_dir, engine, sink)
     except BaseException:
         sink.abort()
         raise
-
-
-def stem_of(entity: str, table: str) -> str:
-    """A table's file stem, as the engine's file sink names it."""
-    return entity if table == entity else table.replace(".", "_").replace("/", "_")
 
 
 def _finish(plan: Plan, partition: int, attempt_dir: str, engine: Any, sink: Any) -> List[ResultRow]:
@@ -258,8 +253,10 @@ def _finish(plan: Plan, partition: int, attempt_dir: str, engine: Any, sink: Any
     if plan.task_hook is not None:
         plan.task_hook(partition, len(outputs))
     # The first row of a partition carries its record counts; the others only files.
-    rows: List[ResultRow] = [(partition, attempt_dir, stem, os.path.basename(path), n, 0, 0, "[]")
-                             for stem, path, n in outputs]
+    # A table's dataset folder is named like its file (`orders_items`), not its table.
+    rows: List[ResultRow] = [(partition, attempt_dir, os.path.splitext(os.path.basename(path))[0],
+                              os.path.basename(path), n, 0, 0, "[]")
+                             for _table, path, n in outputs]
     head = (partition, attempt_dir, None, None, 0, records, skipped, problems)
     return [head] + rows
 

@@ -5,6 +5,7 @@ column, a late table, int->float and int->string widening, an empty table); its 
 comment describes the data, and the expected values below are computed independently.
 """
 
+import json
 import os
 import subprocess
 
@@ -238,3 +239,19 @@ def test_single_part_rename_path(tmp_path):
     md = pq.ParquetFile(tables["main"]).metadata
     assert md.num_row_groups == 1
     assert pq.read_table(tables["main"]).to_pylist() == expected_main()
+
+
+def test_tables_whose_file_names_clash_get_their_own_files(tmp_path):
+    """With separator ".", tables `fz.a_b.a` and `fz.a.b.a` both sanitize to `fz_a_b_a`;
+    the second gets `fz_a_b_a_2` instead of being mixed into (or overwriting) the first."""
+    import transmog as tm
+
+    records = [{"a_b": [{"a": [True]}]}, {"a.b": {"a": [True, False]}}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    config = tm.TransmogConfig().with_naming(separator=".")
+    for name, data in (("records", records), ("file", str(src))):
+        out = tmp_path / name
+        tm.Processor(config).stream_process(data, "fz", "parquet", str(out))
+        assert pq.read_table(out / "fz_a_b_a.parquet").num_rows == 1
+        assert pq.read_table(out / "fz_a_b_a_2.parquet").num_rows == 2

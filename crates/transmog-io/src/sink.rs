@@ -173,12 +173,14 @@ impl TableSink {
 
     fn add_table(&mut self, table: &str) -> Result<usize> {
         let ext = self.opts.format.extension();
-        let file_name = table_file_name(table, ext)?;
-        if let Some(other) = self.by_file.get(&file_name) {
-            return Err(Error::InvalidTableName {
-                table: table.to_owned(),
-                reason: format!("its file name `{file_name}` is already used by table `{other}`"),
-            });
+        let mut file_name = table_file_name(table, ext)?;
+        // Two tables can sanitize to one file name (`a.b_c` and `a_b.c` with separator
+        // `.`): the later one takes the first free `<stem>_N` instead of overwriting.
+        let stem = file_name[..file_name.len() - ext.len() - 1].to_string();
+        let mut n = 2;
+        while self.by_file.contains_key(&file_name) {
+            file_name = format!("{stem}_{n}.{ext}");
+            n += 1;
         }
         let writer = match self.opts.format {
             Format::Parquet => TableWriter::Parquet(Box::new(ParquetTable::new(

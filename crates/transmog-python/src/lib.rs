@@ -260,7 +260,7 @@ impl Engine {
     ///
     /// With `sink`, finished rows go to that writer every `every` records (so memory
     /// stays bounded whatever the file size): the main table under `main_stem`, child
-    /// tables under their names with `.` and `/` replaced by `_`.
+    /// tables under their names (the sink makes file names of them).
     ///
     /// `source` names the input in messages instead of `path`; `origin` is its stable
     /// name for position ids (default: `source`, else `path`).
@@ -314,12 +314,14 @@ impl Engine {
                 let mut batches = f.take_sealed();
                 batches.extend(f.take_batches());
                 for b in batches {
-                    let stem = if *b.table == *entity {
-                        main_stem.clone()
+                    // The sink names files (`.`/`/` -> `_`, `_2` when two tables
+                    // would share a file name).
+                    let name = if *b.table == *entity {
+                        &main_stem
                     } else {
-                        b.table.replace(['.', '/'], "_")
+                        &*b.table
                     };
-                    t.write(&stem, &b.batch).map_err(FileFailure::Sink)?;
+                    t.write(name, &b.batch).map_err(FileFailure::Sink)?;
                 }
                 Ok(())
             };

@@ -69,7 +69,9 @@ class NativeStreamingWriter(StreamingWriter):
         for i, name in enumerate(native.table_names()):
             if native.num_rows(name):
                 key = "main" if i == 0 else name
-                stem = self._stem(key)
+                # Child tables go in under their own names: the sink turns them into
+                # file names and keeps two tables that sanitize alike apart.
+                stem = self._stem(key) if i == 0 else name
                 self._keys[stem] = key
                 self._sink.write_result_table(stem, native, name)
 
@@ -79,7 +81,7 @@ class NativeStreamingWriter(StreamingWriter):
         native = engine.take_batches()
         for i, name in enumerate(native.table_names()):
             key = "main" if i == 0 else name
-            self._keys[self._stem(key)] = key
+            self._keys[self._stem(key) if i == 0 else name] = key
 
     def _commit(self) -> Dict[str, str]:
         if self._sink is None:
