@@ -93,7 +93,8 @@ enum IdKind {
     /// uuid5 of the row's content: stable ids without a key field.
     Hash,
     /// uuid5 of the input's name and the record's index in it (children: of the parent
-    /// id, array path and index): the same ids on every run and in `transmog.spark`.
+    /// id and the child's rank in the record): the same ids on every run and in
+    /// `transmog.spark`.
     Position,
 }
 

@@ -1,6 +1,5 @@
 //! `transmog convert` then `transmog unflatten` gives the input back.
 
-use std::borrow::Cow;
 use std::fs;
 use std::path::Path;
 
@@ -34,26 +33,11 @@ fn input(n: usize) -> String {
         .collect()
 }
 
-fn sorted(v: &Value<'_>) -> Value<'static> {
-    match v {
-        Value::Object(e) => {
-            let mut e: Vec<_> = e
-                .iter()
-                .map(|(k, x)| (Cow::<str>::Owned(k.to_string()), sorted(x)))
-                .collect();
-            e.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(e)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone().into_owned(),
-    }
-}
-
 fn lines(path: &Path) -> Vec<Value<'static>> {
     fs::read_to_string(path)
         .expect("read")
         .lines()
-        .map(|l| sorted(&value::parse(l.as_bytes()).expect("JSON line")))
+        .map(|l| value::parse(l.as_bytes()).expect("JSON line").sorted_keys())
         .collect()
 }
 

@@ -12,11 +12,13 @@ pub enum IdMode {
     /// uuid5 of a field of the flattened row, as 1.0.6's `default_id_field`.
     Deterministic(IdSource),
     /// uuid5 of the row's content (root: the record; child: parent id, array path,
-    /// index and item), so records without a key field still get stable ids.
+    /// index, rank among the record's child rows and item), so records without a key
+    /// field still get stable ids.
     ContentHash,
     /// uuid5 of the record's position: its source's stable name (`Location::origin`,
-    /// else `source`) and its index there; a child's id derives from its parent's id,
-    /// array path and index. Equal across runs, thread counts and partitionings.
+    /// else `source`) and its index there; a child's id derives from its parent's id and
+    /// its rank among the record's child rows. Equal across runs, thread counts and
+    /// partitionings.
     Position,
 }
 

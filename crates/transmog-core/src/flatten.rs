@@ -74,6 +74,8 @@ pub struct Flattener {
     cells: Vec<(u32, Scratch)>,
     deferred: Vec<(u32, Scratch)>,
     id_pool: Vec<String>,
+    // Child rows made so far for the current record (position ids).
+    child_seq: u64,
 }
 
 /// Metadata of one row about to be committed.
@@ -115,6 +117,7 @@ impl Flattener {
             cells: Vec::new(),
             deferred: Vec::new(),
             id_pool: Vec::new(),
+            child_seq: 0,
             cfg,
         })
     }
@@ -249,6 +252,7 @@ impl Flattener {
             },
         );
         self.records += 1;
+        self.child_seq = 0;
         if self.cfg.visit_arrays {
             let mut raw_path = Vec::new();
             self.extract_arrays(entries, &id, 0, 0, &mut raw_path, &location)?;
@@ -692,13 +696,20 @@ impl Flattener {
             match &self.cfg.id_mode {
                 IdMode::Random => ids::push_random(&mut id),
                 IdMode::ContentHash => {
-                    let key = format!("{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}", {
+                    // The rank keeps two arrays on one path with equal items apart.
+                    let key = format!(
+                        "{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}\u{1f}{}",
+                        self.child_seq,
                         canonical_json(item)
-                    });
+                    );
                     ids::push_uuid5(&mut id, &key);
+                    self.child_seq += 1;
                 }
                 IdMode::Position => {
-                    ids::push_uuid5(&mut id, &format!("{parent_id}\u{1f}{array_path}\u{1f}{i}"));
+                    // The child's rank in its record, not its array path: two arrays can
+                    // share a path (repeated keys, `a_b` vs `a.b`).
+                    ids::push_uuid5(&mut id, &format!("{parent_id}\u{1f}{}", self.child_seq));
+                    self.child_seq += 1;
                 }
                 IdMode::Deterministic(_) => {
                     let table_name = self.tables[t].name.clone();

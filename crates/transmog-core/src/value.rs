@@ -43,6 +43,23 @@ impl Value<'_> {
         }
     }
 
+    /// A copy whose objects list their keys sorted (stably: repeated keys keep their
+    /// order), to compare records whatever their key order, e.g. unflattened ones.
+    pub fn sorted_keys(&self) -> Value<'static> {
+        match self {
+            Value::Object(e) => {
+                let mut e: Vec<_> = e
+                    .iter()
+                    .map(|(k, x)| (Cow::<str>::Owned(k.to_string()), x.sorted_keys()))
+                    .collect();
+                e.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(e)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(Value::sorted_keys).collect()),
+            other => other.clone().into_owned(),
+        }
+    }
+
     /// Copies every borrowed string so the value outlives its input buffer.
     pub fn into_owned(self) -> Value<'static> {
         match self {

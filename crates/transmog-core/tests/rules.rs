@@ -203,18 +203,7 @@ fn content_hash_ids_are_stable_and_distinct() {
         ..Config::default()
     };
     let docs = [r#"{"a": 1, "l": [{"x": 1}, {"x": 1}]}"#, r#"{"a": 2}"#];
-    let ids = |r: &FlatResult| -> Vec<String> {
-        r.tables
-            .iter()
-            .flat_map(|t| t.rows())
-            .map(|row| {
-                row.iter()
-                    .find(|(k, _)| k == "__extract_id")
-                    .map(|(_, v)| format!("{v:?}"))
-                    .unwrap_or_default()
-            })
-            .collect()
-    };
+    let ids = all_ids;
     let a = ids(&run(cfg(), &docs));
     let b = ids(&run(cfg(), &docs));
     assert_eq!(a, b, "same input, same ids");
@@ -227,6 +216,38 @@ fn content_hash_ids_are_stable_and_distinct() {
     // Key order does not change a record's content id.
     let c = ids(&run(cfg(), &[r#"{"l": [{"x": 1}, {"x": 1}], "a": 1}"#]));
     assert_eq!(a[0], c[0]);
+}
+
+/// Every row's `__extract_id`, table by table.
+fn all_ids(r: &FlatResult) -> Vec<String> {
+    r.tables
+        .iter()
+        .flat_map(|t| t.rows())
+        .filter_map(|row| {
+            row.iter()
+                .find(|(k, _)| k == "__extract_id")
+                .map(|(_, v)| format!("{v:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn deterministic_child_ids_stay_unique_when_arrays_share_a_path() {
+    // A repeated key and `a_b` vs `a.b` give two arrays with one path and equal items.
+    let docs = [r#"{"k": [1, 2], "k": [1, 2], "a_b": [{"x": [3]}], "a": {"b": [{"x": [3]}]}}"#];
+    for mode in [IdMode::Position, IdMode::ContentHash] {
+        let cfg = Config {
+            id_mode: mode.clone(),
+            ..Config::default()
+        };
+        let result = run(cfg.clone(), &docs);
+        let ids = all_ids(&result);
+        assert_eq!(ids.len(), 1 + 4 + 2 + 2, "{mode:?}");
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{mode:?}: {ids:?}");
+        let again = all_ids(&run(cfg, &docs));
+        assert_eq!(ids, again, "{mode:?}: same input, same ids");
+    }
 }
 
 #[test]
