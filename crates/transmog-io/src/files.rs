@@ -89,6 +89,50 @@ impl Drop for TempFiles {
     }
 }
 
+/// Removes temporary files that a killed run (SIGKILL, power loss) left in `dir`:
+/// names of the form `.<file>.<kind>-<pid>-<seq>` whose process no longer exists.
+/// Files of live processes (another run writing here) are left alone. Linux only:
+/// elsewhere there is no cheap way to ask whether a pid is alive.
+pub(crate) fn remove_stale_temps(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(pid) = temp_owner(name) {
+            if pid != me && !Path::new("/proc").join(pid.to_string()).exists() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The pid in one of our temporary file names, `.<stem>.<ext>.<kind>-<pid>-<seq>`.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let mut fields = rest.rsplitn(3, '-');
+    let seq = fields.next()?;
+    let pid = fields.next()?;
+    let head = fields.next()?;
+    if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (file, kind) = head.rsplit_once('.')?;
+    let ours = [".parquet", ".csv", ".jsonl"]
+        .iter()
+        .any(|e| file.ends_with(e));
+    let kind_ok = !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !ours || !kind_ok {
+        return None;
+    }
+    pid.parse().ok()
+}
+
 /// Size of a file in bytes.
 /// Flushes and closes a text sink's open temporary file; `None` (and every temporary
 /// file removed) when the table never received a row.
@@ -140,5 +184,19 @@ mod tests {
             assert!(name.starts_with(".x.csv.tmp-"), "{name}");
         }
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn temp_owner_reads_only_our_names() {
+        let mut t = TempFiles::new(Path::new("/d"), "orders_items.parquet");
+        let ours = t.create_path("part3");
+        let name = ours.file_name().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(temp_owner(&name), Some(std::process::id()));
+        assert_eq!(temp_owner(".a-b.csv.tmp-41-7"), Some(41));
+        assert_eq!(temp_owner(".notes.txt.tmp-41-7"), None);
+        assert_eq!(temp_owner("a.parquet.part0-41-7"), None);
+        assert_eq!(temp_owner(".a.parquet.part0-x-7"), None);
+        assert_eq!(temp_owner(".a.parquet"), None);
+        t.forget(&ours);
     }
 }

@@ -131,6 +131,7 @@ impl TableSink {
     /// Creates a sink writing into `dir` (created, with parents, if missing).
     pub fn create(dir: &Path, opts: SinkOptions) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("", dir, e))?;
+        crate::files::remove_stale_temps(dir);
         // Validate the Parquet options up front (codec levels etc.).
         if opts.format == Format::Parquet {
             opts.parquet.writer_properties(false)?;

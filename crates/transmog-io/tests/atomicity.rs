@@ -106,3 +106,28 @@ fn create_makes_missing_directories_and_empty_sink_writes_nothing() {
     assert!(sink.finish().unwrap().is_empty());
     assert!(dir_entries(&nested).is_empty());
 }
+
+#[test]
+fn temporaries_of_a_killed_run_are_removed_by_the_next_one() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return; // pid liveness is read from /proc (Linux)
+    }
+    // A pid that certainly ended: a child we waited for.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(format!(".t.parquet.part0-{dead}-0"));
+    let live = dir
+        .path()
+        .join(format!(".t.parquet.part0-{}-0", std::process::id()));
+    let foreign = dir.path().join(format!(".notes.txt.tmp-{dead}-0"));
+    for p in [&stale, &live, &foreign] {
+        std::fs::write(p, b"x").unwrap();
+    }
+    let sink = TableSink::create(dir.path(), SinkOptions::new(Format::Parquet)).unwrap();
+    sink.abort();
+    assert!(!stale.exists(), "a dead run's temporary file is removed");
+    assert!(live.exists(), "a live process's file is kept");
+    assert!(foreign.exists(), "files that are not ours are kept");
+}
