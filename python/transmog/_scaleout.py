@@ -53,11 +53,12 @@ class Plan:
     chunk_size: int
     root: Optional[str]
     job_dir: str
+    output: str
     # Runs after a task wrote its files, before it reports them (fault injection in tests).
     task_hook: Optional[Callable[[int, int], None]] = field(default=None)
 
 
-def make_plan(output: str, entity: str, *, config: Optional[TransmogConfig], ids: str,
+def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogConfig], ids: str,
               input_format: str, csv_options: Optional[Dict[str, Any]], output_format: str,
               chunk_size: int, root: Optional[str], format_options: Dict[str, Any],
               extract_time: Any = None, task_hook: Optional[Callable[[int, int], None]] = None) -> Plan:
@@ -79,11 +80,14 @@ def make_plan(output: str, entity: str, *, config: Optional[TransmogConfig], ids
     else:
         opts["id_mode"] = ids
     native_format = "jsonl" if output_format == "json" else output_format
+    # Workers may run in another directory: they get absolute paths.
+    output = normalize(output)
+    prepare_output(output, mode)
     job_dir = os.path.join(output, TEMP_DIR, uuid.uuid4().hex)
     return Plan(entity=entity, engine_options=opts, output_format=native_format,
                 sink_options=dict(format_options), input_format=input_format,
                 csv_options=csv_options, chunk_size=max(1, chunk_size), root=root,
-                job_dir=job_dir, task_hook=task_hook)
+                job_dir=job_dir, output=output, task_hook=task_hook)
 
 
 # -- paths ---------------------------------------------------------------------------

@@ -46,19 +46,16 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
         _scaleout.check_origins(files, root)
     entity = entity_name or os.path.basename(files[0]).split(".", 1)[0] or "entity"
     groups = _groups(files, partition_bytes)
-    # Workers may run in another directory: they get absolute paths.
-    output = _scaleout.normalize(output)
-    _scaleout.prepare_output(output, mode)
     plan = _scaleout.make_plan(
-        output, entity, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
+        output, entity, mode=mode, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
         extract_time=extract_time, task_hook=_task_hook)
     try:
         bag = db.from_sequence(list(enumerate(groups)), npartitions=len(groups))
         (rows,) = dask.compute(bag.map_partitions(_task, plan), scheduler=scheduler)
-        return _scaleout.commit(plan, output, rows)
+        return _scaleout.commit(plan, plan.output, rows)
     except BaseException:
-        _scaleout.abort(output)
+        _scaleout.abort(plan.output)
         raise
 
 

@@ -72,11 +72,8 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
         entity = entity_name or _stem(uris[0])
     else:
         entity = entity_name or "entity"
-    # Workers may run in another directory: they get absolute paths.
-    output = _scaleout.normalize(output)
-    _scaleout.prepare_output(output, mode)
     plan = _scaleout.make_plan(
-        output, entity, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
+        output, entity, mode=mode, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
         extract_time=extract_time, task_hook=_task_hook)
     try:
@@ -91,9 +88,9 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             # Local files are streamed by the engine: Spark never reads their content.
             frame = listing.select("path", "content") if remote else listing.select("path")
             rows = frame.mapInArrow(_file_task(plan), _RESULT_SCHEMA).collect()
-        return _scaleout.commit(plan, output, [tuple(r) for r in rows])
+        return _scaleout.commit(plan, plan.output, [tuple(r) for r in rows])
     except BaseException:
-        _scaleout.abort(output)
+        _scaleout.abort(plan.output)
         raise
 
 

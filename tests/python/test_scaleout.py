@@ -213,7 +213,7 @@ def test_dask_equals_cli(shards, transmog_bin, tmp_path):
 
 def test_remote_inputs_arrive_as_bytes_and_keep_their_name(shards, tmp_path):
     """What a task does with a file Spark read from a remote file system."""
-    plan = _scaleout.make_plan(str(tmp_path / "out"), "orders", config=None, ids="position",
+    plan = _scaleout.make_plan(str(tmp_path / "out"), "orders", mode="error", config=None, ids="position",
                                input_format="auto", csv_options=None, output_format="parquet",
                                chunk_size=100, root="s3a://bucket/data", format_options={},
                                extract_time=TIME)
