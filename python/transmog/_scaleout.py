@@ -326,7 +326,9 @@ class TableOutput:
 
 @dataclass
 class JobResult(Mapping[str, TableOutput]):
-    """What a distributed run wrote: ``result[table]`` is a :class:`TableOutput`."""
+    """What a distributed run wrote: ``result[table]`` is a :class:`TableOutput`;
+    ``records`` counts the records flattened, ``skipped`` the bad ones a lenient
+    recovery strategy skipped (their first reasons in ``problems``)."""
 
     output: str
     entity: str

@@ -259,3 +259,23 @@ def test_readme_scaling_out_sample_runs(tmp_path):
     assert "200 {'orders': 200, 'orders_line_items': " in proc.stdout
     assert "only showing top 3 rows" in proc.stdout
     assert pq.read_table(tmp_path / "out-spark" / "orders").num_rows == 200
+
+
+def test_bad_records_in_a_task_fail_the_job_or_are_skipped_and_reported(spark, tmp_path):
+    from transmog.spark import flatten
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.jsonl").write_text('{"a": 1}\n{"a": 2}\n')
+    (src / "bad.jsonl").write_text('{"a": 3}\n{"a": \n{"a": 4}\n')
+    with pytest.raises(Exception, match="bad.jsonl:2: invalid JSON"):
+        flatten(spark, str(src / "*.jsonl"), str(tmp_path / "strict"), "t")
+    assert not (tmp_path / "strict" / "_temporary").exists()
+    assert not list((tmp_path / "strict").rglob("*.parquet"))
+    config = TransmogConfig().with_error_handling(recovery_strategy="skip")
+    result = flatten(spark, str(src / "*.jsonl"), str(tmp_path / "skip"), "t", config=config)
+    # records: those flattened; skipped ones are counted apart.
+    assert (result.records, result.skipped, result["t"].rows) == (4, 1, 4)
+    assert len(result.problems) == 1 and "bad.jsonl:2: invalid JSON" in result.problems[0]
+    summary = json.loads((tmp_path / "skip" / "_schema.json").read_text())
+    assert summary["skipped"] == 1 and summary["problems"] == result.problems
