@@ -99,67 +99,10 @@ impl fmt::Display for SyntaxError {
 
 /// Parses one JSON document. Trailing whitespace is allowed, anything else after the
 /// value is an error. A leading UTF-8 byte order mark is skipped.
-///
-/// sonic-rs (SIMD) parses; a document it refuses, or one that may hold an integer
-/// beyond 64 bits, is parsed by serde_json, the reference, whose verdict and message
-/// (with line and column) stand. Both feed the same visitor, so values are identical
-/// (checked by the differential property test `tests/parse_diff.rs`).
 pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-    // sonic-rs skips a byte order mark of its own: a second one is the reference's call.
-    if !text.starts_with(b"\xEF") && !needs_reference(text) {
-        let mut de = sonic_rs::Deserializer::from_slice(text);
-        if let Ok(v) = ValueSeed(FAST_DEPTH).deserialize(&mut de) {
-            if de.end().is_ok() {
-                return Ok(v);
-            }
-        }
-    }
-    parse_serde(text)
-}
-
-/// Whether sonic-rs could give a different value than the reference: it hands numbers
-/// over as i64/u64/f64 only, so 19 digits in a row (maybe an integer outside i64, like
-/// `-9223372036854775809`) and negative zeros go to serde_json.
-/// Strings can match too; that only costs speed.
-fn needs_reference(text: &[u8]) -> bool {
-    let mut run = 0u32;
-    for (i, &b) in text.iter().enumerate() {
-        if b.is_ascii_digit() {
-            run += 1;
-            if run >= 19 {
-                return true;
-            }
-        } else {
-            run = 0;
-            if b == b'-' && text.get(i + 1) == Some(&b'0') {
-                // A negative zero (`-0`, `-0.00`, `-0e5`): sonic-rs drops the sign.
-                let mut j = i + 2;
-                if text.get(j) == Some(&b'.') {
-                    j += 1;
-                    while text.get(j) == Some(&b'0') {
-                        j += 1;
-                    }
-                }
-                if !matches!(text.get(j), Some(b'1'..=b'9')) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
-}
-
-/// Parses one JSON document with serde_json only (the reference for [`parse`]).
-pub fn parse_reference(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
-    parse_serde(text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text))
-}
-
-fn parse_serde(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     let mut de = serde_json::Deserializer::from_slice(text);
-    let value = ValueSeed(u32::MAX)
-        .deserialize(&mut de)
-        .map_err(syntax_error)?;
+    let value = ValueSeed.deserialize(&mut de).map_err(syntax_error)?;
     de.end().map_err(syntax_error)?;
     Ok(value)
 }
@@ -182,32 +125,16 @@ fn syntax_error(e: serde_json::Error) -> SyntaxError {
 // `arbitrary_precision` feature is on; that is how the exact number text reaches us.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-// Nesting the sonic-rs path takes; deeper documents go to the reference, whose own
-// limit (128) decides, so both always agree. Kept low because sonic-rs frames are
-// large (a 100-deep document overflowed a 2 MiB thread stack in a debug build).
-const FAST_DEPTH: u32 = 32;
-
-/// Deserializes a value; the field is how many more levels of nesting are allowed.
-#[derive(Clone, Copy)]
-struct ValueSeed(u32);
+struct ValueSeed;
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
-        d.deserialize_any(ValueVisitor(self.0))
+        d.deserialize_any(ValueVisitor)
     }
 }
 
-struct ValueVisitor(u32);
-
-impl ValueVisitor {
-    fn nested<E: de::Error>(&self) -> Result<ValueSeed, E> {
-        match self.0.checked_sub(1) {
-            Some(left) if left > 0 => Ok(ValueSeed(left)),
-            _ => Err(E::custom("nested too deep for the fast path")),
-        }
-    }
-}
+struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value<'de>;
@@ -233,14 +160,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
             Err(_) => Value::BigInt(Cow::Owned(u.to_string())),
         })
     }
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value<'de>, E> {
-        // Only sonic-rs calls this; an overflowing float (`1e400`) goes back to the
-        // reference parser, which keeps its text.
-        if f.is_finite() {
-            Ok(Value::Float(f))
-        } else {
-            Err(E::custom("number out of range"))
-        }
+    fn visit_f64<E>(self, f: f64) -> Result<Value<'de>, E> {
+        Ok(Value::Float(f))
     }
     fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Value<'de>, E> {
         Ok(Value::Str(Cow::Borrowed(s)))
@@ -252,15 +173,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Str(Cow::Owned(s)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
-        let inner = self.nested::<A::Error>()?;
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(v) = seq.next_element_seed(inner)? {
+        while let Some(v) = seq.next_element_seed(ValueSeed)? {
             items.push(v);
         }
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
-        let inner = self.nested::<A::Error>()?;
         let mut entries = Vec::new();
         let Some(first) = map.next_key_seed(KeySeed)? else {
             return Ok(Value::Object(entries));
@@ -269,9 +188,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let text: String = map.next_value()?;
             return number_from_text(text).map_err(de::Error::custom);
         }
-        entries.push((first, map.next_value_seed(inner)?));
+        entries.push((first, map.next_value_seed(ValueSeed)?));
         while let Some(k) = map.next_key_seed(KeySeed)? {
-            entries.push((k, map.next_value_seed(inner)?));
+            entries.push((k, map.next_value_seed(ValueSeed)?));
         }
         Ok(Value::Object(entries))
     }
