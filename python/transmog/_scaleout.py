@@ -192,13 +192,18 @@ def prepare_output(output: str, mode: str) -> None:
 
 # -- the task ------------------------------------------------------------------------
 
-def run_partition(plan: Plan, partition: int, attempt: str,
-                  files: Iterable[Tuple[str, Optional[bytes]]]) -> List[ResultRow]:
-    """Flattens one partition's files into its attempt directory; returns what it wrote."""
+def _start(plan: Plan, partition: int, attempt: str) -> Tuple[str, Any, Any]:
+    """A task attempt's folder, engine and sink."""
     attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
     os.makedirs(attempt_dir, exist_ok=True)
     engine = _native.Engine(plan.entity, plan.engine_options)
-    sink = _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
+    return attempt_dir, engine, _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
+
+
+def run_partition(plan: Plan, partition: int, attempt: str,
+                  files: Iterable[Tuple[str, Optional[bytes]]]) -> List[ResultRow]:
+    """Flattens one partition's files into its attempt directory; returns what it wrote."""
+    attempt_dir, engine, sink = _start(plan, partition, attempt)
     try:
         for uri, content in files:
             path = local_path(uri)
@@ -226,10 +231,7 @@ def run_partition(plan: Plan, partition: int, attempt: str,
 def run_json_partition(plan: Plan, partition: int, attempt: str, batches: Iterable[List[Optional[str]]],
                        source: str) -> List[ResultRow]:
     """Like ``run_partition`` for records given as JSON texts (a DataFrame column)."""
-    attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
-    os.makedirs(attempt_dir, exist_ok=True)
-    engine = _native.Engine(plan.entity, plan.engine_options)
-    sink = _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
+    attempt_dir, engine, sink = _start(plan, partition, attempt)
     label = f"{source} (partition {partition})"
     try:
         start = 0

@@ -37,7 +37,12 @@ fn lines(path: &Path) -> Vec<Value<'static>> {
     fs::read_to_string(path)
         .expect("read")
         .lines()
-        .map(|l| value::parse(l.as_bytes()).expect("JSON line").sorted_keys())
+        .map(|l| {
+            value::parse(l.as_bytes())
+                .expect("JSON line")
+                .sorted_keys()
+                .into_owned()
+        })
         .collect()
 }
 

@@ -74,6 +74,8 @@ pub struct Flattener {
     cells: Vec<(u32, Scratch)>,
     deferred: Vec<(u32, Scratch)>,
     id_pool: Vec<String>,
+    // Scratch for the text that position/content ids hash.
+    id_key: String,
     // Child rows made so far for the current record (position ids).
     child_seq: u64,
 }
@@ -117,6 +119,7 @@ impl Flattener {
             cells: Vec::new(),
             deferred: Vec::new(),
             id_pool: Vec::new(),
+            id_key: String::new(),
             child_seq: 0,
             cfg,
         })
@@ -235,8 +238,14 @@ impl Flattener {
             IdMode::ContentHash => ids::push_uuid5(&mut id, &canonical_json(record)),
             IdMode::Position => {
                 let origin = location.origin.as_ref().or(location.source.as_ref());
-                let key = format!("{}\u{1f}{}", origin.map_or("", |s| &**s), location.record);
-                ids::push_uuid5(&mut id, &key);
+                self.id_key.clear();
+                let _ = write!(
+                    self.id_key,
+                    "{}\u{1f}{}",
+                    origin.map_or("", |s| &**s),
+                    location.record
+                );
+                ids::push_uuid5(&mut id, &self.id_key);
             }
             IdMode::Deterministic(_) => {
                 let field = self.root_id_field.clone();
@@ -708,7 +717,9 @@ impl Flattener {
                 IdMode::Position => {
                     // The child's rank in its record, not its array path: two arrays can
                     // share a path (repeated keys, `a_b` vs `a.b`).
-                    ids::push_uuid5(&mut id, &format!("{parent_id}\u{1f}{}", self.child_seq));
+                    self.id_key.clear();
+                    let _ = write!(self.id_key, "{parent_id}\u{1f}{}", self.child_seq);
+                    ids::push_uuid5(&mut id, &self.id_key);
                     self.child_seq += 1;
                 }
                 IdMode::Deterministic(_) => {
@@ -808,18 +819,7 @@ fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {
 
 /// JSON text with object keys sorted (recursively): equal content, equal text.
 pub fn canonical_json(v: &Value<'_>) -> String {
-    fn sorted<'a>(v: &Value<'a>) -> Value<'a> {
-        match v {
-            Value::Object(e) => {
-                let mut e: Vec<_> = e.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
-                e.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Object(e)
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
     let mut s = String::new();
-    push_json(&mut s, &sorted(v));
+    push_json(&mut s, &v.sorted_keys());
     s
 }

@@ -29,6 +29,26 @@ pub enum Value<'a> {
     Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
+impl<'a> Value<'a> {
+    /// A copy whose objects list their keys sorted (stably: repeated keys keep their
+    /// order): the canonical form behind content-hash ids, and a way to compare records
+    /// whatever their key order (e.g. unflattened ones). Borrowed strings stay borrowed.
+    pub fn sorted_keys(&self) -> Value<'a> {
+        match self {
+            Value::Object(e) => {
+                let mut e: Vec<_> = e
+                    .iter()
+                    .map(|(k, x)| (k.clone(), x.sorted_keys()))
+                    .collect();
+                e.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(e)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(Value::sorted_keys).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
 impl Value<'_> {
     /// The JSON type name, for error messages.
     pub fn type_name(&self) -> &'static str {
@@ -40,23 +60,6 @@ impl Value<'_> {
             Value::Str(_) => "string",
             Value::Array(_) => "array",
             Value::Object(_) => "object",
-        }
-    }
-
-    /// A copy whose objects list their keys sorted (stably: repeated keys keep their
-    /// order), to compare records whatever their key order, e.g. unflattened ones.
-    pub fn sorted_keys(&self) -> Value<'static> {
-        match self {
-            Value::Object(e) => {
-                let mut e: Vec<_> = e
-                    .iter()
-                    .map(|(k, x)| (Cow::<str>::Owned(k.to_string()), x.sorted_keys()))
-                    .collect();
-                e.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Object(e)
-            }
-            Value::Array(items) => Value::Array(items.iter().map(Value::sorted_keys).collect()),
-            other => other.clone().into_owned(),
         }
     }
 
