@@ -370,3 +370,19 @@ def test_settings_and_profiles():
     with pytest.raises(ConfigurationError):
         tm.load_profile("nope")
     tm.load_profile("default")
+
+
+def test_floats_cast_to_text_are_python_repr():
+    """Every float cast to text is exactly `repr(float)`: random bit patterns, ties
+    between two shortest spellings (Python picks the even digit), layout edges."""
+    import random
+    import struct
+
+    rng = random.Random(20261128)
+    floats = [struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0] for _ in range(20000)]
+    floats += [rng.uniform(-1e6, 1e6) for _ in range(20000)]
+    floats += [m * 10.0 ** e for m in (1.0, 1.5, 9.999999999999999) for e in range(-320, 308)]
+    floats += [2.2250738585072014e14, -95208890146037.62, 5e-324, 1e16, 1e-05, 0.0001]
+    floats = [f for f in floats if f == f and abs(f) != float("inf")]
+    rows = tm.flatten([{"x": f} for f in floats], name="t").main
+    assert [r["x"] for r in rows] == [repr(f) for f in floats]

@@ -23,31 +23,61 @@ pub fn push_py_float(out: &mut String, f: f64) {
     if f < 0.0 {
         out.push('-');
     }
-    // `{:e}` yields the shortest round-trip digits as `d.ddde<exp>`; a stack buffer
-    // avoids an allocation per value.
-    let mut sci = StackBuf::default();
-    let _ = write!(sci, "{:e}", f.abs());
-    let sci = sci.as_str();
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut digit_buf = StackBuf::default();
-    for c in mantissa.chars().filter(|c| *c != '.') {
-        let _ = digit_buf.write_char(c);
+    // ryu gives the shortest round-trip digits, several times faster than `{:e}`, but
+    // in its own layout (`1e16`, `0.00001`, `1000.0`): read the digits and the decimal
+    // exponent back out of it and lay them out Python's way.
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(f.abs()).as_bytes();
+    let mut digits = [0u8; 24];
+    let mut n = 0usize;
+    let (mantissa, exp_part) = match text.iter().position(|&b| b == b'e') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    // Exponent of the mantissa's first character, then adjusted for leading zeros.
+    let point = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
+    let mut exp = point as i32 - 1;
+    for &b in mantissa {
+        if b == b'.' {
+            continue;
+        }
+        if n == 0 && b == b'0' {
+            exp -= 1;
+            continue;
+        }
+        if n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
     }
-    let digits = digit_buf.as_str();
-    let n = digits.len() as i32;
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    if let Some(e) = exp_part {
+        let e = std::str::from_utf8(e)
+            .ok()
+            .and_then(|e| e.parse::<i32>().ok());
+        exp += e.unwrap_or(0);
+    }
+    // ASCII digits only.
+    let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
+    let n = n as i32;
     if !(-4..16).contains(&exp) {
         out.push_str(&digits[..1]);
         if n > 1 {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.unsigned_abs()
-        );
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
+        }
+        let _ = write!(out, "{e}");
     } else if exp >= 0 {
         let int_len = exp + 1;
         if n <= int_len {
@@ -63,40 +93,6 @@ pub fn push_py_float(out: &mut String, f: f64) {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
         out.push_str(digits);
-    }
-}
-
-/// A small fixed buffer for number formatting (a shortest f64 in `{:e}` form needs < 32
-/// bytes).
-struct StackBuf {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl Default for StackBuf {
-    fn default() -> Self {
-        StackBuf {
-            buf: [0; 40],
-            len: 0,
-        }
-    }
-}
-
-impl StackBuf {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
     }
 }
 
@@ -287,11 +283,100 @@ mod tests {
             (2.5e-7, "2.5e-07"),
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (12345.678, "12345.678"),
+            // Two shortest candidates equally near: Python (and ryu) pick the even one.
+            (2.2250738585072014e14, "222507385850720.12"),
+            (-95208890146037.62, "-95208890146037.62"),
             (f64::NAN, "nan"),
             (f64::NEG_INFINITY, "-inf"),
         ];
         for (f, want) in cases {
             assert_eq!(py_float(f), want, "{f:e}");
+        }
+    }
+
+    /// Python's float repr built from std's `{:e}` (shortest round-trip digits): the
+    /// reference for the ryu-based layout. The two differ only where two shortest
+    /// digit strings are equally near the value: std rounds the tie up, ryu and Python
+    /// to even (`tie_or_equal`; tests/python checks against Python itself).
+    fn reference_py_float(f: f64) -> String {
+        if !f.is_finite() || f == 0.0 {
+            return py_float(f);
+        }
+        let sci = format!("{:e}", f.abs());
+        let (mantissa, exp) = sci.split_once('e').unwrap();
+        let exp: i32 = exp.parse().unwrap();
+        let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        let n = digits.len() as i32;
+        let body = if !(-4..16).contains(&exp) {
+            let frac = if n > 1 {
+                format!(".{}", &digits[1..])
+            } else {
+                String::new()
+            };
+            let sign = if exp < 0 { '-' } else { '+' };
+            format!("{}{frac}e{sign}{:02}", &digits[..1], exp.unsigned_abs())
+        } else if exp >= 0 && n <= exp + 1 {
+            format!("{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
+        } else if exp >= 0 {
+            format!(
+                "{}.{}",
+                &digits[..(exp + 1) as usize],
+                &digits[(exp + 1) as usize..]
+            )
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        };
+        format!("{}{body}", if f < 0.0 { "-" } else { "" })
+    }
+
+    /// Equal, or both the same length, both reading back as `f`, and one unit apart
+    /// in the last digit.
+    fn tie_or_equal(ours: &str, reference: &str, f: f64) -> bool {
+        if ours == reference {
+            return true;
+        }
+        let split = |s: &str| -> (String, String) {
+            match s.find('e') {
+                Some(i) => (s[..i].to_string(), s[i..].to_string()),
+                None => (s.to_string(), String::new()),
+            }
+        };
+        let ((a, ea), (b, eb)) = (split(ours), split(reference));
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let last = a.len().saturating_sub(1);
+        ea == eb
+            && a.len() == b.len()
+            && a[..last] == b[..last]
+            && a[last].abs_diff(b[last]) == 1
+            && ours.parse::<f64>() == Ok(f)
+            && reference.parse::<f64>() == Ok(f)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn float_repr_agrees_with_std_digits(bits in proptest::num::u64::ANY) {
+            let f = f64::from_bits(bits);
+            let (ours, reference) = (py_float(f), reference_py_float(f));
+            proptest::prop_assert!(tie_or_equal(&ours, &reference, f), "{} vs {}", ours, reference);
+        }
+
+        #[test]
+        fn float_repr_agrees_for_short_decimals(m in -99_999_999i64..99_999_999, e in -30i32..30) {
+            let f: f64 = format!("{m}e{e}").parse().unwrap();
+            proptest::prop_assert_eq!(py_float(f), reference_py_float(f));
+        }
+    }
+
+    #[test]
+    fn float_repr_agrees_around_layout_edges() {
+        for e in -330..310 {
+            for m in [1.0, 1.5, 9.999999999999999, 2.2250738585072014] {
+                let f: f64 = format!("{m}e{e}").parse().unwrap();
+                for f in [f, -f] {
+                    let (ours, reference) = (py_float(f), reference_py_float(f));
+                    assert!(tie_or_equal(&ours, &reference, f), "{ours} vs {reference}");
+                }
+            }
         }
     }
 

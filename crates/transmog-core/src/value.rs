@@ -104,7 +104,17 @@ impl fmt::Display for SyntaxError {
 /// value is an error. A leading UTF-8 byte order mark is skipped.
 pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-    let mut de = serde_json::Deserializer::from_slice(text);
+    // One UTF-8 check of the whole text is much cheaper than serde_json's check of
+    // every string; invalid text goes the slow way for serde_json's exact error.
+    match std::str::from_utf8(text) {
+        Ok(s) => finish(serde_json::Deserializer::from_str(s)),
+        Err(_) => finish(serde_json::Deserializer::from_slice(text)),
+    }
+}
+
+fn finish<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value<'de>, SyntaxError> {
     let value = ValueSeed.deserialize(&mut de).map_err(syntax_error)?;
     de.end().map_err(syntax_error)?;
     Ok(value)

@@ -4,8 +4,11 @@
 //! that this crate implements; any other key is an [`Error::UnknownOption`] naming it.
 //! Nothing is silently ignored.
 
+use arrow_schema::Schema;
 use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
+use transmog_core::ROLE_KEY;
 
 use crate::error::{Error, Result};
 
@@ -448,7 +451,16 @@ impl ParquetOptions {
         }
     }
 
-    pub(crate) fn writer_properties(&self, force_offset_index: bool) -> Result<WriterProperties> {
+    ///
+    /// Id and parent-id columns (found by their `transmog.role`) hold uuids: unique or
+    /// nearly so, and random, so a dictionary only adds a page and min/max prune nothing.
+    /// They are written plain and without statistics, which saves the writer's hashing
+    /// and comparing of every value.
+    pub(crate) fn writer_properties(
+        &self,
+        force_offset_index: bool,
+        schema: &Schema,
+    ) -> Result<WriterProperties> {
         let stats = match (self.write_statistics, self.write_page_index) {
             (false, _) => EnabledStatistics::None,
             (true, false) => EnabledStatistics::Chunk,
@@ -468,6 +480,17 @@ impl ParquetOptions {
         }
         if let Some(n) = self.write_batch_size {
             b = b.set_write_batch_size(n);
+        }
+        for f in schema.fields() {
+            if matches!(
+                f.metadata().get(ROLE_KEY).map(String::as_str),
+                Some("id" | "parent_id")
+            ) {
+                let col = ColumnPath::from(f.name().as_str());
+                b = b
+                    .set_column_dictionary_enabled(col.clone(), false)
+                    .set_column_statistics_enabled(col, EnabledStatistics::None);
+            }
         }
         if self.data_page_version == DataPageVersion::V2 {
             b = b

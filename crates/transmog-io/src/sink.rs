@@ -134,7 +134,8 @@ impl TableSink {
         crate::files::remove_stale_temps(dir);
         // Validate the Parquet options up front (codec levels etc.).
         if opts.format == Format::Parquet {
-            opts.parquet.writer_properties(false)?;
+            opts.parquet
+                .writer_properties(false, &arrow_schema::Schema::empty())?;
         }
         Ok(TableSink {
             dir: dir.to_owned(),
