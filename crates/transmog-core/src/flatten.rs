@@ -43,6 +43,9 @@ enum RowMode {
 #[derive(Debug, Default)]
 struct ArrayNode {
     children: FxHashMap<Box<str>, u32>,
+    /// The node's own key, and its children by key position (see `Table::child_node_at`).
+    key: Box<str>,
+    order: Vec<u32>,
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,
@@ -466,7 +469,7 @@ impl Flattener {
     ) -> Result<()> {
         let top = mode == RowMode::Main { top: true };
         let in_main = matches!(mode, RowMode::Main { .. });
-        for (key, v) in entries {
+        for (pos, (key, v)) in entries.iter().enumerate() {
             let key: &str = key;
             if key.starts_with("__") {
                 // 1.0.6 treats these as metadata: copied raw and hoisted to the row's top.
@@ -476,7 +479,7 @@ impl Flattener {
                 self.cells.push((c, cell));
                 continue;
             }
-            let child = self.tables[t].child_node(node, key);
+            let child = self.tables[t].child_node_at(node, pos, key);
             path.push(key);
             match v {
                 Value::Object(inner) if inner.is_empty() => {}
@@ -558,20 +561,20 @@ impl Flattener {
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
-        for (key, v) in entries {
+        for (pos, (key, v)) in entries.iter().enumerate() {
             let key: &str = key;
             if key.starts_with("__") {
                 continue;
             }
             match v {
                 Value::Object(inner) if !inner.is_empty() => {
-                    let child = self.array_child(node, key);
+                    let child = self.array_child(node, pos, key);
                     raw_path.push(key);
                     self.extract_arrays(inner, parent_id, child, parent_len, raw_path, location)?;
                     raw_path.pop();
                 }
                 Value::Array(items) if !items.is_empty() => {
-                    let child = self.array_child(node, key);
+                    let child = self.array_child(node, pos, key);
                     self.process_array(
                         key, items, parent_id, child, parent_len, raw_path, location,
                     )?;
@@ -582,14 +585,31 @@ impl Flattener {
         Ok(())
     }
 
-    fn array_child(&mut self, node: u32, key: &str) -> u32 {
-        if let Some(&n) = self.arrays[node as usize].children.get(key) {
-            return n;
+    fn array_child(&mut self, node: u32, pos: usize, key: &str) -> u32 {
+        let order = &self.arrays[node as usize].order;
+        if let Some(&c) = order.get(pos) {
+            if self.arrays.get(c as usize).is_some_and(|n| *n.key == *key) {
+                return c;
+            }
         }
-        let n = self.arrays.len() as u32;
-        self.arrays.push(ArrayNode::default());
-        self.arrays[node as usize].children.insert(key.into(), n);
-        n
+        let c = match self.arrays[node as usize].children.get(key) {
+            Some(&c) => c,
+            None => {
+                let c = self.arrays.len() as u32;
+                self.arrays.push(ArrayNode {
+                    key: key.into(),
+                    ..ArrayNode::default()
+                });
+                self.arrays[node as usize].children.insert(key.into(), c);
+                c
+            }
+        };
+        let order = &mut self.arrays[node as usize].order;
+        if order.len() <= pos {
+            order.resize(pos + 1, u32::MAX);
+        }
+        order[pos] = c;
+        c
     }
 
     fn table_for_array(&mut self, node: u32, key: &str, raw_path: &[&str]) -> usize {

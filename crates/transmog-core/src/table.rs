@@ -100,6 +100,12 @@ pub(crate) struct Source {
 #[derive(Debug, Default)]
 pub(crate) struct PathNode {
     pub children: FxHashMap<Box<str>, u32>,
+    /// The node's own key (empty at the root).
+    key: Box<str>,
+    /// Children by the position of their key in the last object met at this path
+    /// (`u32::MAX`: none yet). Records mostly repeat one key order, so the key at
+    /// position i is usually found with one comparison instead of a hash lookup.
+    order: Vec<u32>,
     pub column: Option<u32>,
     pub dups: Vec<u32>,
 }
@@ -165,9 +171,29 @@ impl Table {
             return n;
         }
         let n = self.nodes.len() as u32;
-        self.nodes.push(PathNode::default());
+        self.nodes.push(PathNode {
+            key: key.into(),
+            ..PathNode::default()
+        });
         self.nodes[node as usize].children.insert(key.into(), n);
         n
+    }
+
+    /// [`Table::child_node`] for the key at position `pos` of its object.
+    pub fn child_node_at(&mut self, node: u32, pos: usize, key: &str) -> u32 {
+        let order = &self.nodes[node as usize].order;
+        if let Some(&c) = order.get(pos) {
+            if self.nodes.get(c as usize).is_some_and(|n| *n.key == *key) {
+                return c;
+            }
+        }
+        let c = self.child_node(node, key);
+        let order = &mut self.nodes[node as usize].order;
+        if order.len() <= pos {
+            order.resize(pos + 1, u32::MAX);
+        }
+        order[pos] = c;
+        c
     }
 
     /// The first free name among `base`, `base<sep>2`, `base<sep>3`, ...

@@ -161,22 +161,47 @@ fn jsonl<E: From<ReadError>>(
     mut reader: Box<dyn BufRead + Send>,
     mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut line = Vec::with_capacity(4096);
+    // A line that lies whole in the reader's buffer is handed out from there; only
+    // lines that straddle two reads are copied into `line`.
+    let mut line = Vec::new();
     let mut n = 0u64;
+    let blank = |b: &[u8]| b.iter().all(u8::is_ascii_whitespace);
     loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
-        if read == 0 {
+        let buf = reader.fill_buf().map_err(io_err(path))?;
+        if buf.is_empty() {
+            if !line.is_empty() && !blank(&line) {
+                f(Framed {
+                    bytes: &line,
+                    line: n + 1,
+                })?;
+            }
             return Ok(());
         }
-        n += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let Some(i) = memchr::memchr(b'\n', buf) else {
+            line.extend_from_slice(buf);
+            let used = buf.len();
+            reader.consume(used);
             continue;
+        };
+        n += 1;
+        if line.is_empty() {
+            if !blank(&buf[..=i]) {
+                f(Framed {
+                    bytes: &buf[..=i],
+                    line: n,
+                })?;
+            }
+        } else {
+            line.extend_from_slice(&buf[..=i]);
+            if !blank(&line) {
+                f(Framed {
+                    bytes: &line,
+                    line: n,
+                })?;
+            }
+            line.clear();
         }
-        f(Framed {
-            bytes: &line,
-            line: n,
-        })?;
+        reader.consume(i + 1);
     }
 }
 
