@@ -3,9 +3,11 @@
 //! integers of any size with every digit.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 /// A JSON value. Strings borrow from the input when they contain no escapes.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,22 +104,132 @@ impl fmt::Display for SyntaxError {
 
 /// Parses one JSON document. Trailing whitespace is allowed, anything else after the
 /// value is an error. A leading UTF-8 byte order mark is skipped.
+///
+/// Two passes at most. The fast one lets serde_json read numbers itself. A document in
+/// which it met a number it cannot hand over exactly (an integer beyond 64 bits, `-0`,
+/// a float beyond f64) is read again by [`exact`], which keeps every number's text.
 pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    let suspect = Cell::new(false);
     // One UTF-8 check of the whole text is much cheaper than serde_json's check of
-    // every string; invalid text goes the slow way for serde_json's exact error.
-    match std::str::from_utf8(text) {
-        Ok(s) => finish(serde_json::Deserializer::from_str(s)),
-        Err(_) => finish(serde_json::Deserializer::from_slice(text)),
+    // every string. Invalid text can only be inside a string, where the slice reader
+    // stops with the exact position.
+    let (text, fast) = match std::str::from_utf8(text) {
+        Ok(s) => (s, fast(serde_json::Deserializer::from_str(s), &suspect)),
+        Err(_) => return fast(serde_json::Deserializer::from_slice(text), &suspect)
+            .map_err(syntax_error),
+    };
+    match fast {
+        Ok(v) if !suspect.get() => Ok(v),
+        Err(e) if !e.to_string().starts_with("number out of range") => Err(syntax_error(e)),
+        _ => exact(text),
     }
 }
 
-fn finish<'de, R: serde_json::de::Read<'de>>(
+fn fast<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
-) -> Result<Value<'de>, SyntaxError> {
-    let value = ValueSeed.deserialize(&mut de).map_err(syntax_error)?;
-    de.end().map_err(syntax_error)?;
+    suspect: &Cell<bool>,
+) -> Result<Value<'de>, serde_json::Error> {
+    let value = ValueSeed { suspect }.deserialize(&mut de)?;
+    de.end()?;
     Ok(value)
+}
+
+/// The exact reading: serde_json hands over the raw text of every value
+/// ([`RawValue`]), and numbers are classified from their text.
+fn exact(text: &str) -> Result<Value<'_>, SyntaxError> {
+    let raw: &RawValue = serde_json::from_str(text).map_err(syntax_error)?;
+    from_raw(raw.get(), text, 0).map_err(|e| match e {
+        RawError::Json(e) => syntax_error(e),
+        RawError::TooDeep(at) => {
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            SyntaxError {
+                message: "recursion limit exceeded".into(),
+                line,
+                column,
+            }
+        }
+        RawError::Number(message) => SyntaxError {
+            message,
+            line: 1,
+            column: 1,
+        },
+    })
+}
+
+enum RawError {
+    Json(serde_json::Error),
+    /// Nesting beyond serde_json's own limit, at this byte offset.
+    TooDeep(usize),
+    Number(String),
+}
+
+/// serde_json's nesting limit, kept by the exact reading too.
+const MAX_NESTING: usize = 128;
+
+fn from_raw<'de>(raw: &'de str, whole: &'de str, depth: usize) -> Result<Value<'de>, RawError> {
+    let json = RawError::Json;
+    match raw.as_bytes().first() {
+        Some(b'{' | b'[') if depth >= MAX_NESTING => Err(RawError::TooDeep(
+            raw.as_ptr() as usize - whole.as_ptr() as usize,
+        )),
+        Some(b'{') => {
+            let mut de = serde_json::Deserializer::from_str(raw);
+            let entries = de.deserialize_map(RawEntries).map_err(json)?;
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                out.push((k, from_raw(v.get(), whole, depth + 1)?));
+            }
+            Ok(Value::Object(out))
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(raw).map_err(json)?;
+            let mut out = Vec::with_capacity(items.len());
+            for v in items {
+                out.push(from_raw(v.get(), whole, depth + 1)?);
+            }
+            Ok(Value::Array(out))
+        }
+        Some(b'"') => {
+            let mut de = serde_json::Deserializer::from_str(raw);
+            Ok(Value::Str(KeySeed.deserialize(&mut de).map_err(json)?))
+        }
+        Some(b't') => Ok(Value::Bool(true)),
+        Some(b'f') => Ok(Value::Bool(false)),
+        Some(b'n') => Ok(Value::Null),
+        _ => number_from_text(exponent_spelled_out(raw)).map_err(RawError::Number),
+    }
+}
+
+/// Number text with its exponent written `e+N` / `e-N`, the spelling these numbers
+/// have always had in our output (serde_json's `arbitrary_precision` form).
+fn exponent_spelled_out(raw: &str) -> String {
+    match raw.find(['e', 'E']) {
+        None => raw.to_string(),
+        Some(i) => {
+            let rest = &raw[i + 1..];
+            let sign = if rest.starts_with(['+', '-']) { "" } else { "+" };
+            format!("{}e{sign}{rest}", &raw[..i])
+        }
+    }
+}
+
+struct RawEntries;
+
+impl<'de> Visitor<'de> for RawEntries {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            entries.push((k, map.next_value()?));
+        }
+        Ok(entries)
+    }
 }
 
 fn syntax_error(e: serde_json::Error) -> SyntaxError {
@@ -134,22 +246,24 @@ fn syntax_error(e: serde_json::Error) -> SyntaxError {
     }
 }
 
-// serde_json hands numbers to visitors as a one-entry map under this key when its
-// `arbitrary_precision` feature is on; that is how the exact number text reaches us.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+/// The fast reading's seed; `suspect` is set when a number may not be what its text
+/// says (see [`parse`]).
+#[derive(Clone, Copy)]
+struct ValueSeed<'s> {
+    suspect: &'s Cell<bool>,
+}
 
-struct ValueSeed;
-
-impl<'de> DeserializeSeed<'de> for ValueSeed {
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     type Value = Value<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(self)
     }
 }
 
-struct ValueVisitor;
+/// Magnitude from which an integral f64 may be an integer beyond 64 bits.
+const BIG: f64 = 9_223_372_036_854_775_808.0;
 
-impl<'de> Visitor<'de> for ValueVisitor {
+impl<'de> Visitor<'de> for ValueSeed<'_> {
     type Value = Value<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,6 +288,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         })
     }
     fn visit_f64<E>(self, f: f64) -> Result<Value<'de>, E> {
+        // serde_json reads `-0` as -0.0 and integers beyond 64 bits as floats.
+        if (f == 0.0 && f.is_sign_negative()) || (f.abs() >= BIG && f.fract() == 0.0) {
+            self.suspect.set(true);
+        }
         Ok(Value::Float(f))
     }
     fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Value<'de>, E> {
@@ -187,23 +305,15 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(v) = seq.next_element_seed(ValueSeed)? {
+        while let Some(v) = seq.next_element_seed(self)? {
             items.push(v);
         }
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
         let mut entries = Vec::new();
-        let Some(first) = map.next_key_seed(KeySeed)? else {
-            return Ok(Value::Object(entries));
-        };
-        if first == NUMBER_TOKEN {
-            let text: String = map.next_value()?;
-            return number_from_text(text).map_err(de::Error::custom);
-        }
-        entries.push((first, map.next_value_seed(ValueSeed)?));
         while let Some(k) = map.next_key_seed(KeySeed)? {
-            entries.push((k, map.next_value_seed(ValueSeed)?));
+            entries.push((k, map.next_value_seed(self)?));
         }
         Ok(Value::Object(entries))
     }
@@ -305,6 +415,97 @@ mod tests {
         assert!(err.message.contains("expected"), "{}", err.message);
         assert!(parse(b"{} x").is_err());
         assert!(parse(b"").is_err());
+    }
+
+    #[test]
+    fn minus_zero_integer_and_float_stay_apart() {
+        let v = parse(br#"[-0, -0.0, 0, -0e0, 1]"#).unwrap();
+        let Value::Array(items) = v else { panic!() };
+        assert_eq!(items[0], Value::Int(0));
+        assert!(matches!(items[1], Value::Float(f) if f == 0.0 && f.is_sign_negative()));
+        assert_eq!(items[2], Value::Int(0));
+        assert!(matches!(items[3], Value::Float(f) if f == 0.0 && f.is_sign_negative()));
+        assert_eq!(items[4], Value::Int(1));
+    }
+
+    #[test]
+    fn exact_reading_keeps_order_duplicates_escapes_and_big_numbers() {
+        let text = r#"{"z": {"b": [1, 123456789012345678901234567890, "x\"y", 1E3, 2.5],
+                        "a": -9223372036854775809, "e": {}, "l": []}, "z": 1e19, "k": "plain"}"#;
+        let v = parse(text.as_bytes()).unwrap();
+        let Value::Object(e) = v else { panic!() };
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, ["z", "z", "k"]);
+        let Value::Object(inner) = &e[0].1 else { panic!() };
+        let Value::Array(b) = &inner[0].1 else { panic!() };
+        assert_eq!(b[0], Value::Int(1));
+        assert_eq!(
+            b[1],
+            Value::BigInt(Cow::Borrowed("123456789012345678901234567890"))
+        );
+        assert_eq!(b[2], Value::Str(Cow::Owned("x\"y".into())));
+        assert_eq!(b[3], Value::Float(1000.0));
+        assert_eq!(b[4], Value::Float(2.5));
+        assert_eq!(
+            inner[1].1,
+            Value::BigInt(Cow::Borrowed("-9223372036854775809"))
+        );
+        assert_eq!(inner[2].1, Value::Object(Vec::new()));
+        assert_eq!(inner[3].1, Value::Array(Vec::new()));
+        assert_eq!(e[1].1, Value::Float(1e19));
+        assert!(matches!(&e[2].1, Value::Str(Cow::Borrowed("plain"))));
+    }
+
+    #[test]
+    fn exact_reading_reports_errors_and_nesting_with_positions() {
+        let err = parse(b"{\"a\": 1e400,\n \"b\": ]}").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 7), "{}", err.message);
+        let deep = format!("[1e400, {}{}]", "[".repeat(200), "]".repeat(200));
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.message, "recursion limit exceeded");
+        assert_eq!((err.line, err.column), (1, 8 + 128));
+        // Within the limit, the exact reading nests like the fast one.
+        let ok = format!("[1e400, {}{}]", "[".repeat(120), "]".repeat(120));
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn numbers_read_as_their_text_says(
+            bits in proptest::num::u64::ANY,
+            int in proptest::num::i64::ANY,
+            big in "-?[1-9][0-9]{19,40}",
+            short in "-?(0|[1-9][0-9]{0,8})\\.[0-9]{1,8}([eE][-+]?[0-9]{1,3})?",
+        ) {
+            let f = f64::from_bits(bits);
+            let mut texts = vec![int.to_string(), big.clone(), short.clone()];
+            if f.is_finite() {
+                texts.push(format!("{f:e}"));
+                texts.push(format!("{f:?}"));
+            }
+            for t in texts {
+                let doc = format!("{{\"n\": [{t}]}}");
+                let v = parse(doc.as_bytes()).unwrap();
+                let Value::Object(e) = v else { panic!() };
+                let Value::Array(items) = &e[0].1 else { panic!() };
+                let plain = !t.contains(['.', 'e', 'E']);
+                let want = match (plain, t.parse::<i64>(), t.parse::<f64>()) {
+                    (true, Ok(i), _) => Value::Int(i),
+                    (true, Err(_), _) => Value::BigInt(Cow::Owned(t.clone())),
+                    (false, _, Ok(x)) if x.is_infinite() => {
+                        Value::BigInt(Cow::Owned(exponent_spelled_out(&t)))
+                    }
+                    (false, _, Ok(x)) => Value::Float(x),
+                    (false, _, Err(e)) => panic!("{t}: {e}"),
+                };
+                match (&items[0], &want) {
+                    (Value::Float(a), Value::Float(b)) => {
+                        proptest::prop_assert_eq!(a.to_bits(), b.to_bits(), "{}", t)
+                    }
+                    (a, b) => proptest::prop_assert_eq!(a, b, "{}", t),
+                }
+            }
+        }
     }
 
     #[test]
