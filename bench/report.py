@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Render bench/run.sh's raw results as a markdown report (standard library only).
 
-usage: report.py RESULTS.tsv MACHINE.txt OURS_REF_NAME
+usage: report.py RESULTS.tsv MACHINE.txt OURS_REF_NAME [PAIRS.tsv]
 
 RESULTS.tsv columns (one line per measurement, written by run.sh's `measure`):
 name, label, input bytes, records, exit code, median wall s, median user+sys s,
 median peak RSS MiB, load1 before, all walls, output check, note, runs.
 MACHINE.txt: key=value lines. OURS_REF_NAME: the row the "÷ ours" column divides
 by (our CLI on one thread). Rows named rss_<N> go to the RSS-scaling section.
+PAIRS.tsv: round, floor wall s, our wall s (run.sh --pairs), one line per round.
 """
+import statistics
 import sys
 
 FIELDS = ["name", "label", "bytes", "records", "rc", "wall", "cpu", "rss", "load1",
@@ -30,6 +32,19 @@ def read_rows(path):
                 r[k] = float(r[k]) if r[k] else None
             rows.append(r)
     return rows
+
+
+def read_pairs(path):
+    pairs = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3:
+                    pairs.append((int(parts[0]), float(parts[1]), float(parts[2])))
+    except OSError:
+        pass
+    return pairs
 
 
 def read_machine(path):
@@ -137,6 +152,24 @@ def main():
                   f"{fmt(r['rss'], 0)} | {r['rss'] * 1048576 / r['bytes']:.2f} | {r['load1']} | {esc(r['check'])} |")
             else:
                 p(f"| {r['records']:,} | {r['bytes'] / 1e6:.1f} | **failed** | | | | {r['load1']} | {esc(r['check'])} |")
+    pairs = read_pairs(sys.argv[4]) if len(sys.argv) > 4 else []
+    if pairs:
+        speeds = sorted(f / o for _, f, o in pairs)
+        mid = statistics.median(speeds)
+        p("")
+        p("## Paired rounds: our CLI (all cores) against the serde_json floor")
+        p("")
+        p("Each round runs the parse floor and then our CLI back to back, so both see the same "
+          "machine state. Speed ÷ floor = floor wall / our wall: above 1, converting the file "
+          "to Parquet takes less time than merely parsing its JSON on one thread.")
+        p("")
+        p(f"**Median speed ÷ floor: {mid:.2f}** (min {speeds[0]:.2f}, max {speeds[-1]:.2f}, "
+          f"{len(pairs)} rounds).")
+        p("")
+        p("| round | floor wall s | ours wall s | speed ÷ floor |")
+        p("|---|---|---|---|")
+        for i, f, o in pairs:
+            p(f"| {i} | {f:.3f} | {o:.3f} | {f / o:.2f} |")
     failed = [r for r in rows if not r["ok"] or r["check"].startswith(("WRONG", "check failed"))]
     if failed:
         p("")

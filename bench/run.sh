@@ -16,6 +16,9 @@
 #   --ours-bin PATH    measure this transmog binary instead of building target/release/transmog
 #   --rss-scaling      also run our CLI on 100k and 1M records (peak RSS vs input size)
 #   --rss-sizes A,B,.. record counts for --rss-scaling (default 100000,1000000)
+#   --pairs N          N paired rounds of the serde_json floor then our CLI (all cores),
+#                      back to back, for a ratio that machine noise moves less than the
+#                      medians of separate blocks (default 5; 0 = none)
 #   --timeout SECS     kill a run after SECS seconds, reported as failed (default: none)
 #   --cooldown SECS    sleep SECS before each measurement (after the first) so that the
 #                      load average settles; 60-90 s gives a near-idle load1 (default 0)
@@ -48,6 +51,7 @@ ours_py=
 ours_bin=
 rss_scaling=0
 rss_sizes=100000,1000000
+pairs=5
 timeout_s=0
 cooldown=0
 measured=0
@@ -71,6 +75,7 @@ while [ $# -gt 0 ]; do
             ours_bin=$(realpath "$ours_bin"); shift 2 ;;
         --ours-python) ours_py=${2:-}; [ -n "$ours_py" ] || die "--ours-python needs a path"; shift 2 ;;
         --rss-scaling) rss_scaling=1; shift ;;
+        --pairs) pairs=${2:-}; [[ $pairs =~ ^[0-9]+$ ]] || die "--pairs needs a count"; shift 2 ;;
         --rss-sizes) rss_sizes=${2:-}; [[ $rss_sizes =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--rss-sizes needs N,N,..."; shift 2 ;;
         --timeout) timeout_s=${2:-}; need_int "$1" "$timeout_s"; shift 2 ;;
         --cooldown) cooldown=${2:-}; [[ $cooldown =~ ^[0-9]+$ ]] || die "--cooldown needs seconds"; shift 2 ;;
@@ -374,6 +379,26 @@ peer transmog1_batch_writer "transmog 1.0.6: process_batch + streaming writer (s
 peer transmog1_chunked "transmog 1.0.6: process_chunked(list) + stream_to_parquet" "$slow_runs" main,line_items,discounts,payments,tags "" \
     transmog_chunked.py upstream "$t" "$out_dir/transmog1_chunked" orders
 
+# ---------------------------------------------------------------- paired rounds
+# Separate blocks of runs see different machine states (other tenants, turbo). A round
+# runs the floor and our CLI back to back; the ratio of the two walls is the figure.
+pairs_tsv=$work/pairs.tsv
+: >"$pairs_tsv"
+if [ "$pairs" -gt 0 ] && [ "$floor_ok" -eq 1 ] && { [ -z "$only" ] || [[ pairs =~ $only ]]; }; then
+    say "pairs: $pairs round(s) of floor_serde then ours_cli"
+    for ((i = 1; i <= pairs; i++)); do
+        t0=$(date +%s%N)
+        "$floor_bin" serde "$t" >/dev/null 2>&1 || { say "pairs: floor failed"; break; }
+        t1=$(date +%s%N)
+        rm -rf "$out_dir/pairs"
+        "$ours_bin" convert "$t" -o "$out_dir/pairs" --entity orders -q >/dev/null 2>&1 \
+            || { say "pairs: ours failed"; break; }
+        t2=$(date +%s%N)
+        awk -v i="$i" -v a="$t0" -v b="$t1" -v c="$t2" \
+            'BEGIN{printf "%d\t%.3f\t%.3f\n", i, (b-a)/1e9, (c-b)/1e9}' >>"$pairs_tsv"
+    done
+fi
+
 # ---------------------------------------------------------------- RSS scaling
 if [ "$rss_scaling" -eq 1 ]; then
     IFS=, read -r -a sizes <<<"$rss_sizes"
@@ -389,7 +414,7 @@ if [ "$rss_scaling" -eq 1 ]; then
 fi
 
 # ---------------------------------------------------------------- report
-python3 "$BENCH/report.py" "$tsv" "$machine" "$ours_ref" >"$results.tmp" || die "report.py failed"
+python3 "$BENCH/report.py" "$tsv" "$machine" "$ours_ref" "$pairs_tsv" >"$results.tmp" || die "report.py failed"
 mv "$results.tmp" "$results"
 cat "$results"
 say "report written to $results (raw: $tsv, logs: $log_dir, outputs: $out_dir)"
