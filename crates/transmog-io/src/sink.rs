@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 
@@ -216,8 +216,8 @@ impl TableSink {
             return Err(Error::Poisoned);
         }
         let mut staged: Vec<(usize, Staged)> = Vec::new();
-        for i in 0..self.tables.len() {
-            match self.tables[i].stage() {
+        for (i, outcome) in stage_all(&mut self.tables) {
+            match outcome {
                 Ok(Some(s)) => staged.push((i, s)),
                 Ok(None) => {}
                 Err(e) => {
@@ -260,6 +260,46 @@ impl Drop for TableSink {
     fn drop(&mut self) {
         self.cleanup();
     }
+}
+
+/// Stages every table (last row group, splice of part files) on up to one thread per
+/// core: this is the serial tail of every run, after all input has been read.
+/// Results come back in table order.
+fn stage_all(tables: &mut [TableWriter]) -> Vec<(usize, Result<Option<Staged>>)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(tables.len());
+    if threads <= 1 {
+        return tables
+            .iter_mut()
+            .enumerate()
+            .map(|(i, t)| (i, t.stage()))
+            .collect();
+    }
+    let queue = Mutex::new(tables.iter_mut().enumerate());
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let next = queue.lock().map(|mut q| q.next());
+                let Ok(Some((i, t))) = next else { break };
+                let outcome = t.stage();
+                if let Ok(mut d) = done.lock() {
+                    d.push((i, outcome));
+                }
+            });
+        }
+    });
+    let mut slots: Vec<Option<Result<Option<Staged>>>> = (0..tables.len()).map(|_| None).collect();
+    for (i, outcome) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        slots[i] = Some(outcome);
+    }
+    // A table without an outcome (its thread died) must fail the run, not vanish.
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| (i, o.unwrap_or(Err(Error::Poisoned))))
+        .collect()
 }
 
 #[cfg(test)]
