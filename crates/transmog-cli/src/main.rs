@@ -243,23 +243,7 @@ struct ParquetArgs {
     options: Vec<String>,
 }
 
-/// glibc returns freed memory to the kernel eagerly (and maps large buffers afresh
-/// each time), so every batch's column buffers cost page faults and zeroing again.
-/// The pipeline's memory is bounded by design; keeping what it freed for reuse made
-/// the CLI about 10% faster (BENCHMARKS.md) without raising peak RSS.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator thresholds; it is called before any
-    // other thread exists.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
-    }
-}
-
 fn main() -> ExitCode {
-    keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert(args) => convert(&args),
