@@ -116,8 +116,9 @@ pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     // stops with the exact position.
     let (text, fast) = match std::str::from_utf8(text) {
         Ok(s) => (s, fast(serde_json::Deserializer::from_str(s), &suspect)),
-        Err(_) => return fast(serde_json::Deserializer::from_slice(text), &suspect)
-            .map_err(syntax_error),
+        Err(_) => {
+            return fast(serde_json::Deserializer::from_slice(text), &suspect).map_err(syntax_error)
+        }
     };
     match fast {
         Ok(v) if !suspect.get() => Ok(v),
@@ -210,7 +211,11 @@ fn exponent_spelled_out(raw: &str) -> String {
         None => raw.to_string(),
         Some(i) => {
             let rest = &raw[i + 1..];
-            let sign = if rest.starts_with(['+', '-']) { "" } else { "+" };
+            let sign = if rest.starts_with(['+', '-']) {
+                ""
+            } else {
+                "+"
+            };
             format!("{}e{sign}{rest}", &raw[..i])
         }
     }
@@ -436,8 +441,12 @@ mod tests {
         let Value::Object(e) = v else { panic!() };
         let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["z", "z", "k"]);
-        let Value::Object(inner) = &e[0].1 else { panic!() };
-        let Value::Array(b) = &inner[0].1 else { panic!() };
+        let Value::Object(inner) = &e[0].1 else {
+            panic!()
+        };
+        let Value::Array(b) = &inner[0].1 else {
+            panic!()
+        };
         assert_eq!(b[0], Value::Int(1));
         assert_eq!(
             b[1],
