@@ -107,7 +107,7 @@ impl fmt::Display for SyntaxError {
 ///
 /// Two passes at most. The fast one lets serde_json read numbers itself. A document in
 /// which it met a number it cannot hand over exactly (an integer beyond 64 bits, `-0`,
-/// a float beyond f64) is read again by [`exact`], which keeps every number's text.
+/// a float beyond f64) is read a second time, keeping every number's text.
 pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     let suspect = Cell::new(false);
