@@ -384,5 +384,5 @@ def test_floats_cast_to_text_are_python_repr():
     floats += [m * 10.0 ** e for m in (1.0, 1.5, 9.999999999999999) for e in range(-320, 308)]
     floats += [2.2250738585072014e14, -95208890146037.62, 5e-324, 1e16, 1e-05, 0.0001]
     floats = [f for f in floats if f == f and abs(f) != float("inf")]
-    rows = tm.flatten([{"x": f} for f in floats], name="t").main
+    rows = tm.Processor().process([{"x": f} for f in floats], entity_name="t").get_main_table()
     assert [r["x"] for r in rows] == [repr(f) for f in floats]

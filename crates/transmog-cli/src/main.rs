@@ -473,7 +473,10 @@ fn convert(args: &ConvertArgs) -> Result<()> {
         &pipeline_opts,
         &entity,
         &cfg,
-        |b| Ok(sink.write(&b.table, &b.batch)?),
+        |batches| {
+            let pairs: Vec<_> = batches.iter().map(|b| (&*b.table, &b.batch)).collect();
+            Ok(sink.write_all(&pairs)?)
+        },
         |t, skipped| {
             if let Some(bar) = &bar {
                 bar.set_position(t.bytes);

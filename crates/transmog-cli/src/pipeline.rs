@@ -86,13 +86,13 @@ pub struct Options {
     pub threads: usize,
 }
 
-/// Runs the pipeline; `sink` receives every batch in input order and `progress` is
-/// called after each chunk with running totals.
+/// Runs the pipeline; `sink` receives each chunk's batches, chunks in input order, and
+/// `progress` is called after each chunk with running totals.
 pub fn run(
     opts: &Options,
     entity: &str,
     cfg: &Config,
-    mut sink: impl FnMut(&TableBatch) -> Result<()>,
+    mut sink: impl FnMut(&[TableBatch]) -> Result<()>,
     mut progress: impl FnMut(&Totals, &[Skipped]) -> Result<()>,
 ) -> Result<Totals> {
     // Validate once, up front, with the caller's thread.
@@ -273,7 +273,7 @@ fn collect(
     tickets: &Sender<Spare>,
     interrupted: &AtomicBool,
     separator: &str,
-    sink: &mut impl FnMut(&TableBatch) -> Result<()>,
+    sink: &mut impl FnMut(&[TableBatch]) -> Result<()>,
     progress: &mut impl FnMut(&Totals, &[Skipped]) -> Result<()>,
 ) -> Result<Totals> {
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
@@ -298,10 +298,8 @@ fn collect(
                 }
                 Err(e) => return Err(e.into()),
             };
-            for b in batches {
-                let b = names.rename(b);
-                sink(&b)?;
-            }
+            let batches: Vec<TableBatch> = batches.into_iter().map(|b| names.rename(b)).collect();
+            sink(&batches)?;
             let skipped = report.skipped.clone();
             merge_report(&mut totals.report, report);
             totals.records += done.records as u64;

@@ -165,6 +165,52 @@ impl TableSink {
         result
     }
 
+    /// Appends several batches at once (e.g. one input chunk's worth): tables are
+    /// created in the order given, then each table's batches are encoded in order, the
+    /// tables side by side on up to one thread per core. Small writes stay on this
+    /// thread. The files are the same as with one [`write`](Self::write) per batch.
+    pub fn write_all(&mut self, batches: &[(&str, &RecordBatch)]) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        let result = self.write_all_inner(batches);
+        if result.is_err() {
+            self.poisoned = true;
+        }
+        result
+    }
+
+    fn write_all_inner(&mut self, batches: &[(&str, &RecordBatch)]) -> Result<()> {
+        let mut work: Vec<Vec<&RecordBatch>> = Vec::new();
+        for (table, batch) in batches {
+            let idx = match self.by_name.get(*table) {
+                Some(&i) => i,
+                None => self.add_table(table)?,
+            };
+            if work.len() <= idx {
+                work.resize_with(idx + 1, Vec::new);
+            }
+            work[idx].push(batch);
+        }
+        let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
+        let busy: Vec<(&mut TableWriter, Vec<&RecordBatch>)> = self
+            .tables
+            .iter_mut()
+            .zip(work)
+            .filter(|(_, w)| !w.is_empty())
+            .collect();
+        let write = |(t, w): (&mut TableWriter, Vec<&RecordBatch>)| {
+            w.into_iter().try_for_each(|b| t.write(b))
+        };
+        if rows < PARALLEL_MIN_ROWS {
+            return busy.into_iter().try_for_each(write);
+        }
+        for outcome in in_parallel(busy, write) {
+            outcome?;
+        }
+        Ok(())
+    }
+
     fn write_inner(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
         let idx = match self.by_name.get(table) {
             Some(&i) => i,
@@ -262,44 +308,45 @@ impl Drop for TableSink {
     }
 }
 
+/// Below this many rows a [`TableSink::write_all`] is not worth a thread.
+const PARALLEL_MIN_ROWS: usize = 4096;
+
 /// Stages every table (last row group, splice of part files) on up to one thread per
 /// core: this is the serial tail of every run, after all input has been read.
-/// Results come back in table order.
 fn stage_all(tables: &mut [TableWriter]) -> Vec<(usize, Result<Option<Staged>>)> {
+    let items: Vec<(usize, &mut TableWriter)> = tables.iter_mut().enumerate().collect();
+    in_parallel(items, |(i, t)| (i, t.stage()))
+}
+
+/// `f` applied to every item on up to one thread per core (scoped threads taking
+/// items from a shared queue); the results come back in item order.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let n = items.len();
     let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(tables.len());
+        .map_or(1, |c| c.get())
+        .min(n);
     if threads <= 1 {
-        return tables
-            .iter_mut()
-            .enumerate()
-            .map(|(i, t)| (i, t.stage()))
-            .collect();
+        return items.into_iter().map(f).collect();
     }
-    let queue = Mutex::new(tables.iter_mut().enumerate());
-    let done = Mutex::new(Vec::new());
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let done = Mutex::new(Vec::with_capacity(n));
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let next = queue.lock().map(|mut q| q.next());
-                let Ok(Some((i, t))) = next else { break };
-                let outcome = t.stage();
+                let Ok(Some((i, item))) = next else { break };
+                let r = f(item);
                 if let Ok(mut d) = done.lock() {
-                    d.push((i, outcome));
+                    d.push((i, r));
                 }
             });
         }
     });
-    let mut slots: Vec<Option<Result<Option<Staged>>>> = (0..tables.len()).map(|_| None).collect();
-    for (i, outcome) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        slots[i] = Some(outcome);
-    }
-    // A table without an outcome (its thread died) must fail the run, not vanish.
-    slots
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| (i, o.unwrap_or(Err(Error::Poisoned))))
-        .collect()
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    // A thread that panicked has already re-raised its panic at the end of the scope,
+    // so every item has its result here.
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
