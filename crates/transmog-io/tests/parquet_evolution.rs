@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, NullArray};
+use arrow_array::{ArrayRef, NullArray, RecordBatch};
 use arrow_schema::DataType;
 use common::*;
 use transmog_io::{Error, Format, SinkOptions, TableSink};
@@ -364,4 +364,65 @@ fn bad_input_is_a_clear_error() {
             ("a_b".to_string(), "a_b_2.parquet".to_string(), 2)
         ]
     );
+}
+
+#[test]
+fn write_all_gives_the_files_of_one_write_per_batch() {
+    // Enough rows per call to take the parallel path; several tables, a late column,
+    // a new table in a later call and two tables whose file names clash (`a.b` and
+    // `a_b` both want `a_b.parquet`: the later-created one gets `a_b_2.parquet`).
+    let calls: Vec<Vec<(&str, RecordBatch)>> = (0..4i64)
+        .map(|c| {
+            let rows = c * 6_000..(c + 1) * 6_000;
+            let mut v = vec![
+                ("a.b", batch(vec![("id", ints(rows.clone()))])),
+                ("main", batch(vec![("id", ints(rows.clone()))])),
+            ];
+            if c >= 1 {
+                v.push(("a_b", batch(vec![("x", ints(rows.clone()))])));
+            }
+            if c >= 2 {
+                v.push((
+                    "main",
+                    batch(vec![
+                        ("id", ints(rows.clone())),
+                        ("late", strs(rows.map(|i| i.to_string()))),
+                    ]),
+                ));
+            }
+            v
+        })
+        .collect();
+    let one = tempfile::tempdir().unwrap();
+    let all = tempfile::tempdir().unwrap();
+    let mut s1 = TableSink::create(one.path(), opts(5_000)).unwrap();
+    let mut s2 = TableSink::create(all.path(), opts(5_000)).unwrap();
+    for call in &calls {
+        for (t, b) in call {
+            s1.write(t, b).unwrap();
+        }
+        let pairs: Vec<(&str, &RecordBatch)> = call.iter().map(|(t, b)| (*t, b)).collect();
+        s2.write_all(&pairs).unwrap();
+    }
+    let (o1, o2) = (s1.finish().unwrap(), s2.finish().unwrap());
+    let names = |o: &[transmog_io::TableOutput]| -> Vec<(String, String, u64)> {
+        o.iter()
+            .map(|t| {
+                let file = t.path.file_name().unwrap().to_string_lossy().into_owned();
+                (t.name.clone(), file, t.rows)
+            })
+            .collect()
+    };
+    assert_eq!(names(&o1), names(&o2));
+    assert!(names(&o2)
+        .iter()
+        .any(|(n, f, _)| n == "a_b" && f == "a_b_2.parquet"));
+    for (a, b) in o1.iter().zip(&o2) {
+        assert_eq!(
+            std::fs::read(&a.path).unwrap(),
+            std::fs::read(&b.path).unwrap(),
+            "{}",
+            a.name
+        );
+    }
 }
