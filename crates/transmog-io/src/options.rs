@@ -4,10 +4,12 @@
 //! that this crate implements; any other key is an [`Error::UnknownOption`] naming it.
 //! Nothing is silently ignored.
 
-use arrow_schema::Schema;
+use arrow_array::{Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Schema};
 use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
+use rustc_hash::FxHashSet;
 use transmog_core::ROLE_KEY;
 
 use crate::error::{Error, Result};
@@ -322,6 +324,10 @@ pub struct ParquetOptions {
     pub dictionary_pagesize_limit: Option<usize>,
     /// Dictionary-encode columns (default true).
     pub use_dictionary: bool,
+    /// With `use_dictionary` left at its default: text columns whose first row group
+    /// is mostly distinct values are written plain (see [`DICTIONARY_MAX_DISTINCT`]).
+    /// Setting `use_dictionary` explicitly turns this off (pyarrow's all-or-nothing).
+    pub adaptive_dictionary: bool,
     /// Write column chunk statistics (default true).
     pub write_statistics: bool,
     /// Data page format (default V1).
@@ -341,6 +347,7 @@ impl Default for ParquetOptions {
             data_page_size: None,
             dictionary_pagesize_limit: None,
             use_dictionary: true,
+            adaptive_dictionary: true,
             write_statistics: true,
             data_page_version: DataPageVersion::V1,
             write_batch_size: None,
@@ -400,7 +407,10 @@ impl ParquetOptions {
             "dictionary_pagesize_limit" => {
                 self.dictionary_pagesize_limit = value.as_opt_positive(key)?
             }
-            "use_dictionary" => self.use_dictionary = value.as_bool(key)?,
+            "use_dictionary" => {
+                self.use_dictionary = value.as_bool(key)?;
+                self.adaptive_dictionary = false;
+            }
             "write_statistics" => self.write_statistics = value.as_bool(key)?,
             "write_batch_size" => self.write_batch_size = value.as_opt_positive(key)?,
             "data_page_version" => {
@@ -456,10 +466,16 @@ impl ParquetOptions {
     /// nearly so, and random, so a dictionary only adds a page and min/max prune nothing.
     /// They are written plain and without statistics, which saves the writer's hashing
     /// and comparing of every value.
+    ///
+    /// `sample` is the first row group of the file when known: with the adaptive
+    /// dictionary, text columns in which more than [`DICTIONARY_MAX_DISTINCT`] of the
+    /// values are distinct are written plain. Their dictionary would hold nearly every
+    /// value once more, beside the indices, and the writer would hash each value for it.
     pub(crate) fn writer_properties(
         &self,
         force_offset_index: bool,
         schema: &Schema,
+        sample: Option<&[RecordBatch]>,
     ) -> Result<WriterProperties> {
         let stats = match (self.write_statistics, self.write_page_index) {
             (false, _) => EnabledStatistics::None,
@@ -481,6 +497,11 @@ impl ParquetOptions {
         if let Some(n) = self.write_batch_size {
             b = b.set_write_batch_size(n);
         }
+        if let Some(sample) = sample.filter(|_| self.use_dictionary && self.adaptive_dictionary) {
+            for name in mostly_distinct_text_columns(schema, sample) {
+                b = b.set_column_dictionary_enabled(ColumnPath::from(name), false);
+            }
+        }
         for f in schema.fields() {
             if matches!(
                 f.metadata().get(ROLE_KEY).map(String::as_str),
@@ -499,6 +520,42 @@ impl ParquetOptions {
         }
         Ok(b.build())
     }
+}
+
+/// Share of distinct values above which the adaptive dictionary writes a text column
+/// plain (in the file's first row group, from [`DICTIONARY_MIN_VALUES`] values on).
+pub const DICTIONARY_MAX_DISTINCT: f64 = 0.5;
+/// Smaller samples keep the dictionary, as pyarrow would.
+pub const DICTIONARY_MIN_VALUES: usize = 1000;
+
+/// Text columns of `schema` whose values in `sample` are mostly distinct.
+fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        if f.data_type() != &DataType::Utf8 {
+            continue;
+        }
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        let mut values = 0usize;
+        for b in sample {
+            let Some(col) = b.schema().index_of(f.name()).ok().map(|j| b.column(j)) else {
+                continue;
+            };
+            let Some(col) = col.as_any().downcast_ref::<StringArray>() else {
+                continue;
+            };
+            for v in col.iter().flatten() {
+                values += 1;
+                seen.insert(v);
+            }
+        }
+        if values >= DICTIONARY_MIN_VALUES
+            && seen.len() as f64 > DICTIONARY_MAX_DISTINCT * values as f64
+        {
+            out.push(schema.field(i).name().as_str());
+        }
+    }
+    out
 }
 
 /// CSV output options.

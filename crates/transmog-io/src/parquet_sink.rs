@@ -120,9 +120,9 @@ impl ParquetTable {
             self.close_part()?;
             let path = self.temps.create_path(&format!("part{}", self.parts.len()));
             let file = File::create(&path).map_err(|e| Error::io(&self.name, &path, e))?;
-            let props = self
-                .opts
-                .writer_properties(self.opts.write_page_checksum, &union)?;
+            let props =
+                self.opts
+                    .writer_properties(self.opts.write_page_checksum, &union, Some(&group))?;
             let writer =
                 ArrowWriter::try_new(BufWriter::new(file), Arc::clone(&union), Some(props))
                     .map_err(|e| Error::parquet(&self.name, &path, e))?;

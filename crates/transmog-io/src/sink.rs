@@ -135,7 +135,7 @@ impl TableSink {
         // Validate the Parquet options up front (codec levels etc.).
         if opts.format == Format::Parquet {
             opts.parquet
-                .writer_properties(false, &arrow_schema::Schema::empty())?;
+                .writer_properties(false, &arrow_schema::Schema::empty(), None)?;
         }
         Ok(TableSink {
             dir: dir.to_owned(),

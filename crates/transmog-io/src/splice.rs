@@ -102,14 +102,14 @@ pub(crate) fn assemble(
     opts: &ParquetOptions,
     out: &Path,
 ) -> Result<Assembled> {
-    let mut props = opts.writer_properties(false, union)?;
+    let mut props = opts.writer_properties(false, union, None)?;
     add_encoded_arrow_schema_to_metadata(union, &mut props);
     let ctx = Ctx {
         table,
         out,
         checksum: opts.write_page_checksum,
         keep_index: opts.write_page_index,
-        encode_props: opts.writer_properties(opts.write_page_checksum, union)?,
+        encode_props: opts.writer_properties(opts.write_page_checksum, union, None)?,
     };
     let out_err = ctx.pq_err(out);
     let pq_schema = ArrowSchemaConverter::new()

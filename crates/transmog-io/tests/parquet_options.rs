@@ -316,3 +316,59 @@ fn unknown_or_invalid_options_are_errors_naming_the_key() {
     c.set("delimiter", ";".into()).unwrap();
     assert!(c.set("write_page_index", true.into()).is_err());
 }
+
+#[test]
+fn mostly_distinct_text_columns_are_written_without_a_dictionary_by_default() {
+    // `code`: every value distinct; `kind`: 3 values; `few`: distinct but only 500
+    // rows in the first row group, too few to judge (kept like pyarrow).
+    let write_with = |settings: &[(&str, &str)], rows: i64| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = SinkOptions::new(Format::Parquet);
+        o.set("row_group_size", OptionValue::Int(2000)).unwrap();
+        for (k, v) in settings {
+            o.set(k, (*v).into()).unwrap();
+        }
+        let mut sink = TableSink::create(dir.path(), o).unwrap();
+        let ids: Vec<i64> = (0..rows).collect();
+        let cols = vec![
+            ("code", strs(ids.iter().map(|i| format!("C-{i:08}")))),
+            (
+                "kind",
+                strs(ids.iter().map(|i| ["a", "b", "c"][(*i % 3) as usize])),
+            ),
+        ];
+        sink.write("t", &batch(cols)).unwrap();
+        let t = sink.finish().unwrap().remove(0);
+        let md = metadata(&t.path);
+        let dict = |c: usize| {
+            (0..md.num_row_groups())
+                .map(|rg| {
+                    md.row_group(rg)
+                        .column(c)
+                        .dictionary_page_offset()
+                        .is_some()
+                })
+                .collect::<Vec<_>>()
+        };
+        // Values read back whatever the encoding.
+        let (_, batches) = read_parquet(&t.path);
+        assert_eq!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            rows as usize
+        );
+        (dict(0), dict(1), dir)
+    };
+    let (code, kind, _d) = write_with(&[], 5000);
+    assert_eq!(code, [false, false, false], "distinct text: plain");
+    assert_eq!(kind, [true, true, true], "repeated text: dictionary");
+    let (code, kind, _d) = write_with(&[("use_dictionary", "true")], 5000);
+    assert_eq!(
+        (code, kind),
+        (vec![true; 3], vec![true; 3]),
+        "explicit: pyarrow's all"
+    );
+    let (code, kind, _d) = write_with(&[("use_dictionary", "false")], 5000);
+    assert_eq!((code, kind), (vec![false; 3], vec![false; 3]));
+    let (code, _, _d) = write_with(&[], 500);
+    assert_eq!(code, [true], "too few values to judge");
+}
