@@ -325,7 +325,7 @@ pub struct ParquetOptions {
     /// Dictionary-encode columns (default true).
     pub use_dictionary: bool,
     /// With `use_dictionary` left at its default: text columns whose first row group
-    /// is mostly distinct values are written plain (see [`DICTIONARY_MAX_DISTINCT`]).
+    /// has more than half distinct values (of at least 1000) are written plain.
     /// Setting `use_dictionary` explicitly turns this off (pyarrow's all-or-nothing).
     pub adaptive_dictionary: bool,
     /// Write column chunk statistics (default true).
@@ -524,9 +524,9 @@ impl ParquetOptions {
 
 /// Share of distinct values above which the adaptive dictionary writes a text column
 /// plain (in the file's first row group, from [`DICTIONARY_MIN_VALUES`] values on).
-pub const DICTIONARY_MAX_DISTINCT: f64 = 0.5;
+pub(crate) const DICTIONARY_MAX_DISTINCT: f64 = 0.5;
 /// Smaller samples keep the dictionary, as pyarrow would.
-pub const DICTIONARY_MIN_VALUES: usize = 1000;
+pub(crate) const DICTIONARY_MIN_VALUES: usize = 1000;
 
 /// Text columns of `schema` whose values in `sample` are mostly distinct.
 fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) -> Vec<&'s str> {
