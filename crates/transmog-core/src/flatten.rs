@@ -12,7 +12,7 @@ use crate::error::{Error, Location, Result};
 use crate::ids;
 use crate::naming;
 use crate::report::{Report, Skipped};
-use crate::table::{Role, Source, Table, TableBatch};
+use crate::table::{KeyOrder, Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
@@ -43,9 +43,9 @@ enum RowMode {
 #[derive(Debug, Default)]
 struct ArrayNode {
     children: FxHashMap<Box<str>, u32>,
-    /// The node's own key, and its children by key position (see `Table::child_node_at`).
+    /// The node's own key, and its children by key position.
     key: Box<str>,
-    order: Vec<u32>,
+    order: KeyOrder,
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,
@@ -586,11 +586,10 @@ impl Flattener {
     }
 
     fn array_child(&mut self, node: u32, pos: usize, key: &str) -> u32 {
-        let order = &self.arrays[node as usize].order;
-        if let Some(&c) = order.get(pos) {
-            if self.arrays.get(c as usize).is_some_and(|n| *n.key == *key) {
-                return c;
-            }
+        let arrays = &self.arrays;
+        let key_of = |c: u32| arrays.get(c as usize).map(|n| &*n.key);
+        if let Some(c) = arrays[node as usize].order.predict(pos, key, key_of) {
+            return c;
         }
         let c = match self.arrays[node as usize].children.get(key) {
             Some(&c) => c,
@@ -604,11 +603,7 @@ impl Flattener {
                 c
             }
         };
-        let order = &mut self.arrays[node as usize].order;
-        if order.len() <= pos {
-            order.resize(pos + 1, u32::MAX);
-        }
-        order[pos] = c;
+        self.arrays[node as usize].order.remember(pos, c);
         c
     }
 

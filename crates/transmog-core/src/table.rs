@@ -97,15 +97,39 @@ pub(crate) struct Source {
     pub raw: bool,
 }
 
+/// A path node's children by the position of their key in the last object met at that
+/// path (`u32::MAX`: none yet). Records mostly repeat one key order, so the key at
+/// position i is usually found with one comparison instead of a hash lookup.
+#[derive(Debug, Default)]
+pub(crate) struct KeyOrder(Vec<u32>);
+
+impl KeyOrder {
+    /// The child remembered at `pos`, when `key_of` gives it the key `key`.
+    pub fn predict<'k>(
+        &self,
+        pos: usize,
+        key: &str,
+        key_of: impl Fn(u32) -> Option<&'k str>,
+    ) -> Option<u32> {
+        let c = *self.0.get(pos)?;
+        (key_of(c)? == key).then_some(c)
+    }
+
+    /// Remembers `child` as the one at `pos`.
+    pub fn remember(&mut self, pos: usize, child: u32) {
+        if self.0.len() <= pos {
+            self.0.resize(pos + 1, u32::MAX);
+        }
+        self.0[pos] = child;
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct PathNode {
     pub children: FxHashMap<Box<str>, u32>,
     /// The node's own key (empty at the root).
     key: Box<str>,
-    /// Children by the position of their key in the last object met at this path
-    /// (`u32::MAX`: none yet). Records mostly repeat one key order, so the key at
-    /// position i is usually found with one comparison instead of a hash lookup.
-    order: Vec<u32>,
+    order: KeyOrder,
     pub column: Option<u32>,
     pub dups: Vec<u32>,
 }
@@ -181,18 +205,13 @@ impl Table {
 
     /// [`Table::child_node`] for the key at position `pos` of its object.
     pub fn child_node_at(&mut self, node: u32, pos: usize, key: &str) -> u32 {
-        let order = &self.nodes[node as usize].order;
-        if let Some(&c) = order.get(pos) {
-            if self.nodes.get(c as usize).is_some_and(|n| *n.key == *key) {
-                return c;
-            }
+        let nodes = &self.nodes;
+        let key_of = |c: u32| nodes.get(c as usize).map(|n| &*n.key);
+        if let Some(c) = nodes[node as usize].order.predict(pos, key, key_of) {
+            return c;
         }
         let c = self.child_node(node, key);
-        let order = &mut self.nodes[node as usize].order;
-        if order.len() <= pos {
-            order.resize(pos + 1, u32::MAX);
-        }
-        order[pos] = c;
+        self.nodes[node as usize].order.remember(pos, c);
         c
     }
 

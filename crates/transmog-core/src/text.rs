@@ -71,13 +71,8 @@ pub fn push_py_float(out: &mut String, f: f64) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        let _ = write!(out, "{e}");
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exp.unsigned_abs());
     } else if exp >= 0 {
         let int_len = exp + 1;
         if n <= int_len {

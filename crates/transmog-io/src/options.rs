@@ -10,7 +10,7 @@ use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
 use rustc_hash::FxHashSet;
-use transmog_core::ROLE_KEY;
+use transmog_core::{Role, ROLE_KEY};
 
 use crate::error::{Error, Result};
 
@@ -502,11 +502,12 @@ impl ParquetOptions {
                 b = b.set_column_dictionary_enabled(ColumnPath::from(name), false);
             }
         }
+        let ids = [Role::Id.as_str(), Role::Parent.as_str()];
         for f in schema.fields() {
-            if matches!(
-                f.metadata().get(ROLE_KEY).map(String::as_str),
-                Some("id" | "parent_id")
-            ) {
+            if f.metadata()
+                .get(ROLE_KEY)
+                .is_some_and(|r| ids.contains(&r.as_str()))
+            {
                 let col = ColumnPath::from(f.name().as_str());
                 b = b
                     .set_column_dictionary_enabled(col.clone(), false)
@@ -528,7 +529,8 @@ pub(crate) const DICTIONARY_MAX_DISTINCT: f64 = 0.5;
 /// Smaller samples keep the dictionary, as pyarrow would.
 pub(crate) const DICTIONARY_MIN_VALUES: usize = 1000;
 
-/// Text columns of `schema` whose values in `sample` are mostly distinct.
+/// Text columns of `schema` whose values in `sample` (batches of that schema) are
+/// mostly distinct.
 fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) -> Vec<&'s str> {
     let mut out = Vec::new();
     for (i, f) in schema.fields().iter().enumerate() {
@@ -537,22 +539,17 @@ fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) 
         }
         let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut values = 0usize;
-        for b in sample {
-            let Some(col) = b.schema().index_of(f.name()).ok().map(|j| b.column(j)) else {
-                continue;
-            };
-            let Some(col) = col.as_any().downcast_ref::<StringArray>() else {
-                continue;
-            };
-            for v in col.iter().flatten() {
-                values += 1;
-                seen.insert(v);
-            }
+        let columns = sample
+            .iter()
+            .filter_map(|b| b.columns().get(i)?.as_any().downcast_ref::<StringArray>());
+        for v in columns.flat_map(|c| c.iter().flatten()) {
+            values += 1;
+            seen.insert(v);
         }
         if values >= DICTIONARY_MIN_VALUES
             && seen.len() as f64 > DICTIONARY_MAX_DISTINCT * values as f64
         {
-            out.push(schema.field(i).name().as_str());
+            out.push(f.name().as_str());
         }
     }
     out

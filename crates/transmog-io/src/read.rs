@@ -184,23 +184,16 @@ fn jsonl<E: From<ReadError>>(
             continue;
         };
         n += 1;
-        if line.is_empty() {
-            if !blank(&buf[..=i]) {
-                f(Framed {
-                    bytes: &buf[..=i],
-                    line: n,
-                })?;
-            }
+        let bytes = if line.is_empty() {
+            &buf[..=i]
         } else {
             line.extend_from_slice(&buf[..=i]);
-            if !blank(&line) {
-                f(Framed {
-                    bytes: &line,
-                    line: n,
-                })?;
-            }
-            line.clear();
+            &line[..]
+        };
+        if !blank(bytes) {
+            f(Framed { bytes, line: n })?;
         }
+        line.clear();
         reader.consume(i + 1);
     }
 }

@@ -155,14 +155,7 @@ impl TableSink {
 
     /// Appends `batch` to `table` (a new table starts on first use).
     pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
-        if self.poisoned {
-            return Err(Error::Poisoned);
-        }
-        let result = self.write_inner(table, batch);
-        if result.is_err() {
-            self.poisoned = true;
-        }
-        result
+        self.write_all(&[(table, batch)])
     }
 
     /// Appends several batches at once (e.g. one input chunk's worth): tables are
@@ -209,14 +202,6 @@ impl TableSink {
             outcome?;
         }
         Ok(())
-    }
-
-    fn write_inner(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
-        let idx = match self.by_name.get(table) {
-            Some(&i) => i,
-            None => self.add_table(table)?,
-        };
-        self.tables[idx].write(batch)
     }
 
     fn add_table(&mut self, table: &str) -> Result<usize> {
