@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project: Rust unit/integration/property tests, the shared
-# conformance cases, and the Python suite that reads our output with pyarrow, DuckDB
+# Runs every test of the project: Rust unit/integration/property tests, the Transmog
+# 1.0.6 conformance cases, and the Python suite that reads our output with pyarrow, DuckDB
 # and polars. Creates .venv (git-ignored) with the Python test tools on first use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,18 +26,12 @@ else
   cargo test --workspace --no-fail-fast
 fi
 
-echo "== conformance (shared cases)"
-cases=${CONFORMANCE_CASES:-$root/../shared/conformance/cases}
-if [ -d "$cases" ]; then
-  if ! out=$(scripts/conformance.sh "$cases"); then
-    echo "$out"
-    exit 1
-  fi
-  echo "$out" | tail -n 1
-else
-  echo "conformance cases not found at $cases (set CONFORMANCE_CASES)" >&2
+echo "== conformance (Transmog 1.0.6 cases in tests/conformance/cases)"
+if ! out=$(scripts/conformance.sh ${CONFORMANCE_CASES:+"$CONFORMANCE_CASES"}); then
+  echo "$out"
   exit 1
 fi
+echo "$out" | tail -n 1
 
 echo "== python package (pip install .)"
 # TRANSMOG_DEV=1 builds an editable debug install instead (faster while iterating).

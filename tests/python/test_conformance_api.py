@@ -1,6 +1,6 @@
-"""The shared Transmog 1.0.6 conformance cases, run through the Python API
+"""The Transmog 1.0.6 conformance cases (tests/conformance/cases), run through the Python API
 (`Processor(config).process(...)`, `process_file(...jsonl)`, `stream_process(...parquet)`)
-and checked with the cases' own check.py."""
+and checked with our checker (tests/conformance/check.py)."""
 
 import json
 import os
@@ -15,7 +15,7 @@ import pytest
 import transmog as tm
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = Path(os.environ.get("CONFORMANCE_CASES", ROOT.parent / "shared" / "conformance" / "cases"))
+CASES = Path(os.environ.get("CONFORMANCE_CASES", ROOT / "tests" / "conformance" / "cases"))
 
 
 def config_for(o):
@@ -77,7 +77,7 @@ def test_conformance_cases_through_python_api(tmp_path):
     assert cases
     for case in cases:
         run_case(case, tmp_path / case.name)
-    proc = subprocess.run([sys.executable, str(CASES.parent / "check.py"), str(tmp_path), "--cases", str(CASES)],
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "conformance" / "check.py"), str(tmp_path), "--cases", str(CASES)],
                           capture_output=True, text=True)
     last = proc.stdout.strip().splitlines()[-1]
     assert proc.returncode == 0, proc.stdout

@@ -1,5 +1,5 @@
-//! The round-trip oracle through files: every conformance input (the shared Transmog
-//! 1.0.6 cases) flattened with the lossless options, written to Parquet, read back and
+//! The round-trip oracle through files: every conformance input (the Transmog 1.0.6
+//! cases in tests/conformance) flattened with the lossless options, written to Parquet, read back and
 //! unflattened gives the input back, equal as JSON values (key order aside, `1 == 1.0`).
 //!
 //! Null fields read back as absent (Parquet has one null), so they are compared as
@@ -21,7 +21,7 @@ use transmog_io::{read_parquet, Format, OptionValue, SinkOptions, TableSink};
 fn cases_dir() -> PathBuf {
     match std::env::var_os("CONFORMANCE_CASES") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/cases"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance/cases"),
     }
 }
 
