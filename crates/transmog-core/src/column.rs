@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow_schema::DataType;
 
-use crate::text::push_py_float;
+pub use crate::types::ColType;
+use crate::types::{push_text, MAX_EXACT_INT_IN_F64};
 
 /// The kind of a single value, finer than the column type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,46 +50,16 @@ impl Kind {
     }
 }
 
-/// The Arrow type of a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColType {
-    /// No value seen yet.
-    Null,
-    /// Booleans only.
-    Bool,
-    /// Integers only.
-    Int,
-    /// Floats, possibly with exact integers.
-    Float,
-    /// Text.
-    Str,
-}
-
-impl ColType {
-    /// The Arrow data type.
-    pub fn data_type(self) -> DataType {
-        match self {
-            ColType::Null => DataType::Null,
-            ColType::Bool => DataType::Boolean,
-            ColType::Int => DataType::Int64,
-            ColType::Float => DataType::Float64,
-            ColType::Str => DataType::Utf8,
-        }
-    }
-
-    /// The kind a cell has when the column type alone implies it.
-    fn canonical_kind(self) -> Kind {
-        match self {
-            ColType::Null => Kind::Null,
-            ColType::Bool => Kind::Bool,
-            ColType::Int => Kind::Int,
-            ColType::Float => Kind::Float,
-            ColType::Str => Kind::Str,
-        }
+/// The kind a cell has when the column type alone implies it.
+fn canonical_kind(ty: ColType) -> Kind {
+    match ty {
+        ColType::Null => Kind::Null,
+        ColType::Bool => Kind::Bool,
+        ColType::Int => Kind::Int,
+        ColType::Float => Kind::Float,
+        ColType::Str => Kind::Str,
     }
 }
-
-const MAX_EXACT_INT: i64 = 1 << 53;
 
 /// A value to append, borrowing its text.
 #[derive(Debug, Clone, Copy)]
@@ -246,7 +216,7 @@ impl ColumnBuilder {
             Data::Float(v) => v.push(0.0),
             Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
         }
-        let canonical = self.ty.canonical_kind() as u8;
+        let canonical = canonical_kind(self.ty) as u8;
         if let Some(k) = &mut self.kinds {
             k.push(canonical);
         }
@@ -262,7 +232,7 @@ impl ColumnBuilder {
             return;
         }
         if let Cell::Int(i) = cell {
-            if !(-MAX_EXACT_INT..=MAX_EXACT_INT).contains(&i) {
+            if i.unsigned_abs() > MAX_EXACT_INT_IN_F64 {
                 self.ints_exact = false;
             }
         }
@@ -277,7 +247,7 @@ impl ColumnBuilder {
             (Data::Float(v), Cell::Float(f)) => v.push(f),
             (Data::Float(v), Cell::Int(i)) => v.push(i as f64),
             (Data::Str { offsets, bytes }, cell) => {
-                render(bytes, cell);
+                push_text(bytes, cell);
                 offsets.push(bytes.len() as i32);
             }
             // `join` guarantees one of the arms above; keep the row count right anyway.
@@ -287,7 +257,7 @@ impl ColumnBuilder {
                 return;
             }
         }
-        let canonical = self.ty.canonical_kind();
+        let canonical = canonical_kind(self.ty);
         if kind != canonical && self.kinds.is_none() {
             self.kinds = Some(vec![canonical as u8; self.valid.len() - 1]);
         }
@@ -305,12 +275,7 @@ impl ColumnBuilder {
             Kind::Float => T::Float,
             Kind::BigInt | Kind::Str | Kind::Json => T::Str,
         };
-        match (self.ty, natural) {
-            (a, b) if a == b => a,
-            (T::Null, b) => b,
-            (T::Int, T::Float) | (T::Float, T::Int) if self.ints_exact => T::Float,
-            _ => T::Str,
-        }
+        self.ty.join(natural, !self.ints_exact)
     }
 
     /// Converts the held values to a wider type.
@@ -325,7 +290,7 @@ impl ColumnBuilder {
         let kind_at = |i: usize| -> Kind {
             old_kinds
                 .as_ref()
-                .map_or(from.canonical_kind(), |k| Kind::from_u8(k[i]))
+                .map_or(canonical_kind(from), |k| Kind::from_u8(k[i]))
         };
         let mut kinds: Vec<u8> = Vec::with_capacity(n);
         match (&mut self.data, old) {
@@ -333,7 +298,7 @@ impl ColumnBuilder {
                 for _ in 0..n {
                     push_default(&mut self.data);
                 }
-                kinds.resize(n, to.canonical_kind() as u8);
+                kinds.resize(n, canonical_kind(to) as u8);
             }
             (Data::Float(dst), Data::Int(src)) => {
                 dst.extend(src.iter().map(|i| *i as f64));
@@ -344,12 +309,12 @@ impl ColumnBuilder {
                     if self.valid[i] {
                         let k = kind_at(i);
                         match &old {
-                            Data::Bool(v) => render(bytes, Cell::Bool(v[i])),
-                            Data::Int(v) => render(bytes, Cell::Int(v[i])),
+                            Data::Bool(v) => push_text(bytes, Cell::Bool(v[i])),
+                            Data::Int(v) => push_text(bytes, Cell::Int(v[i])),
                             Data::Float(v) if k == Kind::Int => {
-                                render(bytes, Cell::Int(v[i] as i64))
+                                push_text(bytes, Cell::Int(v[i] as i64))
                             }
-                            Data::Float(v) => render(bytes, Cell::Float(v[i])),
+                            Data::Float(v) => push_text(bytes, Cell::Float(v[i])),
                             Data::Null | Data::Str { .. } => {}
                         }
                         kinds.push(k as u8);
@@ -364,11 +329,11 @@ impl ColumnBuilder {
                 for _ in 0..n {
                     push_default(dst);
                 }
-                kinds.resize(n, to.canonical_kind() as u8);
+                kinds.resize(n, canonical_kind(to) as u8);
             }
         }
         self.ty = to;
-        let canonical = to.canonical_kind() as u8;
+        let canonical = canonical_kind(to) as u8;
         let needed = kinds
             .iter()
             .zip(&self.valid)
@@ -434,25 +399,11 @@ fn push_default(data: &mut Data) {
     }
 }
 
-/// Appends the text form of a cell (the cast-to-string rules).
-fn render(bytes: &mut Vec<u8>, cell: Cell<'_>) {
-    match cell {
-        Cell::Null => {}
-        Cell::Bool(b) => bytes.extend_from_slice(if b { b"true" } else { b"false" }),
-        Cell::Int(i) => bytes.extend_from_slice(i.to_string().as_bytes()),
-        Cell::Float(f) => {
-            let mut s = String::new();
-            push_py_float(&mut s, f);
-            bytes.extend_from_slice(s.as_bytes());
-        }
-        Cell::Text(_, s) => bytes.extend_from_slice(s.as_bytes()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::Array;
+    use arrow_schema::DataType;
 
     fn strings(a: &ArrayRef) -> Vec<Option<String>> {
         let s = a

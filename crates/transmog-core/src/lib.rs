@@ -32,10 +32,12 @@ pub mod result;
 pub mod rows;
 mod table;
 pub mod text;
+pub mod types;
 pub mod unflatten;
+pub mod union;
 pub mod value;
 
-pub use column::{Cell, CellExtras, ColType, Kind};
+pub use column::{Cell, CellExtras, Kind};
 pub use config::{Config, IdMode, IdSource, Recovery};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use flatten::{canonical_json, Flattener};
@@ -45,4 +47,6 @@ pub use rows::RowsBuilder;
 pub use table::{
     Role, TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY,
 };
+pub use types::ColType;
+pub use union::{SchemaError, UnionSchema};
 pub use value::Value;

@@ -17,7 +17,7 @@ use crate::files::{close_temp, file_size, TempFiles};
 use crate::options::CsvOptions;
 use crate::sink::Staged;
 use crate::text::{write_csv_field, write_plain};
-use crate::union::UnionSchema;
+use transmog_core::UnionSchema;
 
 /// Streaming state of one table written as CSV.
 pub(crate) struct CsvTable {
@@ -42,7 +42,7 @@ impl CsvTable {
             name: name.to_owned(),
             final_path: dir.join(file_name),
             opts,
-            union: UnionSchema::new(name),
+            union: UnionSchema::new(),
             out: None,
             written: 0,
             header_cols: None,
@@ -79,7 +79,9 @@ impl CsvTable {
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.union.merge(batch)?;
+        self.union
+            .merge(batch)
+            .map_err(|e| Error::schema(&self.name, e))?;
         if batch.num_rows() == 0 {
             return Ok(());
         }

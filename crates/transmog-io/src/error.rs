@@ -155,6 +155,25 @@ impl Error {
         }
     }
 
+    pub(crate) fn schema(table: &str, e: transmog_core::SchemaError) -> Self {
+        use transmog_core::SchemaError as S;
+        match e {
+            S::UnsupportedType { column, data_type } => Error::UnsupportedType {
+                table: table.to_owned(),
+                column,
+                data_type,
+            },
+            S::DuplicateColumn { column } => Error::DuplicateColumn {
+                table: table.to_owned(),
+                column,
+            },
+            S::Arrow(source) => Error::arrow(table, source),
+            other => Error::Inputs {
+                reason: format!("table `{table}`: {other}"),
+            },
+        }
+    }
+
     pub(crate) fn arrow(table: &str, source: arrow_schema::ArrowError) -> Self {
         Error::Arrow {
             table: table.to_owned(),

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::files::{close_temp, TempFiles};
 use crate::sink::Staged;
 use crate::text::{write_json, write_json_string};
-use crate::union::UnionSchema;
+use transmog_core::UnionSchema;
 
 /// Streaming state of one table written as JSON Lines.
 pub(crate) struct JsonlTable {
@@ -33,7 +33,7 @@ impl JsonlTable {
         JsonlTable {
             name: name.to_owned(),
             final_path: dir.join(file_name),
-            union: UnionSchema::new(name),
+            union: UnionSchema::new(),
             out: None,
             rows: 0,
             temps: TempFiles::new(dir, file_name),
@@ -41,7 +41,9 @@ impl JsonlTable {
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.union.merge(batch)?;
+        self.union
+            .merge(batch)
+            .map_err(|e| Error::schema(&self.name, e))?;
         if batch.num_rows() == 0 {
             return Ok(());
         }

@@ -10,7 +10,7 @@
 //!   order; the table's schema is the union of all its batches in first-seen column order;
 //! - accepted column types are `Null`, `Boolean`, `Int64`, `Float64`, `Utf8` (and
 //!   `LargeUtf8`, stored as `Utf8`); anything else is [`Error::UnsupportedType`];
-//! - a column whose type differs between batches is widened ([`widen`] documents the rules:
+//! - a column whose type differs between batches is widened ([`transmog_core::types`] documents the rules:
 //!   `Null`+X → X, `Int64`+`Float64` → `Float64` (or `Utf8` if an int exceeds ±2^53),
 //!   `Boolean`+number → `Utf8`, anything + `Utf8` → `Utf8`);
 //! - the file is `<dir>/<table name with '.' and '/' replaced by '_'>.<ext>`; a table that
@@ -76,8 +76,6 @@ pub mod read;
 mod sink;
 pub mod splice;
 mod text;
-mod union;
-pub mod widen;
 
 pub use error::{Error, Result};
 pub use files::table_file_name;

@@ -24,7 +24,7 @@ use crate::files::TempFiles;
 use crate::options::ParquetOptions;
 use crate::sink::Staged;
 use crate::splice::{assemble, PartFile};
-use crate::union::UnionSchema;
+use transmog_core::UnionSchema;
 
 struct OpenPart {
     path: PathBuf,
@@ -54,7 +54,7 @@ impl ParquetTable {
             name: name.to_owned(),
             final_path: dir.join(file_name),
             opts,
-            union: UnionSchema::new(name),
+            union: UnionSchema::new(),
             pending: VecDeque::new(),
             pending_rows: 0,
             parts: Vec::new(),
@@ -66,15 +66,25 @@ impl ParquetTable {
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        if self.union.merge(batch)? {
+        if self
+            .union
+            .merge(batch)
+            .map_err(|e| Error::schema(&self.name, e))?
+        {
             for b in &mut self.pending {
-                *b = self.union.conform(b)?;
+                *b = self
+                    .union
+                    .conform(b)
+                    .map_err(|e| Error::schema(&self.name, e))?;
             }
         }
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        let conformed = self.union.conform(batch)?;
+        let conformed = self
+            .union
+            .conform(batch)
+            .map_err(|e| Error::schema(&self.name, e))?;
         self.pending_rows += conformed.num_rows();
         self.pending.push_back(conformed);
         let rgs = self.opts.row_group_size;

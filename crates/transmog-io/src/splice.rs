@@ -9,7 +9,7 @@
 //! - **null**: the part lacks the column (or has it as `Null`): an all-null chunk of the
 //!   final type is encoded;
 //! - **re-encode**: the part has the column with a narrower type: only that chunk is
-//!   decoded, cast (see [`crate::widen`]) and encoded again.
+//!   decoded, cast (see [`transmog_core::types`]) and encoded again.
 //!
 //! With `write_page_checksum`, every chunk (copied or encoded) is rewritten on the way
 //! through [`crate::crc::add_page_crcs`] so that each page header carries its CRC32, and
@@ -46,7 +46,7 @@ use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use crate::crc::{add_page_crcs, DATA_PAGES, DICTIONARY_PAGE};
 use crate::error::{Error, Result};
 use crate::options::ParquetOptions;
-use crate::widen::cast;
+use transmog_core::types::cast;
 
 /// A finished part file of a table and the Arrow schema it was written with.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator};
-use arrow_schema::{ArrowError, SchemaRef};
+use arrow_schema::SchemaRef;
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList};
@@ -596,44 +596,17 @@ impl NativeResult {
     }
 
     /// A table as an Arrow stream (PyCapsule interface): `pyarrow.table(result.arrow(t))`.
-    fn arrow(&self, name: &str) -> PyResult<ArrowStream> {
+    /// Every batch is brought to the table's union schema (the widening lattice).
+    fn arrow(&self, py: Python<'_>, name: &str) -> PyResult<ArrowStream> {
         let table = self.table(name)?;
         let batches: Vec<RecordBatch> = table.batches.iter().map(|b| b.batch.clone()).collect();
-        let schema = conform_schema(&batches);
+        let (schema, batches) = transmog_core::UnionSchema::unify(&batches)
+            .map_err(|e| transmog_err(py, "OutputError", format!("table '{name}': {e}")))?;
         Ok(ArrowStream {
             schema,
             batches: Mutex::new(Some(batches)),
         })
     }
-}
-
-fn conform_schema(batches: &[RecordBatch]) -> SchemaRef {
-    batches
-        .last()
-        .map(|b| b.schema())
-        .unwrap_or_else(|| Arc::new(arrow_schema::Schema::empty()))
-}
-
-/// Brings every batch to the last batch's schema (columns added later become null,
-/// widened columns are cast) so one stream has one schema.
-fn conform(batches: Vec<RecordBatch>, schema: &SchemaRef) -> Result<Vec<RecordBatch>, ArrowError> {
-    batches
-        .into_iter()
-        .map(|b| {
-            if b.schema() == *schema {
-                return Ok(b);
-            }
-            let cols = schema
-                .fields()
-                .iter()
-                .map(|f| match b.schema().index_of(f.name()) {
-                    Ok(i) => transmog_io::widen::cast(b.column(i), f.data_type()),
-                    Err(_) => Ok(arrow_array::new_null_array(f.data_type(), b.num_rows())),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            RecordBatch::try_new(schema.clone(), cols)
-        })
-        .collect()
 }
 
 /// Exports batches through the Arrow C stream interface, without copying.
@@ -658,8 +631,6 @@ impl ArrowStream {
             .map_err(|_| PyRuntimeError::new_err("stream poisoned"))?
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("this Arrow stream was already consumed"))?;
-        let batches =
-            conform(batches, &self.schema).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), self.schema.clone());
         let stream = FFI_ArrowArrayStream::new(Box::new(reader));
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")

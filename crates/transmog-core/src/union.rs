@@ -1,5 +1,6 @@
 //! The union schema of one table: every column seen so far, in first-seen order, with its
-//! widened storage type.
+//! widened storage type ([`crate::types`]). The sinks keep one per table file; in-memory
+//! results use one to give every batch of a table the same schema.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,8 +8,32 @@ use std::sync::Arc;
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
-use crate::error::{Error, Result};
-use crate::widen::{cast, has_big_ints, storage_type, widen};
+use arrow_schema::ArrowError;
+
+use crate::types::{cast, has_big_ints, storage_type, widen};
+
+/// Why a batch does not fit a union schema.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// A column type that no sink can store.
+    #[error("column `{column}` has unsupported type {data_type} (supported: Null, Boolean, Int64, Float64, Utf8, LargeUtf8)")]
+    UnsupportedType {
+        /// Column name.
+        column: String,
+        /// The offending Arrow type.
+        data_type: DataType,
+    },
+    /// A batch that names the same column twice.
+    #[error("batch has column `{column}` more than once")]
+    DuplicateColumn {
+        /// Column name.
+        column: String,
+    },
+    /// Arrow refused a reshaped batch.
+    #[error("arrow error: {0}")]
+    Arrow(#[from] ArrowError),
+}
 
 #[derive(Debug, Clone)]
 struct Column {
@@ -22,8 +47,7 @@ struct Column {
 
 /// First-seen union of the columns of one table's batches.
 #[derive(Debug, Clone)]
-pub(crate) struct UnionSchema {
-    table: String,
+pub struct UnionSchema {
     columns: Vec<Column>,
     index: HashMap<String, usize>,
     /// Schema-level metadata of the latest batch that had any.
@@ -31,10 +55,16 @@ pub(crate) struct UnionSchema {
     schema: SchemaRef,
 }
 
+impl Default for UnionSchema {
+    fn default() -> Self {
+        UnionSchema::new()
+    }
+}
+
 impl UnionSchema {
-    pub(crate) fn new(table: &str) -> Self {
+    /// An empty union.
+    pub fn new() -> Self {
         UnionSchema {
-            table: table.to_owned(),
             columns: Vec::new(),
             index: HashMap::new(),
             metadata: arrow_schema::Metadata::default(),
@@ -42,24 +72,36 @@ impl UnionSchema {
         }
     }
 
+    /// The union of `batches`, and each batch reshaped to it (see [`Self::conform`]).
+    pub fn unify(batches: &[RecordBatch]) -> Result<(SchemaRef, Vec<RecordBatch>), SchemaError> {
+        let mut union = UnionSchema::new();
+        for b in batches {
+            union.merge(b)?;
+        }
+        let conformed = batches
+            .iter()
+            .map(|b| union.conform(b))
+            .collect::<Result<_, _>>()?;
+        Ok((Arc::clone(union.schema()), conformed))
+    }
+
     /// Folds a batch's schema into the union. Returns true if a column was added or a
     /// column's type changed. Checks types and duplicate names.
-    pub(crate) fn merge(&mut self, batch: &RecordBatch) -> Result<bool> {
+    pub fn merge(&mut self, batch: &RecordBatch) -> Result<bool, SchemaError> {
         let mut changed = false;
         let mut seen: Vec<usize> = Vec::with_capacity(batch.num_columns());
         for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
             let name = field.name();
-            let dt = storage_type(field.data_type()).ok_or_else(|| Error::UnsupportedType {
-                table: self.table.clone(),
-                column: name.clone(),
-                data_type: field.data_type().clone(),
-            })?;
+            let dt =
+                storage_type(field.data_type()).ok_or_else(|| SchemaError::UnsupportedType {
+                    column: name.clone(),
+                    data_type: field.data_type().clone(),
+                })?;
             let big = has_big_ints(array.as_ref());
             match self.index.get(name.as_str()) {
                 Some(&i) => {
                     if seen.contains(&i) {
-                        return Err(Error::DuplicateColumn {
-                            table: self.table.clone(),
+                        return Err(SchemaError::DuplicateColumn {
                             column: name.clone(),
                         });
                     }
@@ -108,30 +150,29 @@ impl UnionSchema {
     }
 
     /// The union as an Arrow schema (every field nullable).
-    pub(crate) fn schema(&self) -> &SchemaRef {
+    pub fn schema(&self) -> &SchemaRef {
         &self.schema
     }
 
     /// Number of columns in the union.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.columns.len()
     }
 
     /// Position of `name` in the union.
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+    pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
     /// Reshapes a batch (already merged) to the union: union column order, missing columns
     /// all-null, every column cast to its union type.
-    pub(crate) fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch> {
+    pub fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch, SchemaError> {
         let rows = batch.num_rows();
         let in_schema = batch.schema();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
         for col in &self.columns {
             let array = match in_schema.index_of(&col.name) {
-                Ok(i) => cast(batch.column(i), &col.data_type)
-                    .map_err(|e| Error::arrow(&self.table, e))?,
+                Ok(i) => cast(batch.column(i), &col.data_type)?,
                 Err(_) => new_null_array(&col.data_type, rows),
             };
             columns.push(array);
@@ -141,7 +182,12 @@ impl UnionSchema {
             columns,
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )
-        .map_err(|e| Error::arrow(&self.table, e))
+        .map_err(SchemaError::from)
+    }
+
+    /// True when no column has been seen.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
     }
 }
 
@@ -157,7 +203,7 @@ mod tests {
 
     #[test]
     fn first_seen_order_and_widening() {
-        let mut u = UnionSchema::new("t");
+        let mut u = UnionSchema::new();
         let b1 = batch(vec![
             ("a", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
             ("b", Arc::new(StringArray::from(vec!["x"]))),
@@ -190,8 +236,28 @@ mod tests {
     }
 
     #[test]
+    fn unify_gives_every_batch_the_widest_type_in_any_order() {
+        // Parallel workers hand batches over in any type order: the union, not the
+        // last batch, decides (float after int and int after float both give Float64).
+        let floats = batch(vec![(
+            "a",
+            Arc::new(Float64Array::from(vec![0.5])) as ArrayRef,
+        )]);
+        let ints = batch(vec![("a", Arc::new(Int64Array::from(vec![2])) as ArrayRef)]);
+        let (schema, out) = UnionSchema::unify(&[floats, ints]).unwrap();
+        assert_eq!(schema.field(0).data_type(), &DataType::Float64);
+        assert!(out.iter().all(|b| b.schema() == schema));
+        let last = out[1]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        assert_eq!(last.value(0), 2.0);
+    }
+
+    #[test]
     fn duplicate_and_unsupported() {
-        let mut u = UnionSchema::new("t");
+        let mut u = UnionSchema::new();
         let schema = Arc::new(Schema::new(vec![
             Field::new("a", DataType::Int64, true),
             Field::new("a", DataType::Int64, true),
@@ -204,12 +270,15 @@ mod tests {
             ],
         )
         .unwrap();
-        assert!(matches!(u.merge(&b), Err(Error::DuplicateColumn { .. })));
+        assert!(matches!(
+            u.merge(&b),
+            Err(SchemaError::DuplicateColumn { .. })
+        ));
         let b = batch(vec![(
             "d",
             Arc::new(arrow_array::Int32Array::from(vec![1])) as ArrayRef,
         )]);
-        let e = UnionSchema::new("t").merge(&b).unwrap_err();
+        let e = UnionSchema::new().merge(&b).unwrap_err();
         assert!(e.to_string().contains("`d`"), "{e}");
     }
 }

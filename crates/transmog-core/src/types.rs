@@ -1,56 +1,117 @@
-//! Column types: which Arrow types are accepted, how two types of one column widen, and the
-//! hand-written casts that widening needs.
-//!
-//! Widening rules (symmetric), applied when a column's type differs between batches:
+//! Column types: the one widening lattice of the project, the Arrow types it maps to,
+//! and the casts widening needs. The column builders ([`crate::column`]), the sinks'
+//! union schemas ([`crate::union`]), in-memory results and the reconciliation of
+//! Spark/Dask partitions all widen through [`ColType::join`].
 //!
 //! | seen types | union type |
 //! | --- | --- |
 //! | `Null` + X | X |
-//! | `Int64` + `Float64` | `Float64`, **unless** some int64 value of the column has `\|v\| > 2^53` (it would not survive the trip through `f64`): then `Utf8` |
+//! | `Int64` + `Float64` | `Float64`, **unless** some integer of the column has `\|v\| > 2^53` (it would not survive the trip through `f64`): then `Utf8` |
 //! | `Boolean` + `Int64` / `Float64` | `Utf8` |
 //! | anything + `Utf8` | `Utf8` |
 //!
-//! Casting to `Utf8` writes booleans as `true` / `false`, integers as decimal digits and
-//! floats as Python `repr` (see `transmog_core::text::push_py_float`). Values are cast when they are buffered,
-//! so once a column has become `Float64`, ints already stored in it render as floats
-//! (`3.0`) if the column later widens further to `Utf8` (only possible through a huge int).
-//! `LargeUtf8` input is accepted and stored as `Utf8`.
+//! Text renderings follow the cast rules ([`push_text`]): booleans `true` / `false`,
+//! integers as decimal digits, floats as Python `repr`. Values are cast when they are
+//! buffered, so once a column has become `Float64`, ints already stored in it render as
+//! floats (`3.0`) if the column later widens further to `Utf8` (only possible through a
+//! huge int). `LargeUtf8` input is accepted and stored as `Utf8`.
 
 use std::sync::Arc;
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{ArrowPrimitiveType, Float64Type, Int64Type};
-use arrow_array::{new_null_array, Array, ArrayRef, Float64Array, PrimitiveArray, StringArray};
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{new_null_array, Array, ArrayRef, Float64Array, StringArray};
 use arrow_schema::{ArrowError, DataType};
 
-use transmog_core::text::push_py_float as write_py_float;
+use crate::column::Cell;
+use crate::text::push_py_float;
 
 /// Largest integer magnitude that converts to `f64` and back without loss.
 pub const MAX_EXACT_INT_IN_F64: u64 = 1 << 53;
 
-/// Maps an input type to the type stored for it, or `None` if the type is not supported.
-pub fn storage_type(dt: &DataType) -> Option<DataType> {
-    match dt {
-        DataType::Null
-        | DataType::Boolean
-        | DataType::Int64
-        | DataType::Float64
-        | DataType::Utf8 => Some(dt.clone()),
-        DataType::LargeUtf8 => Some(DataType::Utf8),
-        _ => None,
+/// The type of a column: a point of the widening lattice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// No value seen yet.
+    Null,
+    /// Booleans only.
+    Bool,
+    /// Integers only.
+    Int,
+    /// Floats, possibly with exact integers.
+    Float,
+    /// Text.
+    Str,
+}
+
+impl ColType {
+    /// The least type holding every value of both (the lattice). `big_ints` tells
+    /// whether the column has (ever) held an integer outside `±2^53`.
+    pub fn join(self, other: ColType, big_ints: bool) -> ColType {
+        use ColType as T;
+        match (self, other) {
+            (a, b) if a == b => a,
+            (T::Null, x) | (x, T::Null) => x,
+            (T::Int, T::Float) | (T::Float, T::Int) if !big_ints => T::Float,
+            _ => T::Str,
+        }
+    }
+
+    /// The Arrow data type.
+    pub fn data_type(self) -> DataType {
+        match self {
+            ColType::Null => DataType::Null,
+            ColType::Bool => DataType::Boolean,
+            ColType::Int => DataType::Int64,
+            ColType::Float => DataType::Float64,
+            ColType::Str => DataType::Utf8,
+        }
+    }
+
+    /// The lattice point of an Arrow type, or `None` if no sink stores that type
+    /// (`LargeUtf8` is stored as `Utf8`).
+    pub fn of(dt: &DataType) -> Option<ColType> {
+        Some(match dt {
+            DataType::Null => ColType::Null,
+            DataType::Boolean => ColType::Bool,
+            DataType::Int64 => ColType::Int,
+            DataType::Float64 => ColType::Float,
+            DataType::Utf8 | DataType::LargeUtf8 => ColType::Str,
+            _ => return None,
+        })
     }
 }
 
-/// The union of two storage types of one column. `big_ints` tells whether the column has
-/// (ever) held an int64 outside `±2^53`.
+/// Maps an input type to the type stored for it, or `None` if the type is not supported.
+pub fn storage_type(dt: &DataType) -> Option<DataType> {
+    ColType::of(dt).map(ColType::data_type)
+}
+
+/// The union of two storage types of one column ([`ColType::join`]); unsupported types
+/// meet at `Utf8`.
 pub fn widen(a: &DataType, b: &DataType, big_ints: bool) -> DataType {
-    use DataType::*;
-    match (a, b) {
-        (x, y) if x == y => x.clone(),
-        (Null, x) | (x, Null) => x.clone(),
-        (Int64, Float64) | (Float64, Int64) if !big_ints => Float64,
-        _ => Utf8,
+    match (ColType::of(a), ColType::of(b)) {
+        (Some(x), Some(y)) => x.join(y, big_ints).data_type(),
+        _ => DataType::Utf8,
+    }
+}
+
+/// Appends the text form of a cell (the cast-to-string rules).
+pub fn push_text(bytes: &mut Vec<u8>, cell: Cell<'_>) {
+    match cell {
+        Cell::Null => {}
+        Cell::Bool(b) => bytes.extend_from_slice(if b { b"true" } else { b"false" }),
+        Cell::Int(i) => {
+            use std::io::Write as _;
+            let _ = write!(bytes, "{i}");
+        }
+        Cell::Float(f) => {
+            let mut s = String::new();
+            push_py_float(&mut s, f);
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        Cell::Text(_, s) => bytes.extend_from_slice(s.as_bytes()),
     }
 }
 
@@ -87,19 +148,17 @@ pub fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ArrowError> {
     }
 }
 
-/// Renders every value of a numeric array with `render` (nulls stay null).
-fn render_each<T: ArrowPrimitiveType>(
-    a: &PrimitiveArray<T>,
-    mut render: impl FnMut(&mut String, T::Native),
-) -> StringArray {
-    let mut b = StringBuilder::with_capacity(a.len(), a.len() * 8);
-    let mut buf = String::new();
-    for v in a.iter() {
-        match v {
-            Some(v) => {
+/// Renders cells as text by the cast rules (`None` stays null).
+fn render_each<'a>(len: usize, cells: impl Iterator<Item = Option<Cell<'a>>>) -> StringArray {
+    let mut b = StringBuilder::with_capacity(len, len * 8);
+    let mut buf = Vec::new();
+    for cell in cells {
+        match cell {
+            Some(cell) => {
                 buf.clear();
-                render(&mut buf, v);
-                b.append_value(&buf);
+                push_text(&mut buf, cell);
+                // push_text writes UTF-8 only.
+                b.append_value(String::from_utf8_lossy(&buf));
             }
             None => b.append_null(),
         }
@@ -120,19 +179,23 @@ fn to_utf8(array: &dyn Array) -> Result<StringArray, ArrowError> {
             }
             Ok(b.finish())
         }
-        DataType::Boolean => {
-            let a = array.as_boolean();
-            Ok(a.iter()
-                .map(|v| v.map(|b| if b { "true" } else { "false" }))
-                .collect())
-        }
-        DataType::Int64 => Ok(render_each(array.as_primitive::<Int64Type>(), |buf, v| {
-            use std::fmt::Write as _;
-            let _ = write!(buf, "{v}");
-        })),
+        DataType::Boolean => Ok(render_each(
+            len,
+            array.as_boolean().iter().map(|v| v.map(Cell::Bool)),
+        )),
+        DataType::Int64 => Ok(render_each(
+            len,
+            array
+                .as_primitive::<Int64Type>()
+                .iter()
+                .map(|v| v.map(Cell::Int)),
+        )),
         DataType::Float64 => Ok(render_each(
-            array.as_primitive::<Float64Type>(),
-            write_py_float,
+            len,
+            array
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|v| v.map(Cell::Float)),
         )),
         DataType::Null => Ok(StringArray::new_null(len)),
         other => Err(ArrowError::CastError(format!(
