@@ -9,9 +9,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 use transmog_core::result::row_json;
-use transmog_core::{
-    value, Config, Error, FlatResult, Flattener, IdMode, IdSource, Location, Recovery, Value,
-};
+use transmog_core::{value, Config, Error, FlatResult, Flattener, Location, Value};
+use transmog_io::read::{InputFormat, ReadError};
+use transmog_io::OptionValue;
+use transmog_run::{Collect, Input, Run, RunError, RunOptions};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,44 +39,48 @@ fn opt<'a>(o: &'a Json, key: &str) -> &'a Json {
     o.get(key).unwrap_or(&Json::Null)
 }
 
-fn config_from(o: &Json) -> Result<Config> {
-    let mut cfg = Config::default();
-    let s = |k: &str, d: &str| opt(o, k).as_str().unwrap_or(d).to_string();
-    let b = |k: &str, d: bool| opt(o, k).as_bool().unwrap_or(d);
-    cfg.separator = s("separator", "_");
-    cfg.deeply_nested_threshold = opt(o, "deeply_nested_threshold").as_u64().unwrap_or(4) as usize;
-    cfg.cast_to_string = b("cast_to_string", true);
-    cfg.include_empty = b("include_empty", false);
-    cfg.skip_null = b("skip_null", true);
-    cfg.visit_arrays = b("visit_arrays", true);
-    cfg.keep_arrays = b("keep_arrays", false);
-    cfg.max_depth = opt(o, "max_depth").as_u64().unwrap_or(100) as usize;
-    cfg.id_field = s("id_field", "__extract_id");
-    cfg.parent_field = s("parent_field", "__parent_extract_id");
-    cfg.time_field = s("time_field", "__extract_datetime");
-    cfg.recovery = Recovery::parse(&s("recovery_strategy", "strict"))?;
-    cfg.id_mode = match s("id_mode", "random").as_str() {
-        "random" => IdMode::Random,
-        "content_hash" => IdMode::ContentHash,
-        "deterministic" => match opt(o, "id_source") {
-            Json::String(f) => IdMode::Deterministic(IdSource::Field(f.clone())),
-            Json::Object(m) => IdMode::Deterministic(IdSource::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect(),
-            )),
-            other => bail!("unsupported id_source {other}"),
+/// The case's options that are engine options (the rest say how to call it).
+const CALL_KEYS: &[&str] = &[
+    "api",
+    "entity_name",
+    "batch_size",
+    "row_group_size",
+    "compare",
+];
+
+fn option_value(j: &Json) -> OptionValue {
+    match j {
+        Json::Null => OptionValue::None,
+        Json::Bool(b) => OptionValue::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => OptionValue::Int(i),
+            None => OptionValue::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        other => bail!("unsupported id_mode {other}"),
+        Json::String(s) => OptionValue::Str(s.clone()),
+        Json::Array(_) => OptionValue::Str(j.to_string()),
+        Json::Object(m) => OptionValue::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), option_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// The engine options of a case, set by name through the one option schema
+/// (`Config::set`, what the Python package uses too).
+fn config_from(o: &Json) -> Result<Config, RunError> {
+    let mut cfg = Config::default();
+    let Json::Object(map) = o else {
+        return Ok(cfg);
     };
-    let t = opt(o, "extract_time");
-    if !t.is_null() {
-        let text = serde_json::to_vec(t)?;
-        cfg.extract_time = Some(
-            value::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .into_owned(),
-        );
+    // The id source first: `id_mode` "deterministic" reads it.
+    let mut keys: Vec<&String> = map
+        .keys()
+        .filter(|k| !CALL_KEYS.contains(&k.as_str()))
+        .collect();
+    keys.sort_by_key(|k| *k != "id_source");
+    for key in keys {
+        cfg.set(key, &option_value(&map[key.as_str()]))?;
     }
     Ok(cfg)
 }
@@ -90,9 +95,7 @@ fn run_case(case: &Path, dest: &Path) -> Result<()> {
         .as_str()
         .unwrap_or("process")
         .to_string();
-    let outcome = Config::validate(&config_from(&options)?)
-        .and_then(|()| flatten_case(case, &options, &entity, &api));
-    match outcome {
+    match flatten_case(case, &options, &entity, &api) {
         Ok(result) => {
             let mut names = Vec::new();
             for (i, t) in result.tables.iter().enumerate() {
@@ -111,41 +114,38 @@ fn run_case(case: &Path, dest: &Path) -> Result<()> {
         }
         Err(e) => {
             let body =
-                serde_json::json!({ "error": e.kind().class_name(), "message": e.to_string() });
+                serde_json::json!({ "error": e.exception_class(), "message": e.to_string() });
             fs::write(dest.join("_error.json"), body.to_string())?;
         }
     }
     Ok(())
 }
 
-fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<FlatResult, Error> {
-    let cfg = config_from(options).map_err(|e| Error::UnsupportedInput {
-        found: Box::leak(e.to_string().into_boxed_str()),
-    })?;
-    let mut f = Flattener::new(entity, cfg)?;
-    let io = |e: std::io::Error| Error::UnsupportedInput {
-        found: Box::leak(e.to_string().into_boxed_str()),
-    };
+fn flatten_case(
+    case: &Path,
+    options: &Json,
+    entity: &str,
+    api: &str,
+) -> Result<FlatResult, RunError> {
+    let cfg = config_from(options)?;
     if api == "process_file_jsonl" {
-        let text = fs::read(case.join("input.jsonl")).map_err(io)?;
-        let source: std::sync::Arc<str> = "input.jsonl".into();
-        let mut record = 0;
-        for (n, line) in text.split(|b| *b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let loc = Location {
-                source: Some(source.clone()),
-                line: Some(n as u64 + 1),
-                record,
-                origin: None,
-            };
-            f.push_json(line, loc)?;
-            record += 1;
-        }
-        return Ok(FlatResult::from_flattener(f));
+        // A JSON Lines file goes through the run engine, as the CLI and Python read files.
+        let path = case.join("input.jsonl");
+        let input = Input::path(&path.to_string_lossy())
+            .with_label("input.jsonl")
+            .with_format(InputFormat::Jsonl);
+        let mut run = Run::new(entity, cfg, RunOptions::default())?;
+        let mut tables = Collect::new(entity);
+        run.read(vec![input], &mut tables)?;
+        return Ok(tables.into_result(&run.finish()));
     }
-    let text = fs::read(case.join("input.json")).map_err(io)?;
+    let mut f = Flattener::new(entity, cfg)?;
+    let text = fs::read(case.join("input.json")).map_err(|e| {
+        RunError::Read(ReadError::Io {
+            path: "input.json".into(),
+            source: e,
+        })
+    })?;
     let doc = value::parse(&text).map_err(|e| Error::Parse {
         location: Location::default(),
         column: e.column,
@@ -170,7 +170,8 @@ fn flatten_case(case: &Path, options: &Json, entity: &str, api: &str) -> Result<
         other => {
             return Err(Error::UnsupportedInput {
                 found: other.type_name(),
-            })
+            }
+            .into())
         }
     }
     let mut result = FlatResult::from_flattener(f);

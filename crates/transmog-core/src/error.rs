@@ -71,10 +71,12 @@ impl ErrorKind {
 #[non_exhaustive]
 pub enum Error {
     /// An option has an invalid value.
-    #[error("invalid option {parameter}: {message}")]
+    #[error("invalid option {parameter}{}: {message}", value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default())]
     Config {
         /// The option's name.
         parameter: String,
+        /// The value given, as written (when one was given).
+        value: Option<String>,
         /// What is wrong with it.
         message: String,
     },
@@ -147,6 +149,15 @@ impl Error {
     pub(crate) fn config(parameter: &str, message: impl Into<String>) -> Self {
         Error::Config {
             parameter: parameter.to_string(),
+            value: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config_value(parameter: &str, value: &str, message: impl Into<String>) -> Self {
+        Error::Config {
+            parameter: parameter.to_string(),
+            value: Some(value.to_string()),
             message: message.into(),
         }
     }

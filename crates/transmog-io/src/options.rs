@@ -182,107 +182,29 @@ pub enum DataPageVersion {
     V2,
 }
 
-/// A value given to [`ParquetOptions::set`] / [`SinkOptions::set`].
-///
-/// Text values are accepted wherever a boolean or integer is expected and parsed
-/// (`"true"`, `"false"`, `"10000"`), so options can come straight from a command line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OptionValue {
-    /// Python `None`.
-    None,
-    /// A boolean.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A float (accepted only where a version number like `2.0` is expected).
-    Float(f64),
-    /// A string.
-    Str(String),
+pub use transmog_core::OptionValue;
+
+/// Attaches the option's name to a value's rejection.
+fn checked<T>(key: &str, r: std::result::Result<T, transmog_core::options::Reason>) -> Result<T> {
+    r.map_err(|reason| Error::InvalidOption {
+        key: key.to_owned(),
+        reason,
+    })
 }
 
-impl From<bool> for OptionValue {
-    fn from(v: bool) -> Self {
-        OptionValue::Bool(v)
-    }
-}
-impl From<i64> for OptionValue {
-    fn from(v: i64) -> Self {
-        OptionValue::Int(v)
-    }
-}
-impl From<f64> for OptionValue {
-    fn from(v: f64) -> Self {
-        OptionValue::Float(v)
-    }
-}
-impl From<&str> for OptionValue {
-    fn from(v: &str) -> Self {
-        OptionValue::Str(v.to_owned())
-    }
-}
-impl From<String> for OptionValue {
-    fn from(v: String) -> Self {
-        OptionValue::Str(v)
+fn expected(key: &str, what: &str, value: &OptionValue) -> Error {
+    Error::InvalidOption {
+        key: key.to_owned(),
+        reason: format!("expected {what}, got {}", value.shown()),
     }
 }
 
-impl OptionValue {
-    fn type_err(&self, key: &str, expected: &str) -> Error {
-        Error::InvalidOption {
-            key: key.to_owned(),
-            reason: format!("expected {expected}, got {self:?}"),
-        }
-    }
-
-    fn as_bool(&self, key: &str) -> Result<bool> {
-        match self {
-            OptionValue::Bool(b) => Ok(*b),
-            OptionValue::Str(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => Ok(true),
-                "false" | "0" | "no" | "off" => Ok(false),
-                _ => Err(self.type_err(key, "a boolean")),
-            },
-            _ => Err(self.type_err(key, "a boolean")),
-        }
-    }
-
-    fn as_i64(&self, key: &str) -> Result<i64> {
-        match self {
-            OptionValue::Int(i) => Ok(*i),
-            OptionValue::Str(s) => s
-                .trim()
-                .parse()
-                .map_err(|_| self.type_err(key, "an integer")),
-            _ => Err(self.type_err(key, "an integer")),
-        }
-    }
-
-    fn as_positive(&self, key: &str) -> Result<usize> {
-        let v = self.as_i64(key)?;
-        match usize::try_from(v) {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(Error::InvalidOption {
-                key: key.to_owned(),
-                reason: format!("must be a positive integer, got {v}"),
-            }),
-        }
-    }
-
-    fn as_opt_positive(&self, key: &str) -> Result<Option<usize>> {
-        match self {
-            OptionValue::None => Ok(None),
-            OptionValue::Str(s) if s.eq_ignore_ascii_case("none") => Ok(None),
-            _ => self.as_positive(key).map(Some),
-        }
-    }
-
-    fn as_version_text(&self, key: &str) -> Result<String> {
-        match self {
-            OptionValue::Str(s) => Ok(s.trim().to_owned()),
-            OptionValue::Float(f) => Ok(format!("{f:.1}")),
-            OptionValue::Int(i) => Ok(format!("{i}.0")),
-            _ => Err(self.type_err(key, "a version string")),
-        }
+fn version_text(key: &str, value: &OptionValue) -> Result<String> {
+    match value {
+        OptionValue::Str(s) => Ok(s.trim().to_owned()),
+        OptionValue::Float(f) => Ok(format!("{f:.1}")),
+        OptionValue::Int(i) => Ok(format!("{i}.0")),
+        other => Err(expected(key, "a version string", other)),
     }
 }
 
@@ -391,30 +313,30 @@ impl ParquetOptions {
                 self.compression = match &value {
                     OptionValue::None => Codec::Uncompressed,
                     OptionValue::Str(s) => Codec::parse(s)?,
-                    _ => return Err(value.type_err(key, "a codec name")),
+                    other => return Err(expected(key, "a codec name", other)),
                 };
             }
             "compression_level" => {
                 self.compression_level = match value {
                     OptionValue::None => None,
-                    v => Some(v.as_i64(key)?),
+                    v => Some(checked(key, v.as_i64())?),
                 };
             }
-            "row_group_size" => self.row_group_size = value.as_positive(key)?,
-            "write_page_index" => self.write_page_index = value.as_bool(key)?,
-            "write_page_checksum" => self.write_page_checksum = value.as_bool(key)?,
-            "data_page_size" => self.data_page_size = value.as_opt_positive(key)?,
+            "row_group_size" => self.row_group_size = checked(key, value.as_positive())?,
+            "write_page_index" => self.write_page_index = checked(key, value.as_bool())?,
+            "write_page_checksum" => self.write_page_checksum = checked(key, value.as_bool())?,
+            "data_page_size" => self.data_page_size = checked(key, value.as_opt_positive())?,
             "dictionary_pagesize_limit" => {
-                self.dictionary_pagesize_limit = value.as_opt_positive(key)?
+                self.dictionary_pagesize_limit = checked(key, value.as_opt_positive())?
             }
             "use_dictionary" => {
-                self.use_dictionary = value.as_bool(key)?;
+                self.use_dictionary = checked(key, value.as_bool())?;
                 self.adaptive_dictionary = false;
             }
-            "write_statistics" => self.write_statistics = value.as_bool(key)?,
-            "write_batch_size" => self.write_batch_size = value.as_opt_positive(key)?,
+            "write_statistics" => self.write_statistics = checked(key, value.as_bool())?,
+            "write_batch_size" => self.write_batch_size = checked(key, value.as_opt_positive())?,
             "data_page_version" => {
-                self.data_page_version = match value.as_version_text(key)?.as_str() {
+                self.data_page_version = match version_text(key, &value)?.as_str() {
                     "1.0" => DataPageVersion::V1,
                     "2.0" => DataPageVersion::V2,
                     other => {
@@ -426,7 +348,7 @@ impl ParquetOptions {
                 }
             }
             "version" => {
-                let v = value.as_version_text(key)?;
+                let v = version_text(key, &value)?;
                 if !matches!(v.as_str(), "1.0" | "2.4" | "2.6") {
                     return Err(Error::InvalidOption {
                         key: key.into(),
@@ -580,7 +502,7 @@ impl CsvOptions {
             "delimiter" => {
                 let s = match &value {
                     OptionValue::Str(s) => s.as_str(),
-                    _ => return Err(value.type_err(key, "a one-character string")),
+                    other => return Err(expected(key, "a one-character string", other)),
                 };
                 match s.as_bytes() {
                     [b] if b.is_ascii() && !matches!(b, b'"' | b'\r' | b'\n') => {
@@ -596,7 +518,7 @@ impl CsvOptions {
                     }
                 }
             }
-            "include_header" => self.include_header = value.as_bool(key)?,
+            "include_header" => self.include_header = checked(key, value.as_bool())?,
             _ => {
                 return Err(Error::UnknownOption {
                     key: key.to_owned(),

@@ -60,6 +60,11 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
     } else {
         Box::new(File::open(path)?)
     };
+    decoded(raw)
+}
+
+/// Buffers `raw`, decompressing gzip/zstd when its magic bytes say so.
+pub fn decoded(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn BufRead + Send>> {
     let mut buf = BufReader::with_capacity(1 << 20, raw);
     let magic = buf.fill_buf()?;
     Ok(if magic.starts_with(&[0x1f, 0x8b]) {
@@ -133,22 +138,35 @@ fn first_non_blank(reader: &mut Box<dyn BufRead + Send>) -> io::Result<Option<u8
         .find(|b| !b.is_ascii_whitespace()))
 }
 
-fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputFormat> {
+/// A file name without its compression suffix (`.gz`, `.zst`), lower-cased: what input
+/// kinds are told by.
+pub fn plain_name(path: &str) -> String {
     let name = Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let name = name
-        .trim_end_matches(".gz")
+    name.trim_end_matches(".gz")
         .trim_end_matches(".zst")
-        .to_string();
-    if name.ends_with(".csv") || name.ends_with(".tsv") {
-        let delimiter = name.ends_with(".tsv").then_some(b'\t');
-        return Ok(InputFormat::Csv(CsvOptions {
-            delimiter,
+        .to_string()
+}
+
+/// The format a file name alone tells: CSV for `.csv`/`.tsv` (compressed or not, tab
+/// delimited for `.tsv`); `None` when the content decides.
+pub fn format_from_name(path: &str) -> Option<InputFormat> {
+    let name = plain_name(path);
+    (name.ends_with(".csv") || name.ends_with(".tsv")).then(|| {
+        InputFormat::Csv(CsvOptions {
+            delimiter: name.ends_with(".tsv").then_some(b'\t'),
             ..CsvOptions::default()
-        }));
+        })
+    })
+}
+
+fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputFormat> {
+    if let Some(csv) = format_from_name(path) {
+        return Ok(csv);
     }
+    let name = plain_name(path);
     Ok(match first_non_blank(reader)? {
         Some(b'[') => InputFormat::Json,
         Some(b'{') if name.ends_with(".json") => InputFormat::Json,

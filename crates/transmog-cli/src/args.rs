@@ -1,0 +1,401 @@
+//! The command line: every argument of `transmog`, and how arguments become the run's
+//! options (flattening [`Config`], sink options, input layout).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use transmog_core::{value, Config, IdMode, IdSource, Recovery};
+use transmog_io::read::{CsvOptions, InputFormat};
+use transmog_io::{Codec, Format, OptionValue, SinkOptions};
+
+use crate::unflatten_cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "transmog",
+    version,
+    about = "Flatten nested JSON into relational tables (Parquet, CSV, JSON Lines)",
+    long_about = "Flatten nested JSON records into relational tables.\n\n\
+        Every record becomes one row of the main table; every array becomes a child table \
+        whose rows point at their parent row through generated ids (__extract_id, \
+        __parent_extract_id). Nested objects become columns named by their path \
+        (customer_address_city). Naming, casting and ids follow Transmog 1.0.6; unlike \
+        1.0.6, nothing is dropped: columns first seen late are kept (NULL in earlier rows) \
+        and colliding names keep both values.",
+    after_help = "Examples:\n  \
+        transmog convert orders.jsonl -o out/\n  \
+        transmog convert orders.json.gz -o out/ --entity orders --compression zstd:3\n  \
+        cat events.jsonl | transmog convert - -o out/ --entity events --format csv\n  \
+        transmog unflatten out/ --entity orders -o orders.jsonl"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Convert JSON / JSON Lines input into one file per table.
+    Convert(Box<ConvertArgs>),
+    /// Rebuild the nested records from the Parquet files of a convert run (JSON Lines).
+    Unflatten(unflatten_cmd::UnflattenArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum InputArg {
+    /// Decide from the file name (.csv, .tsv) and the first non-blank byte.
+    Auto,
+    /// One JSON value per line.
+    Jsonl,
+    /// One JSON document: an array of records or a single record.
+    Json,
+    /// CSV with a header row; every value is a string, null markers become null.
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OnError {
+    /// Stop at the first bad record, naming file and line.
+    Strict,
+    /// Skip bad records, report each one, keep everything else.
+    Skip,
+    /// Same as skip at record level (Transmog 1.0.6's "partial").
+    Partial,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum IdKind {
+    /// A random uuid4 per row (Transmog's default).
+    Random,
+    /// uuid5 of the field given by --id-source.
+    Field,
+    /// uuid5 of the row's content: stable ids without a key field.
+    Hash,
+    /// uuid5 of the input's name and the record's index in it (children: of the parent
+    /// id and the child's rank in the record): the same ids on every run and in
+    /// `transmog.spark`.
+    Position,
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    /// Input files: JSON Lines, a JSON array of records or one JSON object; gzip and
+    /// zstd are detected automatically. `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Output directory (created if missing). One file per table goes there.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutFormat::Parquet)]
+    format: OutFormat,
+
+    /// Entity name: the main table's name and the prefix of child tables
+    /// [default: the first input's file name without extensions].
+    #[arg(short, long)]
+    entity: Option<String>,
+
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value_t = InputArg::Auto)]
+    input_format: InputArg,
+
+    /// CSV field delimiter [default: guessed from the first line].
+    #[arg(long, value_name = "CHAR", help_heading = "CSV input")]
+    delimiter: Option<char>,
+
+    /// CSV input has no header row (columns are named column_1, column_2, ...).
+    #[arg(long, help_heading = "CSV input")]
+    no_header: bool,
+
+    /// CSV values read as null (repeatable) [default: "", NULL, null, NA, na, N/A, n/a].
+    #[arg(long = "null-value", value_name = "TEXT", help_heading = "CSV input")]
+    null_values: Vec<String>,
+
+    /// Records per chunk: the unit of work handed to a flattening thread and then to
+    /// the writer (Transmog's batch_size / chunk_size).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub batch_size: usize,
+
+    /// Flattening threads (0 = one per core). Output is the same for any value.
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// What to do with a record that is not valid JSON or not an object.
+    #[arg(long, value_enum, default_value_t = OnError::Strict)]
+    on_error: OnError,
+
+    /// Also write every skipped record (with --on-error skip/partial) to FILE, one JSON
+    /// object per line: source, line, record number, reason.
+    #[arg(long, value_name = "FILE")]
+    pub errors_file: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten, next_help_heading = "Flattening")]
+    flat: FlattenArgs,
+
+    #[command(flatten, next_help_heading = "Parquet")]
+    parquet: ParquetArgs,
+}
+
+#[derive(Args)]
+pub struct FlattenArgs {
+    /// Joins nested keys into column names.
+    #[arg(long, default_value = "_")]
+    separator: String,
+    /// Paths with this many separators become FIRST_nested_LAST.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    nested_threshold: usize,
+    /// Keep JSON types (int64, float64, bool, utf8) instead of casting values to text.
+    #[arg(long)]
+    typed: bool,
+    /// Keep empty strings.
+    #[arg(long)]
+    include_empty: bool,
+    /// Keep null fields (as empty strings, like Transmog 1.0.6) instead of dropping them.
+    #[arg(long)]
+    keep_nulls: bool,
+    /// Objects nested this deep or deeper are dropped from main rows (reported).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    max_depth: usize,
+    /// Stop with an error when a table would get more than N columns (a guard against
+    /// inputs whose keys are data, e.g. one key per id).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    max_columns: usize,
+    /// Also keep top-level arrays in the main row as JSON text.
+    #[arg(long)]
+    keep_arrays: bool,
+    /// Do not make child tables; keep every array in its row as JSON text.
+    #[arg(long)]
+    no_child_tables: bool,
+    /// How row ids are made.
+    #[arg(long, value_enum, default_value_t = IdKind::Random)]
+    ids: IdKind,
+    /// Field(s) for --ids field: FIELD for every table, or TABLE_OR_PATH=FIELD
+    /// (repeatable; "" = main table, "*" = any table).
+    #[arg(long, value_name = "SPEC")]
+    id_source: Vec<String>,
+    /// For --ids position: name inputs by their path relative to DIR, instead of by
+    /// their file name (for datasets whose files share names in different folders).
+    #[arg(long, value_name = "DIR")]
+    id_root: Option<PathBuf>,
+    /// Name of the id column.
+    #[arg(long, default_value = "__extract_id")]
+    id_field: String,
+    /// Name of the parent id column.
+    #[arg(long, default_value = "__parent_extract_id")]
+    parent_field: String,
+    /// Name of the extraction time column.
+    #[arg(long, default_value = "__extract_datetime")]
+    time_field: String,
+    /// Value of the extraction time column [default: now, UTC].
+    #[arg(long)]
+    extract_time: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ParquetArgs {
+    /// Codec: snappy, gzip, brotli, zstd, lz4, none; a level after a colon (zstd:3).
+    #[arg(long, default_value = "snappy", value_name = "CODEC[:LEVEL]")]
+    compression: String,
+    /// Rows per row group.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    row_group_size: usize,
+    /// Write the column index and offset index.
+    #[arg(long)]
+    page_index: bool,
+    /// Write a CRC32 checksum into every page header.
+    #[arg(long)]
+    page_checksum: bool,
+    /// Target data page size in bytes.
+    #[arg(long, value_name = "BYTES")]
+    data_page_size: Option<usize>,
+    /// Dictionary page size limit in bytes.
+    #[arg(long, value_name = "BYTES")]
+    dictionary_pagesize_limit: Option<usize>,
+    /// Any other pyarrow-style writer option, e.g. use_dictionary=false (repeatable).
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+}
+
+impl ConvertArgs {
+    /// The flattening options.
+    pub fn config(&self) -> Result<Config> {
+        let f = &self.flat;
+        let id_mode = match f.ids {
+            IdKind::Random => IdMode::Random,
+            IdKind::Hash => IdMode::ContentHash,
+            IdKind::Position => IdMode::Position,
+            IdKind::Field => {
+                let source = match f.id_source.as_slice() {
+                    [] => bail!("--ids field needs --id-source FIELD"),
+                    [one] if !one.contains('=') => IdSource::Field(one.clone()),
+                    many => IdSource::Map(
+                        many.iter()
+                            .map(|s| match s.split_once('=') {
+                                Some((k, v)) => Ok((k.to_string(), v.to_string())),
+                                None => bail!("--id-source {s}: expected TABLE=FIELD"),
+                            })
+                            .collect::<Result<_>>()?,
+                    ),
+                };
+                IdMode::Deterministic(source)
+            }
+        };
+        Ok(Config {
+            separator: f.separator.clone(),
+            deeply_nested_threshold: f.nested_threshold,
+            cast_to_string: !f.typed,
+            include_empty: f.include_empty,
+            skip_null: !f.keep_nulls,
+            max_depth: f.max_depth,
+            max_columns: f.max_columns,
+            visit_arrays: !f.no_child_tables,
+            keep_arrays: f.keep_arrays,
+            id_field: f.id_field.clone(),
+            parent_field: f.parent_field.clone(),
+            time_field: f.time_field.clone(),
+            id_mode,
+            recovery: match self.on_error {
+                OnError::Strict => Recovery::Strict,
+                OnError::Skip => Recovery::Skip,
+                OnError::Partial => Recovery::Partial,
+            },
+            extract_time: f
+                .extract_time
+                .as_ref()
+                .map(|t| value::Value::Str(t.clone().into())),
+            ..Config::default()
+        })
+    }
+
+    /// The output format and its options.
+    pub fn sink_options(&self) -> Result<SinkOptions> {
+        let format = match self.format {
+            OutFormat::Parquet => Format::Parquet,
+            OutFormat::Csv => Format::Csv,
+            OutFormat::Jsonl => Format::Jsonl,
+        };
+        let mut opts = SinkOptions::new(format);
+        let p = &self.parquet;
+        if let Format::Parquet = format {
+            let o = &mut opts.parquet;
+            o.compression = Codec::parse(&p.compression)?;
+            o.row_group_size = p.row_group_size.max(1);
+            o.write_page_index = p.page_index;
+            o.write_page_checksum = p.page_checksum;
+            o.data_page_size = p.data_page_size;
+            o.dictionary_pagesize_limit = p.dictionary_pagesize_limit;
+            for kv in &p.options {
+                let Some((k, v)) = kv.split_once('=') else {
+                    bail!("--option {kv}: expected KEY=VALUE");
+                };
+                opts.set(k, OptionValue::Str(v.to_string()))?;
+            }
+        } else if !p.options.is_empty() {
+            bail!("--option is only valid with --format parquet");
+        }
+        Ok(opts)
+    }
+
+    /// The entity name: `--entity`, else the first input's file name without extensions.
+    pub fn entity_name(&self) -> String {
+        if let Some(e) = &self.entity {
+            return e.clone();
+        }
+        let first = &self.inputs[0];
+        if first == "-" {
+            return "stdin".to_string();
+        }
+        let name = Path::new(first)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "entity".to_string());
+        name.split('.').next().unwrap_or("entity").to_string()
+    }
+
+    /// The inputs, with their layout and (for position ids) their stable names.
+    pub fn inputs(&self) -> Result<Vec<transmog_run::Input>> {
+        let format = self.input_format()?;
+        let position = matches!(self.flat.ids, IdKind::Position);
+        if !position && self.flat.id_root.is_some() {
+            bail!("--id-root only applies to --ids position");
+        }
+        let origins = if position {
+            let root = self
+                .flat
+                .id_root
+                .as_ref()
+                .map(|r| r.to_string_lossy().into_owned());
+            transmog_run::origin_names(&self.inputs, root.as_deref())?
+                .into_iter()
+                .map(Some)
+                .collect()
+        } else {
+            vec![None; self.inputs.len()]
+        };
+        Ok(self
+            .inputs
+            .iter()
+            .zip(origins)
+            .map(|(path, origin)| {
+                transmog_run::Input::path(path)
+                    .with_format(format.clone())
+                    .with_origin(origin.as_deref())
+            })
+            .collect())
+    }
+
+    fn input_format(&self) -> Result<InputFormat> {
+        let csv_flags = self.delimiter.is_some() || self.no_header || !self.null_values.is_empty();
+        let csv = || -> Result<CsvOptions> {
+            let mut o = CsvOptions {
+                has_header: !self.no_header,
+                ..CsvOptions::default()
+            };
+            if let Some(d) = self.delimiter {
+                o.delimiter = Some(u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
+                    anyhow::anyhow!("--delimiter {d:?}: must be one ASCII character")
+                })?);
+            }
+            if !self.null_values.is_empty() {
+                o.null_values = self.null_values.clone();
+            }
+            Ok(o)
+        };
+        Ok(match self.input_format {
+            InputArg::Csv => InputFormat::Csv(csv()?),
+            InputArg::Auto if csv_flags => InputFormat::Csv(csv()?),
+            InputArg::Auto => InputFormat::Auto,
+            InputArg::Jsonl => InputFormat::Jsonl,
+            InputArg::Json => InputFormat::Json,
+        })
+    }
+
+    /// Input bytes when every input is a plain regular file (for the progress bar).
+    pub fn total_bytes(&self) -> Option<u64> {
+        let mut total = 0u64;
+        for p in &self.inputs {
+            if p.ends_with(".gz") || p.ends_with(".zst") || p == "-" {
+                return None;
+            }
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => total += m.len(),
+                _ => return None,
+            }
+        }
+        Some(total)
+    }
+}

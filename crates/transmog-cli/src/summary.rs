@@ -1,0 +1,65 @@
+//! The summary that ends every run: rows and bytes per table, speed, and what was
+//! skipped, renamed or dropped.
+
+use std::time::Instant;
+
+use transmog_io::TableOutput;
+use transmog_run::Totals;
+
+#[allow(clippy::print_stderr)]
+pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
+    let bytes_in = totals.bytes;
+    let secs = started.elapsed().as_secs_f64();
+    let width = outputs
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    eprintln!("{:<width$}  {:>12}  {:>12}  file", "table", "rows", "bytes");
+    let mut total = 0;
+    for o in outputs {
+        total += o.bytes;
+        eprintln!(
+            "{:<width$}  {:>12}  {:>12}  {}",
+            o.name,
+            o.rows,
+            o.bytes,
+            o.path.display()
+        );
+    }
+    let report = &totals.report;
+    eprintln!(
+        "{} records, {} tables, {:.1} MB in, {:.1} MB out, {:.2} s, {:.1} MB/s",
+        totals.records - report.skipped_count,
+        outputs.len(),
+        bytes_in as f64 / 1e6,
+        total as f64 / 1e6,
+        secs,
+        bytes_in as f64 / 1e6 / secs.max(1e-9)
+    );
+    if report.skipped_count > 0 {
+        eprintln!("{} records skipped:", report.skipped_count);
+        for s in &report.skipped {
+            eprintln!("  {}", s.reason);
+        }
+    }
+    if report.collision_count > 0 {
+        eprintln!(
+            "{} columns renamed because their name was taken:",
+            report.collision_count
+        );
+        for c in report.collisions.iter().take(20) {
+            eprintln!(
+                "  {}: {} -> {} (path {})",
+                c.table, c.wanted, c.given, c.path
+            );
+        }
+    }
+    if report.truncation_count > 0 {
+        eprintln!(
+            "{} objects deeper than --max-depth dropped",
+            report.truncation_count
+        );
+    }
+}

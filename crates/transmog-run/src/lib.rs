@@ -1,0 +1,252 @@
+//! Transmog's run engine: inputs + options + a sink → a report, on all cores. The
+//! `transmog` CLI, the Python package (`transmog._native`) and the Spark/Dask tasks all
+//! run through [`Run`], so a record becomes the same rows whichever face reads it.
+//!
+//! A [`Run`] reads inputs ([`Input`]: files, stdin, readers, byte buffers) through a
+//! parallel ordered pipeline — a reader thread frames records into chunks, worker threads
+//! parse and flatten them, the calling thread renames columns for the whole run and
+//! hands batches to a [`BatchSink`] in input order — and flattens records handed over in
+//! memory (`Run::push`) on the calling thread. Output is the same for any thread count.
+//!
+//! ```
+//! use transmog_run::{Collect, Input, Run, RunOptions};
+//!
+//! let mut run = Run::new("orders", transmog_core::Config::default(), RunOptions::default())?;
+//! let mut tables = Collect::new("orders");
+//! let data = br#"{"id": 1, "items": [{"sku": "A"}, {"sku": "B"}]}"#.to_vec();
+//! run.read(vec![Input::bytes("orders.jsonl", data)], &mut tables)?;
+//! let totals = run.finish();
+//! let result = tables.into_result(&totals);
+//! assert_eq!(result.table_names(), ["orders", "orders_items"]);
+//! assert_eq!(result.table("orders_items").map(|t| t.num_rows()), Some(2));
+//! # Ok::<(), transmog_run::RunError>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod input;
+mod pipeline;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use transmog_core::merge::NameRegistry;
+use transmog_core::report::{Report, Skipped};
+use transmog_core::result::{FlatResult, ResultTable};
+use transmog_core::{ids, value, Config, Flattener, TableBatch};
+use transmog_io::TableSink;
+
+pub use error::{ConfigError, Fault, Result, RunError};
+pub use input::{origin_name, origin_names, Input, Source};
+
+/// How a run uses the machine.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Flattening threads; 0 = one per core.
+    pub threads: usize,
+    /// Records per chunk: the unit of work handed to a flattening thread and then to
+    /// the sink.
+    pub chunk_records: usize,
+    /// Set (by a signal handler, or Python's Ctrl-C) to stop at the next chunk.
+    pub interrupted: Arc<AtomicBool>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: 0,
+            chunk_records: 10_000,
+            interrupted: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+impl RunOptions {
+    /// The number of flattening threads `threads` stands for.
+    pub fn worker_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// Running totals of a run.
+#[derive(Debug, Default, Clone)]
+pub struct Totals {
+    /// Records read (skipped ones included; see `report.skipped_count`).
+    pub records: u64,
+    /// Input bytes framed (uncompressed).
+    pub bytes: u64,
+    /// Renamed columns, truncations, skipped records.
+    pub report: Report,
+}
+
+impl Totals {
+    /// Records that made rows.
+    pub fn accepted(&self) -> u64 {
+        self.records - self.report.skipped_count
+    }
+
+    /// Adds a chunk's report; returns the records it skipped.
+    fn absorb(&mut self, from: Report) -> Vec<Skipped> {
+        const MAX: usize = 1000;
+        let into = &mut self.report;
+        into.truncation_count += from.truncation_count;
+        let room = MAX.saturating_sub(into.truncations.len());
+        into.truncations
+            .extend(from.truncations.into_iter().take(room));
+        into.skipped_count += from.skipped_count;
+        let room = MAX.saturating_sub(into.skipped.len());
+        into.skipped.extend(from.skipped.iter().take(room).cloned());
+        from.skipped
+    }
+}
+
+/// Where a run's batches go, in input order.
+pub trait BatchSink {
+    /// Takes the batches of one chunk (several tables).
+    fn write(&mut self, batches: &[TableBatch]) -> Result<()>;
+}
+
+impl BatchSink for TableSink {
+    fn write(&mut self, batches: &[TableBatch]) -> Result<()> {
+        let pairs: Vec<_> = batches.iter().map(|b| (&*b.table, &b.batch)).collect();
+        Ok(self.write_all(&pairs)?)
+    }
+}
+
+impl<F: FnMut(&[TableBatch]) -> Result<()>> BatchSink for F {
+    fn write(&mut self, batches: &[TableBatch]) -> Result<()> {
+        self(batches)
+    }
+}
+
+/// Keeps every batch in memory, tables in the order their first row arrived (the main
+/// table first, even when it has no rows).
+#[derive(Debug)]
+pub struct Collect {
+    tables: Vec<ResultTable>,
+    index: HashMap<Arc<str>, usize>,
+}
+
+impl Collect {
+    /// An empty collection for entity `entity`.
+    pub fn new(entity: &str) -> Self {
+        let name: Arc<str> = entity.into();
+        Collect {
+            tables: vec![ResultTable {
+                name: name.clone(),
+                batches: Vec::new(),
+            }],
+            index: HashMap::from([(name, 0)]),
+        }
+    }
+
+    /// The tables collected so far, taken out (the main table stays, empty).
+    pub fn take(&mut self) -> Vec<ResultTable> {
+        let main = self.tables[0].name.clone();
+        std::mem::replace(self, Collect::new(&main)).tables
+    }
+
+    /// The collected tables as a result, with the run's report.
+    pub fn into_result(self, totals: &Totals) -> FlatResult {
+        FlatResult {
+            tables: self.tables,
+            report: totals.report.clone(),
+            records: totals.accepted(),
+        }
+    }
+}
+
+impl BatchSink for Collect {
+    fn write(&mut self, batches: &[TableBatch]) -> Result<()> {
+        for b in batches {
+            let i = *self.index.entry(b.table.clone()).or_insert_with(|| {
+                self.tables.push(ResultTable {
+                    name: b.table.clone(),
+                    batches: Vec::new(),
+                });
+                self.tables.len() - 1
+            });
+            self.tables[i].batches.push(b.clone());
+        }
+        Ok(())
+    }
+}
+
+/// One run: every input and record it is given, flattened with one set of options and
+/// named once for the whole run.
+pub struct Run {
+    entity: String,
+    cfg: Config,
+    opts: RunOptions,
+    names: NameRegistry,
+    totals: Totals,
+}
+
+impl Run {
+    /// A run of entity `entity` (the main table's name). Fixes the extraction time for
+    /// the whole run when `cfg` gives none.
+    pub fn new(entity: &str, mut cfg: Config, opts: RunOptions) -> Result<Run> {
+        if cfg.extract_time.is_none() {
+            cfg.extract_time = Some(value::Value::Str(ids::now_timestamp().into()));
+        }
+        // Validates the options once, with the caller's thread.
+        Flattener::new(entity, cfg.clone())?;
+        Ok(Run {
+            entity: entity.to_owned(),
+            names: NameRegistry::new(&cfg.separator),
+            cfg,
+            opts,
+            totals: Totals::default(),
+        })
+    }
+
+    /// The options in use (with the run's extraction time).
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The entity name.
+    pub fn entity(&self) -> &str {
+        &self.entity
+    }
+
+    /// Totals so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Reads `inputs` in order through the parallel pipeline into `sink`.
+    pub fn read(&mut self, inputs: Vec<Input>, sink: &mut dyn BatchSink) -> Result<()> {
+        self.read_with_progress(inputs, sink, &mut |_, _| Ok(()))
+    }
+
+    /// [`Run::read`], calling `progress` after each chunk with the totals so far and
+    /// the records that chunk skipped.
+    pub fn read_with_progress(
+        &mut self,
+        inputs: Vec<Input>,
+        sink: &mut dyn BatchSink,
+        progress: &mut dyn FnMut(&Totals, &[Skipped]) -> Result<()>,
+    ) -> Result<()> {
+        let pass = pipeline::Pass {
+            entity: &self.entity,
+            cfg: &self.cfg,
+            threads: self.opts.worker_count(),
+            chunk_records: self.opts.chunk_records.max(1),
+            interrupted: &self.opts.interrupted,
+        };
+        pass.run(inputs, &mut self.names, &mut self.totals, sink, progress)
+    }
+
+    /// Ends the run: the totals, with every renamed column.
+    pub fn finish(mut self) -> Totals {
+        let renamed = self.names.report();
+        self.totals.report.collisions = renamed.collisions.clone();
+        self.totals.report.collision_count = renamed.collision_count;
+        self.totals
+    }
+}

@@ -1,0 +1,133 @@
+//! Property: the run engine's parallel pipeline (any thread count, any chunk size)
+//! gives the same tables, column names, rows and ids as one flattener over the whole
+//! input, in one order.
+
+use std::borrow::Cow;
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use transmog_core::result::{row_json, ResultTable};
+use transmog_core::text::push_json;
+use transmog_core::{Config, Flattener, IdMode, Location, Value};
+use transmog_run::{Collect, Input, Run, RunOptions};
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("a_b".to_string()),
+        Just("__h".to_string()),
+        Just("value".to_string()),
+        Just("x_y_z_w".to_string()),
+        "[a-c]{1,2}",
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value<'static>> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-5i64..5).prop_map(Value::Int),
+        prop_oneof![Just(0.5), Just(2.0)].prop_map(Value::Float),
+        "[a-z]{0,3}".prop_map(|s| Value::Str(Cow::Owned(s))),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..4).prop_map(|e| Value::Object(
+                e.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+            )),
+        ]
+    })
+}
+
+fn record() -> impl Strategy<Value = Value<'static>> {
+    prop::collection::vec((key(), value()), 0..5)
+        .prop_map(|e| Value::Object(e.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
+}
+
+fn config(cast: bool) -> Config {
+    Config {
+        cast_to_string: cast,
+        id_mode: IdMode::Position,
+        extract_time: Some(Value::Str("t".into())),
+        ..Config::default()
+    }
+}
+
+/// Table name -> rows as JSON lines (keys sorted), tables in creation order.
+fn tables(tables: &[ResultTable]) -> Vec<(String, Vec<String>)> {
+    tables
+        .iter()
+        .filter(|t| t.num_rows() > 0)
+        .map(|t| {
+            let rows = t
+                .rows()
+                .into_iter()
+                .map(|mut r| {
+                    r.sort_by(|x, y| x.0.cmp(&y.0));
+                    row_json(&r)
+                })
+                .collect();
+            (t.name.to_string(), rows)
+        })
+        .collect()
+}
+
+fn check(
+    records: &[Value<'static>],
+    chunk: usize,
+    threads: usize,
+    cast: bool,
+) -> Result<(), TestCaseError> {
+    let mut jsonl = String::new();
+    for r in records {
+        push_json(&mut jsonl, r);
+        jsonl.push('\n');
+    }
+    let source: Arc<str> = "in.jsonl".into();
+    let mut seq = Flattener::new("t", config(cast)).expect("config");
+    for (i, line) in jsonl.lines().enumerate() {
+        let loc = Location {
+            source: Some(source.clone()),
+            line: Some(i as u64 + 1),
+            record: i as u64,
+            origin: None,
+        };
+        seq.push_json(line.as_bytes(), loc).expect("object");
+    }
+    let seq = transmog_core::FlatResult::from_flattener(seq);
+
+    let opts = RunOptions {
+        threads,
+        chunk_records: chunk,
+        ..RunOptions::default()
+    };
+    let mut run = Run::new("t", config(cast), opts).expect("config");
+    let mut collected = Collect::new("t");
+    run.read(
+        vec![Input::bytes("in.jsonl", jsonl.into_bytes())],
+        &mut collected,
+    )
+    .expect("run");
+    let totals = run.finish();
+    prop_assert_eq!(seq.report.collision_count, totals.report.collision_count);
+    let par = collected.into_result(&totals);
+    prop_assert_eq!(tables(&seq.tables), tables(&par.tables));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pipeline_equals_one_flattener_for_any_threads_and_chunks(
+        records in prop::collection::vec(record(), 1..12),
+        chunk in 1usize..5,
+        threads in 1usize..4,
+        cast in any::<bool>(),
+    ) {
+        check(&records, chunk, threads, cast)?;
+    }
+}
