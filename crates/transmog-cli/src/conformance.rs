@@ -137,7 +137,8 @@ fn flatten_case(
         let mut run = Run::new(entity, cfg, RunOptions::default())?;
         let mut tables = Collect::new(entity);
         run.read(vec![input], &mut tables)?;
-        return Ok(tables.into_result(&run.finish()));
+        let totals = run.finish(&mut tables)?;
+        return Ok(tables.into_result(&totals));
     }
     let mut f = Flattener::new(entity, cfg)?;
     let text = fs::read(case.join("input.json")).map_err(|e| {

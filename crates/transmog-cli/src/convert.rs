@@ -42,7 +42,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         sink.abort();
         return Err(e);
     }
-    let totals = run.finish();
+    let totals = run.finish(&mut sink)?;
     let outputs = sink.finish()?;
     if !args.quiet {
         summary::print(&totals, &outputs, started);

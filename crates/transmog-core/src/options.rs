@@ -227,6 +227,21 @@ impl IdSource {
 }
 
 impl Config {
+    /// The default options with `options` set by name ([`Config::set`]), `id_source`
+    /// before `id_mode` whatever their order, then validated.
+    pub fn from_options<'a>(
+        options: impl IntoIterator<Item = (&'a str, &'a OptionValue)>,
+    ) -> Result<Config> {
+        let mut options: Vec<_> = options.into_iter().collect();
+        options.sort_by_key(|(k, _)| *k != "id_source");
+        let mut cfg = Config::default();
+        for (key, value) in options {
+            cfg.set(key, value)?;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// Sets one option by name ([`CONFIG_OPTION_KEYS`]); `None` restores its default.
     /// Setting `id_source` selects field ids; `id_mode` `field` keeps the source set
     /// before it and is an error without one. Call

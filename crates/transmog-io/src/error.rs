@@ -123,6 +123,31 @@ fn hint_suffix(hint: &str) -> String {
 }
 
 impl Error {
+    /// The table the error happened on, when one did.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Error::UnsupportedType { table, .. }
+            | Error::DuplicateColumn { table, .. }
+            | Error::InvalidTableName { table, .. }
+            | Error::Parquet { table, .. }
+            | Error::Arrow { table, .. }
+            | Error::Malformed { table, .. }
+            | Error::NoColumns { table } => Some(table),
+            Error::Io { table, .. } if !table.is_empty() => Some(table),
+            _ => None,
+        }
+    }
+
+    /// The file or folder the error happened on, when one did.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Io { path, .. } | Error::Parquet { path, .. } | Error::Malformed { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(table: &str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             table: table.to_owned(),

@@ -15,7 +15,7 @@
 //! let mut tables = Collect::new("orders");
 //! let data = br#"{"id": 1, "items": [{"sku": "A"}, {"sku": "B"}]}"#.to_vec();
 //! run.read(vec![Input::bytes("orders.jsonl", data)], &mut tables)?;
-//! let totals = run.finish();
+//! let totals = run.finish(&mut tables)?;
 //! let result = tables.into_result(&totals);
 //! assert_eq!(result.table_names(), ["orders", "orders_items"]);
 //! assert_eq!(result.table("orders_items").map(|t| t.num_rows()), Some(2));
@@ -34,7 +34,7 @@ use std::sync::Arc;
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::{Report, Skipped};
 use transmog_core::result::{FlatResult, ResultTable};
-use transmog_core::{ids, value, Config, Flattener, TableBatch};
+use transmog_core::{ids, value, Config, Flattener, Location, TableBatch};
 use transmog_io::TableSink;
 
 pub use error::{ConfigError, Fault, Result, RunError};
@@ -184,6 +184,10 @@ pub struct Run {
     opts: RunOptions,
     names: NameRegistry,
     totals: Totals,
+    /// Flattens records handed over in memory, on the caller's thread.
+    local: Option<Flattener>,
+    /// Records pushed since `local`'s batches last went to a sink.
+    unflushed: usize,
 }
 
 impl Run {
@@ -201,6 +205,8 @@ impl Run {
             cfg,
             opts,
             totals: Totals::default(),
+            local: None,
+            unflushed: 0,
         })
     }
 
@@ -219,6 +225,73 @@ impl Run {
         &self.totals
     }
 
+    /// Flattens one record handed over in memory, on this thread. Its rows reach `sink`
+    /// every `chunk_records` records and at [`Run::flush`]. A record that is not an
+    /// object follows the recovery strategy.
+    pub fn push(&mut self, record: &value::Value<'_>, sink: &mut dyn BatchSink) -> Result<()> {
+        let location = Location::record(self.totals.records);
+        self.push_with(sink, |f| f.push(record, location))
+    }
+
+    /// Parses and flattens one record given as JSON text, on this thread (see
+    /// [`Run::push`]); `location` names it in messages. Text that is not JSON follows
+    /// the recovery strategy.
+    pub fn push_json(
+        &mut self,
+        text: &[u8],
+        location: Location,
+        sink: &mut dyn BatchSink,
+    ) -> Result<()> {
+        self.push_with(sink, |f| f.push_json(text, location))
+    }
+
+    fn push_with(
+        &mut self,
+        sink: &mut dyn BatchSink,
+        push: impl FnOnce(&mut Flattener) -> transmog_core::Result<()>,
+    ) -> Result<()> {
+        let f = match &mut self.local {
+            Some(f) => f,
+            None => {
+                let mut f = Flattener::new(&self.entity, self.cfg.clone())?;
+                f.keep_all_skipped();
+                self.local.insert(f)
+            }
+        };
+        self.totals.records += 1;
+        self.unflushed += 1;
+        push(f)?;
+        if self.unflushed >= self.opts.chunk_records.max(1) {
+            self.flush(sink)?;
+        }
+        Ok(())
+    }
+
+    /// The machine options, to change between inputs (e.g. the chunk size).
+    pub fn options_mut(&mut self) -> &mut RunOptions {
+        &mut self.opts
+    }
+
+    /// Hands the rows of records pushed so far to `sink`.
+    pub fn flush(&mut self, sink: &mut dyn BatchSink) -> Result<()> {
+        self.unflushed = 0;
+        let Some(f) = &mut self.local else {
+            return Ok(());
+        };
+        let mut batches = f.take_sealed();
+        batches.extend(f.take_batches());
+        let report = f.take_report();
+        self.totals.absorb(report);
+        let batches: Vec<TableBatch> = batches
+            .into_iter()
+            .map(|b| self.names.rename(b))
+            .collect();
+        if batches.is_empty() {
+            return Ok(());
+        }
+        sink.write(&batches)
+    }
+
     /// Reads `inputs` in order through the parallel pipeline into `sink`.
     pub fn read(&mut self, inputs: Vec<Input>, sink: &mut dyn BatchSink) -> Result<()> {
         self.read_with_progress(inputs, sink, &mut |_, _| Ok(()))
@@ -232,6 +305,8 @@ impl Run {
         sink: &mut dyn BatchSink,
         progress: &mut dyn FnMut(&Totals, &[Skipped]) -> Result<()>,
     ) -> Result<()> {
+        // Records pushed before come first.
+        self.flush(sink)?;
         let pass = pipeline::Pass {
             entity: &self.entity,
             cfg: &self.cfg,
@@ -242,11 +317,13 @@ impl Run {
         pass.run(inputs, &mut self.names, &mut self.totals, sink, progress)
     }
 
-    /// Ends the run: the totals, with every renamed column.
-    pub fn finish(mut self) -> Totals {
+    /// Ends the run: hands the last pushed records' rows to `sink`; returns the totals,
+    /// with every renamed column.
+    pub fn finish(mut self, sink: &mut dyn BatchSink) -> Result<Totals> {
+        self.flush(sink)?;
         let renamed = self.names.report();
         self.totals.report.collisions = renamed.collisions.clone();
         self.totals.report.collision_count = renamed.collision_count;
-        self.totals
+        Ok(self.totals)
     }
 }

@@ -111,7 +111,7 @@ fn check(
         &mut collected,
     )
     .expect("run");
-    let totals = run.finish();
+    let totals = run.finish(&mut collected).expect("finish");
     prop_assert_eq!(seq.report.collision_count, totals.report.collision_count);
     let par = collected.into_result(&totals);
     prop_assert_eq!(tables(&seq.tables), tables(&par.tables));

@@ -1,0 +1,313 @@
+//! `Engine`: one run of the engine, fed from Python. Files go through the run engine's
+//! parallel pipeline with the GIL released; records handed over as Python objects are
+//! flattened on the calling thread.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use transmog_core::{value, Location, TableBatch, Value};
+use transmog_io::TableSink;
+use transmog_run::{BatchSink, Collect, Input, Run, RunError, RunOptions};
+
+use crate::convert::to_value;
+use crate::errors::{self, Context};
+use crate::options;
+use crate::result::NativeResult;
+use crate::sink::Sink;
+
+struct State {
+    run: Run,
+    tables: Collect,
+}
+
+/// Records in, tables out. One engine per processing call.
+#[pyclass(module = "transmog._native")]
+pub struct Engine {
+    entity: String,
+    inner: Mutex<Option<State>>,
+}
+
+/// A sink's table files, with the main table under the name its writer gives it.
+struct Renamed<'a> {
+    sink: &'a mut TableSink,
+    entity: &'a str,
+    main_stem: &'a str,
+}
+
+impl BatchSink for Renamed<'_> {
+    fn write(&mut self, batches: &[TableBatch]) -> transmog_run::Result<()> {
+        let pairs: Vec<_> = batches
+            .iter()
+            .map(|b| {
+                let name = if *b.table == *self.entity {
+                    self.main_stem
+                } else {
+                    &*b.table
+                };
+                (name, &b.batch)
+            })
+            .collect();
+        Ok(self.sink.write_all(&pairs)?)
+    }
+}
+
+impl Engine {
+    fn ctx(&self) -> Context<'_> {
+        Context {
+            entity: Some(&self.entity),
+            format: None,
+        }
+    }
+
+    fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> PyResult<R>) -> PyResult<R> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("engine poisoned by an earlier panic"))?;
+        match guard.as_mut() {
+            Some(state) => f(state),
+            None => Err(errors::processing(py, "this engine has already finished")),
+        }
+    }
+}
+
+/// Runs `work` on another thread with the GIL released, while this thread watches for
+/// Ctrl-C: Python runs its SIGINT handler only on its main thread, and only when asked.
+/// An interrupt stops the run at its next chunk (`RunError::Interrupted`).
+fn detached<R: Send>(
+    py: Python<'_>,
+    run: &mut Run,
+    work: impl FnOnce(&mut Run) -> transmog_run::Result<R> + Send,
+) -> transmog_run::Result<R> {
+    let flag = run.options_mut().interrupted.clone();
+    flag.store(false, Ordering::Relaxed);
+    py.detach(|| {
+        std::thread::scope(|scope| {
+            let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
+            let handle = scope.spawn(move || {
+                let out = work(run);
+                let _ = done_tx.send(());
+                out
+            });
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(std::time::Duration::from_millis(50))
+            {
+                if Python::attach(|py| py.check_signals().is_err()) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+#[pymethods]
+impl Engine {
+    /// A run of `entity_name` with engine options (see `transmog_core::options`);
+    /// `threads` flattening threads for files (0: one per core).
+    #[new]
+    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000))]
+    fn new(
+        py: Python<'_>,
+        entity_name: &str,
+        options: &Bound<'_, PyDict>,
+        threads: usize,
+        chunk_records: usize,
+    ) -> PyResult<Self> {
+        let cfg = options::config(py, options)?;
+        let opts = RunOptions {
+            threads,
+            chunk_records: chunk_records.max(1),
+            ..RunOptions::default()
+        };
+        let ctx = Context {
+            entity: Some(entity_name),
+            format: None,
+        };
+        let run = Run::new(entity_name, cfg, opts).map_err(|e| errors::run_err(py, e, ctx))?;
+        Ok(Engine {
+            entity: entity_name.to_string(),
+            inner: Mutex::new(Some(State {
+                run,
+                tables: Collect::new(entity_name),
+            })),
+        })
+    }
+
+    /// Flattens the records of an iterable of dicts; non-dict items follow the recovery
+    /// strategy. Returns the number of records accepted so far.
+    fn push_records(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<u64> {
+        const CHUNK: usize = 2048;
+        let mut chunk: Vec<Value<'static>> = Vec::with_capacity(CHUNK);
+        let ctx = self.ctx();
+        let flush = |py: Python<'_>, chunk: &mut Vec<Value<'static>>| {
+            let values = std::mem::take(chunk);
+            self.with(py, |s| {
+                py.detach(|| {
+                    for v in &values {
+                        s.run.push(v, &mut s.tables)?;
+                    }
+                    Ok::<_, RunError>(())
+                })
+                .map_err(|e| errors::run_err(py, e, ctx))
+            })
+        };
+        for item in records.try_iter()? {
+            let item = item?;
+            chunk.push(to_value(&item).map_err(|e| errors::processing(py, e.to_string()))?);
+            if chunk.len() == CHUNK {
+                flush(py, &mut chunk)?;
+            }
+        }
+        flush(py, &mut chunk)?;
+        self.records(py)
+    }
+
+    /// Reads a file (JSON Lines, a JSON array or document, CSV; gzip/zstd detected) on
+    /// all cores with the GIL released. `format` is auto/jsonl/json/csv.
+    ///
+    /// With `sink`, rows go to that writer as they are made (memory stays bounded
+    /// whatever the file size): the main table under `main_stem`, child tables under
+    /// their names; `every` is the number of records per hand-over. `source` names the
+    /// input in messages instead of `path`; `origin` is its stable name for position
+    /// ids (default: `source`, else `path`).
+    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000, source=None, origin=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_file(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        format: &str,
+        csv_options: Option<&Bound<'_, PyDict>>,
+        sink: Option<&Sink>,
+        main_stem: Option<String>,
+        every: usize,
+        source: Option<String>,
+        origin: Option<String>,
+    ) -> PyResult<u64> {
+        let label = source.unwrap_or_else(|| path.to_string_lossy().into_owned());
+        let input = Input::path(&path.to_string_lossy())
+            .with_label(&label)
+            .with_format(options::input_format(format, csv_options)?)
+            .with_origin(origin.as_deref());
+        let ctx = self.ctx();
+        let entity = self.entity.clone();
+        self.with(py, |s| {
+            s.run.options_mut().chunk_records = every.max(1);
+            let outcome = match sink {
+                Some(sink) => sink.with_table_sink(py, |t| {
+                    let mut target = Renamed {
+                        sink: t,
+                        entity: &entity,
+                        main_stem: main_stem.as_deref().unwrap_or(&entity),
+                    };
+                    Ok(detached(py, &mut s.run, |run| {
+                        run.read(vec![input], &mut target)
+                    }))
+                })?,
+                None => {
+                    let tables = &mut s.tables;
+                    detached(py, &mut s.run, |run| run.read(vec![input], tables))
+                }
+            };
+            outcome.map_err(|e| errors::run_err(py, e, ctx))?;
+            Ok(s.run.totals().accepted())
+        })
+    }
+
+    /// Flattens one JSON document given as text (an object or an array of objects).
+    fn push_json_text(&self, py: Python<'_>, text: &str) -> PyResult<u64> {
+        let ctx = self.ctx();
+        let doc = value::parse(text.as_bytes()).map_err(|e| {
+            errors::run_err(
+                py,
+                RunError::Data(transmog_core::Error::Parse {
+                    location: Location {
+                        line: Some(e.line as u64),
+                        ..Location::default()
+                    },
+                    column: e.column,
+                    message: e.message,
+                }),
+                ctx,
+            )
+        })?;
+        self.with(py, |s| {
+            py.detach(|| match &doc {
+                Value::Array(items) => items.iter().try_for_each(|v| s.run.push(v, &mut s.tables)),
+                other => s.run.push(other, &mut s.tables),
+            })
+            .map_err(|e| errors::run_err(py, e, ctx))?;
+            Ok(s.run.totals().accepted())
+        })
+    }
+
+    /// Flattens records given as JSON texts, one record each (e.g. a string column of a
+    /// DataFrame); `start` is the index of the first one in `source`.
+    #[pyo3(signature = (texts, source=None, start=0))]
+    fn push_json_records(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        source: Option<String>,
+        start: u64,
+    ) -> PyResult<u64> {
+        let source: Option<std::sync::Arc<str>> = source.as_deref().map(Into::into);
+        let ctx = self.ctx();
+        self.with(py, |s| {
+            py.detach(|| {
+                texts.iter().enumerate().try_for_each(|(i, text)| {
+                    let location = Location {
+                        source: source.clone(),
+                        line: None,
+                        record: start + i as u64,
+                        origin: None,
+                    };
+                    s.run.push_json(text.as_bytes(), location, &mut s.tables)
+                })
+            })
+            .map_err(|e| errors::run_err(py, e, ctx))?;
+            Ok(s.run.totals().accepted())
+        })
+    }
+
+    /// The tables made so far, taken out of the engine (for streaming).
+    fn take_batches(&self, py: Python<'_>) -> PyResult<NativeResult> {
+        let ctx = self.ctx();
+        self.with(py, |s| {
+            s.run
+                .flush(&mut s.tables)
+                .map_err(|e| errors::run_err(py, e, ctx))?;
+            let totals = s.run.totals();
+            let mut taken = Collect::new(&self.entity);
+            std::mem::swap(&mut taken, &mut s.tables);
+            Ok(NativeResult::new(taken.into_result(totals)))
+        })
+    }
+
+    /// Ends the run and returns every table.
+    fn finish(&self, py: Python<'_>) -> PyResult<NativeResult> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("engine poisoned"))?;
+        let Some(State { run, mut tables }) = guard.take() else {
+            return Err(errors::processing(py, "this engine has already finished"));
+        };
+        let totals = run
+            .finish(&mut tables)
+            .map_err(|e| errors::run_err(py, e, self.ctx()))?;
+        Ok(NativeResult::new(tables.into_result(&totals)))
+    }
+
+    /// Records accepted so far.
+    fn records(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |s| Ok(s.run.totals().accepted()))
+    }
+}

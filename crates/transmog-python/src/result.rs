@@ -1,0 +1,167 @@
+//! `NativeResult`: every table of a run, handed to Python as rows, Arrow streams or
+//! files.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use arrow_array::RecordBatch;
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use transmog_core::result::batch_rows;
+use transmog_core::FlatResult;
+use transmog_io::TableSink;
+
+use crate::arrow::ArrowStream;
+use crate::convert::to_py;
+use crate::errors::{self, Context};
+use crate::options;
+use crate::records_list;
+
+/// All tables of a run.
+#[pyclass(module = "transmog._native")]
+pub struct NativeResult {
+    inner: FlatResult,
+}
+
+impl NativeResult {
+    pub fn new(inner: FlatResult) -> Self {
+        NativeResult { inner }
+    }
+
+    pub fn table(&self, name: &str) -> PyResult<&transmog_core::ResultTable> {
+        self.inner
+            .table(name)
+            .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+    }
+}
+
+#[pymethods]
+impl NativeResult {
+    /// Main table name, then child tables with rows, in creation order.
+    fn table_names(&self) -> Vec<String> {
+        self.inner
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| *i == 0 || t.num_rows() > 0)
+            .map(|(_, t)| t.name.to_string())
+            .collect()
+    }
+
+    fn num_rows(&self, name: &str) -> PyResult<usize> {
+        Ok(self.table(name)?.num_rows())
+    }
+
+    fn records(&self) -> u64 {
+        self.inner.records
+    }
+
+    /// Rows of a table as a list of dicts (data fields first, metadata last).
+    fn rows<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
+        let table = self.table(name)?;
+        let list = PyList::empty(py);
+        for b in &table.batches {
+            let mut rows = Vec::with_capacity(b.batch.num_rows());
+            batch_rows(&b.batch, &b.extras, &mut rows);
+            for row in rows {
+                let d = PyDict::new(py);
+                for (k, v) in &row {
+                    d.set_item(k, to_py(py, v)?)?;
+                }
+                list.append(d)?;
+            }
+        }
+        Ok(list)
+    }
+
+    /// The nested records rebuilt from the tables (`transmog_core::unflatten`).
+    fn unflatten<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let records = py
+            .detach(|| transmog_core::unflatten::unflatten(&self.inner.tables))
+            .map_err(|e| errors::core_err(py, e, Context::default()))?;
+        records_list(py, &records)
+    }
+
+    /// What the run reported: collisions, truncations, skipped records.
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = &self.inner.report;
+        let d = PyDict::new(py);
+        let collisions = PyList::empty(py);
+        for c in &r.collisions {
+            collisions.append((
+                c.table.as_str(),
+                c.path.as_str(),
+                c.wanted.as_str(),
+                c.given.as_str(),
+            ))?;
+        }
+        d.set_item("collisions", collisions)?;
+        d.set_item("collision_count", r.collision_count)?;
+        d.set_item("truncation_count", r.truncation_count)?;
+        let skipped = PyList::empty(py);
+        for s in &r.skipped {
+            skipped.append(s.reason.as_str())?;
+        }
+        d.set_item("skipped", skipped)?;
+        d.set_item("skipped_count", r.skipped_count)?;
+        Ok(d)
+    }
+
+    /// Writes tables into `directory`: `files` maps table name -> file stem (tables
+    /// not named are skipped). Returns {table: path}.
+    fn write<'py>(
+        &self,
+        py: Python<'py>,
+        directory: PathBuf,
+        format: &str,
+        files: Vec<(String, String)>,
+        options: &Bound<'py, PyDict>,
+    ) -> PyResult<Vec<(String, String)>> {
+        let opts = options::sink(py, format, options)?;
+        let ctx = Context {
+            entity: None,
+            format: Some(format),
+        };
+        let jobs: Vec<(&transmog_core::ResultTable, String)> = files
+            .iter()
+            .map(|(t, stem)| Ok((self.table(t)?, stem.clone())))
+            .collect::<PyResult<_>>()?;
+        let outputs = py
+            .detach(
+                || -> Result<Vec<transmog_io::TableOutput>, transmog_io::Error> {
+                    let mut sink = TableSink::create(&directory, opts)?;
+                    for (table, stem) in &jobs {
+                        for b in &table.batches {
+                            if let Err(e) = sink.write(stem, &b.batch) {
+                                sink.abort();
+                                return Err(e);
+                            }
+                        }
+                    }
+                    sink.finish()
+                },
+            )
+            .map_err(|e| errors::io_err(py, e, ctx))?;
+        let mut out = Vec::new();
+        for (table, stem) in &files {
+            if let Some(o) = outputs.iter().find(|o| &o.name == stem) {
+                out.push((table.clone(), o.path.to_string_lossy().into_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A table as an Arrow stream (PyCapsule interface): `pyarrow.table(result.arrow(t))`.
+    /// Every batch is brought to the table's union schema (the widening lattice).
+    fn arrow(&self, py: Python<'_>, name: &str) -> PyResult<ArrowStream> {
+        let table = self.table(name)?;
+        let batches: Vec<RecordBatch> = table.batches.iter().map(|b| b.batch.clone()).collect();
+        let (schema, batches) = transmog_core::UnionSchema::unify(&batches)
+            .map_err(|e| errors::output(py, format!("table '{name}': {e}")))?;
+        Ok(ArrowStream {
+            schema,
+            batches: Mutex::new(Some(batches)),
+        })
+    }
+}

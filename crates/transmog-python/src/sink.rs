@@ -1,0 +1,151 @@
+//! `Sink`: a streaming writer for a whole run — rows (dicts) or native tables in, one
+//! file per table out, files under their final names only at `finish()`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use transmog_core::RowsBuilder;
+use transmog_io::TableSink;
+
+use crate::convert::to_cell;
+use crate::errors::{self, Context};
+use crate::options;
+use crate::result::NativeResult;
+
+/// A streaming writer for a whole run: rows (lists of dicts) per table in, one file per
+/// table out; files appear under their final names only at `finish()`.
+#[pyclass(module = "transmog._native")]
+pub struct Sink {
+    inner: Mutex<Option<(TableSink, HashMap<String, RowsBuilder>)>>,
+}
+
+impl Sink {
+    /// Runs `f` on the open table sink (`OutputError` once finalized).
+    pub fn with_table_sink<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut TableSink) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        match guard.as_mut() {
+            Some((sink, _)) => f(sink),
+            None => Err(errors::output(py, "writer already finalized")),
+        }
+    }
+}
+
+#[pymethods]
+impl Sink {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        directory: PathBuf,
+        format: &str,
+        options: &Bound<'_, PyDict>,
+    ) -> PyResult<Self> {
+        let opts = options::sink(py, format, options)?;
+        let ctx = Context {
+            entity: None,
+            format: Some(format),
+        };
+        let sink = TableSink::create(&directory, opts).map_err(|e| errors::io_err(py, e, ctx))?;
+        Ok(Sink {
+            inner: Mutex::new(Some((sink, HashMap::new()))),
+        })
+    }
+
+    /// Appends rows (dicts) to a table's file.
+    fn write_rows(&self, py: Python<'_>, table: &str, rows: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let Some((sink, builders)) = guard.as_mut() else {
+            return Err(errors::output(py, "writer already finalized"));
+        };
+        let builder = builders.entry(table.to_string()).or_default();
+        for row in rows.try_iter()? {
+            let row = row?;
+            let d = row
+                .cast::<PyDict>()
+                .map_err(|_| PyTypeError::new_err("rows must be dicts"))?;
+            for (k, v) in d.iter() {
+                let key: String = k.str()?.to_cow()?.into_owned();
+                let cell = to_cell(&v)?;
+                builder.set(&key, cell.cell());
+            }
+            builder.end_row();
+        }
+        let n = builder.len();
+        if let Some(batch) = builder.finish() {
+            py.detach(|| sink.write(table, &batch))
+                .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        }
+        Ok(n)
+    }
+
+    /// Appends a table of a native result (no Python rows involved).
+    fn write_result_table(
+        &self,
+        py: Python<'_>,
+        table: &str,
+        result: &NativeResult,
+        source: &str,
+    ) -> PyResult<usize> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let Some((sink, _)) = guard.as_mut() else {
+            return Err(errors::output(py, "writer already finalized"));
+        };
+        let t = result.table(source)?;
+        let mut n = 0;
+        for b in &t.batches {
+            n += b.batch.num_rows();
+            py.detach(|| sink.write(table, &b.batch))
+                .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        }
+        Ok(n)
+    }
+
+    /// Writes everything and renames files to their final names; returns
+    /// [(table, path, rows)].
+    fn finish(&self, py: Python<'_>) -> PyResult<Vec<(String, String, u64)>> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let Some((sink, _)) = guard.take() else {
+            return Ok(Vec::new());
+        };
+        let outputs = py.detach(|| sink.finish()).map_err(|e| errors::io_err(py, e, Context::default()))?;
+        Ok(outputs
+            .into_iter()
+            .map(|o| (o.name, o.path.to_string_lossy().into_owned(), o.rows))
+            .collect())
+    }
+
+    /// Drops buffered rows and removes temporary files.
+    fn abort(&self) -> PyResult<()> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        if let Some((sink, _)) = guard.take() {
+            sink.abort();
+        }
+        Ok(())
+    }
+
+    fn is_open(&self) -> bool {
+        self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+}
