@@ -88,10 +88,10 @@ class ConfigurationError(TransmogError):
 class OutputError(TransmogError):
     """Output could not be written."""
 
-    def __init__(self, message: str = "", format: Optional[str] = None, path: Optional[str] = None,
+    def __init__(self, message: str = "", output_format: Optional[str] = None, path: Optional[str] = None,
                  table: Optional[str] = None):
-        self.format, self.path, self.table = format, path, table
-        head = ("Output error" + (f" in {format} format" if format else "")
+        self.output_format, self.path, self.table = output_format, path, table
+        head = ("Output error" + (f" in {output_format} format" if output_format else "")
                 + (f" for table '{table}'" if table else "") + (f" to '{path}'" if path else ""))
         super().__init__(message if message.startswith("Output error") else f"{head}: {message}")
 

@@ -115,7 +115,7 @@ def test_errors_map_to_1_0_6_classes(tmp_path):
         TransmogConfig.default().with_error_handling(recovery_strategy="lenient")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"a": 1}\n{"a": \n')
-    with pytest.raises(ParsingError, match=r"bad.jsonl:2"):
+    with pytest.raises(ParsingError, match=r"bad.jsonl at line 2"):
         p.process_file(str(bad), entity_name="t")
     skip = tm.Processor(TransmogConfig.error_tolerant())
     r = skip.process_file(str(bad), entity_name="t")

@@ -82,6 +82,15 @@ impl OptionValue {
         }
     }
 
+    /// The value as text: a string as it is, anything else as [`OptionValue::shown`]
+    /// (the value field of errors).
+    pub fn text(&self) -> String {
+        match self {
+            OptionValue::Str(s) => s.clone(),
+            other => other.shown(),
+        }
+    }
+
     /// `true`/`false`, or their spellings as text (`1`, `yes`, `on`, ...).
     pub fn as_bool(&self) -> Result<bool, Reason> {
         match self {
@@ -211,7 +220,7 @@ impl IdSource {
                     OptionValue::Str(f) => Ok((k.clone(), f.clone())),
                     other => Err(Error::config_value(
                         "id_source",
-                        &other.shown(),
+                        &other.text(),
                         format!("the field for '{k}' must be a string"),
                     )),
                 })
@@ -219,7 +228,7 @@ impl IdSource {
                 .map(IdSource::Map),
             other => Err(Error::config_value(
                 "id_source",
-                &other.shown(),
+                &other.text(),
                 "must be a field name or a mapping",
             )),
         }
@@ -247,7 +256,7 @@ impl Config {
     /// before it and is an error without one. Call
     /// [`Config::validate`] once all options are set.
     pub fn set(&mut self, key: &str, value: &OptionValue) -> Result<()> {
-        let bad = |reason: Reason| Error::config_value(key, &value.shown(), reason);
+        let bad = |reason: Reason| Error::config_value(key, &value.text(), reason);
         let d = Config::default();
         let default = matches!(value, OptionValue::None);
         match key {
@@ -342,7 +351,7 @@ impl Config {
             other => {
                 return Err(Error::config_value(
                     other,
-                    &value.shown(),
+                    &value.text(),
                     format!("unknown option (known: {})", CONFIG_OPTION_KEYS.join(", ")),
                 ))
             }
@@ -391,7 +400,7 @@ mod tests {
         let mut cfg = Config::default();
         let e = cfg.set("skip_null", &"maybe".into()).unwrap_err();
         assert!(
-            matches!(&e, Error::Config { parameter, value: Some(v), .. } if parameter == "skip_null" && v == "'maybe'"),
+            matches!(&e, Error::Config { parameter, value: Some(v), .. } if parameter == "skip_null" && v == "maybe"),
             "{e:?}"
         );
         let e = cfg.set("sperator", &"_".into()).unwrap_err();

@@ -27,6 +27,8 @@ pub enum Error {
     InvalidOption {
         /// The option key.
         key: String,
+        /// The value given, as written, when the setter knew it.
+        value: Option<String>,
         /// Why the value was rejected.
         reason: String,
     },
@@ -141,9 +143,9 @@ impl Error {
     /// The file or folder the error happened on, when one did.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Error::Io { path, .. } | Error::Parquet { path, .. } | Error::Malformed { path, .. } => {
-                Some(path)
-            }
+            Error::Io { path, .. }
+            | Error::Parquet { path, .. }
+            | Error::Malformed { path, .. } => Some(path),
             _ => None,
         }
     }

@@ -43,6 +43,7 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             _ => Err(Error::InvalidOption {
+                value: None,
                 key: "format".into(),
                 reason: format!("`{text}` is not one of parquet, csv, jsonl"),
             }),
@@ -78,6 +79,7 @@ impl Codec {
             None => (lower.as_str(), None),
         };
         let bad = |reason: String| Error::InvalidOption {
+            value: None,
             key: "compression".into(),
             reason,
         };
@@ -109,6 +111,7 @@ impl Codec {
     /// level is out of range.
     pub fn with_level(self, level: i64) -> Result<Self> {
         let out_of_range = |name: &str, range: &str| Error::InvalidOption {
+            value: None,
             key: "compression_level".into(),
             reason: format!("level {level} is out of range for {name} ({range})"),
         };
@@ -124,6 +127,7 @@ impl Codec {
             )),
             other => {
                 return Err(Error::InvalidOption {
+                    value: None,
                     key: "compression_level".into(),
                     reason: format!("codec {} does not take a level", other.name()),
                 })
@@ -148,6 +152,7 @@ impl Codec {
     /// The parquet-rs [`Compression`] for this codec; validates the level.
     pub fn to_parquet(self) -> Result<Compression> {
         let level_err = |e: parquet::errors::ParquetError| Error::InvalidOption {
+            value: None,
             key: "compression_level".into(),
             reason: e.to_string(),
         };
@@ -187,6 +192,7 @@ pub use transmog_core::OptionValue;
 /// Attaches the option's name to a value's rejection.
 fn checked<T>(key: &str, r: std::result::Result<T, transmog_core::options::Reason>) -> Result<T> {
     r.map_err(|reason| Error::InvalidOption {
+        value: None,
         key: key.to_owned(),
         reason,
     })
@@ -194,6 +200,7 @@ fn checked<T>(key: &str, r: std::result::Result<T, transmog_core::options::Reaso
 
 fn expected(key: &str, what: &str, value: &OptionValue) -> Error {
     Error::InvalidOption {
+        value: None,
         key: key.to_owned(),
         reason: format!("expected {what}, got {}", value.shown()),
     }
@@ -341,6 +348,7 @@ impl ParquetOptions {
                     "2.0" => DataPageVersion::V2,
                     other => {
                         return Err(Error::InvalidOption {
+                            value: None,
                             key: key.into(),
                             reason: format!("`{other}` is not \"1.0\" or \"2.0\""),
                         })
@@ -351,6 +359,7 @@ impl ParquetOptions {
                 let v = version_text(key, &value)?;
                 if !matches!(v.as_str(), "1.0" | "2.4" | "2.6") {
                     return Err(Error::InvalidOption {
+                        value: None,
                         key: key.into(),
                         reason: format!("`{v}` is not one of \"1.0\", \"2.4\", \"2.6\""),
                     });
@@ -510,6 +519,7 @@ impl CsvOptions {
                     }
                     _ => {
                         return Err(Error::InvalidOption {
+                            value: None,
                             key: key.into(),
                             reason: format!(
                                 "`{s}` is not a single ASCII character other than quote, CR, LF"
@@ -553,14 +563,23 @@ impl SinkOptions {
     /// Sets an option of the selected format (see [`ParquetOptions::set`] and
     /// [`CsvOptions::set`]). JSON Lines has no options, so every key is an error there.
     pub fn set(&mut self, key: &str, value: OptionValue) -> Result<()> {
-        match self.format {
+        let shown = value.text();
+        let outcome = match self.format {
             Format::Parquet => self.parquet.set(key, value),
             Format::Csv => self.csv.set(key, value),
             Format::Jsonl => Err(Error::UnknownOption {
                 key: key.to_owned(),
                 hint: "the jsonl format takes no options".into(),
             }),
-        }
+        };
+        outcome.map_err(|e| match e {
+            Error::InvalidOption { key, reason, .. } => Error::InvalidOption {
+                key,
+                value: Some(shown),
+                reason,
+            },
+            other => other,
+        })
     }
 }
 

@@ -53,7 +53,9 @@ pub fn raise(
                 None => kwargs.set_item(*k, py.None())?,
             }
         }
-        Ok(PyErr::from_value(cls.call((message.clone(),), Some(&kwargs))?))
+        Ok(PyErr::from_value(
+            cls.call((message.clone(),), Some(&kwargs))?,
+        ))
     };
     build().unwrap_or_else(|_| PyRuntimeError::new_err(message))
 }
@@ -74,31 +76,52 @@ pub fn config(py: Python<'_>, param: &str, value: Option<String>, message: Strin
         py,
         "ConfigurationError",
         message,
-        &[("param", Some(param.into())), ("value", value.map(Field::Text))],
+        &[
+            ("param", Some(param.into())),
+            ("value", value.map(Field::Text)),
+        ],
     )
 }
 
-/// The exception for a run error.
+/// The exception for a run error. Where the class prints the location itself (source
+/// and line, parameter, file), the message leaves it out.
 pub fn run_err(py: Python<'_>, e: RunError, ctx: Context<'_>) -> PyErr {
     let message = e.to_string();
     let class = e.exception_class();
     match e {
-        RunError::Read(ReadError::Io { path, .. }) => raise(
+        RunError::Read(ReadError::Io { path, source }) => raise(
             py,
             class,
-            message,
-            &[("file_path", Some(path.into())), ("operation", Some("read".into()))],
+            source.to_string(),
+            &[
+                ("file_path", Some(path.into())),
+                ("operation", Some("read".into())),
+            ],
         ),
-        RunError::Read(ReadError::Framing { path, line, .. }) => raise(
+        RunError::Read(ReadError::Framing {
+            path,
+            line,
+            message,
+        }) => raise(
             py,
             class,
             message,
-            &[("source", Some(path.into())), ("line", Some(Field::Number(line)))],
+            &[
+                ("source", Some(path.into())),
+                ("line", Some(Field::Number(line))),
+            ],
         ),
-        RunError::Data(transmog_core::Error::Parse { location, .. }) => raise(
+        RunError::Data(transmog_core::Error::Parse {
+            location,
+            column,
+            message: what,
+        }) => raise(
             py,
             class,
-            message,
+            match location.source {
+                Some(_) => format!("invalid JSON: {what} (column {column})"),
+                None => message,
+            },
             &[
                 ("source", location.source.as_deref().map(Field::from)),
                 ("line", location.line.map(Field::Number)),
@@ -110,14 +133,18 @@ pub fn run_err(py: Python<'_>, e: RunError, ctx: Context<'_>) -> PyErr {
             message,
             &[("entity_name", ctx.entity.map(Field::from))],
         ),
-        RunError::Config(c) => config(py, &c.parameter, c.value.clone(), message),
+        RunError::Config(c) => config(py, &c.parameter, c.value.clone(), c.message),
         RunError::Sink(s) => raise(
             py,
             class,
             message,
             &[
                 ("output_format", ctx.format.map(Field::from)),
-                ("path", s.path().map(|p| Field::Text(p.to_string_lossy().into_owned()))),
+                (
+                    "path",
+                    s.path()
+                        .map(|p| Field::Text(p.to_string_lossy().into_owned())),
+                ),
                 ("table", s.table().map(Field::from)),
             ],
         ),

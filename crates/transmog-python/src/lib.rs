@@ -30,7 +30,10 @@ use errors::Context;
 use result::NativeResult;
 use sink::Sink;
 
-pub(crate) fn records_list<'py>(py: Python<'py>, records: &[Value<'_>]) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn records_list<'py>(
+    py: Python<'py>,
+    records: &[Value<'_>],
+) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for r in records {
         list.append(to_py(py, r)?)?;
@@ -50,7 +53,14 @@ fn unflatten_files<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let tables = py
         .detach(|| transmog_io::read_tables(&paths, entity_name.as_deref(), separator))
-        .map_err(|e| errors::raise(py, "FileError", e.to_string(), &[("operation", Some("read".into()))]))?;
+        .map_err(|e| {
+            errors::raise(
+                py,
+                "FileError",
+                e.to_string(),
+                &[("operation", Some("read".into()))],
+            )
+        })?;
     let records = py
         .detach(|| transmog_core::unflatten::unflatten(&tables))
         .map_err(|e| errors::core_err(py, e, Context::default()))?;

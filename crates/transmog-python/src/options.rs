@@ -61,7 +61,8 @@ pub fn sink(py: Python<'_>, format: &str, options: &Bound<'_, PyDict>) -> PyResu
     let format = Format::parse(format).map_err(|e| errors::io_err(py, e, ctx))?;
     let mut opts = SinkOptions::new(format);
     for (key, value) in pairs(options)? {
-        opts.set(&key, value).map_err(|e| errors::io_err(py, e, ctx))?;
+        opts.set(&key, value)
+            .map_err(|e| errors::io_err(py, e, ctx))?;
     }
     Ok(opts)
 }

@@ -126,7 +126,9 @@ impl Sink {
         let Some((sink, _)) = guard.take() else {
             return Ok(Vec::new());
         };
-        let outputs = py.detach(|| sink.finish()).map_err(|e| errors::io_err(py, e, Context::default()))?;
+        let outputs = py
+            .detach(|| sink.finish())
+            .map_err(|e| errors::io_err(py, e, Context::default()))?;
         Ok(outputs
             .into_iter()
             .map(|o| (o.name, o.path.to_string_lossy().into_owned(), o.rows))

@@ -139,8 +139,8 @@ impl From<transmog_io::Error> for RunError {
                     format!("unknown or unsupported option: {hint}")
                 },
             )),
-            E::InvalidOption { key, reason } => {
-                RunError::Config(ConfigError::new(&key, None, reason))
+            E::InvalidOption { key, value, reason } => {
+                RunError::Config(ConfigError::new(&key, value, reason))
             }
             other => RunError::Sink(other),
         }

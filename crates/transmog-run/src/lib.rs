@@ -282,10 +282,7 @@ impl Run {
         batches.extend(f.take_batches());
         let report = f.take_report();
         self.totals.absorb(report);
-        let batches: Vec<TableBatch> = batches
-            .into_iter()
-            .map(|b| self.names.rename(b))
-            .collect();
+        let batches: Vec<TableBatch> = batches.into_iter().map(|b| self.names.rename(b)).collect();
         if batches.is_empty() {
             return Ok(());
         }
