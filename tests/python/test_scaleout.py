@@ -268,7 +268,7 @@ def test_bad_records_in_a_task_fail_the_job_or_are_skipped_and_reported(spark, t
     src.mkdir()
     (src / "good.jsonl").write_text('{"a": 1}\n{"a": 2}\n')
     (src / "bad.jsonl").write_text('{"a": 3}\n{"a": \n{"a": 4}\n')
-    with pytest.raises(Exception, match="bad.jsonl:2: invalid JSON"):
+    with pytest.raises(Exception, match="bad.jsonl at line 2: invalid JSON"):
         flatten(spark, str(src / "*.jsonl"), str(tmp_path / "strict"), "t")
     assert not (tmp_path / "strict" / "_temporary").exists()
     assert not list((tmp_path / "strict").rglob("*.parquet"))
