@@ -305,7 +305,7 @@ def test_exception_signatures_match_1_0_6():
     assert tm.ValidationError("x", {"f": "bad"}).errors == {"f": "bad"}
     e = ConfigurationError("x", param="sep")
     assert e.param == "sep" and str(e) == "Configuration error (parameter: 'sep'): x"
-    e = OutputError("x", format="csv", path="/p", table="t")
+    e = OutputError("x", output_format="csv", path="/p", table="t")
     assert str(e) == "Output error in csv format for table 't' to '/p': x"
 
 

@@ -98,6 +98,15 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+    /// A record that cannot be read as JSON (e.g. a Python dict with a key that is not
+    /// a string).
+    #[error("{location}: {message}")]
+    InvalidRecord {
+        /// Which record.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// A table grew past the configured column limit.
     #[error("{location}: table '{table}' would exceed the limit of {limit} columns")]
     TooManyColumns {
@@ -132,9 +141,10 @@ impl Error {
         match self {
             Error::Config { .. } | Error::UnsupportedInput { .. } => ErrorKind::Configuration,
             Error::Parse { .. } => ErrorKind::Parsing,
-            Error::NotAnObject { .. } | Error::TooManyColumns { .. } | Error::Unflatten { .. } => {
-                ErrorKind::Processing
-            }
+            Error::NotAnObject { .. }
+            | Error::InvalidRecord { .. }
+            | Error::TooManyColumns { .. }
+            | Error::Unflatten { .. } => ErrorKind::Processing,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::config::{Config, IdMode, IdSource, Recovery};
 use crate::error::{Error, Location, Result};
 use crate::ids;
 use crate::naming;
+use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
 use crate::table::{KeyOrder, Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
@@ -208,21 +209,23 @@ impl Flattener {
         }
     }
 
-    /// Processes one record: a main row plus child rows for its arrays.
-    pub fn push(&mut self, record: &Value<'_>, location: Location) -> Result<()> {
-        let Value::Object(entries) = record else {
+    /// Processes one record: a main row plus child rows for its arrays. `record` is any
+    /// document model ([`Node`]): a parsed [`Value`], Python objects, ...
+    pub fn push<'a, N: Node<'a>>(&mut self, record: N, location: Location) -> Result<()> {
+        let view = record.view();
+        if !matches!(view, View::Object { .. }) {
             let err = Error::NotAnObject {
                 location,
-                found: record.type_name(),
+                found: view.type_name(),
             };
             return self.recover(err);
-        };
+        }
         self.start_row(0);
         let mut path = Vec::new();
         let max_depth = self.cfg.max_depth;
         self.flatten_fields(
             0,
-            entries,
+            record,
             0,
             0,
             max_depth,
@@ -238,7 +241,10 @@ impl Flattener {
         let mut id = self.id_pool.pop().unwrap_or_default();
         match &self.cfg.id_mode {
             IdMode::Random => ids::push_random(&mut id),
-            IdMode::ContentHash => ids::push_uuid5(&mut id, &canonical_json(record)),
+            IdMode::ContentHash => {
+                let text = canonical_json(record).map_err(|e| bad_node(e, &location))?;
+                ids::push_uuid5(&mut id, &text)
+            }
             IdMode::Position => {
                 let origin = location.origin.as_ref().or(location.source.as_ref());
                 self.id_key.clear();
@@ -267,7 +273,7 @@ impl Flattener {
         self.child_seq = 0;
         if self.cfg.visit_arrays {
             let mut raw_path = Vec::new();
-            self.extract_arrays(entries, &id, 0, 0, &mut raw_path, &location)?;
+            self.extract_arrays(record, &id, 0, 0, &mut raw_path, &location)?;
         }
         id.clear();
         self.id_pool.push(id);
@@ -323,60 +329,68 @@ impl Flattener {
         Scratch::Text(kind, start, self.arena.len() as u32)
     }
 
-    /// Converts a leaf value by the cast rules; `None` when the value is dropped.
-    fn leaf(&mut self, v: &Value<'_>) -> Option<Scratch> {
+    /// Converts a scalar by the cast rules; `None` when the value is dropped (and for
+    /// containers, which the callers handle before).
+    fn leaf<'a, N: Node<'a>>(&mut self, v: View<'a, N>) -> Option<Scratch> {
         let cast = self.cfg.cast_to_string;
         Some(match v {
-            Value::Null if self.cfg.keep_null_fields => Scratch::Null,
-            Value::Null if self.cfg.skip_null => return None,
-            Value::Null => self.text(Kind::Str, ""),
-            Value::Str(s) if s.is_empty() && !self.cfg.include_empty => return None,
-            Value::Str(s) => self.text(Kind::Str, s),
-            Value::Bool(b) if cast => self.text(Kind::Str, if *b { "true" } else { "false" }),
-            Value::Bool(b) => Scratch::Bool(*b),
-            Value::Int(i) if cast => {
+            View::Null if self.cfg.keep_null_fields => Scratch::Null,
+            View::Null if self.cfg.skip_null => return None,
+            View::Null => self.text(Kind::Str, ""),
+            View::Str(s) if s.is_empty() && !self.cfg.include_empty => return None,
+            View::Str(s) => self.text(Kind::Str, &s),
+            View::Bool(b) if cast => self.text(Kind::Str, if b { "true" } else { "false" }),
+            View::Bool(b) => Scratch::Bool(b),
+            View::Int(i) if cast => {
                 let start = self.arena.len() as u32;
                 let _ = write!(self.arena, "{i}");
                 Scratch::Text(Kind::Str, start, self.arena.len() as u32)
             }
-            Value::Int(i) => Scratch::Int(*i),
-            Value::BigInt(s) => self.text(if cast { Kind::Str } else { Kind::BigInt }, s),
-            Value::Float(f) if cast && !f.is_finite() => {
+            View::Int(i) => Scratch::Int(i),
+            View::BigInt(s) => self.text(if cast { Kind::Str } else { Kind::BigInt }, &s),
+            View::Float(f) if cast && !f.is_finite() => {
                 self.text(Kind::Str, "_error_invalid_float")
             }
-            Value::Float(f) if cast => {
+            View::Float(f) if cast => {
                 let start = self.arena.len() as u32;
-                push_py_float(&mut self.arena, *f);
+                push_py_float(&mut self.arena, f);
                 Scratch::Text(Kind::Str, start, self.arena.len() as u32)
             }
-            Value::Float(f) => Scratch::Float(*f),
-            Value::Array(_) | Value::Object(_) => self.raw(v),
+            View::Float(f) => Scratch::Float(f),
+            View::Array { .. } | View::Object { .. } => return None,
         })
     }
 
     /// A value stored as it is (dunder keys, scalar array items).
-    fn raw(&mut self, v: &Value<'_>) -> Scratch {
-        match v {
-            Value::Null => Scratch::Null,
-            Value::Bool(b) => Scratch::Bool(*b),
-            Value::Int(i) => Scratch::Int(*i),
-            Value::Float(f) => Scratch::Float(*f),
-            Value::BigInt(s) => self.text(Kind::BigInt, s),
-            Value::Str(s) => self.text(Kind::Str, s),
-            Value::Array(_) | Value::Object(_) => self.json_text(v, Kind::Json),
-        }
+    fn raw<'a, N: Node<'a>>(&mut self, v: N, location: &Location) -> Result<Scratch> {
+        Ok(match v.view() {
+            View::Null => Scratch::Null,
+            View::Bool(b) => Scratch::Bool(b),
+            View::Int(i) => Scratch::Int(i),
+            View::Float(f) => Scratch::Float(f),
+            View::BigInt(s) => self.text(Kind::BigInt, &s),
+            View::Str(s) => self.text(Kind::Str, &s),
+            View::Array { .. } | View::Object { .. } => self.json_text(v, Kind::Json, location)?,
+        })
     }
 
-    fn json_text(&mut self, v: &Value<'_>, kind: Kind) -> Scratch {
+    fn json_text<'a, N: Node<'a>>(
+        &mut self,
+        v: N,
+        kind: Kind,
+        location: &Location,
+    ) -> Result<Scratch> {
+        let v = v.to_value().map_err(|e| bad_node(e, location))?;
         let start = self.arena.len() as u32;
-        push_py_json(&mut self.arena, v);
-        Scratch::Text(kind, start, self.arena.len() as u32)
+        push_py_json(&mut self.arena, &v);
+        Ok(Scratch::Text(kind, start, self.arena.len() as u32))
     }
 
-    fn repr_text(&mut self, v: &Value<'_>) -> Scratch {
+    fn repr_text<'a, N: Node<'a>>(&mut self, v: N, location: &Location) -> Result<Scratch> {
+        let v = v.to_value().map_err(|e| bad_node(e, location))?;
         let start = self.arena.len() as u32;
-        push_py_repr(&mut self.arena, v);
-        Scratch::Text(Kind::Str, start, self.arena.len() as u32)
+        push_py_repr(&mut self.arena, &v);
+        Ok(Scratch::Text(Kind::Str, start, self.arena.len() as u32))
     }
 
     /// The column for the path ending at `node`, creating it on first sight. A name
@@ -456,10 +470,10 @@ impl Flattener {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn flatten_fields<'v>(
+    fn flatten_fields<'v, N: Node<'v>>(
         &mut self,
         t: usize,
-        entries: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
+        object: N,
         node: u32,
         depth: usize,
         max_depth: usize,
@@ -467,29 +481,32 @@ impl Flattener {
         mode: RowMode,
         location: &Location,
     ) -> Result<()> {
+        let View::Object { entries, .. } = object.view() else {
+            return Ok(());
+        };
         let top = mode == RowMode::Main { top: true };
         let in_main = matches!(mode, RowMode::Main { .. });
-        for (pos, (key, v)) in entries.iter().enumerate() {
-            let key: &str = key;
+        for (pos, entry) in entries.enumerate() {
+            let (key, v) = entry.map_err(|e| bad_node(e, location))?;
             if key.starts_with("__") {
                 // 1.0.6 treats these as metadata: copied raw and hoisted to the row's top.
                 let n = self.tables[t].child_node(0, key);
                 let c = self.column_for(t, n, &[key], true, location)?;
-                let cell = self.raw(v);
+                let cell = self.raw(v, location)?;
                 self.cells.push((c, cell));
                 continue;
             }
             let child = self.tables[t].child_node_at(node, pos, key);
             path.push(key);
-            match v {
-                Value::Object(inner) if inner.is_empty() => {}
-                Value::Object(inner) => {
+            match v.view() {
+                View::Object { len: 0, .. } => {}
+                View::Object { .. } => {
                     if depth + 1 >= max_depth {
                         self.report.truncated(&self.tables[t].name, &path.join("."));
                     } else {
                         self.flatten_fields(
                             t,
-                            inner,
+                            v,
                             child,
                             depth + 1,
                             max_depth,
@@ -505,16 +522,16 @@ impl Flattener {
                             // 1.0.6 quirk: with keep_arrays, top-level objects are also
                             // kept whole as JSON text after the flattened fields.
                             let c = self.column_for(t, child, path, false, location)?;
-                            let cell = self.json_or_raw(v);
+                            let cell = self.json_or_raw(v, location)?;
                             self.deferred.push((c, cell));
                         }
                     }
                 }
-                Value::Array(items) if items.is_empty() => {}
-                Value::Array(_) => {
+                View::Array { len: 0, .. } => {}
+                View::Array { .. } => {
                     if in_main && (!self.cfg.visit_arrays || (self.cfg.keep_arrays && top)) {
                         let c = self.column_for(t, child, path, false, location)?;
-                        let cell = self.json_or_raw(v);
+                        let cell = self.json_or_raw(v, location)?;
                         if top {
                             self.deferred.push((c, cell));
                         } else {
@@ -524,9 +541,9 @@ impl Flattener {
                         // 1.0.6 quirk: arrays under nested objects appear as Python repr.
                         let c = self.column_for(t, child, path, false, location)?;
                         let cell = if self.cfg.cast_to_string {
-                            self.repr_text(v)
+                            self.repr_text(v, location)?
                         } else {
-                            self.json_text(v, Kind::Json)
+                            self.json_text(v, Kind::Json, location)?
                         };
                         self.cells.push((c, cell));
                     }
@@ -544,38 +561,42 @@ impl Flattener {
     }
 
     /// Whole arrays/objects kept in a row: JSON text when casting, else the value.
-    fn json_or_raw(&mut self, v: &Value<'_>) -> Scratch {
-        if self.cfg.cast_to_string {
-            self.json_text(v, Kind::Str)
+    fn json_or_raw<'a, N: Node<'a>>(&mut self, v: N, location: &Location) -> Result<Scratch> {
+        let kind = if self.cfg.cast_to_string {
+            Kind::Str
         } else {
-            self.json_text(v, Kind::Json)
-        }
+            Kind::Json
+        };
+        self.json_text(v, kind, location)
     }
 
-    fn extract_arrays<'v>(
+    fn extract_arrays<'v, N: Node<'v>>(
         &mut self,
-        entries: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
+        object: N,
         parent_id: &str,
         node: u32,
         parent_len: usize,
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
-        for (pos, (key, v)) in entries.iter().enumerate() {
-            let key: &str = key;
+        let View::Object { entries, .. } = object.view() else {
+            return Ok(());
+        };
+        for (pos, entry) in entries.enumerate() {
+            let (key, v) = entry.map_err(|e| bad_node(e, location))?;
             if key.starts_with("__") {
                 continue;
             }
-            match v {
-                Value::Object(inner) if !inner.is_empty() => {
+            match v.view() {
+                View::Object { len, .. } if len > 0 => {
                     let child = self.array_child(node, pos, key);
                     raw_path.push(key);
-                    self.extract_arrays(inner, parent_id, child, parent_len, raw_path, location)?;
+                    self.extract_arrays(v, parent_id, child, parent_len, raw_path, location)?;
                     raw_path.pop();
                 }
-                Value::Array(items) if !items.is_empty() => {
+                View::Array { len, items } if len > 0 => {
                     let child = self.array_child(node, pos, key);
-                    self.process_array(
+                    self.process_array::<N>(
                         key, items, parent_id, child, parent_len, raw_path, location,
                     )?;
                 }
@@ -656,10 +677,10 @@ impl Flattener {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn process_array<'v>(
+    fn process_array<'v, N: Node<'v>>(
         &mut self,
         key: &'v str,
-        items: &'v [Value<'v>],
+        items: N::Items,
         parent_id: &str,
         node: u32,
         parent_len: usize,
@@ -680,12 +701,13 @@ impl Flattener {
                 names
             }
         };
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::Null if self.cfg.skip_null => continue,
-                Value::Object(e) if e.is_empty() => continue,
-                _ => {}
-            }
+        for (i, item) in items.enumerate() {
+            let is_object = match item.view() {
+                View::Null if self.cfg.skip_null => continue,
+                View::Object { len: 0, .. } => continue,
+                View::Object { .. } => true,
+                _ => false,
+            };
             let t = self.table_for_array(node, key, raw_path);
             if !self.arrays[node as usize].parents.contains(&parent_len) {
                 // Unflatten needs every (array, parent row) combination the table holds.
@@ -695,36 +717,33 @@ impl Flattener {
                 self.tables[t].add_array(&path, parent_len, &array_field);
             }
             self.start_row(t);
-            match item {
-                Value::Object(e) => {
-                    let mut path = Vec::new();
-                    self.flatten_fields(
-                        t,
-                        e,
-                        0,
-                        0,
-                        CHILD_MAX_DEPTH,
-                        &mut path,
-                        RowMode::Item,
-                        location,
-                    )?;
-                }
-                other => {
-                    let n = self.tables[t].child_node(0, "value");
-                    let c = self.column_for(t, n, &["value"], false, location)?;
-                    let cell = self.raw(other);
-                    self.cells.push((c, cell));
-                }
+            if is_object {
+                let mut path = Vec::new();
+                self.flatten_fields(
+                    t,
+                    item,
+                    0,
+                    0,
+                    CHILD_MAX_DEPTH,
+                    &mut path,
+                    RowMode::Item,
+                    location,
+                )?;
+            } else {
+                let n = self.tables[t].child_node(0, "value");
+                let c = self.column_for(t, n, &["value"], false, location)?;
+                let cell = self.raw(item, location)?;
+                self.cells.push((c, cell));
             }
             let mut id = self.id_pool.pop().unwrap_or_default();
             match &self.cfg.id_mode {
                 IdMode::Random => ids::push_random(&mut id),
                 IdMode::ContentHash => {
                     // The rank keeps two arrays on one path with equal items apart.
+                    let item = canonical_json(item).map_err(|e| bad_node(e, location))?;
                     let key = format!(
-                        "{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}\u{1f}{}",
+                        "{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}\u{1f}{item}",
                         self.child_seq,
-                        canonical_json(item)
                     );
                     ids::push_uuid5(&mut id, &key);
                     self.child_seq += 1;
@@ -751,10 +770,10 @@ impl Flattener {
                     array: Some((&array_field, i as i64)),
                 },
             );
-            if let Value::Object(e) = item {
+            if is_object {
                 raw_path.push(key);
                 let item_len = raw_path.len();
-                self.extract_arrays(e, &id, node, item_len, raw_path, location)?;
+                self.extract_arrays(item, &id, node, item_len, raw_path, location)?;
                 raw_path.pop();
             }
             id.clear();
@@ -833,8 +852,16 @@ fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {
 }
 
 /// JSON text with object keys sorted (recursively): equal content, equal text.
-pub fn canonical_json(v: &Value<'_>) -> String {
+pub fn canonical_json<'a, N: Node<'a>>(v: N) -> std::result::Result<String, NodeError> {
     let mut s = String::new();
-    push_json(&mut s, &v.sorted_keys());
-    s
+    push_json(&mut s, &v.to_value()?.sorted_keys());
+    Ok(s)
+}
+
+/// A record whose document cannot be read as JSON (1.0.6 fails it in every mode).
+fn bad_node(e: NodeError, location: &Location) -> Error {
+    Error::InvalidRecord {
+        location: location.clone(),
+        message: e.0,
+    }
 }

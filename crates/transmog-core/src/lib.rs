@@ -27,6 +27,7 @@ mod flatten;
 pub mod ids;
 pub mod merge;
 pub mod naming;
+pub mod node;
 pub mod options;
 pub mod report;
 pub mod result;
@@ -51,4 +52,5 @@ pub use table::{
 };
 pub use types::ColType;
 pub use union::{SchemaError, UnionSchema};
+pub use node::{Node, NodeError, View};
 pub use value::Value;

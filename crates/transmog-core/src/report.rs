@@ -33,6 +33,7 @@ impl Skipped {
     pub fn from_error(err: &Error) -> Self {
         let location = match err {
             Error::NotAnObject { location, .. }
+            | Error::InvalidRecord { location, .. }
             | Error::Parse { location, .. }
             | Error::TooManyColumns { location, .. } => location.clone(),
             _ => Location::default(),

@@ -13,9 +13,9 @@ use transmog_core::{value, Location, TableBatch, Value};
 use transmog_io::TableSink;
 use transmog_run::{BatchSink, Collect, Input, Run, RunError, RunOptions};
 
-use crate::convert::to_value;
 use crate::errors::{self, Context};
 use crate::options;
+use crate::pynode::{PyNode, Trouble};
 use crate::result::NativeResult;
 use crate::sink::Sink;
 
@@ -140,33 +140,30 @@ impl Engine {
         })
     }
 
-    /// Flattens the records of an iterable of dicts; non-dict items follow the recovery
+    /// Flattens the records of an iterable of dicts, walking the Python objects in place
+    /// (GIL held: they must not change meanwhile); non-dict items follow the recovery
     /// strategy. Returns the number of records accepted so far.
     fn push_records(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<u64> {
-        const CHUNK: usize = 2048;
-        let mut chunk: Vec<Value<'static>> = Vec::with_capacity(CHUNK);
         let ctx = self.ctx();
-        let flush = |py: Python<'_>, chunk: &mut Vec<Value<'static>>| {
-            let values = std::mem::take(chunk);
-            self.with(py, |s| {
-                py.detach(|| {
-                    for v in &values {
-                        s.run.push(v, &mut s.tables)?;
-                    }
-                    Ok::<_, RunError>(())
-                })
-                .map_err(|e| errors::run_err(py, e, ctx))
-            })
-        };
-        for item in records.try_iter()? {
-            let item = item?;
-            chunk.push(to_value(&item).map_err(|e| errors::processing(py, e.to_string()))?);
-            if chunk.len() == CHUNK {
-                flush(py, &mut chunk)?;
+        let trouble = Trouble::default();
+        self.with(py, |s| {
+            for item in records.try_iter()? {
+                let item = item?;
+                let index = s.run.totals().records;
+                s.run
+                    .push(PyNode::new(&item, &trouble), &mut s.tables)
+                    .map_err(|e| errors::run_err(py, e, ctx))?;
+                if let Some(what) = trouble.take() {
+                    return Err(errors::raise(
+                        py,
+                        "ProcessingError",
+                        format!("record {index}: {what}"),
+                        &[("entity_name", Some(self.entity.as_str().into()))],
+                    ));
+                }
             }
-        }
-        flush(py, &mut chunk)?;
-        self.records(py)
+            Ok(s.run.totals().accepted())
+        })
     }
 
     /// Reads a file (JSON Lines, a JSON array or document, CSV; gzip/zstd detected) on

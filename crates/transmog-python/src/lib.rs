@@ -5,6 +5,7 @@
 //! - [`engine`]: `Engine`, one run fed with files (all cores) or Python records;
 //! - [`result`]: `NativeResult`, its tables as rows, Arrow streams or files;
 //! - [`sink`]: `Sink`, a streaming writer;
+//! - [`pynode`]: Python objects walked in place by the flattener;
 //! - [`arrow`]: Arrow C streams; [`convert`]: Python objects <-> values;
 //! - [`options`]: option dicts into the one option schema; [`errors`]: faults into
 //!   1.0.6's exception classes with their fields.
@@ -14,6 +15,7 @@ mod convert;
 mod engine;
 mod errors;
 mod options;
+mod pynode;
 mod result;
 mod sink;
 

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::{Report, Skipped};
 use transmog_core::result::{FlatResult, ResultTable};
-use transmog_core::{ids, value, Config, Flattener, Location, TableBatch};
+use transmog_core::{ids, value, Config, Flattener, Location, Node, TableBatch};
 use transmog_io::TableSink;
 
 pub use error::{ConfigError, Fault, Result, RunError};
@@ -225,10 +225,11 @@ impl Run {
         &self.totals
     }
 
-    /// Flattens one record handed over in memory, on this thread. Its rows reach `sink`
+    /// Flattens one record handed over in memory (any document model: a parsed
+    /// [`value::Value`], Python objects, ...), on this thread. Its rows reach `sink`
     /// every `chunk_records` records and at [`Run::flush`]. A record that is not an
     /// object follows the recovery strategy.
-    pub fn push(&mut self, record: &value::Value<'_>, sink: &mut dyn BatchSink) -> Result<()> {
+    pub fn push<'a, N: Node<'a>>(&mut self, record: N, sink: &mut dyn BatchSink) -> Result<()> {
         let location = Location::record(self.totals.records);
         self.push_with(sink, |f| f.push(record, location))
     }

@@ -1,0 +1,71 @@
+"""Records handed over as Python objects are walked in place by the engine: every kind
+of object a user may pass gives the same rows as the equivalent JSON, and the objects
+JSON cannot hold fail cleanly instead of crashing."""
+
+import collections
+import datetime
+import decimal
+import enum
+import json
+
+import pytest
+
+import transmog as tm
+
+
+def rows(data, **processing):
+    cfg = tm.TransmogConfig.default()
+    if processing:
+        cfg = cfg.with_processing(**processing)
+    result = tm.Processor(cfg).process(data, entity_name="t")
+    strip = lambda r: {k: v for k, v in r.items() if not k.startswith("__")}  # noqa: E731
+    return [strip(r) for r in result.get_main_table()], {
+        n: [strip(r) for r in result.get_child_table(n)] for n in result.get_table_names()}
+
+
+class Color(enum.IntEnum):
+    RED = 1
+
+
+def test_python_objects_give_the_rows_of_their_json():
+    record = {"s": "é", "i": 7, "big": 2 ** 70, "f": 1.5, "b": True, "n": None,
+              "o": {"x": [1, 2]}, "t": ("a", "b"), "od": collections.OrderedDict(k="v"),
+              "e": Color.RED}
+    text = json.dumps({**record, "t": ["a", "b"], "e": 1})
+    assert rows(record) == rows(json.loads(text))
+    assert rows(record, cast_to_string=False) == rows(json.loads(text), cast_to_string=False)
+    main, _ = rows(record)
+    assert main[0]["big"] == str(2 ** 70)
+
+
+def test_objects_that_are_not_json_types_are_their_str():
+    when = datetime.datetime(2024, 5, 6, 7, 8, 9)
+    main, _ = rows({"d": decimal.Decimal("1.10"), "w": when})
+    assert main[0] == {"d": "1.10", "w": str(when)}
+
+
+def test_a_key_that_is_not_a_string_fails_the_record_in_every_mode():
+    for strategy in ("strict", "skip"):
+        cfg = tm.TransmogConfig.default().with_error_handling(recovery_strategy=strategy)
+        with pytest.raises(tm.ProcessingError, match="key 1 is not a string"):
+            tm.Processor(cfg).process([{"a": {1: "x"}}], entity_name="t")
+
+
+def test_a_dict_that_contains_itself_fails_instead_of_crashing():
+    d = {"a": 1}
+    d["self"] = [d]
+    with pytest.raises(tm.ProcessingError, match="nested deeper"):
+        tm.Processor().process(d, entity_name="t")
+
+
+def test_a_lone_surrogate_fails_the_record():
+    with pytest.raises(tm.ProcessingError, match="surrogate"):
+        tm.Processor().process({"a": "\ud800"}, entity_name="t")
+
+
+def test_the_callers_objects_are_left_unchanged():
+    data = [{"a": {"b": [1, {"c": None}]}, "l": []}]
+    before = json.dumps(data)
+    tm.Processor().process(data, entity_name="t")
+    tm.Processor().process_batch(data, entity_name="t")
+    assert json.dumps(data) == before
