@@ -33,6 +33,7 @@ pub mod report;
 pub mod result;
 pub mod rows;
 mod table;
+pub mod tape;
 pub mod text;
 pub mod types;
 pub mod unflatten;
@@ -43,6 +44,7 @@ pub use column::{Cell, CellExtras, Kind};
 pub use config::{Config, IdMode, IdSource, Recovery};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use flatten::{canonical_json, Flattener};
+pub use node::{Node, NodeError, View};
 pub use options::OptionValue;
 pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
@@ -50,7 +52,7 @@ pub use rows::RowsBuilder;
 pub use table::{
     Role, TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY,
 };
+pub use tape::{Tape, TapeNode};
 pub use types::ColType;
 pub use union::{SchemaError, UnionSchema};
-pub use node::{Node, NodeError, View};
 pub use value::Value;

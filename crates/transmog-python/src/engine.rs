@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use transmog_core::{value, Location, TableBatch, Value};
 use transmog_io::TableSink;
-use transmog_run::{BatchSink, Collect, Input, Run, RunError, RunOptions};
+use transmog_run::{BatchSink, Collect, Feed, Input, Run, RunError, RunOptions};
 
 use crate::errors::{self, Context};
 use crate::options;
@@ -107,6 +107,44 @@ fn detached<R: Send>(
     })
 }
 
+/// Copies every record of `records` onto the feed's tapes. Lets other threads take the
+/// GIL now and then (the main thread watches for Ctrl-C).
+fn feed_records(
+    py: Python<'_>,
+    records: &Bound<'_, PyAny>,
+    entity: &str,
+    feed: &mut Feed<'_, '_>,
+) -> PyResult<()> {
+    let trouble = Trouble::default();
+    for (index, item) in records.try_iter()?.enumerate() {
+        let item = item?;
+        let tape = feed.tape();
+        tape.begin_record();
+        let written = tape.node(PyNode::new(&item, &trouble));
+        let what = match written {
+            Err(e) => Some(e.0),
+            Ok(()) => trouble.take(),
+        };
+        if let Some(what) = what {
+            tape.abandon_record();
+            return Err(errors::raise(
+                py,
+                "ProcessingError",
+                format!("record {index}: {what}"),
+                &[("entity_name", Some(entity.into()))],
+            ));
+        }
+        if feed.record_done().is_err() {
+            // The run stopped downstream; its error is reported by the caller.
+            return Ok(());
+        }
+        if index % 4096 == 4095 {
+            py.detach(|| {});
+        }
+    }
+    Ok(())
+}
+
 #[pymethods]
 impl Engine {
     /// A run of `entity_name` with engine options (see `transmog_core::options`);
@@ -140,28 +178,41 @@ impl Engine {
         })
     }
 
-    /// Flattens the records of an iterable of dicts, walking the Python objects in place
-    /// (GIL held: they must not change meanwhile); non-dict items follow the recovery
-    /// strategy. Returns the number of records accepted so far.
+    /// Flattens the records of an iterable of dicts on all cores: a thread holding the
+    /// GIL copies each record onto a tape (one walk, no object per value), worker threads
+    /// flatten the tapes. Non-dict items follow the recovery strategy. Returns the
+    /// number of records accepted so far.
     fn push_records(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<u64> {
         let ctx = self.ctx();
-        let trouble = Trouble::default();
+        let records: Py<PyAny> = records.clone().unbind();
+        // A Python error of the feeding thread (a failing iterator, a key that is not a
+        // string, ...), raised here once the run has stopped.
+        let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+        let entity = self.entity.as_str();
         self.with(py, |s| {
-            for item in records.try_iter()? {
-                let item = item?;
-                let index = s.run.totals().records;
-                s.run
-                    .push(PyNode::new(&item, &trouble), &mut s.tables)
-                    .map_err(|e| errors::run_err(py, e, ctx))?;
-                if let Some(what) = trouble.take() {
-                    return Err(errors::raise(
-                        py,
-                        "ProcessingError",
-                        format!("record {index}: {what}"),
-                        &[("entity_name", Some(self.entity.as_str().into()))],
-                    ));
-                }
+            let tables = &mut s.tables;
+            let outcome = detached(py, &mut s.run, |run| {
+                run.produce(
+                    |feed| {
+                        Python::attach(|py| {
+                            feed_records(py, records.bind(py), entity, feed).map_err(|e| {
+                                if let Ok(mut slot) = raised.lock() {
+                                    *slot = Some(e);
+                                }
+                                RunError::Data(transmog_core::Error::InvalidRecord {
+                                    location: Location::default(),
+                                    message: "the records could not be read".into(),
+                                })
+                            })
+                        })
+                    },
+                    tables,
+                )
+            });
+            if let Some(e) = raised.lock().ok().and_then(|mut slot| slot.take()) {
+                return Err(e);
             }
+            outcome.map_err(|e| errors::run_err(py, e, ctx))?;
             Ok(s.run.totals().accepted())
         })
     }

@@ -22,8 +22,10 @@ pub const MAX_NESTING: u32 = 512;
 // In the stable ABI since 3.10, exported by CPython since 3.3: declared here so the
 // abi3 wheel for 3.9 can use it too.
 extern "C" {
-    fn PyUnicode_AsUTF8AndSize(unicode: *mut ffi::PyObject, size: *mut ffi::Py_ssize_t)
-        -> *const c_char;
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
 }
 
 /// A problem met while walking that a view cannot return (a failing `str()`, a lone

@@ -39,6 +39,7 @@ use transmog_io::TableSink;
 
 pub use error::{ConfigError, Fault, Result, RunError};
 pub use input::{origin_name, origin_names, Input, Source};
+pub use pipeline::Feed;
 
 /// How a run uses the machine.
 #[derive(Debug, Clone)]
@@ -305,6 +306,29 @@ impl Run {
     ) -> Result<()> {
         // Records pushed before come first.
         self.flush(sink)?;
+        self.pass(pipeline::Producer::Inputs(inputs), sink, progress)
+    }
+
+    /// Flattens records that `feed` writes onto tapes ([`Feed`]), on all cores: `feed`
+    /// runs on a thread of its own while workers flatten what it wrote, and batches
+    /// reach `sink` in record order. For records that live in memory the flattening
+    /// threads cannot read (Python objects: `feed` holds the GIL while it copies them).
+    pub fn produce<'f>(
+        &mut self,
+        feed: impl FnOnce(&mut Feed<'_, '_>) -> Result<()> + Send + 'f,
+        sink: &mut dyn BatchSink,
+    ) -> Result<()> {
+        self.flush(sink)?;
+        let producer = pipeline::Producer::Feed(Box::new(feed));
+        self.pass(producer, sink, &mut |_, _| Ok(()))
+    }
+
+    fn pass(
+        &mut self,
+        producer: pipeline::Producer<'_>,
+        sink: &mut dyn BatchSink,
+        progress: &mut dyn FnMut(&Totals, &[Skipped]) -> Result<()>,
+    ) -> Result<()> {
         let pass = pipeline::Pass {
             entity: &self.entity,
             cfg: &self.cfg,
@@ -312,7 +336,7 @@ impl Run {
             chunk_records: self.opts.chunk_records.max(1),
             interrupted: &self.opts.interrupted,
         };
-        pass.run(inputs, &mut self.names, &mut self.totals, sink, progress)
+        pass.run(producer, &mut self.names, &mut self.totals, sink, progress)
     }
 
     /// Ends the run: hands the last pushed records' rows to `sink`; returns the totals,

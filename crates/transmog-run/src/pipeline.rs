@@ -1,6 +1,7 @@
-//! The parallel ordered pipeline: a reader thread frames inputs into chunks of records,
-//! worker threads parse and flatten chunks, and the calling thread puts results back in
-//! input order, gives columns their run-wide names and hands them to the sink.
+//! The parallel ordered pipeline: a producer thread cuts records into chunks — framed
+//! bytes read from inputs, or records written onto a [`Tape`] by a [`Feed`] — worker
+//! threads parse and flatten chunks, and the calling thread puts results back in input
+//! order, gives columns their run-wide names and hands them to the sink.
 //!
 //! Output does not depend on the number of workers: chunks are cut by record count,
 //! every worker flattens with the same options (one timestamp for the run), and the
@@ -10,21 +11,24 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, Receiver};
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::Skipped;
-use transmog_core::{Config, Flattener, Location, TableBatch};
+use transmog_core::{Config, Flattener, Location, TableBatch, Tape};
 use transmog_io::read::{self, ReadError};
 
 use crate::error::{Result, RunError};
 use crate::input::Input;
 use crate::{BatchSink, Totals};
 
-/// Framed records of one chunk: one buffer, record boundaries and positions.
+/// Records of one chunk: framed bytes (one buffer, record boundaries and positions),
+/// or records on a tape (numbered from `first`).
 struct Chunk {
     seq: u64,
     data: Vec<u8>,
     records: Vec<(usize, usize, Location)>,
+    tape: Tape,
+    first: u64,
 }
 
 /// What a worker made of a chunk.
@@ -43,26 +47,105 @@ struct Done {
 struct Spare {
     data: Vec<u8>,
     records: Vec<(usize, usize, Location)>,
+    tape: Tape,
 }
 
 impl Chunk {
     fn new(seq: u64, spare: Spare) -> Chunk {
         let mut data = spare.data;
-        data.reserve(1 << 22);
+        if data.capacity() == 0 {
+            data.reserve(1 << 22);
+        }
         Chunk {
             seq,
             data,
             records: spare.records,
+            tape: spare.tape,
+            first: 0,
         }
+    }
+
+    fn len(&self) -> usize {
+        self.records.len() + self.tape.len()
     }
 }
 
 enum Work {
     Chunk(Chunk),
-    Failed(u64, ReadError),
+    Failed(u64, RunError),
 }
 
-/// One pipeline pass over `inputs`.
+/// Where a pass's records come from.
+pub(crate) enum Producer<'f> {
+    /// Inputs read and framed by the pipeline.
+    Inputs(Vec<Input>),
+    /// Records written onto tapes by a caller's function, on the producer thread.
+    Feed(Box<dyn FnOnce(&mut Feed<'_, '_>) -> Result<()> + Send + 'f>),
+}
+
+/// What a producer function writes records through: each record goes on [`Feed::tape`]
+/// (`begin_record`, then one value), then [`Feed::record_done`].
+pub struct Feed<'f, 'p> {
+    sender: &'f mut Sender<'p>,
+    chunk: Chunk,
+}
+
+impl Feed<'_, '_> {
+    /// The tape of the chunk being filled.
+    pub fn tape(&mut self) -> &mut Tape {
+        &mut self.chunk.tape
+    }
+
+    /// Ends the record just written; hands the chunk to the workers when it is full.
+    /// An error means the run stopped (a failure downstream, or an interrupt): return.
+    pub fn record_done(&mut self) -> Result<()> {
+        self.sender.records += 1;
+        if self.chunk.tape.len() >= self.sender.chunk_records {
+            self.sender.send_full(&mut self.chunk)?;
+            self.chunk.first = self.sender.records;
+        }
+        Ok(())
+    }
+}
+
+/// The producer's side of the channels: numbers chunks, waits for tickets.
+struct Sender<'p> {
+    tx: crossbeam_channel::Sender<Work>,
+    tickets: Receiver<Spare>,
+    interrupted: &'p AtomicBool,
+    chunk_records: usize,
+    seq: u64,
+    /// Records handed out by a feed so far (tape numbering).
+    records: u64,
+}
+
+impl Sender<'_> {
+    /// Sends `chunk` and puts a fresh one (with the next number) in its place.
+    fn send_full(&mut self, chunk: &mut Chunk) -> Result<()> {
+        if self.interrupted.load(Ordering::Relaxed) {
+            return Err(RunError::Interrupted);
+        }
+        let spare = self.tickets.recv().map_err(|_| RunError::Interrupted)?;
+        self.seq += 1;
+        let full = std::mem::replace(chunk, Chunk::new(self.seq, spare));
+        self.tx
+            .send(Work::Chunk(full))
+            .map_err(|_| RunError::Interrupted)
+    }
+
+    /// Sends what is left, then the error that stopped the producer, if any.
+    fn close(&mut self, last: Chunk, failure: Option<RunError>) {
+        let seq = last.seq;
+        if last.len() > 0 || failure.is_some() {
+            let _ = self.tx.send(Work::Chunk(last));
+        }
+        if let Some(e) = failure {
+            let _ = self.tx.send(Work::Failed(seq + 1, e));
+        }
+    }
+}
+
+/// One pipeline pass.
 pub(crate) struct Pass<'a> {
     pub entity: &'a str,
     pub cfg: &'a Config,
@@ -76,7 +159,7 @@ impl Pass<'_> {
     /// chunks in input order, and `progress` is called after each chunk.
     pub fn run(
         &self,
-        inputs: Vec<Input>,
+        producer: Producer<'_>,
         names: &mut NameRegistry,
         totals: &mut Totals,
         sink: &mut dyn BatchSink,
@@ -92,8 +175,16 @@ impl Pass<'_> {
         for _ in 0..in_flight {
             let _ = ticket_tx.send(Spare::default());
         }
+        let sender = Sender {
+            tx: work_tx,
+            tickets: ticket_rx,
+            interrupted: self.interrupted,
+            chunk_records: self.chunk_records,
+            seq: 0,
+            records: totals.records,
+        };
         thread::scope(|scope| -> Result<()> {
-            scope.spawn(|| self.reader(inputs, work_tx, ticket_rx));
+            scope.spawn(move || self.produce(producer, sender));
             for _ in 0..threads {
                 let rx = work_rx.clone();
                 let tx = done_tx.clone();
@@ -103,28 +194,55 @@ impl Pass<'_> {
             drop(work_rx);
             let result = self.collect(&done_rx, &ticket_tx, names, totals, sink, progress);
             // Unblock the other threads if we stopped early: workers fail to send, the
-            // reader fails to get a ticket. Without this the scope would wait forever.
+            // producer fails to get a ticket. Without this the scope would wait forever.
             drop(done_rx);
             drop(ticket_tx);
             result
         })
     }
 
-    fn reader(&self, inputs: Vec<Input>, tx: Sender<Work>, tickets: Receiver<Spare>) {
-        let mut seq = 0u64;
-        let mut chunk = Chunk::new(seq, Spare::default());
+    fn produce(&self, producer: Producer<'_>, mut sender: Sender<'_>) {
         // The chunk being filled holds no ticket yet; it takes one when it is sent.
+        let chunk = Chunk::new(0, Spare::default());
+        match producer {
+            Producer::Inputs(inputs) => {
+                let (last, failure) = self.frame(inputs, &mut sender, chunk);
+                sender.close(last, failure);
+            }
+            Producer::Feed(f) => {
+                let mut chunk = chunk;
+                chunk.first = sender.records;
+                let mut feed = Feed {
+                    sender: &mut sender,
+                    chunk,
+                };
+                let outcome = f(&mut feed);
+                let last = feed.chunk;
+                match outcome {
+                    // Stopped by the consumer: nobody listens any more.
+                    Err(RunError::Interrupted) => {}
+                    Err(e) => sender.close(last, Some(e)),
+                    Ok(()) => sender.close(last, None),
+                }
+            }
+        }
+    }
+
+    /// Frames `inputs` into chunks; returns the chunk being filled and what stopped the
+    /// reading, if anything did.
+    fn frame(
+        &self,
+        inputs: Vec<Input>,
+        sender: &mut Sender<'_>,
+        mut chunk: Chunk,
+    ) -> (Chunk, Option<RunError>) {
         for input in inputs {
             let source = input.label.clone();
             let origin = input.origin.clone();
             let format = input.format.clone();
             let reader = match input.open() {
                 Ok(r) => r,
-                Err(e) => {
-                    let _ = tx.send(Work::Chunk(chunk));
-                    let _ = tx.send(Work::Failed(seq + 1, e));
-                    return;
-                }
+                Err(e) => return (chunk, Some(RunError::Read(e))),
             };
             let mut record = 0u64;
             let outcome = read::for_each_record::<Stop>(&source, format, reader, |r| {
@@ -142,33 +260,21 @@ impl Pass<'_> {
                 ));
                 record += 1;
                 if chunk.records.len() >= self.chunk_records {
-                    if self.interrupted.load(Ordering::Relaxed) {
-                        return Err(Stop::Closed);
-                    }
-                    let spare = tickets.recv().map_err(|_| Stop::Closed)?;
-                    seq += 1;
-                    let full = std::mem::replace(&mut chunk, Chunk::new(seq, spare));
-                    tx.send(Work::Chunk(full)).map_err(|_| Stop::Closed)?;
+                    sender.send_full(&mut chunk).map_err(|_| Stop::Closed)?;
                 }
                 Ok(())
             });
             match outcome {
                 Ok(()) => {}
-                Err(Stop::Closed) => return,
-                Err(Stop::Read(e)) => {
-                    // Records framed before the error still go first, in order.
-                    let _ = tx.send(Work::Chunk(chunk));
-                    let _ = tx.send(Work::Failed(seq + 1, e));
-                    return;
-                }
+                // Records framed before the error still go first, in order.
+                Err(Stop::Read(e)) => return (chunk, Some(RunError::Read(e))),
+                Err(Stop::Closed) => return (Chunk::new(0, Spare::default()), None),
             }
         }
-        if !chunk.records.is_empty() {
-            let _ = tx.send(Work::Chunk(chunk));
-        }
+        (chunk, None)
     }
 
-    fn worker(&self, rx: Receiver<Work>, tx: Sender<Done>) {
+    fn worker(&self, rx: Receiver<Work>, tx: crossbeam_channel::Sender<Done>) {
         // `Run::new` validated the options with the same call.
         let Ok(mut flattener) = Flattener::new(self.entity, self.cfg.clone()) else {
             return;
@@ -178,7 +284,7 @@ impl Pass<'_> {
             let done = match work {
                 Work::Failed(seq, e) => Done {
                     seq,
-                    outcome: Err(RunError::Read(e)),
+                    outcome: Err(e),
                     records: 0,
                     bytes: 0,
                     spare: Spare::default(),
@@ -192,12 +298,20 @@ impl Pass<'_> {
                             break;
                         }
                     }
+                    for (i, record) in chunk.tape.records().enumerate() {
+                        if outcome.is_err() {
+                            break;
+                        }
+                        let loc = Location::record(chunk.first + i as u64);
+                        outcome = flattener.push(record, loc).map_err(RunError::from);
+                    }
                     let mut batches = flattener.take_sealed();
                     batches.extend(flattener.take_batches());
                     let report = flattener.take_report();
-                    let (records, bytes) = (chunk.records.len(), chunk.data.len());
+                    let (records, bytes) = (chunk.len(), chunk.data.len() + chunk.tape.text_len());
                     chunk.data.clear();
                     chunk.records.clear();
+                    chunk.tape.clear();
                     Done {
                         seq: chunk.seq,
                         outcome: outcome.map(|()| (batches, report)),
@@ -206,6 +320,7 @@ impl Pass<'_> {
                         spare: Spare {
                             data: chunk.data,
                             records: chunk.records,
+                            tape: chunk.tape,
                         },
                     }
                 }
@@ -219,7 +334,7 @@ impl Pass<'_> {
     fn collect(
         &self,
         rx: &Receiver<Done>,
-        tickets: &Sender<Spare>,
+        tickets: &crossbeam_channel::Sender<Spare>,
         names: &mut NameRegistry,
         totals: &mut Totals,
         sink: &mut dyn BatchSink,

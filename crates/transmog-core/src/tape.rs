@@ -1,0 +1,386 @@
+//! A flat, owned encoding of JSON-like records: one vector of fixed-size slots and one
+//! text buffer, no allocation per value. A thread that must not flatten (one holding
+//! Python's GIL, say) writes records onto a tape cheaply; flattening threads walk it in
+//! place through [`Node`].
+//!
+//! Layout: every value is one slot; a string's slot points into the text; an array's
+//! slot is followed by its items and an object's by `key, value` slot pairs, and both
+//! record where their subtree ends, so a walk skips a value in one step.
+
+use std::borrow::Cow;
+
+use crate::node::{Node, NodeError, View};
+use crate::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    Null,
+    False,
+    True,
+    Int,
+    Float,
+    BigInt,
+    Str,
+    Key,
+    Array,
+    Object,
+}
+
+/// One value: a tag, a count or length (`a`) and a payload (`b`): the integer or float
+/// bits, the text offset, or the index just past a container's subtree.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    tag: Tag,
+    a: u32,
+    b: u64,
+}
+
+/// Records written value by value (see the module docs).
+#[derive(Debug, Default, Clone)]
+pub struct Tape {
+    slots: Vec<Slot>,
+    text: String,
+    roots: Vec<u32>,
+    /// Open containers: slot index and items or entries so far.
+    open: Vec<(u32, u32)>,
+}
+
+impl Tape {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Tape::default()
+    }
+
+    /// Empties the tape, keeping its memory.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.text.clear();
+        self.roots.clear();
+        self.open.clear();
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// True when the tape holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// Bytes of text held.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The records, in order.
+    pub fn records(&self) -> impl Iterator<Item = TapeNode<'_>> {
+        self.roots.iter().map(move |&i| TapeNode { tape: self, i })
+    }
+
+    /// Starts the next record; write exactly one value for it.
+    pub fn begin_record(&mut self) {
+        debug_assert!(self.open.is_empty(), "a container is still open");
+        self.roots.push(self.slots.len() as u32);
+    }
+
+    fn counted(&mut self) {
+        if let Some((_, n)) = self.open.last_mut() {
+            *n += 1;
+        }
+    }
+
+    fn scalar(&mut self, tag: Tag, a: u32, b: u64) {
+        self.counted();
+        self.slots.push(Slot { tag, a, b });
+    }
+
+    fn text_slot(&mut self, tag: Tag, s: &str) {
+        let offset = self.text.len() as u64;
+        self.text.push_str(s);
+        self.slots.push(Slot {
+            tag,
+            a: s.len() as u32,
+            b: offset,
+        });
+    }
+
+    /// `null`
+    pub fn null(&mut self) {
+        self.scalar(Tag::Null, 0, 0);
+    }
+
+    /// `true` / `false`
+    pub fn bool(&mut self, b: bool) {
+        self.scalar(if b { Tag::True } else { Tag::False }, 0, 0);
+    }
+
+    /// An integer.
+    pub fn int(&mut self, i: i64) {
+        self.scalar(Tag::Int, 0, i as u64);
+    }
+
+    /// A float.
+    pub fn float(&mut self, f: f64) {
+        self.scalar(Tag::Float, 0, f.to_bits());
+    }
+
+    /// A number no 64-bit type holds, as its text.
+    pub fn big_int(&mut self, digits: &str) {
+        self.counted();
+        self.text_slot(Tag::BigInt, digits);
+    }
+
+    /// A string.
+    pub fn str(&mut self, s: &str) {
+        self.counted();
+        self.text_slot(Tag::Str, s);
+    }
+
+    /// Opens an array; write its items, then [`Tape::end`].
+    pub fn begin_array(&mut self) {
+        self.open_container(Tag::Array);
+    }
+
+    /// Opens an object; write `key`, value pairs, then [`Tape::end`].
+    pub fn begin_object(&mut self) {
+        self.open_container(Tag::Object);
+    }
+
+    fn open_container(&mut self, tag: Tag) {
+        self.counted();
+        self.open.push((self.slots.len() as u32, 0));
+        self.slots.push(Slot { tag, a: 0, b: 0 });
+    }
+
+    /// The key of the next entry of the open object.
+    pub fn key(&mut self, k: &str) {
+        self.text_slot(Tag::Key, k);
+        // The value that follows counts the entry.
+    }
+
+    /// Closes the innermost open array or object.
+    pub fn end(&mut self) {
+        if let Some((i, n)) = self.open.pop() {
+            let end = self.slots.len() as u64;
+            let slot = &mut self.slots[i as usize];
+            slot.a = n;
+            slot.b = end;
+        }
+    }
+
+    /// Writes any document's value ([`Node`]): one walk, copying its text.
+    pub fn node<'a, N: Node<'a>>(&mut self, n: N) -> Result<(), NodeError> {
+        match n.view() {
+            View::Null => self.null(),
+            View::Bool(b) => self.bool(b),
+            View::Int(i) => self.int(i),
+            View::BigInt(s) => self.big_int(&s),
+            View::Float(f) => self.float(f),
+            View::Str(s) => self.str(&s),
+            View::Array { items, .. } => {
+                self.begin_array();
+                for item in items {
+                    self.node(item)?;
+                }
+                self.end();
+            }
+            View::Object { entries, .. } => {
+                self.begin_object();
+                for entry in entries {
+                    let (k, v) = entry?;
+                    self.key(k);
+                    self.node(v)?;
+                }
+                self.end();
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the record being written (after a failed [`Tape::node`]).
+    pub fn abandon_record(&mut self) {
+        if let Some(start) = self.roots.pop() {
+            self.slots.truncate(start as usize);
+        }
+        self.open.clear();
+    }
+
+    /// Writes a parsed value.
+    pub fn value(&mut self, v: &Value<'_>) {
+        match v {
+            Value::Null => self.null(),
+            Value::Bool(b) => self.bool(*b),
+            Value::Int(i) => self.int(*i),
+            Value::BigInt(s) => self.big_int(s),
+            Value::Float(f) => self.float(*f),
+            Value::Str(s) => self.str(s),
+            Value::Array(items) => {
+                self.begin_array();
+                for item in items {
+                    self.value(item);
+                }
+                self.end();
+            }
+            Value::Object(entries) => {
+                self.begin_object();
+                for (k, item) in entries {
+                    self.key(k);
+                    self.value(item);
+                }
+                self.end();
+            }
+        }
+    }
+
+    fn text_of(&self, slot: &Slot) -> &str {
+        let start = slot.b as usize;
+        &self.text[start..start + slot.a as usize]
+    }
+
+    /// The index just past the value at `i`.
+    fn next(&self, i: u32) -> u32 {
+        let slot = &self.slots[i as usize];
+        match slot.tag {
+            Tag::Array | Tag::Object => slot.b as u32,
+            _ => i + 1,
+        }
+    }
+}
+
+/// One value of a [`Tape`].
+#[derive(Debug, Clone, Copy)]
+pub struct TapeNode<'a> {
+    tape: &'a Tape,
+    i: u32,
+}
+
+/// Entries of a tape object.
+#[derive(Debug)]
+pub struct TapeEntries<'a> {
+    tape: &'a Tape,
+    i: u32,
+    left: u32,
+}
+
+impl<'a> Iterator for TapeEntries<'a> {
+    type Item = Result<(&'a str, TapeNode<'a>), NodeError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = self.tape.text_of(&self.tape.slots[self.i as usize]);
+        let value = self.i + 1;
+        self.i = self.tape.next(value);
+        Some(Ok((
+            key,
+            TapeNode {
+                tape: self.tape,
+                i: value,
+            },
+        )))
+    }
+}
+
+/// Items of a tape array.
+#[derive(Debug)]
+pub struct TapeItems<'a> {
+    tape: &'a Tape,
+    i: u32,
+    left: u32,
+}
+
+impl<'a> Iterator for TapeItems<'a> {
+    type Item = TapeNode<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = self.i;
+        self.i = self.tape.next(item);
+        Some(TapeNode {
+            tape: self.tape,
+            i: item,
+        })
+    }
+}
+
+impl<'a> Node<'a> for TapeNode<'a> {
+    type Entries = TapeEntries<'a>;
+    type Items = TapeItems<'a>;
+
+    #[inline]
+    fn view(self) -> View<'a, Self> {
+        let slot = &self.tape.slots[self.i as usize];
+        match slot.tag {
+            Tag::Null => View::Null,
+            Tag::False => View::Bool(false),
+            Tag::True => View::Bool(true),
+            Tag::Int => View::Int(slot.b as i64),
+            Tag::Float => View::Float(f64::from_bits(slot.b)),
+            Tag::BigInt => View::BigInt(Cow::Borrowed(self.tape.text_of(slot))),
+            Tag::Str | Tag::Key => View::Str(Cow::Borrowed(self.tape.text_of(slot))),
+            Tag::Array => View::Array {
+                len: slot.a as usize,
+                items: TapeItems {
+                    tape: self.tape,
+                    i: self.i + 1,
+                    left: slot.a,
+                },
+            },
+            Tag::Object => View::Object {
+                len: slot.a as usize,
+                entries: TapeEntries {
+                    tape: self.tape,
+                    i: self.i + 1,
+                    left: slot.a,
+                },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::value::parse;
+
+    #[test]
+    fn a_tape_gives_back_the_values_written_on_it() {
+        let docs = [
+            r#"{"a": 1, "b": [true, null, 2.5, "x", {"c": []}], "d": {}, "a": "dup"}"#,
+            r#"[1, [2, [3]], {"k": 123456789012345678901234567890}]"#,
+            r#""just text""#,
+            r#"{}"#,
+        ];
+        let mut tape = Tape::new();
+        let values: Vec<_> = docs.iter().map(|d| parse(d.as_bytes()).unwrap()).collect();
+        for v in &values {
+            tape.begin_record();
+            tape.value(v);
+        }
+        assert_eq!(tape.len(), 4);
+        for (node, v) in tape.records().zip(&values) {
+            assert_eq!(&node.to_value().unwrap(), v);
+        }
+        // A tape copied node by node from another is the same tape.
+        let mut copy = Tape::new();
+        for node in tape.records() {
+            copy.begin_record();
+            copy.node(node).unwrap();
+        }
+        let again: Vec<_> = copy.records().map(|n| n.to_value().unwrap()).collect();
+        assert_eq!(again, values);
+        tape.clear();
+        assert!(tape.is_empty() && tape.text_len() == 0);
+    }
+}
