@@ -75,12 +75,15 @@ enum Work {
     Failed(u64, RunError),
 }
 
+/// A function that writes records onto a [`Feed`].
+pub(crate) type FeedFn<'f> = Box<dyn FnOnce(&mut Feed<'_, '_>) -> Result<()> + Send + 'f>;
+
 /// Where a pass's records come from.
 pub(crate) enum Producer<'f> {
     /// Inputs read and framed by the pipeline.
     Inputs(Vec<Input>),
     /// Records written onto tapes by a caller's function, on the producer thread.
-    Feed(Box<dyn FnOnce(&mut Feed<'_, '_>) -> Result<()> + Send + 'f>),
+    Feed(FeedFn<'f>),
 }
 
 /// What a producer function writes records through: each record goes on [`Feed::tape`]
