@@ -3,6 +3,7 @@
 //! of the Rust engine and its writers, releasing the GIL while they work.
 
 mod convert;
+mod naming;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -837,5 +838,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Sink>()?;
     m.add_class::<ArrowStream>()?;
     m.add("ENGINE_VERSION", env!("CARGO_PKG_VERSION"))?;
+    naming::register(m)?;
     Ok(())
 }
