@@ -7,10 +7,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol, TypeVar, Union
 
 from ..config import ProcessingMode, TransmogConfig
-from ..config.utils import get_common_config_params
 from ..core.flattener import clear_caches, refresh_cache_config
 from ..core.metadata import get_current_timestamp
 from ..error import (LENIENT, STRICT, ConfigurationError, PartialProcessingRecovery, ProcessingError,
@@ -24,7 +23,7 @@ from .result import ConversionMode, ProcessingResult
 from .strategy import (BatchStrategy, ChunkedStrategy, CSVStrategy, FileStrategy, InMemoryStrategy,
                        ProcessingStrategy)
 from .streaming import stream_process, stream_process_csv, stream_process_file, stream_process_file_with_format
-from .utils import get_batch_size, handle_file_error
+from .utils import get_batch_size, get_common_config_params, handle_file_error
 
 __all__ = ["Processor", "ProcessingResult", "ProcessingStrategy", "InMemoryStrategy", "FileStrategy",
            "BatchStrategy", "ChunkedStrategy", "CSVStrategy"]
@@ -35,15 +34,15 @@ logger = logging.getLogger(__name__)
 _processing_errors = error_context("Failed to process data", log_exceptions=False)
 
 
-class DataIterator:
-    """What ``get_data_iterator`` returns: an iterator of records (1.0.6 named this
-    protocol here)."""
+T_co = TypeVar("T_co", covariant=True)
 
-    def __iter__(self) -> "DataIterator":
-        return self
 
-    def __next__(self) -> Dict[str, Any]:
-        raise StopIteration
+class DataIterator(Protocol[T_co]):
+    """What ``get_data_iterator`` returns: an iterator of records."""
+
+    def __iter__(self) -> Iterator[T_co]: ...
+
+    def __next__(self) -> T_co: ...
 
 
 class Processor:
