@@ -127,7 +127,7 @@ class ProcessingResult(ResultInterface):
         if table_name in self._children:
             return self._children[table_name]
         if self._native is not None and table_name in self._native_children():
-            self._children[table_name] = self._native.rows(table_name)
+            self._children[table_name] = self._rows(table_name)
             return self._children[table_name]
         return []
 
@@ -283,15 +283,18 @@ class ProcessingResult(ResultInterface):
 
     @_output_errors
     def write_all_json(self, base_path: str, indent: Optional[int] = 2, **kwargs: Any) -> Dict[str, str]:
+        """``main.json`` plus one file per non-empty child table, each a JSON array of
+        ``to_json_objects()`` rows; ``kwargs`` are ``json.dump`` options (as in 1.0.6,
+        non-ASCII is escaped unless ``ensure_ascii=False``)."""
         os.makedirs(base_path, exist_ok=True)
         out = {}
-        for key, stem in self._stems("main").items():
-            rows = self.main_table if key == "main" else self.get_child_table(key)
+        stems = self._stems("main")
+        for key, rows in self.to_json_objects().items():
             if not rows:
                 continue
-            path = os.path.join(base_path, f"{stem}.json")
+            path = os.path.join(base_path, f"{stems[key]}.json")
             with open(path, "w", encoding="utf-8") as fh:
-                json.dump(rows, fh, indent=indent, default=_json_default)
+                json.dump(rows, fh, indent=indent, **kwargs)
             out[key] = path
         return out
 
@@ -341,11 +344,11 @@ class ProcessingResult(ResultInterface):
 
     @_output_errors
     def to_json_bytes(self, indent: Optional[int] = None, **kwargs: Any) -> Dict[str, bytes]:
-        # Compact UTF-8 like orjson (1.0.6's encoder) unless an indent is asked for.
-        seps = (",", ":") if indent is None else (",", ": ")
-        return {k: json.dumps(v, indent=indent, default=_json_default, separators=seps,
-                              ensure_ascii=False).encode("utf-8")
-                for k, v in self.to_json_objects().items()}
+        """``{table: UTF-8 JSON array}`` of ``to_json_objects()``: compact like orjson
+        (1.0.6's encoder) unless an indent is asked for; ``kwargs`` are ``json.dumps``
+        options."""
+        opts = {"separators": (",", ":") if indent is None else (",", ": "), "ensure_ascii": False, **kwargs}
+        return {k: json.dumps(v, indent=indent, **opts).encode("utf-8") for k, v in self.to_json_objects().items()}
 
     @_output_errors
     def stream_to_output(self, format_name: str, output_destination: Optional[str] = None,
