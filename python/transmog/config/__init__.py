@@ -81,9 +81,10 @@ class CacheConfig:
 
 
 def _validate_separator(sep: Any) -> None:
-    if not isinstance(sep, str):
-        raise ConfigurationError("Separator must be a string", "separator", sep)
-    validate_separator(sep)
+    # with_naming() checks 1.0.6's rules; a separator set directly on the config is used
+    # as it is, as 1.0.6 did, as long as there is one.
+    if not isinstance(sep, str) or not sep:
+        raise ConfigurationError("Separator must be a non-empty string", "separator", sep)
 
 
 def _strategy_name(strategy: Any) -> str:
@@ -161,7 +162,7 @@ class TransmogConfig:
                     deeply_nested_threshold: Optional[int] = None) -> "TransmogConfig":
         new = self._copy()
         if separator is not None:
-            _validate_separator(separator)
+            validate_separator(separator)
             new.naming.separator = separator
         if deeply_nested_threshold is not None:
             new.naming.deeply_nested_threshold = deeply_nested_threshold

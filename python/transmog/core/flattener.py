@@ -30,6 +30,7 @@ def _setting(name: str, default: Any) -> Any:
     return default if value is None else value
 
 
+@error_context("Failed to flatten JSON", log_exceptions=False)
 def flatten_json(data: Dict[str, Any], separator: Optional[str] = None, cast_to_string: Optional[bool] = None,
                  include_empty: Optional[bool] = None, skip_null: Optional[bool] = None,
                  skip_arrays: bool = False, visit_arrays: Optional[bool] = None, parent_path: str = "",
@@ -44,9 +45,9 @@ def flatten_json(data: Dict[str, Any], separator: Optional[str] = None, cast_to_
     wrote Python ``repr`` text). ``parent_path`` (or ``path_parts``) names the fields as
     if ``data`` sat under those keys, ``current_depth`` is its depth for ``max_depth``.
     ``in_place`` adds the fields to ``data`` itself and returns it (not in
-    ``mode="streaming"``). ``skip_arrays`` changes nothing: arrays are never flattened
-    into the row. ``path_parts_optimization`` and ``context`` were 1.0.6 internal speed
-    switches.
+    ``mode="streaming"``): as in 1.0.6 its scalars become their cast values and, unless
+    ``skip_arrays``, its arrays JSON text. ``path_parts_optimization`` and ``context``
+    were 1.0.6 internal speed switches. Errors (bad arguments too) are ``ProcessingError``s.
     """
     if data is None:
         return {}
@@ -55,6 +56,7 @@ def flatten_json(data: Dict[str, Any], separator: Optional[str] = None, cast_to_
     separator = _setting("separator", "_") if separator is None else separator
     path = list(path_parts) if path_parts else (parent_path.split(separator) if parent_path else [])
     depth = _setting("max_depth", 100) if max_depth is None else max_depth
+    in_place = in_place and mode != "streaming"
     cfg = _engine.config(
         separator=separator,
         cast_to_string=_setting("cast_to_string", True) if cast_to_string is None else cast_to_string,
@@ -65,14 +67,17 @@ def flatten_json(data: Dict[str, Any], separator: Optional[str] = None, cast_to_
         # The wrapper keys of parent_path add levels the caller did not count.
         max_depth=depth - current_depth + len(path),
         visit_arrays=_setting("visit_arrays", True) if visit_arrays is None else visit_arrays,
+        # In place, the record's own arrays are replaced by their text (keep_arrays).
+        keep_arrays=in_place and not skip_arrays,
         recovery_strategy=recovery_strategy,
     )
     if depth - current_depth <= 0:
-        return data if in_place and mode != "streaming" else {}
+        return data if in_place else {}
     main, _children = _engine.run([_engine.wrap(data, path)], "flatten", cfg, extract_time="")
     meta = (cfg.metadata.id_field, cfg.metadata.time_field) + _engine.ROW_META
     flat = {k: v for k, v in main[0].items() if k not in meta}
-    if in_place and mode != "streaming":
-        data.update(flat)
+    if in_place:
+        # Nested objects stay as they are (their fields are added flattened).
+        data.update({k: v for k, v in flat.items() if not isinstance(data.get(k), dict)})
         return data
     return flat

@@ -100,10 +100,18 @@ def get_json_data_iterator(data: Union[Dict[str, Any], List[Dict[str, Any]], str
 
 
 def _strict(processor: Any) -> bool:
+    """Whether the processor's recovery strategy is strict: a strategy object that says
+    so itself (``is_strict()``, which 1.0.6 called), else by name or class."""
     from ..config import _strategy_name
 
-    strategy = getattr(getattr(processor, "config", None), "error_handling", None)
-    return strategy is None or _strategy_name(strategy.recovery_strategy) == "strict"
+    handling = getattr(getattr(processor, "config", None), "error_handling", None)
+    strategy = getattr(handling, "recovery_strategy", None)
+    if strategy is None:
+        return True
+    is_strict = getattr(strategy, "is_strict", None)
+    if callable(is_strict):
+        return bool(is_strict())
+    return _strategy_name(strategy) == "strict"
 
 
 def _jsonl_records(processor: Any, lines: Iterator[str], source: Optional[str]) -> Iterator[Dict[str, Any]]:
