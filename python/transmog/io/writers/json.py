@@ -114,14 +114,19 @@ class JsonStreamingWriter(StreamingWriter):
         return self._main_stem if table_name == "main" else table_name.replace("/", "_").replace("\\", "_")
 
     def initialize_main_table(self, **options: Any) -> None:
+        """Starts the main table's array: written even if no row follows (``[]``)."""
         self._no_options("initialize_main_table", options)
         super().initialize_main_table()
         self.initialized_tables.add("main")
+        self._written_main = True
+        self._open("main")
 
     def initialize_child_table(self, table_name: str, **options: Any) -> None:
+        """Starts a child table's array (``[]`` if no row follows)."""
         self._no_options("initialize_child_table", options)
         super().initialize_child_table(table_name)
         self.initialized_tables.add(table_name)
+        self._open(table_name)
 
     def write_main_records(self, records: List[Dict[str, Any]], **options: Any) -> None:
         self._no_options("write_main_records", options)
@@ -140,19 +145,27 @@ class JsonStreamingWriter(StreamingWriter):
     def close(self) -> None:
         self.finalize()
 
-    def _write(self, table: str, records: List[Dict[str, Any]]) -> None:
-        if self.finalized:
-            raise OutputError("writer already finalized", "json", table=table)
-        if not records:
-            return
+    def _open(self, table: str) -> Optional[TextIO]:
+        """The table's (temporary) file, opened with ``[`` on first use."""
+        if self._dir is None:
+            return None
         fh = self.file_objects.get(table)
-        first = fh is None
         if fh is None:
             path = os.path.join(self._dir, f"{self._stem(table)}.json")
             self._paths[table] = path
             fh = open(path + ".tmp", "w", encoding="utf-8")
             self.file_objects[table] = fh
             fh.write("[")
+            self.record_counts.setdefault(table, 0)
+        return fh
+
+    def _write(self, table: str, records: List[Dict[str, Any]]) -> None:
+        if self.finalized:
+            raise OutputError("writer already finalized", "json", table=table)
+        if not records:
+            return
+        fh = self._open(table)
+        first = not self.record_counts.get(table)
         for record in records:
             if not first:
                 fh.write(",")
