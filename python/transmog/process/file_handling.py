@@ -82,7 +82,7 @@ def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[st
     if isinstance(name, str) and os.path.isfile(name) and getattr(stream, "tell", lambda: -1)() == 0:
         engine.push_file(name, _file_format(name, input_format))
         return {"file_path": name}
-    binary = "b" in getattr(stream, "mode", "b") or isinstance(stream.read(0), bytes)
+    binary = isinstance(stream.read(0), (bytes, bytearray))
     fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".jsonl" if input_format == "jsonl" else ".json")
     try:
         with os.fdopen(fd, "wb") as out:
