@@ -28,6 +28,19 @@ class ConversionMode(enum.Enum):
     MEMORY_EFFICIENT = "memory_efficient"
 
 
+def _check_pyarrow_available() -> bool:
+    """Whether pyarrow is installed (``to_arrow()`` and friends need it; our files do not)."""
+    from importlib.util import find_spec
+
+    return find_spec("pyarrow") is not None
+
+
+def _check_orjson_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("orjson") is not None
+
+
 def _formatted(name: str) -> str:
     return name.replace(".", "_").replace("/", "_")
 
@@ -402,11 +415,7 @@ class ProcessingResult(ResultInterface):
 
     @staticmethod
     def is_orjson_available() -> bool:
-        try:
-            import orjson  # noqa: F401
-            return True
-        except ImportError:
-            return False
+        return _check_orjson_available()
 
     def report(self) -> Dict[str, Any]:
         """What the engine reported: renamed columns, truncated objects, skipped records."""

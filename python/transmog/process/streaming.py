@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from ..error import ConfigurationError, FileError, error_context
 from ..io.writer_factory import create_streaming_writer
@@ -54,6 +54,16 @@ def _chunks(data: Any, size: int) -> Iterator[Any]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _get_streaming_params(processor: Any, extract_time: Optional[Any] = None,
+                          use_deterministic_ids: Optional[bool] = None) -> Dict[str, Any]:
+    """1.0.6's streaming options of a processor (its own tests call this helper):
+    ``get_common_config_params`` plus ``use_deterministic_ids`` when given."""
+    params = get_common_config_params(processor, extract_time)
+    if use_deterministic_ids is not None:
+        params["use_deterministic_ids"] = use_deterministic_ids
+    return params
 
 
 @error_context("Failed to stream process", log_exceptions=False)
