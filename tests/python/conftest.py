@@ -43,3 +43,11 @@ def orders_jsonl(tmp_path_factory) -> Path:
         check=True,
     )
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints the 1.0.6 surface coverage measured by test_surface.py."""
+    from test_surface import COVERAGE
+
+    if COVERAGE:
+        terminalreporter.write_line(COVERAGE["line"])

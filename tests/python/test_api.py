@@ -363,13 +363,16 @@ def test_1_0_6_module_paths_import():
 def test_settings_and_profiles():
     assert tm.settings.get("id_field") == "__extract_id"
     assert tm.settings.get_option("missing", 5) == 5
-    for name in ("default", "memory_efficient", "performance", "strict", "lenient", "no_abbreviation",
-                 "csv_strict", "csv_flexible", "deterministic_ids"):
-        assert tm.load_profile(name) is tm.settings
-    assert tm.settings.recovery_strategy == "strict"
+    # As in 1.0.6, a profile gives new settings; the global ones stay as they are.
+    for name in ("default", "memory_efficient", "performance", "strict", "lenient", "simple_naming",
+                 "compact_naming", "csv_strict", "csv_flexible", "deterministic_ids"):
+        assert isinstance(tm.load_profile(name), tm.TransmogSettings)
+        assert tm.load_profile(name) is not tm.settings
+    assert tm.load_profile("performance").get("batch_size") == 2000
+    assert tm.load_profile("deterministic_ids").default_id_field == "id"
+    assert tm.settings.get("batch_size") == 1000
     with pytest.raises(ConfigurationError):
         tm.load_profile("nope")
-    tm.load_profile("default")
 
 
 def test_floats_cast_to_text_are_python_repr():

@@ -65,10 +65,12 @@ def run_case(case: Path, out: Path):
         return
     names = [entity] + result.get_table_names()
     (out / "_tables.json").write_text(json.dumps(names))
-    (out / f"{entity}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in result.get_main_table()))
+    # Rows of process() hold the extraction time as a datetime, like 1.0.6: written as text.
+    (out / f"{entity}.jsonl").write_text("".join(json.dumps(r, default=str) + "\n"
+                                                 for r in result.get_main_table()))
     for name in result.get_table_names():
         rows = result.get_child_table(name)
-        (out / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (out / f"{name}.jsonl").write_text("".join(json.dumps(r, default=str) + "\n" for r in rows))
 
 
 def test_conformance_cases_through_python_api(tmp_path):

@@ -55,7 +55,7 @@ def test_unwritable_output_is_an_output_error_with_format_and_path(tmp_path):
     blocker.write_text("x")
     with pytest.raises(tm.OutputError) as info:
         _native.Sink(str(blocker), "parquet", {})
-    assert info.value.output_format == "parquet"
+    assert info.value.format == "parquet"  # 1.0.6 keeps output_format as .format
     assert info.value.path is not None and os.fspath(blocker) in info.value.path
 
 

@@ -8,12 +8,14 @@
 //! - [`pynode`]: Python objects walked in place by the flattener;
 //! - [`arrow`]: Arrow C streams; [`convert`]: Python objects <-> values;
 //! - [`options`]: option dicts into the one option schema; [`errors`]: faults into
-//!   1.0.6's exception classes with their fields.
+//!   1.0.6's exception classes with their fields; [`naming`]: the engine's naming
+//!   and id rules for 1.0.6's low-level functions.
 
 mod arrow;
 mod convert;
 mod engine;
 mod errors;
+mod naming;
 mod options;
 mod pynode;
 mod result;
@@ -78,5 +80,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Sink>()?;
     m.add_class::<ArrowStream>()?;
     m.add("ENGINE_VERSION", env!("CARGO_PKG_VERSION"))?;
+    naming::register(m)?;
     Ok(())
 }

@@ -1,99 +1,88 @@
-"""Format registry and writer factories."""
+"""Writer registries and factories (1.0.6's ``transmog.io.writer_factory``). Each
+writer module registers its classes when imported."""
 
 from __future__ import annotations
 
-import os
+import importlib
 from typing import Any, Dict, List, Optional, Type
 
-from ..error import ConfigurationError, MissingDependencyError
-from .writer_interface import DataWriter, StreamingWriter
-from .writers import (CsvStreamingWriter, CsvWriter, JsonlStreamingWriter, JsonStreamingWriter, JsonWriter,
-                      ParquetStreamingWriter, ParquetWriter)
+from ..error import ConfigurationError, MissingDependencyError, logger
+from ..types.io_types import StreamingWriterProtocol, WriterProtocol
+from .formats import FormatRegistry
 
-__all__ = ["FormatRegistry", "create_writer", "create_streaming_writer", "detect_format",
-           "get_supported_streaming_formats", "is_streaming_format_available"]
+__all__ = ["register_writer", "register_streaming_writer", "create_writer", "create_streaming_writer",
+           "get_supported_formats", "get_supported_streaming_formats", "is_format_available",
+           "is_streaming_format_available", "FormatRegistry", "ConfigurationError", "MissingDependencyError",
+           "StreamingWriterProtocol", "WriterProtocol", "logger"]
 
-
-class FormatRegistry:
-    """Known output formats and their writer classes."""
-
-    _writers: Dict[str, Type[DataWriter]] = {"json": JsonWriter, "csv": CsvWriter, "parquet": ParquetWriter}
-    _streaming: Dict[str, Type[StreamingWriter]] = {
-        "json": JsonStreamingWriter, "csv": CsvStreamingWriter, "parquet": ParquetStreamingWriter,
-        "jsonl": JsonlStreamingWriter,
-    }
-
-    @classmethod
-    def register_writer(cls, format_name: str, writer_class: Type[DataWriter]) -> None:
-        cls._writers[format_name.lower()] = writer_class
-
-    @classmethod
-    def register_streaming_writer(cls, format_name: str, writer_class: Type[StreamingWriter]) -> None:
-        cls._streaming[format_name.lower()] = writer_class
-
-    @classmethod
-    def get_writer_class(cls, format_name: str) -> Optional[Type[DataWriter]]:
-        return cls._writers.get(format_name.lower())
-
-    @classmethod
-    def get_streaming_writer_class(cls, format_name: str) -> Optional[Type[StreamingWriter]]:
-        return cls._streaming.get(format_name.lower())
-
-    @classmethod
-    def list_available_formats(cls) -> List[str]:
-        return sorted(cls._writers)
-
-    @classmethod
-    def is_format_available(cls, format_name: str) -> bool:
-        return format_name.lower() in cls._writers
-
-    @classmethod
-    def detect_format(cls, path: str) -> Optional[str]:
-        return detect_format(path)
+_WRITER_REGISTRY: Dict[str, Type[Any]] = {}
+_STREAMING_WRITER_REGISTRY: Dict[str, Type[Any]] = {}
 
 
-def detect_format(path: Any) -> Optional[str]:
-    """Format name from a file name (``.json``, ``.jsonl``, ``.csv``, ``.parquet``)."""
-    name = os.fspath(path).lower()
-    for ext in (".gz", ".zst"):
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-    for fmt, exts in (("jsonl", (".jsonl", ".ndjson", ".ldjson")), ("json", (".json", ".geojson")),
-                      ("csv", (".csv", ".tsv")), ("parquet", (".parquet", ".pq"))):
-        if name.endswith(exts):
-            return fmt
-    return None
+def _load_writers() -> None:
+    """Imports the built-in writer modules (they register themselves)."""
+    importlib.import_module("transmog.io.writers")
 
 
-def create_writer(format_name: str, **kwargs: Any) -> DataWriter:
-    cls = FormatRegistry.get_writer_class(format_name)
+def register_writer(format_name: str, writer_class: Type[Any]) -> None:
+    _WRITER_REGISTRY[format_name.lower()] = writer_class
+    FormatRegistry.register_writer_format(format_name)
+    logger.debug(f"Registered writer for {format_name}")
+
+
+def register_streaming_writer(format_name: str, writer_class: Type[Any]) -> None:
+    _STREAMING_WRITER_REGISTRY[format_name.lower()] = writer_class
+    logger.debug(f"Registered streaming writer for {format_name}")
+
+
+def _writer_class(registry: Dict[str, Type[Any]], format_name: str) -> Optional[Type[Any]]:
+    if format_name not in registry:
+        _load_writers()
+    return registry.get(format_name)
+
+
+def create_writer(format_name: str, **kwargs: Any) -> Any:
+    """A batch writer (``json``, ``csv``, ``parquet``); constructor errors come out as
+    ``ConfigurationError``."""
+    name = format_name.lower()
+    cls = _writer_class(_WRITER_REGISTRY, name)
     if cls is None:
-        raise ConfigurationError(f"Unsupported output format: {format_name}")
+        raise ConfigurationError(f"Unsupported output format: {name}")
     try:
         return cls(**kwargs)
-    except (MissingDependencyError, ConfigurationError):
-        raise
     except Exception as exc:  # noqa: BLE001 - 1.0.6 wraps constructor errors
-        raise ConfigurationError(f"Failed to create {format_name} writer: {exc}") from exc
+        raise ConfigurationError(f"Failed to create {name} writer: {exc}") from exc
 
 
-def create_streaming_writer(format_name: str, destination: Any = None, entity_name: str = "entity",
-                            **kwargs: Any) -> StreamingWriter:
-    """A streaming writer for ``parquet``, ``csv``, ``json`` or ``jsonl``."""
-    cls = FormatRegistry.get_streaming_writer_class(format_name)
+def create_streaming_writer(format_name: str, destination: Optional[Any] = None, entity_name: str = "entity",
+                            **kwargs: Any) -> Any:
+    """A streaming writer (``parquet``, ``csv``, ``json``, and ``jsonl``, new here)."""
+    name = format_name.lower()
+    cls = _writer_class(_STREAMING_WRITER_REGISTRY, name)
     if cls is None:
-        raise ConfigurationError(f"Unsupported output format: {format_name}")
+        raise ConfigurationError(f"Unsupported output format: {name}")
     try:
         return cls(destination=destination, entity_name=entity_name, **kwargs)
     except (MissingDependencyError, ConfigurationError):
         raise
     except Exception as exc:  # noqa: BLE001
-        raise ConfigurationError(f"Failed to create {format_name} streaming writer: {exc}") from exc
+        raise ConfigurationError(f"Failed to create {name} streaming writer: {exc}") from exc
+
+
+def get_supported_formats() -> Dict[str, str]:
+    """``{format: writer class docstring}`` of the batch writers."""
+    _load_writers()
+    return {name: str(cls.__doc__ or "") for name, cls in _WRITER_REGISTRY.items()}
 
 
 def get_supported_streaming_formats() -> List[str]:
+    """1.0.6's three streaming formats (``jsonl`` works too)."""
     return ["csv", "json", "parquet"]
 
 
+def is_format_available(format_name: str) -> bool:
+    return _writer_class(_WRITER_REGISTRY, format_name.lower()) is not None
+
+
 def is_streaming_format_available(format_name: str) -> bool:
-    return FormatRegistry.get_streaming_writer_class(format_name) is not None
+    return _writer_class(_STREAMING_WRITER_REGISTRY, format_name.lower()) is not None

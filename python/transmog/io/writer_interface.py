@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import shutil
 import tempfile
 import warnings
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
-__all__ = ["DataWriter", "StreamingWriter", "formatted_table_name"]
+from ..types.base import JsonDict
+from ..types.io_types import StreamingWriterProtocol, WriterProtocol
+
+__all__ = ["DataWriter", "StreamingWriter", "formatted_table_name", "JsonDict", "StreamingWriterProtocol",
+           "WriterProtocol"]
 
 
 def formatted_table_name(name: str) -> str:
@@ -16,40 +22,37 @@ def formatted_table_name(name: str) -> str:
     return name.replace(".", "_").replace("/", "_")
 
 
-class DataWriter:
-    """Writes whole tables at once."""
+class DataWriter(ABC, WriterProtocol):
+    """Writes whole tables at once (``write(data, destination)``); the writers also
+    offer ``write_table`` and ``write_all_tables``."""
 
-    def __init__(self, **options: Any):
-        self.options = options
-
-    @classmethod
-    def format_name(cls) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, data: Any, destination: Any, **options: Any) -> Any:
+        """Writes one table (a list of row dicts) to a path or file object."""
 
     @classmethod
     def is_available(cls) -> bool:
         return True
 
-    def write_table(self, table_data: List[Dict[str, Any]], output_path: Any, **options: Any) -> Any:
-        raise NotImplementedError
+    def _write_all(self, main_table: List[Dict[str, Any]], child_tables: Dict[str, List[Dict[str, Any]]],
+                   base_path: Any, entity_name: str, ext: str, **options: Any) -> Dict[str, Any]:
+        """``<entity>.<ext>`` plus ``<child table, . and / to _>.<ext>`` in ``base_path``;
+        paths keep the type of ``base_path`` (str or Path)."""
+        os.makedirs(os.fspath(base_path), exist_ok=True)
 
-    def write(self, data: Any, destination: Any, **options: Any) -> Any:
-        return self.write_table(data, destination, **options)
+        def join(stem: str) -> Any:
+            name = f"{stem}.{ext}"
+            return base_path / name if isinstance(base_path, pathlib.Path) else os.path.join(base_path, name)
 
-    def write_all_tables(self, main_table: List[Dict[str, Any]], child_tables: Dict[str, List[Dict[str, Any]]],
-                         base_path: str, entity_name: str, **options: Any) -> Dict[str, str]:
-        os.makedirs(base_path, exist_ok=True)
-        ext = self.format_name()
-        out = {"main": os.path.join(base_path, f"{entity_name}.{ext}")}
+        out = {"main": join(entity_name)}
         self.write_table(main_table, out["main"], **options)
         for name, rows in child_tables.items():
-            path = os.path.join(base_path, f"{formatted_table_name(name)}.{ext}")
-            self.write_table(rows, path, **options)
-            out[name] = path
+            out[name] = join(formatted_table_name(name))
+            self.write_table(rows, out[name], **options)
         return out
 
 
-class StreamingWriter:
+class StreamingWriter(ABC, StreamingWriterProtocol):
     """Writes tables batch by batch: ``write_main_records`` / ``write_child_records``,
     then ``finalize()``. Used as a context manager it finalizes on a normal exit and
     leaves no output file behind when the block raises."""
@@ -61,6 +64,9 @@ class StreamingWriter:
         self.destination = destination
         self.entity_name = entity_name
         self.options = options
+        self.initialized = False
+        # Tables written so far: {table key ("main" or the child table): its file stem}.
+        self.child_tables: Dict[str, Any] = {}
         self.finalized = False
         self._output_files: Dict[str, str] = {}
         self._file_object = None
@@ -76,22 +82,46 @@ class StreamingWriter:
         else:
             self._dir = os.fspath(destination)
         self._main_stem = entity_name
+        self._written_main = False
 
     # -- table bookkeeping -----------------------------------------------------------
     def _stem(self, table_name: str) -> str:
         return self._main_stem if table_name == "main" else formatted_table_name(table_name)
 
-    def initialize_main_table(self, **_: Any) -> None:
-        """Kept for compatibility; tables are created on their first row."""
+    def initialize_main_table(self) -> None:
+        """Marks the writer started (files appear on a table's first row)."""
+        self.initialized = True
 
-    def initialize_child_table(self, table_name: str, **_: Any) -> None:
-        """Kept for compatibility; tables are created on their first row."""
+    def initialize_child_table(self, table_name: str) -> None:
+        """Registers a child table (its file appears on its first row)."""
+        self.initialized = True
+        self.child_tables.setdefault(table_name, self._stem(table_name))
 
-    def write_main_records(self, records: List[Dict[str, Any]], **_: Any) -> None:
+    def write_main_records(self, records: List[Dict[str, Any]]) -> None:
+        self.initialized = True
+        self._written_main = self._written_main or bool(records)
         self._write("main", records)
 
-    def write_child_records(self, table_name: str, records: List[Dict[str, Any]], **_: Any) -> None:
+    def write_child_records(self, table_name: str, records: List[Dict[str, Any]]) -> None:
+        self.initialize_child_table(table_name)
         self._write(table_name, records)
+
+    @property
+    def file_paths(self) -> Dict[str, str]:
+        """``{table: path}``: the files written, or (before ``finalize``) the files the
+        tables written so far will have."""
+        if self.finalized:
+            return dict(self._output_files)
+        if self._dir is None or self._file_object is not None:
+            return {}
+        keys = (["main"] if self._written_main else []) + list(self.child_tables)
+        return {k: os.path.join(self._dir, f"{self._stem(k)}.{self.extension}") for k in keys}
+
+    @property
+    def should_close(self) -> bool:
+        """Whether the writer owns its output (a path), rather than writing into a file
+        object the caller owns."""
+        return self._file_object is None and self._dir is not None
 
     def _write(self, table: str, records: List[Dict[str, Any]]) -> None:
         raise NotImplementedError
@@ -138,6 +168,14 @@ class StreamingWriter:
 
     def get_output_files(self) -> Dict[str, str]:
         return dict(self._output_files)
+
+    def _no_options(self, method: str, options: Dict[str, Any]) -> None:
+        # 1.0.6 accepted keyword options here and ignored them.
+        if options:
+            from ..error import ConfigurationError
+
+            raise ConfigurationError(f"{type(self).__name__}.{method}() takes no options, got {sorted(options)}",
+                                     "options", sorted(options))
 
     def __enter__(self) -> "StreamingWriter":
         return self

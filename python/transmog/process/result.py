@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 import enum
-import io
 import json
+import logging
 import os
 import tempfile
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..error import MissingDependencyError, OutputError, error_context
+from ..io.writer_factory import create_streaming_writer, create_writer, is_format_available
+from ..types.base import JsonDict
+from ..types.result_types import ResultInterface
 
-_output_errors = error_context("Failed to write output", wrap_as=OutputError)
+_output_errors = error_context("Failed to write output", wrap_as=lambda e: OutputError(f"Failed to write output: {e}"),
+                               log_exceptions=False)
 
 __all__ = ["ProcessingResult", "ConversionMode"]
 
+logger = logging.getLogger(__name__)
 
-class ConversionMode(str, enum.Enum):
+
+class ConversionMode(enum.Enum):
     EAGER = "eager"
     LAZY = "lazy"
     MEMORY_EFFICIENT = "memory_efficient"
+
+
+def _check_pyarrow_available() -> bool:
+    """Whether pyarrow is installed (``to_arrow()`` and friends need it; our files do not)."""
+    from importlib.util import find_spec
+
+    return find_spec("pyarrow") is not None
+
+
+def _check_orjson_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("orjson") is not None
 
 
 def _formatted(name: str) -> str:
@@ -30,7 +49,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-class ProcessingResult:
+class ProcessingResult(ResultInterface):
     """Main table and child tables of one processing call.
 
     Rows are materialized as Python dicts only when asked for (``main_table``,
@@ -38,19 +57,48 @@ class ProcessingResult:
     tables directly unless rows were changed from Python.
     """
 
-    def __init__(self, main_table: Optional[List[Dict[str, Any]]] = None,
-                 child_tables: Optional[Dict[str, List[Dict[str, Any]]]] = None,
-                 entity_name: str = "", source_info: Optional[Dict[str, Any]] = None,
-                 conversion_mode: str = ConversionMode.EAGER, _native: Any = None):
+    def __init__(self, main_table: List[Dict[str, Any]], child_tables: Dict[str, List[Dict[str, Any]]],
+                 entity_name: str, source_info: Optional[Dict[str, Any]] = None,
+                 conversion_mode: Union[ConversionMode, str] = ConversionMode.EAGER):
+        self._setup(entity_name, source_info, conversion_mode, None, None)
+        self._main = main_table
+        self._children = dict(child_tables or {})
+
+    def _setup(self, entity_name: str, source_info: Optional[Dict[str, Any]], conversion_mode: Any,
+               native: Any, stamp: Optional[Tuple[str, Any, Any]]) -> None:
         self.entity_name = entity_name
         self.source_info = dict(source_info or {})
+        if isinstance(conversion_mode, str):
+            try:
+                conversion_mode = ConversionMode(conversion_mode)
+            except ValueError:
+                conversion_mode = ConversionMode.EAGER
         self.conversion_mode = conversion_mode
-        self._native = _native
-        self._main: Optional[List[Dict[str, Any]]] = main_table if _native is None else None
-        self._children: Dict[str, List[Dict[str, Any]]] = dict(child_tables or {}) if _native is None else {}
+        self._native = native
+        # (time field, text the engine wrote, object rows hand out), see process._run.Stamp.
+        self._stamp = stamp if stamp is not None and stamp[1] is not stamp[2] else None
+        self._main: Optional[List[Dict[str, Any]]] = None
+        self._children: Dict[str, List[Dict[str, Any]]] = {}
         # Python-side changes (mutators, custom ids) make the Python rows authoritative.
-        self._python_rows = _native is None
+        self._python_rows = native is None
         self._converters: Dict[str, Callable] = {}
+
+    @classmethod
+    def _from_native(cls, native: Any, entity_name: str, source_info: Dict[str, Any],
+                     stamp: Optional[Tuple[str, Any, Any]] = None) -> "ProcessingResult":
+        """A result over the engine's tables (rows made on demand)."""
+        result = cls.__new__(cls)
+        result._setup(entity_name, source_info, ConversionMode.EAGER, native, stamp)
+        return result
+
+    def _rows(self, name: str) -> List[Dict[str, Any]]:
+        rows = self._native.rows(name)
+        if self._stamp is not None:
+            field, text, value = self._stamp
+            for row in rows:
+                if row.get(field) == text:
+                    row[field] = value
+        return rows
 
     # -- rows ------------------------------------------------------------------------
     def _native_children(self) -> List[str]:
@@ -59,7 +107,7 @@ class ProcessingResult:
     @property
     def main_table(self) -> List[Dict[str, Any]]:
         if self._main is None:
-            self._main = self._native.rows(self._native.table_names()[0]) if self._native is not None else []
+            self._main = self._rows(self._native.table_names()[0]) if self._native is not None else []
         return self._main
 
     @main_table.setter
@@ -71,7 +119,7 @@ class ProcessingResult:
     def child_tables(self) -> Dict[str, List[Dict[str, Any]]]:
         for name in self._native_children():
             if name not in self._children:
-                self._children[name] = self._native.rows(name)
+                self._children[name] = self._rows(name)
         return self._children
 
     @child_tables.setter
@@ -92,7 +140,7 @@ class ProcessingResult:
         if table_name in self._children:
             return self._children[table_name]
         if self._native is not None and table_name in self._native_children():
-            self._children[table_name] = self._native.rows(table_name)
+            self._children[table_name] = self._rows(table_name)
             return self._children[table_name]
         return []
 
@@ -248,25 +296,28 @@ class ProcessingResult:
 
     @_output_errors
     def write_all_json(self, base_path: str, indent: Optional[int] = 2, **kwargs: Any) -> Dict[str, str]:
+        """``main.json`` plus one file per non-empty child table, each a JSON array of
+        ``to_json_objects()`` rows; ``kwargs`` are ``json.dump`` options (as in 1.0.6,
+        non-ASCII is escaped unless ``ensure_ascii=False``)."""
         os.makedirs(base_path, exist_ok=True)
         out = {}
-        for key, stem in self._stems("main").items():
-            rows = self.main_table if key == "main" else self.get_child_table(key)
+        stems = self._stems("main")
+        for key, rows in self.to_json_objects().items():
             if not rows:
                 continue
-            path = os.path.join(base_path, f"{stem}.json")
+            path = os.path.join(base_path, f"{stems[key]}.json")
             with open(path, "w", encoding="utf-8") as fh:
-                json.dump(rows, fh, indent=indent, default=_json_default)
+                json.dump(rows, fh, indent=indent, **kwargs)
             out[key] = path
         return out
 
     @_output_errors
-    def write(self, format_name: str, base_path: str, **options: Any) -> Dict[str, str]:
+    def write(self, format_name: str, base_path: str, **format_options: Any) -> Dict[str, str]:
         """Writes ``<entity>.<fmt>`` plus child files (1.0.6's ``write``)."""
         fmt = format_name.lower()
         stems = self._stems(self.entity_name)
         if fmt == "json":
-            paths = self.write_all_json(base_path, **options)
+            paths = self.write_all_json(base_path, **format_options)
             if "main" in paths:
                 target = os.path.join(base_path, f"{self.entity_name}.json")
                 os.replace(paths.pop("main"), target)
@@ -275,7 +326,7 @@ class ProcessingResult:
         if fmt not in ("csv", "parquet", "jsonl"):
             from ..error import ConfigurationError
             raise ConfigurationError(f"Unsupported output format: {format_name}")
-        paths = self._write_files(base_path, fmt, stems, options)
+        paths = self._write_files(base_path, fmt, stems, format_options)
         if "main" in paths:
             paths = {self.entity_name: paths.pop("main"), **paths}
         return paths
@@ -306,11 +357,11 @@ class ProcessingResult:
 
     @_output_errors
     def to_json_bytes(self, indent: Optional[int] = None, **kwargs: Any) -> Dict[str, bytes]:
-        # Compact UTF-8 like orjson (1.0.6's encoder) unless an indent is asked for.
-        seps = (",", ":") if indent is None else (",", ": ")
-        return {k: json.dumps(v, indent=indent, default=_json_default, separators=seps,
-                              ensure_ascii=False).encode("utf-8")
-                for k, v in self.to_json_objects().items()}
+        """``{table: UTF-8 JSON array}`` of ``to_json_objects()``: compact like orjson
+        (1.0.6's encoder) unless an indent is asked for; ``kwargs`` are ``json.dumps``
+        options."""
+        opts = {"separators": (",", ":") if indent is None else (",", ": "), "ensure_ascii": False, **kwargs}
+        return {k: json.dumps(v, indent=indent, **opts).encode("utf-8") for k, v in self.to_json_objects().items()}
 
     @_output_errors
     def stream_to_output(self, format_name: str, output_destination: Optional[str] = None,
@@ -330,24 +381,31 @@ class ProcessingResult:
     def combine_results(cls, results: Iterable["ProcessingResult"],
                         entity_name: Optional[str] = None) -> "ProcessingResult":
         results = list(results)
-        name = entity_name or (results[0].entity_name if results else "")
-        combined = cls(main_table=[], child_tables={}, entity_name=name)
+        name = entity_name if entity_name is not None else (results[0].entity_name if results else "")
+        if not results:
+            return cls([], {}, "empty_result")
+        combined = cls([], {}, name)
         for r in results:
             combined.main_table.extend(r.main_table)
             for t in r.get_table_names():
                 combined._children.setdefault(t, []).extend(r.get_child_table(t))
         return combined
 
-    def register_converter(self, format_name: str, converter: Callable) -> None:
-        self._converters[format_name] = converter
+    def register_converter(self, format_name: str, converter_func: Callable) -> None:
+        self._converters[format_name] = converter_func
 
-    def convert_to(self, format_name: str, **kwargs: Any) -> Any:
+    def convert_to(self, format_name: str, **options: Any) -> Any:
         if format_name in self._converters:
-            return self._converters[format_name](self, **kwargs)
+            return self._converters[format_name](self, **options)
         return {"json": self.to_json_objects, "parquet": self.to_parquet_bytes,
-                "csv": self.to_csv_bytes, "arrow": self.to_arrow}[format_name](**kwargs)
+                "csv": self.to_csv_bytes, "arrow": self.to_arrow}[format_name](**options)
 
-    def with_conversion_mode(self, mode: str) -> "ProcessingResult":
+    def with_conversion_mode(self, mode: Union[ConversionMode, str]) -> "ProcessingResult":
+        if isinstance(mode, str):
+            try:
+                mode = ConversionMode(mode)
+            except ValueError:
+                mode = ConversionMode.EAGER
         self.conversion_mode = mode
         return self
 
@@ -357,11 +415,7 @@ class ProcessingResult:
 
     @staticmethod
     def is_orjson_available() -> bool:
-        try:
-            import orjson  # noqa: F401
-            return True
-        except ImportError:
-            return False
+        return _check_orjson_available()
 
     def report(self) -> Dict[str, Any]:
         """What the engine reported: renamed columns, truncated objects, skipped records."""

@@ -69,6 +69,7 @@ class NativeStreamingWriter(StreamingWriter):
         for i, name in enumerate(native.table_names()):
             if native.num_rows(name):
                 key = "main" if i == 0 else name
+                self._note_key(key)
                 # Child tables go in under their own names: the sink turns them into
                 # file names and keeps two tables that sanitize alike apart.
                 stem = self._stem(key) if i == 0 else name
@@ -81,7 +82,15 @@ class NativeStreamingWriter(StreamingWriter):
         native = engine.take_batches()
         for i, name in enumerate(native.table_names()):
             key = "main" if i == 0 else name
+            self._note_key(key)
             self._keys[self._stem(key) if i == 0 else name] = key
+
+    def _note_key(self, key: str) -> None:
+        self.initialized = True
+        if key == "main":
+            self._written_main = True
+        else:
+            self.child_tables.setdefault(key, self._stem(key))
 
     def _commit(self) -> Dict[str, str]:
         if self._sink is None:

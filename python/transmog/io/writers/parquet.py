@@ -4,15 +4,22 @@ has the final schema."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ... import _native
-from ..writer_interface import DataWriter
+from ...error import MissingDependencyError, OutputError
+from ...types.base import JsonDict
+from ..writer_factory import register_streaming_writer, register_writer
+from ..writer_interface import DataWriter, StreamingWriter
 from ._native_writer import NativeStreamingWriter
 
-__all__ = ["ParquetWriter", "ParquetStreamingWriter"]
+__all__ = ["ParquetWriter", "ParquetStreamingWriter", "DataWriter", "StreamingWriter", "JsonDict",
+           "MissingDependencyError", "OutputError", "register_writer", "register_streaming_writer", "logger"]
+
+logger = logging.getLogger(__name__)
 
 
 class ParquetStreamingWriter(NativeStreamingWriter):
@@ -35,6 +42,32 @@ class ParquetStreamingWriter(NativeStreamingWriter):
         self.row_group_size = row_group_size
         super().__init__(destination, entity_name, compression=compression,
                          row_group_size=row_group_size, **options)
+        self.base_path = self._dir if self._file_object is None else None
+        # Rows are buffered and written by the engine's sink, not by Python objects.
+        self.buffers: Dict[str, List[Dict[str, Any]]] = {}
+        self.writers: Dict[str, Any] = {}
+        # The schema of each file (the engine widens it while writing), read at finalize.
+        self.schemas: Dict[str, Any] = {}
+        self.table_columns: Dict[str, List[str]] = {}
+
+    @property
+    def output_files(self) -> Dict[str, str]:
+        """``{table: path}`` of the files written (after ``finalize``)."""
+        return dict(self._output_files)
+
+    def finalize(self) -> None:
+        super().finalize()
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            return
+        for key, path in self._output_files.items():
+            schema = pq.read_schema(path)
+            self.schemas[key] = schema
+            self.table_columns[key] = list(schema.names)
+
+    def close(self) -> None:
+        self.finalize()
 
 
 def _empty_parquet() -> bytes:
@@ -56,14 +89,30 @@ class ParquetWriter(DataWriter):
     """Writes one table to one Parquet file (all columns of all rows)."""
 
     def __init__(self, compression: str = "snappy", **options: Any):
-        super().__init__(compression=compression, **options)
+        self.compression = compression
+        self.options = options
 
     @classmethod
     def format_name(cls) -> str:
         return "parquet"
 
-    def write_table(self, table_data: List[Dict[str, Any]], output_path: Any, **options: Any) -> Any:
-        opts = {**self.options, **options}
+    @classmethod
+    def is_available(cls) -> bool:
+        return True
+
+    def write(self, data: Any, destination: Any, **options: Any) -> Any:
+        return self.write_table(data, destination, **options)
+
+    def write_all_tables(self, main_table: List[Dict[str, Any]], child_tables: Dict[str, List[Dict[str, Any]]],
+                         base_path: Any, entity_name: str, **options: Any) -> Dict[str, Any]:
+        """``<entity>.parquet`` plus one file per child table; ``{"main": path, child: path}``."""
+        return self._write_all(main_table, child_tables, base_path, entity_name, "parquet", **options)
+
+    def write_table(self, table_data: List[Dict[str, Any]], output_path: Any, compression: Optional[str] = None,
+                    **options: Any) -> Any:
+        """Writes rows (every column of every row) to a path or binary file object;
+        ``options`` are the Parquet options of ``ParquetStreamingWriter``."""
+        opts = {**self.options, "compression": self.compression if compression is None else compression, **options}
         with tempfile.TemporaryDirectory() as tmp:
             sink = _native.Sink(tmp, "parquet", opts)
             if table_data:
@@ -83,3 +132,7 @@ class ParquetWriter(DataWriter):
         with open(output_path, "wb") as fh:
             fh.write(data)
         return output_path
+
+
+register_writer("parquet", ParquetWriter)
+register_streaming_writer("parquet", ParquetStreamingWriter)

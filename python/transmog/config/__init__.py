@@ -1,28 +1,37 @@
-"""Configuration with Transmog 1.0.6's classes, defaults, presets and builders."""
+"""Configuration with Transmog 1.0.6's classes, defaults, presets and builders; the
+global ``settings``/``extensions`` and the checks live in ``.settings`` / ``.validation``
+as in 1.0.6."""
 
 from __future__ import annotations
 
 import copy
 import enum
-import json
-import os
-import warnings
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Dict, Optional, Union
 
-from .error import ConfigurationError, RecoveryStrategy
+from ..error import ConfigurationError, PartialProcessingRecovery, SkipAndLogRecovery, StrictRecovery
+from .settings import ExtensionRegistry, TransmogSettings, configure, load_config, load_profile
+from .validation import (validate_batch_size, validate_cache_size, validate_component_length, validate_field_name,
+                         validate_id_field_mapping, validate_max_depth, validate_recovery_strategy,
+                         validate_separator)
 
 __all__ = [
-    "ProcessingMode", "NamingConfig", "ProcessingConfig", "MetadataConfig",
-    "ErrorHandlingConfig", "CacheConfig", "TransmogConfig", "TransmogSettings",
-    "ExtensionRegistry", "settings", "extensions", "load_profile", "load_config", "configure",
+    "settings", "extensions", "load_profile", "load_config", "configure", "TransmogSettings",
+    "ExtensionRegistry", "ProcessingMode", "NamingConfig", "ProcessingConfig", "MetadataConfig",
+    "ErrorHandlingConfig", "TransmogConfig", "validate_component_length", "CacheConfig",
 ]
+
+settings = TransmogSettings()
+extensions = ExtensionRegistry()
 
 
 class ProcessingMode(enum.Enum):
-    STANDARD = "standard"
-    LOW_MEMORY = "low_memory"
-    HIGH_PERFORMANCE = "high_performance"
+    """How chunked/streaming paths size their batches (``process()`` ignores it, as in
+    1.0.6)."""
+
+    STANDARD = enum.auto()
+    LOW_MEMORY = enum.auto()
+    HIGH_PERFORMANCE = enum.auto()
 
 
 @dataclass
@@ -59,7 +68,7 @@ class MetadataConfig:
 @dataclass
 class ErrorHandlingConfig:
     allow_malformed_data: bool = False
-    recovery_strategy: Union[str, RecoveryStrategy] = "strict"
+    recovery_strategy: Any = "strict"  # a name, or a strategy object (see _strategy_name)
     max_retries: int = 3
     error_log_path: Optional[str] = None
 
@@ -71,23 +80,26 @@ class CacheConfig:
     clear_after_batch: bool = False
 
 
-_FORBIDDEN_SEPARATOR_CHARS = set("\\/\"'[]{}()")
-
-
 def _validate_separator(sep: Any) -> None:
+    # with_naming() checks 1.0.6's rules; a separator set directly on the config is used
+    # as it is, as 1.0.6 did, as long as there is one.
     if not isinstance(sep, str) or not sep:
         raise ConfigurationError("Separator must be a non-empty string", "separator", sep)
-    if len(sep) > 2:
-        raise ConfigurationError("Separator must be at most 2 characters", "separator", sep)
-    if any(c.isspace() or c in _FORBIDDEN_SEPARATOR_CHARS for c in sep):
-        raise ConfigurationError("Separator contains a forbidden character", "separator", sep)
 
 
 def _strategy_name(strategy: Any) -> str:
-    name = strategy.name if isinstance(strategy, RecoveryStrategy) else strategy
-    if name not in ("strict", "skip", "partial"):
-        raise ConfigurationError(f"Invalid recovery strategy: '{strategy}'", "recovery_strategy", strategy)
-    return name
+    """The engine's name for a strategy: the three built-in classes (and their
+    ``STRICT``/``DEFAULT``/``LENIENT`` instances) map to their names; another object with
+    ``recover`` is consulted from Python for records that are not objects and runs as
+    ``strict`` in the engine."""
+    validate_recovery_strategy(strategy)
+    if isinstance(strategy, str):
+        return strategy
+    if isinstance(strategy, SkipAndLogRecovery):
+        return "skip"
+    if isinstance(strategy, PartialProcessingRecovery):
+        return "partial"
+    return "strict"
 
 
 @dataclass
@@ -146,13 +158,11 @@ class TransmogConfig:
     def _copy(self) -> "TransmogConfig":
         return copy.deepcopy(self)
 
-    def with_naming(self, separator: Optional[str] = None, deeply_nested_threshold: Optional[int] = None,
-                    **kwargs: Any) -> "TransmogConfig":
-        if kwargs:
-            raise TypeError(f"with_naming() got unexpected keyword arguments {sorted(kwargs)}")
+    def with_naming(self, separator: Optional[str] = None,
+                    deeply_nested_threshold: Optional[int] = None) -> "TransmogConfig":
         new = self._copy()
         if separator is not None:
-            _validate_separator(separator)
+            validate_separator(separator)
             new.naming.separator = separator
         if deeply_nested_threshold is not None:
             new.naming.deeply_nested_threshold = deeply_nested_threshold
@@ -164,15 +174,9 @@ class TransmogConfig:
         if unknown:
             raise TypeError(f"with_processing() got unexpected keyword arguments {sorted(unknown)}")
         if "batch_size" in kwargs:
-            if kwargs["batch_size"] <= 0:
-                raise ConfigurationError("batch_size must be positive", "batch_size", kwargs["batch_size"])
-            if kwargs["batch_size"] > 100000:
-                warnings.warn("batch_size above 100000 may use a lot of memory", stacklevel=2)
+            validate_batch_size(kwargs["batch_size"])
         if "max_depth" in kwargs:
-            if kwargs["max_depth"] <= 0:
-                raise ConfigurationError("max_depth must be positive", "max_depth", kwargs["max_depth"])
-            if kwargs["max_depth"] > 1000:
-                warnings.warn("max_depth above 1000 is unusual", stacklevel=2)
+            validate_max_depth(kwargs["max_depth"])
         new = self._copy()
         new.processing = replace(new.processing, **kwargs)
         return new
@@ -184,19 +188,17 @@ class TransmogConfig:
             raise TypeError(f"with_metadata() got unexpected keyword arguments {sorted(unknown)}")
         for key in ("id_field", "parent_field", "time_field"):
             if key in kwargs:
-                value = kwargs[key]
-                if not isinstance(value, str) or not value:
-                    raise ConfigurationError(f"{key} must be a non-empty string", key, value)
-                # 1.0.6 rejected its own default __parent_extract_id here; we accept it.
-                if value.startswith("__") and not (value.startswith("__extract_") or value.startswith("__custom_")
-                                                  or value == "__parent_extract_id"):
-                    raise ConfigurationError(f"{key} starting with '__' must start with '__extract_' or "
-                                             "'__custom_'", key, value)
+                if not isinstance(kwargs[key], str):
+                    raise ConfigurationError(f"{key} must be a string", key, kwargs[key])
+                validate_field_name(kwargs[key])
+        if kwargs.get("default_id_field") is not None:
+            validate_id_field_mapping(kwargs["default_id_field"])
         new = self._copy()
         new.metadata = replace(new.metadata, **kwargs)
         m = new.metadata
         if len({m.id_field, m.parent_field, m.time_field}) != 3:
-            raise ConfigurationError("id_field, parent_field and time_field must differ")
+            raise ConfigurationError(f"Metadata field names must be unique. Got: id={m.id_field}, "
+                                     f"parent={m.parent_field}, time={m.time_field}")
         return new
 
     def with_error_handling(self, **kwargs: Any) -> "TransmogConfig":
@@ -216,6 +218,7 @@ class TransmogConfig:
         if enabled is not None:
             new.cache_config.enabled = enabled
         if maxsize is not None:
+            validate_cache_size(maxsize)
             new.cache_config.maxsize = maxsize
         if clear_after_batch is not None:
             new.cache_config.clear_after_batch = clear_after_batch
@@ -266,89 +269,3 @@ class TransmogConfig:
             "recovery_strategy": _strategy_name(self.error_handling.recovery_strategy),
             "extract_time": extract_time,
         }
-
-
-class TransmogSettings:
-    """Process-wide settings (1.0.6 reads a few for its low-level helpers; ``Processor``
-    takes its options from ``TransmogConfig``)."""
-
-    _DEFAULTS: Dict[str, Any] = {
-        "separator": "_", "cast_to_string": True, "include_empty": False, "skip_null": True,
-        "batch_size": 1000, "chunk_size": 1000, "deeply_nested_threshold": 4, "max_depth": 100,
-        "max_nesting_depth": None, "visit_arrays": True, "keep_arrays": False,
-        "id_field": "__extract_id", "parent_field": "__parent_extract_id", "time_field": "__extract_datetime",
-        "default_id_field": None, "recovery_strategy": "strict", "allow_malformed_data": False,
-        "cache_enabled": True, "cache_maxsize": 10000, "clear_cache_after_batch": False,
-        "csv_delimiter": ",", "csv_quotechar": '"', "csv_null_values": ["", "NULL", "null", "NA", "na", "N/A", "n/a"],
-        "csv_infer_types": True, "csv_sanitize_column_names": True, "log_level": "WARNING",
-    }
-
-    def __init__(self, **values: Any):
-        self.__dict__.update(self._DEFAULTS)
-        for key, value in os.environ.items():
-            if key.startswith("TRANSMOG_"):
-                self.__dict__[key[len("TRANSMOG_"):].lower()] = value
-        self.__dict__.update(values)
-
-    def update(self, **values: Any) -> None:
-        self.__dict__.update(values)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.__dict__.get(key, default)
-
-    def get_option(self, key: str, default: Any = None) -> Any:
-        return self.get(key, default)
-
-    def set_option(self, key: str, value: Any) -> None:
-        self.__dict__[key] = value
-
-    def as_dict(self) -> Dict[str, Any]:
-        return dict(self.__dict__)
-
-
-class ExtensionRegistry:
-    """Registry of user extensions (type handlers, naming strategies)."""
-
-    def __init__(self) -> None:
-        self.type_handlers: Dict[Any, Callable] = {}
-
-    def register_type_handler(self, type_: Any, handler: Callable) -> None:
-        self.type_handlers[type_] = handler
-
-
-settings = TransmogSettings()
-extensions = ExtensionRegistry()
-
-_PROFILES: Dict[str, Dict[str, Any]] = {
-    "default": {},
-    "memory_efficient": {"batch_size": 100, "cache_maxsize": 1000, "clear_cache_after_batch": True},
-    "performance": {"batch_size": 10000, "cache_maxsize": 50000},
-    "strict": {"recovery_strategy": "strict", "allow_malformed_data": False},
-    "lenient": {"recovery_strategy": "skip", "allow_malformed_data": True},
-    "no_abbreviation": {"deeply_nested_threshold": 10**6},
-    "full_abbreviation": {"deeply_nested_threshold": 1},
-    "short_abbreviation": {"deeply_nested_threshold": 2},
-    "csv_strict": {"csv_infer_types": False, "recovery_strategy": "strict"},
-    "csv_flexible": {"csv_infer_types": True, "recovery_strategy": "skip", "include_empty": True},
-    "deterministic_ids": {"default_id_field": "id"},
-}
-
-
-def load_profile(name: str) -> TransmogSettings:
-    if name not in _PROFILES:
-        raise ConfigurationError(f"Unknown profile: {name}", "profile", name)
-    # A profile is applied on top of the defaults, not on top of the previous profile.
-    settings.update(**TransmogSettings._DEFAULTS)
-    settings.update(**_PROFILES[name])
-    return settings
-
-
-def load_config(path: str) -> TransmogSettings:
-    with open(path, encoding="utf-8") as fh:
-        settings.update(**json.load(fh))
-    return settings
-
-
-def configure(**kwargs: Any) -> TransmogSettings:
-    settings.update(**kwargs)
-    return settings

@@ -1,0 +1,202 @@
+"""CSV reader (1.0.6's ``transmog.io.readers.csv``): rows as dicts, with 1.0.6's null
+markers, header sanitizing and optional type inference. ``Processor.process_csv`` reads
+CSV in the engine; this reader serves the iterator API and ``infer_types``."""
+
+from __future__ import annotations
+
+import bz2
+import csv as _csv
+import gzip
+import logging
+import lzma
+import os
+from importlib.util import find_spec
+from typing import Any, Dict, Iterator, List, Optional
+
+from ...config import settings
+from ...error import FileError, ParsingError
+from ...naming.conventions import sanitize_column_names
+
+__all__ = ["CSVReader", "CSVImplementation", "read_csv_file", "read_csv_stream", "select_optimal_csv_reader",
+           "normalize_column_names", "detect_delimiter", "sanitize_column_names", "LARGE_FILE_THRESHOLD",
+           "VERY_LARGE_FILE_THRESHOLD", "PYARROW_AVAILABLE", "FileError", "ParsingError", "settings", "logger"]
+
+logger = logging.getLogger(__name__)
+
+#: Whether pyarrow is installed (not needed by this reader).
+PYARROW_AVAILABLE = find_spec("pyarrow") is not None
+
+LARGE_FILE_THRESHOLD = 100_000
+VERY_LARGE_FILE_THRESHOLD = 1_000_000
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+class CSVImplementation:
+    """Names of CSV reading back ends."""
+
+    NATIVE = "native"
+    POLARS = "polars"
+    PYARROW = "pyarrow"
+
+
+def select_optimal_csv_reader(file_path: str, cast_to_string: bool = False) -> str:
+    """The back end ``CSVReader`` uses: always Python's ``csv`` module here (1.0.6 moved
+    files over ~100 000 rows to polars, which inferred types on its own)."""
+    return CSVImplementation.NATIVE
+
+
+def _open_text(file_path: str, encoding: str) -> Any:
+    opener = _OPENERS.get(os.path.splitext(file_path)[1].lower())
+    if opener is None:
+        return open(file_path, encoding=encoding, newline="")
+    return opener(file_path, mode="rt", encoding=encoding, newline="")
+
+
+def infer_value(value: str) -> Any:
+    """1.0.6's inference: integer digits -> int, else anything ``float()`` reads ->
+    float, else true/yes/1 and false/no/0 -> bool, else the text."""
+    if value.isdigit() or (value.startswith("-") and value[1:].isdigit()):
+        return int(value)
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    low = value.lower()
+    if low in ("true", "yes", "1"):
+        return True
+    if low in ("false", "no", "0"):
+        return False
+    return value
+
+
+class CSVReader:
+    """Reads CSV rows as dicts. Values in ``null_values`` become None; with
+    ``cast_to_string`` (default: ``settings.cast_to_string``) every other value stays
+    text, otherwise ``infer_types`` turns numbers and booleans into Python values.
+    ``date_format`` is kept for compatibility: 1.0.6 parsed no dates with its default
+    reader either."""
+
+    def __init__(self, delimiter: Optional[str] = None, has_header: bool = True,
+                 null_values: Optional[List[str]] = None, sanitize_column_names: bool = True,
+                 infer_types: bool = True, skip_rows: int = 0, quote_char: Optional[str] = None,
+                 encoding: str = "utf-8", cast_to_string: Optional[bool] = None, date_format: Optional[str] = None):
+        self.delimiter = delimiter or settings.get_option("csv_delimiter", ",")
+        self.has_header = has_header
+        self.null_values = null_values or settings.get_option("csv_null_values",
+                                                              ["", "NULL", "null", "NA", "na", "N/A", "n/a"])
+        self.sanitize_column_names = sanitize_column_names
+        self.infer_types = infer_types
+        self.skip_rows = skip_rows
+        self.quote_char = quote_char or settings.get_option("csv_quote_char", '"')
+        self.encoding = encoding
+        self.cast_to_string = cast_to_string if cast_to_string is not None else bool(
+            settings.get_option("cast_to_string", False))
+        self.date_format = date_format
+        self.separator = settings.get_option("separator", "_")
+        if self.cast_to_string:
+            self.infer_types = False
+
+    def _value(self, value: str) -> Any:
+        if value in self.null_values:
+            return None
+        if self.cast_to_string or not self.infer_types or not value:
+            return value
+        return infer_value(value)
+
+    def _header(self, first: List[str]) -> List[str]:
+        if not self.has_header:
+            return [f"column_{i + 1}" for i in range(len(first))]
+        if self.sanitize_column_names:
+            return sanitize_column_names(first, separator=self.separator, sql_safe=True)
+        return first
+
+    def read_records(self, file_path: str) -> Iterator[Dict[str, Any]]:
+        """Rows one at a time; short rows are padded with empty values, long rows cut."""
+        if not os.path.exists(file_path):
+            raise FileError(f"File not found: {file_path}", file_path, "read")
+        try:
+            with _open_text(file_path, self.encoding) as fh:
+                reader = _csv.reader(fh, delimiter=self.delimiter, quotechar=self.quote_char)
+                for _ in range(self.skip_rows):
+                    next(reader, None)
+                first = next(reader, None)
+                if first is None:
+                    raise ParsingError("CSV file is empty or has no header row" if self.has_header
+                                       else "CSV file is empty", file_path)
+                header = self._header(first)
+                rows = reader if self.has_header else _chain(first, reader)
+                for row in rows:
+                    if not row:
+                        continue
+                    row = (row + [""] * (len(header) - len(row)))[:len(header)]
+                    yield {name: self._value(value) for name, value in zip(header, row)}
+        except (FileError, ParsingError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - 1.0.6 reports any reading failure so
+            raise ParsingError(f"Failed to parse CSV file: {exc}", file_path) from exc
+
+    def read_all(self, file_path: str) -> List[Dict[str, Any]]:
+        return list(self.read_records(file_path))
+
+    def read_in_chunks(self, file_path: str, chunk_size: int = 1000) -> Iterator[List[Dict[str, Any]]]:
+        """Lists of at most ``chunk_size`` rows."""
+        chunk: List[Dict[str, Any]] = []
+        for record in self.read_records(file_path):
+            chunk.append(record)
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _chain(first: List[str], rest: Iterator[List[str]]) -> Iterator[List[str]]:
+    yield first
+    yield from rest
+
+
+def read_csv_file(file_path: str, delimiter: Optional[str] = None, has_header: bool = True,
+                  null_values: Optional[List[str]] = None, cast_to_string: Optional[bool] = None,
+                  sanitize_column_names: bool = True, infer_types: bool = True, skip_rows: int = 0,
+                  quote_char: Optional[str] = None, encoding: str = "utf-8",
+                  date_format: Optional[str] = None) -> List[Dict[str, Any]]:
+    """Every row of a CSV file (see ``CSVReader``)."""
+    return CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
+                     sanitize_column_names=sanitize_column_names, infer_types=infer_types, skip_rows=skip_rows,
+                     quote_char=quote_char, encoding=encoding, cast_to_string=cast_to_string,
+                     date_format=date_format).read_all(file_path)
+
+
+def read_csv_stream(file_path: str, chunk_size: int = 1000, **kwargs: Any) -> Iterator[List[Dict[str, Any]]]:
+    """Rows of a CSV file in lists of ``chunk_size`` (``kwargs`` go to ``CSVReader``)."""
+    yield from CSVReader(**kwargs).read_in_chunks(file_path, chunk_size)
+
+
+def normalize_column_names(column_names: List[str], separator: str = "_") -> List[str]:
+    """Sanitized names; repeats get ``<sep>1``, ``<sep>2``..."""
+    seen: Dict[str, int] = {}
+    out = []
+    for name in sanitize_column_names(column_names, separator=separator, sql_safe=True):
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}{separator}{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def detect_delimiter(file_path: str, sample_size: int = 4096, possible_delimiters: str = ",;\t|") -> str:
+    """The most frequent of ``possible_delimiters`` in the first ``sample_size``
+    characters; ``,`` when none occurs more than five times."""
+    if not os.path.exists(file_path):
+        raise FileError(f"File not found: {file_path}", file_path=file_path)
+    try:
+        with _open_text(file_path, "utf-8") as fh:
+            sample = fh.read(sample_size)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning(f"Failed to detect delimiter: {exc}")
+        return ","
+    best = max(possible_delimiters, key=sample.count) if possible_delimiters else ","
+    return best if sample.count(best) > 5 else ","

@@ -1,0 +1,244 @@
+"""File and chunked entry points (1.0.6's ``transmog.process.file_handling``): each
+takes the ``Processor`` first, as in 1.0.6; ``Processor``'s methods call them."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+from ..error import ConfigurationError, FileError, ParsingError, error_context, logger
+from . import _run
+from .result import ProcessingResult
+from .strategy import CSVStrategy, FileStrategy
+
+__all__ = ["process_file", "process_file_to_format", "detect_input_format", "process_csv", "process_chunked",
+           "ProcessingResult", "CSVStrategy", "FileStrategy", "error_context", "logger"]
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".ldjson")
+_STREAM_BLOCK = 1 << 20
+
+
+def _strip_compression(name: str) -> str:
+    for ext in (".gz", ".zst"):
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def is_csv_path(path: Any) -> bool:
+    return _strip_compression(os.fspath(path).lower()).endswith((".csv", ".tsv"))
+
+
+def is_file(data: Any) -> bool:
+    return isinstance(data, Path) or (isinstance(data, str) and os.path.isfile(data))
+
+
+def detect_input_format(file_path: str) -> str:
+    """``jsonl`` (.jsonl/.ndjson), ``csv`` or ``json``, from the extension."""
+    ext = os.path.splitext(file_path)[1].lower()
+    return "jsonl" if ext in (".jsonl", ".ndjson") else "csv" if ext == ".csv" else "json"
+
+
+def _file_format(path: str, input_format: str = "auto") -> str:
+    if input_format in ("jsonl", "ndjson"):
+        return "jsonl"
+    if input_format == "json":
+        return "json"
+    return "jsonl" if _strip_compression(path.lower()).endswith(_JSONL_SUFFIXES) else "auto"
+
+
+def feed_text(engine: Any, text: Union[str, bytes]) -> None:
+    """JSON text: one document (an object or an array of objects), or JSON Lines."""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text).decode("utf-8")
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        raise ConfigurationError("Unsupported data: a string must be a file path or JSON text", "data")
+    try:
+        engine.push_json_text(text)
+    except ParsingError as exc:
+        # Not one JSON document; text of several lines may be JSON Lines.
+        if "\n" not in stripped or not stripped.startswith("{"):
+            # 1.0.6 raises ConfigurationError for JSON text it cannot parse.
+            raise ConfigurationError(f"Invalid JSON data: {exc}", "data") from exc
+        # Through a file so errors name the line.
+        fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".jsonl")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            engine.push_file(tmp, "jsonl")
+        finally:
+            os.unlink(tmp)
+
+
+def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[str, Any]:
+    """An open file: its path when it is a whole regular file still at its start (the
+    engine streams it), else its content copied block by block to a temporary file the
+    engine streams from, so the input is never held whole in memory."""
+    name = getattr(stream, "name", None)
+    if isinstance(name, str) and os.path.isfile(name) and getattr(stream, "tell", lambda: -1)() == 0:
+        engine.push_file(name, _file_format(name, input_format))
+        return {"file_path": name}
+    binary = isinstance(stream.read(0), (bytes, bytearray))
+    fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".jsonl" if input_format == "jsonl" else ".json")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                block = stream.read(_STREAM_BLOCK)
+                if not block:
+                    break
+                out.write(block if binary else block.encode("utf-8"))
+        engine.push_file(tmp, _file_format(tmp, input_format))
+    finally:
+        os.unlink(tmp)
+    return {}
+
+
+def feed_records(engine: Any, records: Iterable[Any], config: Any, entity_name: str,
+                 chunk_size: Optional[int] = None) -> None:
+    """Records (dicts; see ``_run.records`` for anything else). With ``chunk_size`` the
+    iterable is consumed that many records at a time: no more are held at once."""
+    rows = _run.records(records, config, entity_name)
+    if not chunk_size:
+        engine.push_records(rows)
+        return
+    while True:
+        chunk = list(itertools.islice(rows, chunk_size))
+        if not chunk:
+            return
+        engine.push_records(chunk)
+        del chunk
+
+
+def feed(engine: Any, data: Any, config: Any, entity_name: str, chunk_size: Optional[int] = None,
+         input_format: str = "auto") -> Dict[str, Any]:
+    """Feeds any supported data source; returns source info."""
+    if isinstance(data, dict):
+        feed_records(engine, [data], config, entity_name)
+        return {}
+    if isinstance(data, (list, tuple)):
+        feed_records(engine, data, config, entity_name, chunk_size)
+        return {}
+    if is_file(data):
+        path = str(data)
+        if is_csv_path(path) or input_format == "csv":
+            raise ConfigurationError("CSV input goes through process_csv", "data", path)
+        engine.push_file(path, _file_format(path, input_format))
+        return {"file_path": path}
+    if isinstance(data, (str, bytes, bytearray, memoryview)):
+        feed_text(engine, data)
+        return {}
+    if hasattr(data, "read"):
+        return feed_stream(engine, data, input_format)
+    if isinstance(data, Iterable):
+        feed_records(engine, data, config, entity_name, chunk_size)
+        return {}
+    raise ConfigurationError(f"Unsupported data type: {type(data).__name__}", "data", type(data).__name__)
+
+
+@error_context("Failed to process file", log_exceptions=False)
+def process_file(processor: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None
+                 ) -> ProcessingResult:
+    """A JSON, JSON Lines (also .gz/.zst) or CSV file, by extension. A JSON file's rows
+    get the ``datetime`` timestamp ``process()`` gives, the others the text timestamp
+    (as in 1.0.6)."""
+    path = str(file_path)
+    if not os.path.isfile(path):
+        raise FileError(f"File not found: {path}", path, "read")
+    if is_csv_path(path):
+        return process_csv(processor, path, entity_name, extract_time)
+    fmt = _file_format(path)
+    stamp = _run.Stamp(extract_time, in_memory=fmt != "jsonl")
+    engine = _run.new_engine(processor.config, entity_name, stamp)
+    engine.push_file(path, fmt)
+    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+
+
+@error_context("Failed to process file to format", log_exceptions=False)
+def process_file_to_format(processor: Any, file_path: str, entity_name: str, output_format: str,
+                           output_path: Optional[str] = None, extract_time: Optional[Any] = None,
+                           **format_options: Any) -> ProcessingResult:
+    """``process_file`` then ``result.write(output_format, output_path)``. Like 1.0.6, a
+    file over 100 MiB is streamed straight to ``output_path`` instead, and the returned
+    result is empty (``source_info["streaming"]`` is True)."""
+    path = str(file_path)
+    if output_path and os.path.isfile(path) and os.path.getsize(path) > 100 * 1024 * 1024:
+        from .streaming import stream_process_file_with_format
+
+        os.makedirs(output_path, exist_ok=True)
+        stream_process_file_with_format(processor, path, entity_name, output_format, detect_input_format(path),
+                                        output_path, extract_time, **format_options)
+        return ProcessingResult([], {}, entity_name, {"file_path": path, "streaming": True})
+    result = process_file(processor, path, entity_name, extract_time)
+    if output_path:
+        os.makedirs(output_path, exist_ok=True)
+        result.write(output_format, output_path, **format_options)
+    return result
+
+
+def _python_csv(config: Any, infer_types: bool, encoding: str) -> bool:
+    """Whether a CSV file is read by the Python reader (type inference, other encodings)
+    rather than the engine's own (UTF-8, every value text)."""
+    utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    return not utf8 or (infer_types and not config.processing.cast_to_string)
+
+
+@error_context("Failed to process CSV file", log_exceptions=False)
+def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None,
+                delimiter: Optional[str] = None, has_header: bool = True, null_values: Optional[List[str]] = None,
+                sanitize_column_names: bool = True, infer_types: bool = True, skip_rows: int = 0,
+                quote_char: Optional[str] = None, encoding: str = "utf-8", chunk_size: Optional[int] = None,
+                date_format: Optional[str] = None) -> ProcessingResult:
+    """A CSV file: one flat record per row; values in ``null_values`` become None (kept
+    as null fields). With ``cast_to_string=False`` in the config, ``infer_types`` turns
+    numbers and booleans into Python values (1.0.6 left every value text here); with
+    ``cast_to_string=True`` every value is text. ``chunk_size`` rows are read at a time.
+    ``date_format`` parses nothing, as in 1.0.6."""
+    path = str(file_path)
+    if not os.path.isfile(path):
+        raise FileError(f"File not found: {path}", path, "read")
+    stamp = _run.Stamp(extract_time)
+    engine = _run.new_engine(processor.config, entity_name, stamp, keep_null_fields=True)
+    if _python_csv(processor.config, infer_types, encoding):
+        from ..io.readers.csv import CSVReader
+
+        reader = CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
+                           sanitize_column_names=sanitize_column_names, infer_types=infer_types,
+                           skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
+                           cast_to_string=processor.config.processing.cast_to_string, date_format=date_format)
+        feed_records(engine, reader.read_records(path), processor.config, entity_name,
+                     chunk_size or processor.config.processing.batch_size)
+    else:
+        engine.push_file(path, "csv", {
+            "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
+            "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
+        })
+    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+
+
+@error_context("Failed to process in chunks", log_exceptions=False)
+def process_chunked(processor: Any, data: Any, entity_name: str, extract_time: Optional[Any] = None,
+                    chunk_size: Optional[int] = None, input_format: str = "auto",
+                    **format_options: Any) -> ProcessingResult:
+    """A large source ``chunk_size`` records at a time (default
+    ``config.processing.batch_size``): a list, any iterable or generator of dicts (never
+    held whole), a file path or an open file (streamed), JSON / JSON Lines text.
+    ``input_format`` (auto, json, jsonl, csv) names the format of a file or text;
+    ``format_options`` are ``process_csv``'s options for CSV and are refused otherwise."""
+    size = chunk_size or processor.config.processing.batch_size
+    if size <= 0:
+        raise ConfigurationError("chunk_size must be positive", "chunk_size", chunk_size)
+    if input_format not in ("auto", "json", "jsonl", "ndjson", "csv"):
+        raise ConfigurationError(f"Unsupported input format: {input_format}", "input_format", input_format)
+    if is_file(data) and (is_csv_path(data) or input_format == "csv"):
+        return process_csv(processor, str(data), entity_name, extract_time, chunk_size=size, **format_options)
+    if format_options:
+        raise ConfigurationError(f"options {sorted(format_options)} apply to CSV input only", "format_options",
+                                 sorted(format_options))
+    stamp = _run.Stamp(extract_time)
+    engine = _run.new_engine(processor.config, entity_name, stamp)
+    info = feed(engine, data, processor.config, entity_name, size, input_format)
+    return _run.finish(processor.config, engine, entity_name, stamp, info)
