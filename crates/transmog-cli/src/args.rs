@@ -234,6 +234,7 @@ impl ConvertArgs {
     /// The flattening options.
     pub fn config(&self) -> Result<Config> {
         let f = &self.flat;
+        transmog_core::config::validate_separator(&f.separator)?;
         let id_mode = match f.ids {
             IdKind::Random => IdMode::Random,
             IdKind::Hash => IdMode::ContentHash,

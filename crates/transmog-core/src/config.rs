@@ -123,9 +123,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Checks the options the way 1.0.6's builders do.
+    /// Checks the options the engine needs. 1.0.6 checks the separator's characters
+    /// only in its config builders (`with_naming`), not in the engine: so do we
+    /// ([`validate_separator`] is that check, for front ends).
     pub fn validate(&self) -> Result<()> {
-        validate_separator(&self.separator)?;
+        if self.separator.is_empty() {
+            return Err(Error::config("separator", "must not be empty"));
+        }
         if self.max_depth == 0 {
             return Err(Error::config("max_depth", "must be positive"));
         }

@@ -313,11 +313,30 @@ fn column_limit_is_an_error_not_an_oom() {
 #[test]
 fn invalid_options_are_configuration_errors() {
     let cfg = Config {
+        separator: "".into(),
+        ..Config::default()
+    };
+    let err = Flattener::new("t", cfg).expect_err("empty separator");
+    assert_eq!(err.kind(), ErrorKind::Configuration);
+    let cfg = Config {
+        max_depth: 0,
+        ..Config::default()
+    };
+    let err = Flattener::new("t", cfg).expect_err("max_depth 0");
+    assert_eq!(err.kind(), ErrorKind::Configuration);
+}
+
+#[test]
+fn any_separator_the_front_end_allows_is_used_as_it_is() {
+    // 1.0.6 checks separator characters in its config builders only; its flatten_json
+    // takes "/" as given.
+    let cfg = Config {
         separator: "/".into(),
         ..Config::default()
     };
-    let err = Flattener::new("t", cfg).expect_err("bad separator");
-    assert_eq!(err.kind(), ErrorKind::Configuration);
+    let r = run(cfg, &[r#"{"a": {"b": 1}, "l": [2]}"#]);
+    assert_eq!(r.table_names(), ["t", "t/l"]);
+    assert_eq!(r.main().rows()[0][0].0, "a/b");
 }
 
 #[test]
