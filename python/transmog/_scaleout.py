@@ -140,24 +140,14 @@ def _common_prefix(paths: Sequence[str]) -> str:
 
 def origin(uri: str, root: Optional[str]) -> str:
     """An input's stable name for position ids: its path under ``root``, else its file
-    name (what the CLI's ``--ids position`` uses, with ``--id-root`` for the former)."""
-    n = normalize(uri)
-    if root:
-        r = normalize(root)
-        if n.startswith(r.rstrip("/") + "/"):
-            return n[len(r.rstrip("/")) + 1:]
-    return n.rsplit("/", 1)[-1]
+    name (the engine's rule: what the CLI's ``--ids position`` uses, with ``--id-root``
+    for the former)."""
+    return _native.origin_name(uri, root)
 
 
 def check_origins(uris: Sequence[str], root: Optional[str]) -> None:
-    seen: Dict[str, str] = {}
-    for u in uris:
-        name = origin(u, root)
-        if name in seen:
-            raise ConfigurationError(
-                f"position ids: {seen[name]} and {u} are both named {name!r}, so their records would get "
-                f"the same ids; pass id_root= the folder both are under", "id_root", root)
-        seen[name] = u
+    """``ConfigurationError`` when two inputs would share a name (and so their ids)."""
+    _native.origin_names(list(uris), root)
 
 
 def expand_local(inputs: Sequence[str]) -> List[str]:

@@ -150,21 +150,26 @@ pub fn plain_name(path: &str) -> String {
         .to_string()
 }
 
-/// The format a file name alone tells: CSV for `.csv`/`.tsv` (compressed or not, tab
-/// delimited for `.tsv`); `None` when the content decides.
+/// The format a file name alone tells (compressed or not): CSV for `.csv`/`.tsv` (tab
+/// delimited for `.tsv`), JSON Lines for `.jsonl`/`.ndjson`/`.ldjson`; `None` when the
+/// content decides.
 pub fn format_from_name(path: &str) -> Option<InputFormat> {
     let name = plain_name(path);
-    (name.ends_with(".csv") || name.ends_with(".tsv")).then(|| {
-        InputFormat::Csv(CsvOptions {
+    if name.ends_with(".csv") || name.ends_with(".tsv") {
+        return Some(InputFormat::Csv(CsvOptions {
             delimiter: name.ends_with(".tsv").then_some(b'\t'),
             ..CsvOptions::default()
-        })
-    })
+        }));
+    }
+    [".jsonl", ".ndjson", ".ldjson"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        .then_some(InputFormat::Jsonl)
 }
 
 fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputFormat> {
-    if let Some(csv) = format_from_name(path) {
-        return Ok(csv);
+    if let Some(format) = format_from_name(path) {
+        return Ok(format);
     }
     let name = plain_name(path);
     Ok(match first_non_blank(reader)? {

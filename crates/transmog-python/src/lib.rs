@@ -9,12 +9,13 @@
 //! - [`arrow`]: Arrow C streams; [`convert`]: Python objects <-> values;
 //! - [`options`]: option dicts into the one option schema; [`errors`]: faults into
 //!   1.0.6's exception classes with their fields; [`naming`]: the engine's naming
-//!   and id rules for 1.0.6's low-level functions.
+//!   and id rules for 1.0.6's low-level functions; [`inputs`]: input kinds and names.
 
 mod arrow;
 mod convert;
 mod engine;
 mod errors;
+mod inputs;
 mod naming;
 mod options;
 mod pynode;
@@ -81,5 +82,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArrowStream>()?;
     m.add("ENGINE_VERSION", env!("CARGO_PKG_VERSION"))?;
     naming::register(m)?;
+    inputs::register(m)?;
     Ok(())
 }

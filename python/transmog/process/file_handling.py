@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Union
 
+from .. import _native
 from ..error import ConfigurationError, FileError, ParsingError, error_context, logger
 from . import _run
 from .result import ProcessingResult
@@ -17,19 +18,12 @@ from .strategy import CSVStrategy, FileStrategy
 __all__ = ["process_file", "process_file_to_format", "detect_input_format", "process_csv", "process_chunked",
            "ProcessingResult", "CSVStrategy", "FileStrategy", "error_context", "logger"]
 
-_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".ldjson")
 _STREAM_BLOCK = 1 << 20
 
 
-def _strip_compression(name: str) -> str:
-    for ext in (".gz", ".zst"):
-        if name.endswith(ext):
-            return name[: -len(ext)]
-    return name
-
-
 def is_csv_path(path: Any) -> bool:
-    return _strip_compression(os.fspath(path).lower()).endswith((".csv", ".tsv"))
+    """A ``.csv``/``.tsv`` name (compressed or not): the engine's rule."""
+    return _native.input_kind(os.fspath(path)) == "csv"
 
 
 def is_file(data: Any) -> bool:
@@ -43,11 +37,13 @@ def detect_input_format(file_path: str) -> str:
 
 
 def _file_format(path: str, input_format: str = "auto") -> str:
+    """The layout to read a file with: as asked, else the engine decides from the name
+    (``.jsonl``/``.ndjson``/``.ldjson``) and the first byte."""
     if input_format in ("jsonl", "ndjson"):
         return "jsonl"
     if input_format == "json":
         return "json"
-    return "jsonl" if _strip_compression(path.lower()).endswith(_JSONL_SUFFIXES) else "auto"
+    return "auto"
 
 
 def feed_text(engine: Any, text: Union[str, bytes]) -> None:
@@ -151,7 +147,8 @@ def process_file(processor: Any, file_path: str, entity_name: str, extract_time:
     if is_csv_path(path):
         return process_csv(processor, path, entity_name, extract_time)
     fmt = _file_format(path)
-    stamp = _run.Stamp(extract_time, in_memory=fmt != "jsonl")
+    # 1.0.6 stamps a JSON file's rows like process() (a datetime), JSON Lines with text.
+    stamp = _run.Stamp(extract_time, in_memory=_native.input_kind(path) != "jsonl")
     engine = _run.new_engine(processor.config, entity_name, stamp)
     engine.push_file(path, fmt)
     return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})

@@ -1,0 +1,40 @@
+//! How inputs are told apart and named, for the package's entry points and Spark/Dask
+//! plans: the run engine's rules, so every face decides alike.
+
+use pyo3::prelude::*;
+use transmog_io::read::{format_from_name, InputFormat};
+
+use crate::errors::{self, Context};
+
+/// What a file name alone says of its layout: `"csv"`, `"jsonl"`, or `None` (the
+/// content decides). Compression suffixes (`.gz`, `.zst`) are looked through.
+#[pyfunction]
+fn input_kind(path: &str) -> Option<&'static str> {
+    match format_from_name(path)? {
+        InputFormat::Csv(_) => Some("csv"),
+        InputFormat::Jsonl => Some("jsonl"),
+        _ => None,
+    }
+}
+
+/// An input's stable name for position ids: its path under `root`, else its file name.
+#[pyfunction]
+#[pyo3(signature = (path, root=None))]
+fn origin_name(path: &str, root: Option<&str>) -> String {
+    transmog_run::origin_name(path, root)
+}
+
+/// Stable names of several inputs; `ConfigurationError` when two share one.
+#[pyfunction]
+#[pyo3(signature = (paths, root=None))]
+fn origin_names(py: Python<'_>, paths: Vec<String>, root: Option<&str>) -> PyResult<Vec<String>> {
+    transmog_run::origin_names(&paths, root).map_err(|e| errors::run_err(py, e, Context::default()))
+}
+
+/// Adds the functions above to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(input_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(origin_name, m)?)?;
+    m.add_function(wrap_pyfunction!(origin_names, m)?)?;
+    Ok(())
+}
