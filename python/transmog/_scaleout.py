@@ -18,7 +18,6 @@ import re
 import shutil
 import tempfile
 import uuid
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -282,7 +281,7 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
     schemas: Dict[str, Any] = {}
     if plan.output_format == "parquet":
         for stem, parts in files.items():
-            schemas[stem] = harmonize([p for _, p in sorted(parts)], plan.sink_options)
+            schemas[stem] = harmonize([p for _, p in sorted(parts)], plan.sink_options, stem)
     tables: Dict[str, TableOutput] = {}
     for stem, parts in sorted(files.items(), key=lambda kv: (kv[0] != plan.entity, kv[0])):
         dest_dir = os.path.join(output, stem)
@@ -355,101 +354,12 @@ class JobResult(Mapping[str, TableOutput]):
 
 # -- one schema per table ------------------------------------------------------------
 
-def harmonize(paths: List[str], sink_options: Dict[str, Any]) -> Any:
-    """The union schema of a table's parts. Columns that one part typed differently from
-    another (typed mode: ints here, text there) are rewritten with the engine's widening
-    rule, so every reader sees one type: int+float -> float64 while every int is within
-    2**53, any other mix -> text (``True``, ``1.5``: Python's spelling)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    part_schemas = [pq.read_schema(p) for p in paths]
-    kinds: Dict[str, set] = {}
-    paths_of: Dict[str, set] = {}
-    order: List[Any] = []
-    for s in part_schemas:
-        for f in s:
-            if f.name not in kinds:
-                kinds[f.name] = set()
-                paths_of[f.name] = set()
-                order.append(f)
-            if not pa.types.is_null(f.type):
-                kinds[f.name].add(f.type)
-            meta = f.metadata or {}
-            if b"transmog.path" in meta:
-                paths_of[f.name].add(meta[b"transmog.path"])
-    for name, srcs in paths_of.items():
-        if len(srcs) > 1:
-            warnings.warn(f"column {name!r} holds different source paths in different partitions "
-                          f"({sorted(s.decode() for s in srcs)}): names were given per partition",
-                          stacklevel=3)
-    target: Dict[str, Any] = {}
-    for name, types in kinds.items():
-        if len(types) <= 1:
-            target[name] = next(iter(types)) if types else pa.null()
-        elif types <= {pa.int64(), pa.float64()} and _ints_fit_float(paths, part_schemas, name):
-            target[name] = pa.float64()
-        else:
-            target[name] = pa.string()
-    for path, schema in zip(paths, part_schemas):
-        if any(not pa.types.is_null(f.type) and f.type != target[f.name] for f in schema):
-            _rewrite(path, schema, target, sink_options)
-    fields = []
-    for f in order:
-        fields.append(pa.field(f.name, target[f.name], True, f.metadata))
-    return pa.schema(fields)
-
-
-def _ints_fit_float(paths: List[str], schemas: List[Any], name: str) -> bool:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    for path, schema in zip(paths, schemas):
-        idx = schema.get_field_index(name)
-        if idx >= 0 and schema.field(idx).type == pa.int64():
-            col = pq.read_table(path, columns=[name]).column(0)
-            top = pc.max(pc.abs(col)).as_py()
-            if top is not None and top > 2 ** 53:
-                return False
-    return True
-
-
-def _rewrite(path: str, schema: Any, target: Dict[str, Any], sink_options: Dict[str, Any]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    cols = []
-    fields = []
-    for f, col in zip(schema, table.columns):
-        want = target[f.name]
-        if not pa.types.is_null(f.type) and f.type != want:
-            if pa.types.is_string(want):
-                col = pa.chunked_array([_as_text(chunk) for chunk in col.chunks], pa.string())
-            else:
-                col = col.cast(want)
-        cols.append(col)
-        fields.append(pa.field(f.name, col.type, True, f.metadata))
-    table = pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=schema.metadata))
-    tmp = path + ".rewrite"
-    opts = {k: v for k, v in sink_options.items()
-            if k in ("compression", "compression_level", "row_group_size", "write_page_index",
-                     "write_page_checksum", "data_page_size", "dictionary_pagesize_limit",
-                     "use_dictionary", "write_statistics", "data_page_version", "version")}
-    row_group_size = opts.pop("row_group_size", None)
-    pq.write_table(table, tmp, row_group_size=row_group_size, **opts)
-    os.replace(tmp, path)
-
-
-def _as_text(chunk: Any) -> Any:
+def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "") -> Any:
+    """The union schema of a table's parts (a ``pyarrow.Schema``). Columns that one part
+    typed differently from another (typed mode: ints here, text there) are rewritten by
+    the engine with its widening lattice and the job's writer settings, so every reader
+    sees one type: int+float -> float64 while every int is within 2**53, any other mix
+    -> text (the engine's spelling: ``true``, ``1.5``)."""
     import pyarrow as pa
 
-    def text(v: Any) -> Optional[str]:
-        if v is None:
-            return None
-        if isinstance(v, float):
-            return repr(v)
-        return str(v)
-
-    return pa.array([text(v) for v in chunk.to_pylist()], pa.string())
+    return pa.schema(_native.harmonize(table, list(paths), dict(sink_options)))

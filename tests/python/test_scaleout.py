@@ -161,8 +161,8 @@ def test_typed_columns_that_differ_across_partitions_get_one_type(spark, tmp_pat
 
     src = tmp_path / "in"
     src.mkdir()
-    (src / "a.jsonl").write_text('{"x": 1, "y": 1, "z": true}\n{"x": 2, "y": 2, "z": false}\n')
-    (src / "b.jsonl").write_text('{"x": "text", "y": 2.5, "z": true}\n')
+    (src / "a.jsonl").write_text('{"x": 1, "y": 1, "z": true, "w": true}\n{"x": 2, "y": 2, "z": false, "w": false}\n')
+    (src / "b.jsonl").write_text('{"x": "text", "y": 2.5, "z": true, "w": 3}\n')
     out = tmp_path / "out"
     config = TransmogConfig().with_processing(cast_to_string=False)
     result = flatten(spark, str(src / "*.jsonl"), str(out), "t", config=config)
@@ -173,6 +173,8 @@ def test_typed_columns_that_differ_across_partitions_get_one_type(spark, tmp_pat
     table = ds.dataset(str(out / "t"), format="parquet").to_table()
     assert sorted(table.column("x").to_pylist()) == ["1", "2", "text"]
     assert sorted(table.column("y").to_pylist()) == [1.0, 2.0, 2.5]
+    # Booleans that meet numbers are text spelled as the CLI spells them.
+    assert sorted(table.column("w").to_pylist()) == ["3", "false", "true"]
     df = spark.read.option("mergeSchema", "true").parquet(str(out / "t"))
     assert df.count() == 3
 

@@ -88,16 +88,27 @@ impl UnionSchema {
     /// Folds a batch's schema into the union. Returns true if a column was added or a
     /// column's type changed. Checks types and duplicate names.
     pub fn merge(&mut self, batch: &RecordBatch) -> Result<bool, SchemaError> {
+        let schema = batch.schema();
+        self.merge_fields(schema.as_ref(), |i| has_big_ints(batch.column(i).as_ref()))
+    }
+
+    /// [`Self::merge`] of a schema alone: `big_ints(i)` tells whether column `i` holds
+    /// an integer beyond ±2^53 (which keeps int + float columns from meeting at float).
+    pub fn merge_fields(
+        &mut self,
+        schema: &Schema,
+        big_ints: impl Fn(usize) -> bool,
+    ) -> Result<bool, SchemaError> {
         let mut changed = false;
-        let mut seen: Vec<usize> = Vec::with_capacity(batch.num_columns());
-        for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+        let mut seen: Vec<usize> = Vec::with_capacity(schema.fields().len());
+        for (at, field) in schema.fields().iter().enumerate() {
             let name = field.name();
             let dt =
                 storage_type(field.data_type()).ok_or_else(|| SchemaError::UnsupportedType {
                     column: name.clone(),
                     data_type: field.data_type().clone(),
                 })?;
-            let big = has_big_ints(array.as_ref());
+            let big = dt == DataType::Int64 && big_ints(at);
             match self.index.get(name.as_str()) {
                 Some(&i) => {
                     if seen.contains(&i) {
@@ -130,7 +141,7 @@ impl UnionSchema {
         }
         // Later batches describe the run so far (e.g. every array feeding a child table),
         // so the latest schema metadata wins.
-        let meta = batch.schema_ref().metadata();
+        let meta = schema.metadata();
         if !meta.is_empty() && *meta != self.metadata {
             self.metadata = meta.clone();
             changed = true;

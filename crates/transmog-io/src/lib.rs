@@ -68,6 +68,7 @@ mod csv_read;
 mod csv_sink;
 mod error;
 mod files;
+mod harmonize;
 mod jsonl_sink;
 mod options;
 mod parquet_read;
@@ -79,6 +80,7 @@ mod text;
 
 pub use error::{Error, Result};
 pub use files::table_file_name;
+pub use harmonize::harmonize;
 pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     PARQUET_OPTION_KEYS,

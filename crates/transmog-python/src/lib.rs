@@ -76,6 +76,7 @@ fn unflatten_files<'py>(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unflatten_files, m)?)?;
+    m.add_function(wrap_pyfunction!(sink::harmonize, m)?)?;
     m.add_class::<Engine>()?;
     m.add_class::<NativeResult>()?;
     m.add_class::<Sink>()?;

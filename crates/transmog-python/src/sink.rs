@@ -14,6 +14,7 @@ use transmog_io::TableSink;
 use crate::convert::to_cell;
 use crate::errors::{self, Context};
 use crate::options;
+use crate::arrow::ArrowStream;
 use crate::result::NativeResult;
 
 /// A streaming writer for a whole run: rows (lists of dicts) per table in, one file per
@@ -150,4 +151,28 @@ impl Sink {
     fn is_open(&self) -> bool {
         self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
     }
+}
+
+/// Brings the Parquet part files of one table (written by separate tasks) to one type
+/// per column, rewriting parts with the run's writer settings; returns the union schema
+/// as an empty Arrow stream (`pyarrow.schema(...)` reads it).
+#[pyfunction]
+pub fn harmonize(
+    py: Python<'_>,
+    table: &str,
+    paths: Vec<PathBuf>,
+    options: &Bound<'_, PyDict>,
+) -> PyResult<ArrowStream> {
+    let opts = options::sink(py, "parquet", options)?;
+    let ctx = Context {
+        entity: None,
+        format: Some("parquet"),
+    };
+    let schema = py
+        .detach(|| transmog_io::harmonize(table, &paths, &opts))
+        .map_err(|e| errors::io_err(py, e, ctx))?;
+    Ok(ArrowStream {
+        schema,
+        batches: Mutex::new(Some(Vec::new())),
+    })
 }
