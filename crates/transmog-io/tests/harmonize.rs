@@ -2,6 +2,8 @@
 //! another part typed differently are rewritten by the widening lattice, with the run's
 //! writer settings; the others are left byte for byte as they were.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
