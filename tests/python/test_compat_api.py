@@ -226,3 +226,29 @@ def test_readers_read_real_files(tmp_path):
     assert rows == [{"First_Name": "Ann", "n": 1}, {"First_Name": None, "n": 2}]
     assert list(CSVReader(delimiter=";").read_in_chunks(str(tmp_path / "a.csv"), 1))[1] == [
         {"First_Name": None, "n": "2"}]
+
+
+def test_csv_in_another_encoding_or_compression_is_read_by_the_engine(tmp_path):
+    import bz2
+
+    text = "name;städt\nJosé;Köln\nAnn;\n"
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(text.encode("latin-1"))
+    packed = tmp_path / "packed.csv.bz2"
+    packed.write_bytes(bz2.compress(text.encode("utf-8")))
+    want = [{"name": "José", "städt": "Köln"}, {"name": "Ann", "städt": None}]
+    assert CSVReader(delimiter=";", encoding="latin-1").read_all(str(latin)) == want
+    assert CSVReader(delimiter=";").read_all(str(packed)) == want
+    rows = tm.Processor().process_csv(str(latin), "t", delimiter=";", encoding="latin-1").get_main_table()
+    assert [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows] == want
+
+
+def test_csv_reader_and_process_csv_read_alike(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id,score,ok,note\n1,2.5,yes,x\n007,,no,\n")
+    typed = tm.Processor(tm.TransmogConfig.default().with_processing(cast_to_string=False))
+    processed = [{k: v for k, v in r.items() if not k.startswith("__")}
+                 for r in typed.process_csv(str(path), "t").get_main_table()]
+    read = CSVReader(cast_to_string=False).read_all(str(path))
+    assert processed == read == [{"id": 1, "score": 2.5, "ok": True, "note": "x"},
+                                 {"id": 7, "score": None, "ok": False, "note": None}]

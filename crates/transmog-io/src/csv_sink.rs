@@ -15,8 +15,8 @@ use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::files::{close_temp, file_size, TempFiles};
 use crate::options::CsvOptions;
-use crate::sink::Staged;
 use crate::text::{write_csv_field, write_plain};
+use crate::writer::{Staged, TableWriter};
 use transmog_core::UnionSchema;
 
 /// Streaming state of one table written as CSV.
@@ -78,7 +78,54 @@ impl CsvTable {
         Ok(())
     }
 
-    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    /// Copies `src` to a new temporary file with the full header, padding each row of a
+    /// segment with the fields it lacks.
+    fn rewrite(&mut self, src: &Path, final_cols: usize) -> Result<PathBuf> {
+        let dst = self.temps.create_path("tmp2");
+        let io = |p: &Path| {
+            let p = p.to_owned();
+            let name = self.name.clone();
+            move |e| Error::io(&name, p.clone(), e)
+        };
+        let mut input = BufReader::new(File::open(src).map_err(io(src))?);
+        let mut out = BufWriter::new(File::create(&dst).map_err(io(&dst))?);
+        if self.opts.include_header {
+            out.write_all(self.header_line().as_bytes())
+                .map_err(io(&dst))?;
+        }
+        let total = file_size(&self.name, src)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        for (k, &(start, cols)) in self.segments.iter().enumerate() {
+            let end = self.segments.get(k + 1).map_or(total, |s| s.0);
+            let pad = vec![self.opts.delimiter; final_cols.saturating_sub(cols)];
+            input.seek(SeekFrom::Start(start)).map_err(io(src))?;
+            let mut left = end - start;
+            let mut in_quotes = false;
+            while left > 0 {
+                let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+                input.read_exact(&mut buf[..want]).map_err(io(src))?;
+                left -= want as u64;
+                let mut from = 0;
+                for (i, &b) in buf[..want].iter().enumerate() {
+                    if b == b'"' {
+                        in_quotes = !in_quotes;
+                    } else if b == b'\r' && !in_quotes {
+                        // End of a record: the fields this row lacks go before CRLF.
+                        out.write_all(&buf[from..i]).map_err(io(&dst))?;
+                        out.write_all(&pad).map_err(io(&dst))?;
+                        from = i;
+                    }
+                }
+                out.write_all(&buf[from..want]).map_err(io(&dst))?;
+            }
+        }
+        out.flush().map_err(io(&dst))?;
+        Ok(dst)
+    }
+}
+
+impl TableWriter for CsvTable {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.union
             .merge(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
@@ -135,7 +182,7 @@ impl CsvTable {
     }
 
     /// Finishes the temporary file (rewriting it if columns were added late).
-    pub(crate) fn stage(&mut self) -> Result<Option<Staged>> {
+    fn stage(&mut self) -> Result<Option<Staged>> {
         let Some(tmp) = close_temp(&self.name, &mut self.out, &mut self.temps)? else {
             return Ok(None);
         };
@@ -152,52 +199,7 @@ impl CsvTable {
         Staged::finished(&self.name, path, &self.final_path, self.rows, 0, None).map(Some)
     }
 
-    /// Copies `src` to a new temporary file with the full header, padding each row of a
-    /// segment with the fields it lacks.
-    fn rewrite(&mut self, src: &Path, final_cols: usize) -> Result<PathBuf> {
-        let dst = self.temps.create_path("tmp2");
-        let io = |p: &Path| {
-            let p = p.to_owned();
-            let name = self.name.clone();
-            move |e| Error::io(&name, p.clone(), e)
-        };
-        let mut input = BufReader::new(File::open(src).map_err(io(src))?);
-        let mut out = BufWriter::new(File::create(&dst).map_err(io(&dst))?);
-        if self.opts.include_header {
-            out.write_all(self.header_line().as_bytes())
-                .map_err(io(&dst))?;
-        }
-        let total = file_size(&self.name, src)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        for (k, &(start, cols)) in self.segments.iter().enumerate() {
-            let end = self.segments.get(k + 1).map_or(total, |s| s.0);
-            let pad = vec![self.opts.delimiter; final_cols.saturating_sub(cols)];
-            input.seek(SeekFrom::Start(start)).map_err(io(src))?;
-            let mut left = end - start;
-            let mut in_quotes = false;
-            while left > 0 {
-                let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
-                input.read_exact(&mut buf[..want]).map_err(io(src))?;
-                left -= want as u64;
-                let mut from = 0;
-                for (i, &b) in buf[..want].iter().enumerate() {
-                    if b == b'"' {
-                        in_quotes = !in_quotes;
-                    } else if b == b'\r' && !in_quotes {
-                        // End of a record: the fields this row lacks go before CRLF.
-                        out.write_all(&buf[from..i]).map_err(io(&dst))?;
-                        out.write_all(&pad).map_err(io(&dst))?;
-                        from = i;
-                    }
-                }
-                out.write_all(&buf[from..want]).map_err(io(&dst))?;
-            }
-        }
-        out.flush().map_err(io(&dst))?;
-        Ok(dst)
-    }
-
-    pub(crate) fn temps_mut(&mut self) -> &mut TempFiles {
+    fn temps(&mut self) -> &mut TempFiles {
         &mut self.temps
     }
 }

@@ -14,8 +14,8 @@ use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
 use crate::files::{close_temp, TempFiles};
-use crate::sink::Staged;
 use crate::text::{write_json, write_json_string};
+use crate::writer::{Staged, TableWriter};
 use transmog_core::UnionSchema;
 
 /// Streaming state of one table written as JSON Lines.
@@ -39,8 +39,10 @@ impl JsonlTable {
             temps: TempFiles::new(dir, file_name),
         }
     }
+}
 
-    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+impl TableWriter for JsonlTable {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.union
             .merge(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
@@ -90,14 +92,14 @@ impl JsonlTable {
         Ok(())
     }
 
-    pub(crate) fn stage(&mut self) -> Result<Option<Staged>> {
+    fn stage(&mut self) -> Result<Option<Staged>> {
         let Some(tmp) = close_temp(&self.name, &mut self.out, &mut self.temps)? else {
             return Ok(None);
         };
         Staged::finished(&self.name, tmp, &self.final_path, self.rows, 0, None).map(Some)
     }
 
-    pub(crate) fn temps_mut(&mut self) -> &mut TempFiles {
+    fn temps(&mut self) -> &mut TempFiles {
         &mut self.temps
     }
 }

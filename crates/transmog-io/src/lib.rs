@@ -64,7 +64,6 @@
 #![deny(missing_docs)]
 
 pub mod crc;
-mod csv_read;
 mod csv_sink;
 mod error;
 mod files;
@@ -77,6 +76,7 @@ pub mod read;
 mod sink;
 pub mod splice;
 mod text;
+mod writer;
 
 pub use error::{Error, Result};
 pub use files::table_file_name;

@@ -22,8 +22,8 @@ use parquet::arrow::ArrowWriter;
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
 use crate::options::ParquetOptions;
-use crate::sink::Staged;
 use crate::splice::{assemble, PartFile};
+use crate::writer::{Staged, TableWriter};
 use transmog_core::UnionSchema;
 
 struct OpenPart {
@@ -63,36 +63,6 @@ impl ParquetTable {
             row_groups: 0,
             temps: TempFiles::new(dir, file_name),
         }
-    }
-
-    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        if self
-            .union
-            .merge(batch)
-            .map_err(|e| Error::schema(&self.name, e))?
-        {
-            for b in &mut self.pending {
-                *b = self
-                    .union
-                    .conform(b)
-                    .map_err(|e| Error::schema(&self.name, e))?;
-            }
-        }
-        if batch.num_rows() == 0 {
-            return Ok(());
-        }
-        let conformed = self
-            .union
-            .conform(batch)
-            .map_err(|e| Error::schema(&self.name, e))?;
-        self.pending_rows += conformed.num_rows();
-        self.pending.push_back(conformed);
-        let rgs = self.opts.row_group_size;
-        while self.pending_rows >= rgs {
-            let group = self.take_rows(rgs);
-            self.write_row_group(group)?;
-        }
-        Ok(())
     }
 
     /// Removes exactly `n` rows (n <= pending_rows) from the front of the buffer.
@@ -176,10 +146,42 @@ impl ParquetTable {
         }
         Ok(())
     }
+}
+
+impl TableWriter for ParquetTable {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if self
+            .union
+            .merge(batch)
+            .map_err(|e| Error::schema(&self.name, e))?
+        {
+            for b in &mut self.pending {
+                *b = self
+                    .union
+                    .conform(b)
+                    .map_err(|e| Error::schema(&self.name, e))?;
+            }
+        }
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let conformed = self
+            .union
+            .conform(batch)
+            .map_err(|e| Error::schema(&self.name, e))?;
+        self.pending_rows += conformed.num_rows();
+        self.pending.push_back(conformed);
+        let rgs = self.opts.row_group_size;
+        while self.pending_rows >= rgs {
+            let group = self.take_rows(rgs);
+            self.write_row_group(group)?;
+        }
+        Ok(())
+    }
 
     /// Flushes the remainder, assembles the final file under a temporary name and returns
     /// it for the caller to rename. `None` if the table never got a row.
-    pub(crate) fn stage(&mut self) -> Result<Option<Staged>> {
+    fn stage(&mut self) -> Result<Option<Staged>> {
         if self.pending_rows > 0 {
             let group = self.take_rows(self.pending_rows);
             self.write_row_group(group)?;
@@ -224,7 +226,7 @@ impl ParquetTable {
         .map(Some)
     }
 
-    pub(crate) fn temps_mut(&mut self) -> &mut TempFiles {
+    fn temps(&mut self) -> &mut TempFiles {
         &mut self.temps
     }
 }

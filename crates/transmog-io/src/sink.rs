@@ -9,92 +9,12 @@ use arrow_array::RecordBatch;
 
 use crate::csv_sink::CsvTable;
 use crate::error::{Error, Result};
-use crate::files::{table_file_name, TempFiles};
+use crate::files::table_file_name;
 use crate::jsonl_sink::JsonlTable;
 use crate::options::{Format, ParquetOptions, SinkOptions};
 use crate::parquet_sink::ParquetTable;
-use crate::splice::SpliceStats;
-
-/// What [`TableSink::finish`] wrote for one table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableOutput {
-    /// Table name as passed to [`TableSink::write`].
-    pub name: String,
-    /// Final path of the file.
-    pub path: PathBuf,
-    /// Number of rows written.
-    pub rows: u64,
-    /// Number of Parquet row groups (0 for CSV and JSON Lines).
-    pub row_groups: usize,
-    /// File size in bytes.
-    pub bytes: u64,
-    /// Parquet only: how the final file was assembled from part files, `None` when the
-    /// single part file could simply be renamed.
-    pub splice: Option<SpliceStats>,
-}
-
-/// A table's finished file under its temporary name, waiting for the commit rename.
-pub(crate) struct Staged {
-    pub tmp: PathBuf,
-    pub output: TableOutput,
-}
-
-impl Staged {
-    /// A finished temporary file `tmp` that becomes `final_path` at commit.
-    pub(crate) fn finished(
-        name: &str,
-        tmp: PathBuf,
-        final_path: &Path,
-        rows: u64,
-        row_groups: usize,
-        splice: Option<SpliceStats>,
-    ) -> Result<Staged> {
-        let bytes = crate::files::file_size(name, &tmp)?;
-        Ok(Staged {
-            tmp,
-            output: TableOutput {
-                name: name.to_string(),
-                path: final_path.to_path_buf(),
-                rows,
-                row_groups,
-                bytes,
-                splice,
-            },
-        })
-    }
-}
-
-enum TableWriter {
-    Parquet(Box<ParquetTable>),
-    Csv(CsvTable),
-    Jsonl(JsonlTable),
-}
-
-impl TableWriter {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        match self {
-            TableWriter::Parquet(t) => t.write(batch),
-            TableWriter::Csv(t) => t.write(batch),
-            TableWriter::Jsonl(t) => t.write(batch),
-        }
-    }
-
-    fn stage(&mut self) -> Result<Option<Staged>> {
-        match self {
-            TableWriter::Parquet(t) => t.stage(),
-            TableWriter::Csv(t) => t.stage(),
-            TableWriter::Jsonl(t) => t.stage(),
-        }
-    }
-
-    fn temps(&mut self) -> &mut TempFiles {
-        match self {
-            TableWriter::Parquet(t) => t.temps_mut(),
-            TableWriter::Csv(t) => t.temps_mut(),
-            TableWriter::Jsonl(t) => t.temps_mut(),
-        }
-    }
-}
+pub use crate::writer::TableOutput;
+use crate::writer::{Staged, TableWriter};
 
 /// Streams Arrow record batches of many tables into one file per table in a directory.
 ///
@@ -110,7 +30,7 @@ pub struct TableSink {
     dir: PathBuf,
     opts: SinkOptions,
     parquet: Arc<ParquetOptions>,
-    tables: Vec<TableWriter>,
+    tables: Vec<Box<dyn TableWriter>>,
     by_name: HashMap<String, usize>,
     by_file: HashMap<String, String>,
     poisoned: bool,
@@ -186,13 +106,13 @@ impl TableSink {
             work[idx].push(batch);
         }
         let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
-        let busy: Vec<(&mut TableWriter, Vec<&RecordBatch>)> = self
+        let busy: Vec<(&mut Box<dyn TableWriter>, Vec<&RecordBatch>)> = self
             .tables
             .iter_mut()
             .zip(work)
             .filter(|(_, w)| !w.is_empty())
             .collect();
-        let write = |(t, w): (&mut TableWriter, Vec<&RecordBatch>)| {
+        let write = |(t, w): (&mut Box<dyn TableWriter>, Vec<&RecordBatch>)| {
             w.into_iter().try_for_each(|b| t.write(b))
         };
         if rows < PARALLEL_MIN_ROWS {
@@ -215,20 +135,20 @@ impl TableSink {
             file_name = format!("{stem}_{n}.{ext}");
             n += 1;
         }
-        let writer = match self.opts.format {
-            Format::Parquet => TableWriter::Parquet(Box::new(ParquetTable::new(
+        let writer: Box<dyn TableWriter> = match self.opts.format {
+            Format::Parquet => Box::new(ParquetTable::new(
                 table,
                 &self.dir,
                 &file_name,
                 Arc::clone(&self.parquet),
-            ))),
-            Format::Csv => TableWriter::Csv(CsvTable::new(
+            )),
+            Format::Csv => Box::new(CsvTable::new(
                 table,
                 &self.dir,
                 &file_name,
                 self.opts.csv.clone(),
             )),
-            Format::Jsonl => TableWriter::Jsonl(JsonlTable::new(table, &self.dir, &file_name)),
+            Format::Jsonl => Box::new(JsonlTable::new(table, &self.dir, &file_name)),
         };
         self.by_file.insert(file_name, table.to_owned());
         self.by_name.insert(table.to_owned(), self.tables.len());
@@ -298,8 +218,8 @@ const PARALLEL_MIN_ROWS: usize = 4096;
 
 /// Stages every table (last row group, splice of part files) on up to one thread per
 /// core: this is the serial tail of every run, after all input has been read.
-fn stage_all(tables: &mut [TableWriter]) -> Vec<(usize, Result<Option<Staged>>)> {
-    let items: Vec<(usize, &mut TableWriter)> = tables.iter_mut().enumerate().collect();
+fn stage_all(tables: &mut [Box<dyn TableWriter>]) -> Vec<(usize, Result<Option<Staged>>)> {
+    let items: Vec<(usize, &mut Box<dyn TableWriter>)> = tables.iter_mut().enumerate().collect();
     in_parallel(items, |(i, t)| (i, t.stage()))
 }
 

@@ -4,7 +4,7 @@
 //!
 //! - [`engine`]: `Engine`, one run fed with files (all cores) or Python records;
 //! - [`result`]: `NativeResult`, its tables as rows, Arrow streams or files;
-//! - [`sink`]: `Sink`, a streaming writer;
+//! - [`sink`]: `Sink`, a streaming writer; [`csv_rows`]: the CSV reader as an iterator;
 //! - [`pynode`]: Python objects walked in place by the flattener;
 //! - [`arrow`]: Arrow C streams; [`convert`]: Python objects <-> values;
 //! - [`options`]: option dicts into the one option schema; [`errors`]: faults into
@@ -13,6 +13,7 @@
 
 mod arrow;
 mod convert;
+mod csv_rows;
 mod engine;
 mod errors;
 mod inputs;
@@ -81,6 +82,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeResult>()?;
     m.add_class::<Sink>()?;
     m.add_class::<ArrowStream>()?;
+    m.add_class::<csv_rows::CsvRows>()?;
     m.add("ENGINE_VERSION", env!("CARGO_PKG_VERSION"))?;
     naming::register(m)?;
     inputs::register(m)?;

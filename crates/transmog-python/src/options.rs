@@ -77,7 +77,9 @@ pub fn input_format(format: &str, csv: Option<&Bound<'_, PyDict>>) -> PyResult<I
     })
 }
 
-fn csv_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
+/// CSV reading options: `delimiter`, `quote_char`, `has_header`, `null_values`,
+/// `sanitize_column_names`, `skip_rows`, `infer_types`.
+pub fn csv_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
     let mut o = CsvOptions::default();
     let Some(d) = opts else {
         return Ok(o);
@@ -107,6 +109,9 @@ fn csv_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
     }
     if let Some(v) = d.get_item("skip_rows")? {
         o.skip_rows = v.extract()?;
+    }
+    if let Some(v) = d.get_item("infer_types")? {
+        o.infer_types = v.extract()?;
     }
     Ok(o)
 }

@@ -11,10 +11,10 @@ use pyo3::types::PyDict;
 use transmog_core::RowsBuilder;
 use transmog_io::TableSink;
 
+use crate::arrow::ArrowStream;
 use crate::convert::to_cell;
 use crate::errors::{self, Context};
 use crate::options;
-use crate::arrow::ArrowStream;
 use crate::result::NativeResult;
 
 /// A streaming writer for a whole run: rows (lists of dicts) per table in, one file per

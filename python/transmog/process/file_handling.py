@@ -176,13 +176,6 @@ def process_file_to_format(processor: Any, file_path: str, entity_name: str, out
     return result
 
 
-def _python_csv(config: Any, infer_types: bool, encoding: str) -> bool:
-    """Whether a CSV file is read by the Python reader (type inference, other encodings)
-    rather than the engine's own (UTF-8, every value text)."""
-    utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
-    return not utf8 or (infer_types and not config.processing.cast_to_string)
-
-
 @error_context("Failed to process CSV file", log_exceptions=False)
 def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None,
                 delimiter: Optional[str] = None, has_header: bool = True, null_values: Optional[List[str]] = None,
@@ -199,20 +192,16 @@ def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: 
         raise FileError(f"File not found: {path}", path, "read")
     stamp = _run.Stamp(extract_time)
     engine = _run.new_engine(processor.config, entity_name, stamp, keep_null_fields=True)
-    if _python_csv(processor.config, infer_types, encoding):
-        from ..io.readers.csv import CSVReader
+    from ..io.readers.csv import utf8_path
 
-        reader = CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
-                           sanitize_column_names=sanitize_column_names, infer_types=infer_types,
-                           skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
-                           cast_to_string=processor.config.processing.cast_to_string, date_format=date_format)
-        feed_records(engine, reader.read_records(path), processor.config, entity_name,
-                     chunk_size or processor.config.processing.batch_size)
-    else:
-        engine.push_file(path, "csv", {
-            "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
-            "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
-        })
+    options = {
+        "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
+        "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
+        "infer_types": infer_types and not processor.config.processing.cast_to_string,
+    }
+    with utf8_path(path, encoding) as readable:
+        engine.push_file(readable, "csv", options, None, None,
+                         chunk_size or processor.config.processing.batch_size, path)
     return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
 
 

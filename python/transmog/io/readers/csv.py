@@ -1,18 +1,22 @@
 """CSV reader (1.0.6's ``transmog.io.readers.csv``): rows as dicts, with 1.0.6's null
-markers, header sanitizing and optional type inference. ``Processor.process_csv`` reads
-CSV in the engine; this reader serves the iterator API and ``infer_types``."""
+markers, header sanitizing and optional type inference. Rows are read by the engine's
+CSV reader (``_native.CsvRows``), the one ``Processor.process_csv`` uses too; files in
+other encodings or compressions than UTF-8 / gzip / zstd are copied to UTF-8 first."""
 
 from __future__ import annotations
 
 import bz2
-import csv as _csv
 import gzip
 import logging
 import lzma
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from importlib.util import find_spec
 from typing import Any, Dict, Iterator, List, Optional
 
+from ... import _native
 from ...config import settings
 from ...error import FileError, ParsingError
 from ...naming.conventions import sanitize_column_names
@@ -53,21 +57,26 @@ def _open_text(file_path: str, encoding: str) -> Any:
     return opener(file_path, mode="rt", encoding=encoding, newline="")
 
 
-def infer_value(value: str) -> Any:
-    """1.0.6's inference: integer digits -> int, else anything ``float()`` reads ->
-    float, else true/yes/1 and false/no/0 -> bool, else the text."""
-    if value.isdigit() or (value.startswith("-") and value[1:].isdigit()):
-        return int(value)
+def _engine_reads(file_path: str, encoding: str) -> bool:
+    """UTF-8, plain or gzip/zstd: what the engine's reader reads as it is."""
+    utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    return utf8 and os.path.splitext(file_path)[1].lower() not in _OPENERS
+
+
+@contextmanager
+def utf8_path(file_path: str, encoding: str = "utf-8") -> Iterator[str]:
+    """A path the engine's CSV reader can read: the file itself, or a UTF-8 copy of it
+    (decoded with ``encoding``, decompressed from bz2/xz), streamed block by block."""
+    if _engine_reads(file_path, encoding):
+        yield file_path
+        return
+    fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".csv")
     try:
-        return float(value)
-    except ValueError:
-        pass
-    low = value.lower()
-    if low in ("true", "yes", "1"):
-        return True
-    if low in ("false", "no", "0"):
-        return False
-    return value
+        with _open_text(file_path, encoding) as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        yield tmp
+    finally:
+        os.unlink(tmp)
 
 
 class CSVReader:
@@ -97,40 +106,26 @@ class CSVReader:
         if self.cast_to_string:
             self.infer_types = False
 
-    def _value(self, value: str) -> Any:
-        if value in self.null_values:
-            return None
-        if self.cast_to_string or not self.infer_types or not value:
-            return value
-        return infer_value(value)
-
-    def _header(self, first: List[str]) -> List[str]:
-        if not self.has_header:
-            return [f"column_{i + 1}" for i in range(len(first))]
-        if self.sanitize_column_names:
-            return sanitize_column_names(first, separator=self.separator, sql_safe=True)
-        return first
+    def engine_options(self) -> Dict[str, Any]:
+        """These settings as the engine's CSV options."""
+        return {"delimiter": self.delimiter, "has_header": self.has_header, "null_values": list(self.null_values),
+                "sanitize_column_names": self.sanitize_column_names, "skip_rows": self.skip_rows,
+                "quote_char": self.quote_char, "infer_types": self.infer_types and not self.cast_to_string}
 
     def read_records(self, file_path: str) -> Iterator[Dict[str, Any]]:
-        """Rows one at a time; short rows are padded with empty values, long rows cut."""
+        """Rows one at a time; a short row's missing fields are empty. (1.0.6 cut long
+        rows; their extra fields are kept here as ``column_N``.)"""
         if not os.path.exists(file_path):
             raise FileError(f"File not found: {file_path}", file_path, "read")
         try:
-            with _open_text(file_path, self.encoding) as fh:
-                reader = _csv.reader(fh, delimiter=self.delimiter, quotechar=self.quote_char)
-                for _ in range(self.skip_rows):
-                    next(reader, None)
-                first = next(reader, None)
-                if first is None:
+            with utf8_path(file_path, self.encoding) as path:
+                empty = True
+                for row in _native.CsvRows(path, self.engine_options()):
+                    empty = False
+                    yield row
+                if empty and not _has_lines(path, self.skip_rows):
                     raise ParsingError("CSV file is empty or has no header row" if self.has_header
                                        else "CSV file is empty", file_path)
-                header = self._header(first)
-                rows = reader if self.has_header else _chain(first, reader)
-                for row in rows:
-                    if not row:
-                        continue
-                    row = (row + [""] * (len(header) - len(row)))[:len(header)]
-                    yield {name: self._value(value) for name, value in zip(header, row)}
         except (FileError, ParsingError):
             raise
         except Exception as exc:  # noqa: BLE001 - 1.0.6 reports any reading failure so
@@ -151,9 +146,18 @@ class CSVReader:
             yield chunk
 
 
-def _chain(first: List[str], rest: Iterator[List[str]]) -> Iterator[List[str]]:
-    yield first
-    yield from rest
+def _has_lines(path: str, skip: int) -> bool:
+    """Whether a (UTF-8, maybe gzip/zstd) file has a line after ``skip`` lines."""
+    with gzip.open(path, "rt", encoding="utf-8") if _is_gzip(path) else open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            if n >= skip and line.strip():
+                return True
+    return False
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
 
 
 def read_csv_file(file_path: str, delimiter: Optional[str] = None, has_header: bool = True,

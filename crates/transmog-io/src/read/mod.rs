@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-pub use crate::csv_read::CsvOptions;
+pub use csv_rows::{CsvOptions, CsvRecords};
+
+mod csv_rows;
 
 /// Why reading an input failed.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +105,7 @@ pub fn for_each_record<E: From<ReadError>>(
         other => other,
     };
     match format {
-        InputFormat::Csv(opts) => crate::csv_read::csv_records(path, &opts, reader, f),
+        InputFormat::Csv(opts) => csv_rows::csv_records(path, &opts, reader, f),
         InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, f),
         InputFormat::Json => {
             let first = first_non_blank(&mut reader).map_err(io_err(path))?;

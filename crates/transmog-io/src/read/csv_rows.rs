@@ -1,0 +1,311 @@
+//! CSV input: every row becomes a flat record of strings (1.0.6's CSV semantics:
+//! header names sanitized, null markers become null, no type inference), framed as
+//! JSON object text so it flows through the same pipeline as JSON input.
+
+use std::io::BufRead;
+
+use transmog_core::naming::sanitize;
+use transmog_core::text::push_json_string;
+
+use super::{Framed, ReadError};
+
+/// How CSV input is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Field delimiter; `None` guesses from the first line (`,` `;` tab `|`).
+    pub delimiter: Option<u8>,
+    /// The first (non-skipped) row holds column names; otherwise `column_1`, ...
+    pub has_header: bool,
+    /// Quote character.
+    pub quote: u8,
+    /// Field values read as null.
+    pub null_values: Vec<String>,
+    /// Sanitize header names like table names (`First Name` -> `First_Name`).
+    pub sanitize_names: bool,
+    /// Lines skipped before the header.
+    pub skip_rows: usize,
+    /// Numbers and booleans become JSON numbers and booleans (1.0.6's `infer_types`);
+    /// otherwise every value is text.
+    pub infer_types: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: None,
+            has_header: true,
+            quote: b'"',
+            null_values: ["", "NULL", "null", "NA", "na", "N/A", "n/a"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            sanitize_names: true,
+            skip_rows: 0,
+            infer_types: false,
+        }
+    }
+}
+
+fn guess_delimiter(line: &[u8]) -> u8 {
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| line.iter().filter(|b| *b == d).count())
+        .filter(|d| line.contains(d))
+        .unwrap_or(b',')
+}
+
+/// CSV rows as JSON objects, one at a time.
+pub struct CsvRecords {
+    path: String,
+    opts: CsvOptions,
+    csv: csv::Reader<Box<dyn BufRead + Send>>,
+    header: Option<Vec<String>>,
+    record: csv::StringRecord,
+    text: String,
+    skipped: u64,
+}
+
+impl CsvRecords {
+    /// Reads `reader` (named `path` in errors) with `opts`: skips `skip_rows` lines,
+    /// guesses the delimiter from the first line read when none is given.
+    pub fn new(
+        path: &str,
+        opts: &CsvOptions,
+        mut reader: Box<dyn BufRead + Send>,
+    ) -> Result<Self, ReadError> {
+        let io_err = |source| ReadError::Io {
+            path: path.to_string(),
+            source,
+        };
+        let mut skipped = 0u64;
+        let mut scratch = Vec::new();
+        for _ in 0..opts.skip_rows {
+            scratch.clear();
+            if reader.read_until(b'\n', &mut scratch).map_err(io_err)? == 0 {
+                break;
+            }
+            skipped += 1;
+        }
+        let delimiter = match opts.delimiter {
+            Some(d) => d,
+            None => {
+                let buf = reader.fill_buf().map_err(io_err)?;
+                let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+                guess_delimiter(&buf[..end])
+            }
+        };
+        let csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(opts.quote)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(reader);
+        Ok(CsvRecords {
+            path: path.to_string(),
+            opts: opts.clone(),
+            csv,
+            header: None,
+            record: csv::StringRecord::new(),
+            text: String::new(),
+            skipped,
+        })
+    }
+
+    /// The next row as JSON object text, with the line it starts on; `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<(&str, u64)>, ReadError> {
+        loop {
+            let skipped = self.skipped;
+            let more = self.csv.read_record(&mut self.record).map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line()) + skipped;
+                ReadError::Framing {
+                    path: self.path.clone(),
+                    line,
+                    message: format!("invalid CSV: {e}"),
+                }
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            let line = self.record.position().map_or(0, |p| p.line()) + skipped;
+            let opts = &self.opts;
+            let names = match &mut self.header {
+                None if opts.has_header => {
+                    let names = self
+                        .record
+                        .iter()
+                        .map(|h| {
+                            let h = h.trim_start_matches('\u{feff}');
+                            if opts.sanitize_names {
+                                sanitize(h, "_")
+                            } else {
+                                h.to_string()
+                            }
+                        })
+                        .collect();
+                    self.header = Some(names);
+                    continue;
+                }
+                None => self.header.insert(Vec::new()),
+                Some(names) => names,
+            };
+            while names.len() < self.record.len() {
+                names.push(format!("column_{}", names.len() + 1));
+            }
+            let text = &mut self.text;
+            text.clear();
+            text.push('{');
+            // A row shorter than the header reads as empty fields (1.0.6 pads it).
+            let values = self.record.iter().chain(std::iter::repeat(""));
+            for (i, (name, value)) in names.iter().zip(values).enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                push_json_string(text, name, false);
+                text.push(':');
+                if opts.null_values.iter().any(|n| n == value) {
+                    text.push_str("null");
+                } else if !(opts.infer_types && push_inferred(text, value)) {
+                    push_json_string(text, value, false);
+                }
+            }
+            text.push('}');
+            return Ok(Some((&self.text, line)));
+        }
+    }
+}
+
+/// 1.0.6's CSV type inference: an integer, else a number, else `true`/`yes` or
+/// `false`/`no` (any case), written as JSON; `false` (nothing written) for other text.
+/// Numbers a JSON value cannot hold (`nan`, `inf`) stay text.
+fn push_inferred(out: &mut String, value: &str) -> bool {
+    let (sign, digits) = match value.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", value),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        // As an integer of any size; leading zeros are not JSON (`007` is 7).
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() {
+            out.push('0');
+        } else {
+            out.push_str(sign);
+            out.push_str(digits);
+        }
+        return true;
+    }
+    if let Ok(f) = value.parse::<f64>() {
+        if f.is_finite() && value.bytes().any(|b| b.is_ascii_digit()) {
+            // Debug output round-trips and is JSON number text with a fraction or
+            // exponent (`100000.0`, `1e20`): read back as this float.
+            out.push_str(&format!("{f:?}"));
+            return true;
+        }
+        return false;
+    }
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" => out.push_str("true"),
+        "false" | "no" => out.push_str("false"),
+        _ => return false,
+    }
+    true
+}
+
+/// Reads CSV rows and hands each one to `f` as a JSON object.
+pub(crate) fn csv_records<E: From<ReadError>>(
+    path: &str,
+    opts: &CsvOptions,
+    reader: Box<dyn BufRead + Send>,
+    mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut rows = CsvRecords::new(path, opts, reader)?;
+    while let Some((text, line)) = rows.next_record()? {
+        f(Framed {
+            bytes: text.as_bytes(),
+            line,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn rows(text: &str, opts: &CsvOptions) -> Result<Vec<(String, u64)>, ReadError> {
+        let mut out = Vec::new();
+        let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(text.as_bytes().to_vec()));
+        csv_records::<ReadError>("x.csv", opts, reader, |r| {
+            out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.line));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn quoted_fields_nulls_and_sanitized_header() {
+        let text = "First Name,note,age\n\"Ann\",\"a, \"\"quoted\"\"\nline\",3\nBo,,NA\n";
+        let got = rows(text, &CsvOptions::default()).unwrap();
+        assert_eq!(
+            got,
+            [
+                (
+                    r#"{"First_Name":"Ann","note":"a, \"quoted\"\nline","age":"3"}"#.to_string(),
+                    2
+                ),
+                (
+                    r#"{"First_Name":"Bo","note":null,"age":null}"#.to_string(),
+                    4
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn delimiter_guess_no_header_and_ragged_rows() {
+        let opts = CsvOptions {
+            has_header: false,
+            ..CsvOptions::default()
+        };
+        let got = rows("a;b\nc;d;e\n", &opts).unwrap();
+        assert_eq!(got[0].0, r#"{"column_1":"a","column_2":"b"}"#);
+        assert_eq!(
+            got[1].0,
+            r#"{"column_1":"c","column_2":"d","column_3":"e"}"#
+        );
+        // With a header: a short row's missing fields are empty (null by default), a
+        // long row's extra fields are kept under column_N.
+        let got = rows("a,b\n1\n1,2,3\n", &CsvOptions::default()).unwrap();
+        assert_eq!(got[0].0, r#"{"a":"1","b":null}"#);
+        assert_eq!(got[1].0, r#"{"a":"1","b":"2","column_3":"3"}"#);
+    }
+
+    #[test]
+    fn inferred_types_follow_1_0_6() {
+        let opts = CsvOptions {
+            infer_types: true,
+            ..CsvOptions::default()
+        };
+        let text =
+            "a,b,c,d,e,f,g\n7,-007,2.5,1e5,YES,no,x\n12345678901234567890123,.5,nan,0,true,1.0,\n";
+        let got = rows(text, &opts).unwrap();
+        assert_eq!(
+            got[0].0,
+            r#"{"a":7,"b":-7,"c":2.5,"d":100000.0,"e":true,"f":false,"g":"x"}"#
+        );
+        assert_eq!(
+            got[1].0,
+            r#"{"a":12345678901234567890123,"b":0.5,"c":"nan","d":0,"e":true,"f":1.0,"g":null}"#
+        );
+    }
+
+    #[test]
+    fn skip_rows_keeps_line_numbers_true() {
+        let opts = CsvOptions {
+            skip_rows: 2,
+            ..CsvOptions::default()
+        };
+        let got = rows("junk\nmore junk\nh\nv\n", &opts).unwrap();
+        assert_eq!(got, [(r#"{"h":"v"}"#.to_string(), 4)]);
+    }
+}
