@@ -162,11 +162,6 @@ impl Flattener {
             .map(Table::schema)
     }
 
-    /// Rows buffered in unfinished batches, over all tables.
-    pub fn buffered_rows(&self) -> usize {
-        self.tables.iter().map(|t| t.rows).sum()
-    }
-
     /// Takes every table's buffered rows as batches, in table creation order.
     pub fn take_batches(&mut self) -> Vec<TableBatch> {
         self.tables

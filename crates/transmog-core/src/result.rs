@@ -88,15 +88,6 @@ impl FlatResult {
         self.tables.iter().map(|t| &*t.name).collect()
     }
 
-    /// Names of the child tables that have rows (1.0.6's `get_table_names`).
-    pub fn child_names(&self) -> Vec<&str> {
-        self.tables[1..]
-            .iter()
-            .filter(|t| t.num_rows() > 0)
-            .map(|t| &*t.name)
-            .collect()
-    }
-
     /// A table by name.
     pub fn table(&self, name: &str) -> Option<&ResultTable> {
         self.tables.iter().find(|t| &*t.name == name)
