@@ -149,6 +149,23 @@ def check_origins(uris: Sequence[str], root: Optional[str]) -> None:
     _native.origin_names(list(uris), root)
 
 
+def partitions(files: Sequence[str], limit: int) -> List[List[str]]:
+    """Consecutive files packed up to ``limit`` bytes per partition. Partitions cover the
+    inputs in their order, so naming the parts again in partition order names columns
+    as one run over the inputs does."""
+    groups: List[List[str]] = []
+    size = 0
+    for f in files:
+        local = local_path(f)
+        n = os.path.getsize(local) if local is not None and os.path.exists(local) else 0
+        if not groups or size + n > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(f)
+        size += n
+    return groups
+
+
 def expand_local(inputs: Sequence[str]) -> List[str]:
     """Files matched by local paths, globs or directories, sorted and de-duplicated."""
     files: List[str] = []
@@ -279,9 +296,12 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
             files.setdefault(stem, []).append((partition, os.path.join(attempt_dir, fname)))
             rows[stem] = rows.get(stem, 0) + int(n)
     schemas: Dict[str, Any] = {}
+    renamed: List[Dict[str, str]] = []
     if plan.output_format == "parquet":
+        separator = plan.engine_options.get("separator") or "_"
         for stem, parts in files.items():
-            schemas[stem] = harmonize([p for _, p in sorted(parts)], plan.sink_options, stem)
+            schemas[stem], names = harmonize([p for _, p in sorted(parts)], plan.sink_options, stem, separator)
+            renamed.extend(names)
     tables: Dict[str, TableOutput] = {}
     for stem, parts in sorted(files.items(), key=lambda kv: (kv[0] != plan.entity, kv[0])):
         dest_dir = os.path.join(output, stem)
@@ -294,7 +314,7 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
         tables[stem] = TableOutput(path=dest_dir, rows=rows[stem], files=dest, schema=schemas.get(stem))
     shutil.rmtree(os.path.join(output, TEMP_DIR), ignore_errors=True)
     result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
-                       problems=problems[:MAX_PROBLEMS], tables=tables)
+                       problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed)
     with open(os.path.join(output, SCHEMA_FILE), "w", encoding="utf-8") as fh:
         json.dump(result.summary(), fh, indent=2)
     open(os.path.join(output, SUCCESS_FILE), "w").close()
@@ -327,6 +347,8 @@ class JobResult(Mapping[str, TableOutput]):
     skipped: int
     problems: List[str]
     tables: Dict[str, TableOutput]
+    #: Columns renamed because another source path claimed their name first.
+    renamed: List[Dict[str, str]] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> TableOutput:
         return self.tables[key]
@@ -343,6 +365,7 @@ class JobResult(Mapping[str, TableOutput]):
             "records": self.records,
             "skipped": self.skipped,
             "problems": self.problems,
+            "renamed": self.renamed,
             "tables": {
                 stem: {"rows": t.rows, "files": len(t.files),
                        "columns": None if t.schema is None else
@@ -354,12 +377,18 @@ class JobResult(Mapping[str, TableOutput]):
 
 # -- one schema per table ------------------------------------------------------------
 
-def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "") -> Any:
-    """The union schema of a table's parts (a ``pyarrow.Schema``). Columns that one part
-    typed differently from another (typed mode: ints here, text there) are rewritten by
-    the engine with its widening lattice and the job's writer settings, so every reader
-    sees one type: int+float -> float64 while every int is within 2**53, any other mix
-    -> text (the engine's spelling: ``true``, ``1.5``)."""
+def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "",
+              separator: str = "_") -> Tuple[Any, List[Dict[str, str]]]:
+    """A table's parts (in input order) brought to one name and one type per column by
+    the engine; returns the union schema (a ``pyarrow.Schema``) and the renamed columns.
+
+    Each task named colliding columns on its own; the engine names them again in input
+    order by their source paths, as one run over the same inputs does (the job's tables
+    equal ``transmog convert``'s). Columns that one part typed differently from another
+    (typed mode: ints here, text there) meet at the engine's widening lattice: int+float
+    -> float64 while every int is within 2**53, any other mix -> text (``true``,
+    ``1.5``). Parts that change are rewritten with the job's writer settings."""
     import pyarrow as pa
 
-    return pa.schema(_native.harmonize(table, list(paths), dict(sink_options)))
+    stream, renamed = _native.harmonize(table, list(paths), dict(sink_options), separator)
+    return pa.schema(stream), [dict(zip(("table", "path", "wanted", "given"), r)) for r in renamed]

@@ -45,7 +45,7 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
     if ids == "position":
         _scaleout.check_origins(files, root)
     entity = entity_name or os.path.basename(files[0]).split(".", 1)[0] or "entity"
-    groups = _groups(files, partition_bytes)
+    groups = _scaleout.partitions(files, partition_bytes)
     plan = _scaleout.make_plan(
         output, entity, mode=mode, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
@@ -57,20 +57,6 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
     except BaseException:
         _scaleout.abort(plan.output)
         raise
-
-
-def _groups(files: List[str], limit: int) -> List[List[str]]:
-    """Consecutive files packed up to ``limit`` bytes per partition."""
-    groups: List[List[str]] = []
-    size = 0
-    for f in files:
-        n = os.path.getsize(f)
-        if not groups or size + n > limit:
-            groups.append([])
-            size = 0
-        groups[-1].append(f)
-        size += n
-    return groups
 
 
 def _task(items: List[Tuple[int, List[str]]], plan: _scaleout.Plan) -> List[Any]:

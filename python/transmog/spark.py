@@ -83,15 +83,44 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
                 raise ConfigurationError(f"pick the JSON column with json_column= (columns: {frame.columns})",
                                          "json_column", json_column)
             rows = frame.mapInArrow(_json_task(plan, frame.columns[0]), _RESULT_SCHEMA).collect()
-        else:
-            remote = any(_scaleout.local_path(u) is None for u in uris)
-            # Local files are streamed by the engine: Spark never reads their content.
-            frame = listing.select("path", "content") if remote else listing.select("path")
+        elif any(_scaleout.local_path(u) is None for u in uris):
+            # Remote files reach the tasks through Spark's binaryFile source.
+            frame = listing.select("path", "content")
             rows = frame.mapInArrow(_file_task(plan), _RESULT_SCHEMA).collect()
+        else:
+            # Local files are streamed by the engine: Spark never reads their content.
+            # Partitions are planned here, consecutive files up to Spark's
+            # maxPartitionBytes each, so they cover the inputs in order.
+            limit = _size_conf(spark, "spark.sql.files.maxPartitionBytes", 128 << 20)
+            groups = _scaleout.partitions(uris, limit)
+            rdd = spark.sparkContext.parallelize(list(enumerate(groups)), len(groups))
+            rows = rdd.mapPartitions(_group_task(plan)).collect()
         return _scaleout.commit(plan, plan.output, [tuple(r) for r in rows])
     except BaseException:
         _scaleout.abort(plan.output)
         raise
+
+
+def _size_conf(spark: Any, key: str, default: int) -> int:
+    """A byte size from Spark's configuration (`134217728`, `128m`, `64k`, ...)."""
+    text = str(spark.conf.get(key, str(default))).strip().lower().rstrip("b")
+    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}.get(text[-1:], 1)
+    number = text[:-1] if scale > 1 else text
+    try:
+        return max(1, int(float(number) * scale))
+    except ValueError:
+        return default
+
+
+def _group_task(plan: _scaleout.Plan) -> Callable[[Any], Any]:
+    def run(items: Any) -> Any:
+        from pyspark import TaskContext
+
+        attempt = str(TaskContext.get().taskAttemptId())
+        for partition, group in items:
+            yield from _scaleout.run_partition(plan, partition, attempt, ((f, None) for f in group))
+
+    return run
 
 
 def _stem(uri: str) -> str:

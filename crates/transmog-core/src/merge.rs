@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::Schema;
+use arrow_schema::{Schema, SchemaRef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::naming;
@@ -50,8 +50,22 @@ impl NameRegistry {
 
     /// Renames a worker's batch to the run's names. Batches must come in input order.
     pub fn rename(&mut self, b: TableBatch) -> TableBatch {
-        let schema = b.batch.schema();
-        let names = self.tables.entry(b.table.clone()).or_default();
+        let Some(schema) = self.rename_schema(&b.table, &b.batch.schema()) else {
+            return b;
+        };
+        match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
+            Ok(batch) => TableBatch { batch, ..b },
+            // Same arrays, same types: only names changed, so this cannot fail.
+            Err(_) => b,
+        }
+    }
+
+    /// The run's names for a schema of table `table` (its columns by their source path,
+    /// [`PATH_KEY`]), or `None` when it already has them. Schemas must come in input
+    /// order: the first path to claim a name owns it. Also used to name the part files
+    /// that separate tasks wrote for one job.
+    pub fn rename_schema(&mut self, table: &str, schema: &Schema) -> Option<SchemaRef> {
+        let names = self.tables.entry(Arc::from(table)).or_default();
         if names.taken.is_empty() {
             for f in schema.fields() {
                 if f.metadata().contains_key(ROLE_KEY) {
@@ -104,29 +118,25 @@ impl NameRegistry {
                         let dotted = serde_json::from_str::<Vec<String>>(path)
                             .map(|p| p.join(&self.separator))
                             .unwrap_or_else(|_| path.clone());
-                        self.report.collision(&b.table, &dotted, &base, &name);
+                        self.report.collision(table, &dotted, &base, &name);
                     }
                     names.taken.insert(name.clone());
                     names.by_source.insert(key, name.clone());
                     name
                 }
             };
-            let mut meta = meta.clone();
-            meta.remove(BASE_KEY);
-            if name != *f.name() || meta.len() != f.metadata().len() {
+            // The base name stays in the files: a job's driver names its tasks' parts
+            // by it, as this registry names a run's chunks.
+            if name != *f.name() || !meta.contains_key(BASE_KEY) {
                 changed = true;
+            }
+            let mut meta = meta.clone();
+            if !meta.contains_key(BASE_KEY) {
+                meta.insert(BASE_KEY.to_string(), base);
             }
             fields.push(f.as_ref().clone().with_name(name).with_metadata(meta));
         }
-        if !changed {
-            return b;
-        }
-        let schema = Arc::new(Schema::new_with_metadata(fields, schema_meta));
-        match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
-            Ok(batch) => TableBatch { batch, ..b },
-            // Same arrays, same types: only names changed, so this cannot fail.
-            Err(_) => b,
-        }
+        changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema_meta)))
     }
 }
 
@@ -169,12 +179,12 @@ mod tests {
         assert_eq!(names(&r1)[2..], ["a_b"]);
         assert_eq!(names(&r2)[2..], ["a_b_2", "a_b"]);
         assert_eq!(reg.report().collision_count, 1);
-        assert!(r2
-            .batch
-            .schema()
-            .field(2)
-            .metadata()
-            .get(BASE_KEY)
-            .is_none());
+        // The name the path wanted stays in the metadata (a job's driver names the
+        // parts of its tasks by it).
+        let schema = r2.batch.schema();
+        assert_eq!(
+            schema.field(2).metadata().get(BASE_KEY).map(String::as_str),
+            Some("a_b")
+        );
     }
 }

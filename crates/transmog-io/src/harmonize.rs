@@ -1,8 +1,11 @@
-//! One type per column across the part files of a table written by separate runs
-//! (the tasks of a Spark or Dask job): parts whose columns another part typed
-//! differently are rewritten with the widening lattice ([`transmog_core::types`]) and
-//! the same writer settings as the run (adaptive dictionary, plain id columns, page
-//! CRCs, ...), so no reader has to reconcile types.
+//! One name and one type per column across the part files of a table written by
+//! separate runs (the tasks of a Spark or Dask job). Each task named colliding columns
+//! on its own (`a_b`, `a_b_2`); here the parts are named again in partition order by
+//! their source paths, as one run over the same inputs names them
+//! ([`transmog_core::merge::NameRegistry`]), and typed by the widening lattice
+//! ([`transmog_core::types`]). Parts whose names or types change are rewritten with the
+//! same writer settings as the run (adaptive dictionary, plain id columns, page CRCs),
+//! so a job's tables equal the CLI's on the same files and no reader has to reconcile.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,6 +15,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
+use transmog_core::merge::NameRegistry;
+use transmog_core::report::Collision;
 use transmog_core::types::{cast, has_big_ints};
 use transmog_core::UnionSchema;
 
@@ -54,17 +59,32 @@ fn column_has_big_ints(table: &str, path: &Path, name: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// Brings the Parquet `parts` of table `table` to one type per column; returns the
-/// union schema (first-seen column order). A part is rewritten in place (written
-/// beside it, then renamed over it) when a column it holds has another type there than
-/// in the union; columns a part lacks stay absent (readers fill them by name).
-pub fn harmonize(table: &str, parts: &[PathBuf], opts: &SinkOptions) -> Result<SchemaRef> {
-    let schemas: Vec<SchemaRef> = parts
+/// Brings the Parquet `parts` of table `table` (in input order) to one name and one
+/// type per column; returns the union schema (first-seen column order) and the columns
+/// renamed because another path had claimed their name first. A part is rewritten in
+/// place (written beside it, then renamed over it) when one of its columns changes name
+/// or type; columns a part lacks stay absent (readers fill them by name).
+pub fn harmonize(
+    table: &str,
+    parts: &[PathBuf],
+    opts: &SinkOptions,
+    separator: &str,
+) -> Result<(SchemaRef, Vec<Collision>)> {
+    let originals: Vec<SchemaRef> = parts
         .iter()
         .map(|p| schema_of(table, p))
         .collect::<Result<_>>()?;
+    let mut names = NameRegistry::new(separator);
+    let renamed: Vec<SchemaRef> = originals
+        .iter()
+        .map(|s| {
+            names
+                .rename_schema(table, s)
+                .unwrap_or_else(|| Arc::clone(s))
+        })
+        .collect();
     let mut union = UnionSchema::new();
-    for s in &schemas {
+    for s in &renamed {
         union
             .merge_fields(s, |_| false)
             .map_err(|e| Error::schema(table, e))?;
@@ -79,11 +99,14 @@ pub fn harmonize(table: &str, parts: &[PathBuf], opts: &SinkOptions) -> Result<S
         .map(|f| f.name().clone())
         .collect();
     for name in floats {
-        for (path, schema) in parts.iter().zip(&schemas) {
-            let int_here = schema
-                .field_with_name(&name)
-                .is_ok_and(|f| f.data_type() == &DataType::Int64);
-            if int_here && column_has_big_ints(table, path, &name)? {
+        for ((path, original), schema) in parts.iter().zip(&originals).zip(&renamed) {
+            let Ok(i) = schema.index_of(&name) else {
+                continue;
+            };
+            let field = original.field(i);
+            if field.data_type() == &DataType::Int64
+                && column_has_big_ints(table, path, field.name())?
+            {
                 let text = Schema::new(vec![Field::new(name.as_str(), DataType::Utf8, true)]);
                 union
                     .merge_fields(&text, |_| false)
@@ -93,40 +116,34 @@ pub fn harmonize(table: &str, parts: &[PathBuf], opts: &SinkOptions) -> Result<S
         }
     }
     let target = Arc::clone(union.schema());
-    for (path, schema) in parts.iter().zip(&schemas) {
-        let differs = schema.fields().iter().any(|f| {
-            f.data_type() != &DataType::Null
-                && target
-                    .field_with_name(f.name())
-                    .is_ok_and(|t| t.data_type() != f.data_type())
-        });
-        if differs {
-            rewrite(table, path, schema, &target, opts)?;
+    for ((path, original), schema) in parts.iter().zip(&originals).zip(&renamed) {
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let dt = match target.field_with_name(f.name()) {
+                    Ok(t) if f.data_type() != &DataType::Null => t.data_type().clone(),
+                    _ => f.data_type().clone(),
+                };
+                f.as_ref().clone().with_data_type(dt)
+            })
+            .collect();
+        let part = Schema::new_with_metadata(fields, schema.metadata().clone());
+        let same = part.fields().len() == original.fields().len()
+            && part
+                .fields()
+                .iter()
+                .zip(original.fields())
+                .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+        if !same {
+            rewrite(table, path, Arc::new(part), opts)?;
         }
     }
-    Ok(target)
+    Ok((target, names.report().collisions.clone()))
 }
 
-/// Rewrites one part with its own columns cast to the union's types.
-fn rewrite(
-    table: &str,
-    path: &Path,
-    schema: &SchemaRef,
-    target: &SchemaRef,
-    opts: &SinkOptions,
-) -> Result<()> {
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let dt = match target.field_with_name(f.name()) {
-                Ok(t) if f.data_type() != &DataType::Null => t.data_type().clone(),
-                _ => f.data_type().clone(),
-            };
-            f.as_ref().clone().with_data_type(dt)
-        })
-        .collect();
-    let part_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+/// Rewrites one part under `part_schema`: its own columns, renamed and cast.
+fn rewrite(table: &str, path: &Path, part_schema: SchemaRef, opts: &SinkOptions) -> Result<()> {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -72,7 +72,9 @@ fn parts_meet_at_the_lattice_and_keep_their_own_columns() {
     let c = part(dir.path(), "c", vec![("other", strs(["y"]))], &opts);
     let c_before = std::fs::read(&c).unwrap();
 
-    let schema = harmonize("t", &[a.clone(), b.clone(), c.clone()], &opts).unwrap();
+    let schema = harmonize("t", &[a.clone(), b.clone(), c.clone()], &opts, "_")
+        .unwrap()
+        .0;
     assert_eq!(field_names(&schema), ["n", "flag", "only_b", "other"]);
     assert_eq!(field_type(&schema, "n"), DataType::Float64);
     assert_eq!(field_type(&schema, "flag"), DataType::Utf8);
@@ -106,10 +108,62 @@ fn an_int_beyond_two_to_the_53_keeps_int_and_float_apart() {
     let opts = SinkOptions::new(Format::Parquet);
     let a = part(dir.path(), "a", vec![("n", ints([1 << 60]))], &opts);
     let b = part(dir.path(), "b", vec![("n", floats([0.5]))], &opts);
-    let schema = harmonize("t", &[a.clone(), b.clone()], &opts).unwrap();
+    let schema = harmonize("t", &[a.clone(), b.clone()], &opts, "_")
+        .unwrap()
+        .0;
     assert_eq!(field_type(&schema, "n"), DataType::Utf8);
     let (_, ba) = read_parquet(&a);
     assert_eq!(col_str(&ba, "n"), [Some((1i64 << 60).to_string())]);
     let (_, bb) = read_parquet(&b);
     assert_eq!(col_str(&bb, "n"), [Some("0.5".into())]);
+}
+
+/// One task's part of table `t` for `records` (JSON Lines), flattened on its own.
+fn task_part(dir: &Path, task: &str, records: &[&str], opts: &SinkOptions) -> PathBuf {
+    use transmog_core::{value, Config, Flattener, Location};
+    let mut f = Flattener::new("t", Config::default()).unwrap();
+    for (i, r) in records.iter().enumerate() {
+        f.push(
+            &value::parse(r.as_bytes()).unwrap(),
+            Location::record(i as u64),
+        )
+        .unwrap();
+    }
+    let mut sink = TableSink::create(&dir.join(task), opts.clone()).unwrap();
+    for b in f.take_batches() {
+        sink.write(&b.table, &b.batch).unwrap();
+    }
+    sink.finish().unwrap().remove(0).path
+}
+
+#[test]
+fn parts_are_named_again_in_input_order_like_one_run() {
+    // Task 1 saw the literal key `a_b`, task 2 only the nested path a.b, which it named
+    // `a_b` too. One run over both inputs gives the literal `a_b` and the nested `a_b_2`.
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SinkOptions::new(Format::Parquet);
+    let one = task_part(dir.path(), "1", &[r#"{"a_b": "lit"}"#], &opts);
+    let two = task_part(
+        dir.path(),
+        "2",
+        &[r#"{"a": {"b": "nested"}, "a_b": "lit2"}"#],
+        &opts,
+    );
+    let (_, before) = read_parquet(&two);
+    assert_eq!(col_str(&before, "a_b"), [Some("nested".into())]);
+
+    let (schema, renamed) = harmonize("t", &[one.clone(), two.clone()], &opts, "_").unwrap();
+    let data: Vec<String> = field_names(&schema)
+        .into_iter()
+        .filter(|n| !n.starts_with("__"))
+        .collect();
+    assert_eq!(data, ["a_b", "a_b_2"]);
+    let (_, after) = read_parquet(&two);
+    assert_eq!(col_str(&after, "a_b"), [Some("lit2".into())]);
+    assert_eq!(col_str(&after, "a_b_2"), [Some("nested".into())]);
+    assert_eq!(renamed.len(), 1);
+    assert_eq!(
+        (renamed[0].wanted.as_str(), renamed[0].given.as_str()),
+        ("a_b", "a_b_2")
+    );
 }

@@ -224,7 +224,7 @@ impl Engine {
     /// whatever the file size): the main table under `main_stem`, child tables under
     /// their names; `every` is the number of records per hand-over. `source` names the
     /// input in messages instead of `path`; `origin` is its stable name for position
-    /// ids (default: `source`, else `path`).
+    /// ids (default: its file name, as the CLI names inputs).
     #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000, source=None, origin=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_file(
@@ -239,11 +239,15 @@ impl Engine {
         source: Option<String>,
         origin: Option<String>,
     ) -> PyResult<u64> {
-        let label = source.unwrap_or_else(|| path.to_string_lossy().into_owned());
-        let input = Input::path(&path.to_string_lossy())
+        let path_text = path.to_string_lossy().into_owned();
+        let label = source.unwrap_or_else(|| path_text.clone());
+        // Position ids name an input by its file name unless told otherwise, as the
+        // CLI does: the same file gets the same ids whichever face reads it.
+        let origin = origin.unwrap_or_else(|| transmog_run::origin_name(&path_text, None));
+        let input = Input::path(&path_text)
             .with_label(&label)
             .with_format(options::input_format(format, csv_options)?)
-            .with_origin(origin.as_deref());
+            .with_origin(Some(&origin));
         let ctx = self.ctx();
         let entity = self.entity.clone();
         self.with(py, |s| {

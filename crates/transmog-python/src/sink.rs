@@ -153,26 +153,37 @@ impl Sink {
     }
 }
 
-/// Brings the Parquet part files of one table (written by separate tasks) to one type
-/// per column, rewriting parts with the run's writer settings; returns the union schema
-/// as an empty Arrow stream (`pyarrow.schema(...)` reads it).
+/// A renamed column: `(table, path, wanted, given)`.
+type Renamed = (String, String, String, String);
+
+/// Brings the Parquet part files of one table (written by separate tasks, given in
+/// input order) to one name and one type per column, rewriting parts with the run's
+/// writer settings. Returns the union schema as an empty Arrow stream
+/// (`pyarrow.schema(...)` reads it) and the renamed columns as
+/// `(table, path, wanted, given)`.
 #[pyfunction]
 pub fn harmonize(
     py: Python<'_>,
     table: &str,
     paths: Vec<PathBuf>,
     options: &Bound<'_, PyDict>,
-) -> PyResult<ArrowStream> {
+    separator: &str,
+) -> PyResult<(ArrowStream, Vec<Renamed>)> {
     let opts = options::sink(py, "parquet", options)?;
     let ctx = Context {
         entity: None,
         format: Some("parquet"),
     };
-    let schema = py
-        .detach(|| transmog_io::harmonize(table, &paths, &opts))
+    let (schema, renamed) = py
+        .detach(|| transmog_io::harmonize(table, &paths, &opts, separator))
         .map_err(|e| errors::io_err(py, e, ctx))?;
-    Ok(ArrowStream {
+    let stream = ArrowStream {
         schema,
         batches: Mutex::new(Some(Vec::new())),
-    })
+    };
+    let renamed = renamed
+        .into_iter()
+        .map(|c| (c.table, c.path, c.wanted, c.given))
+        .collect();
+    Ok((stream, renamed))
 }

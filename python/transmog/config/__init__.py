@@ -243,10 +243,23 @@ class TransmogConfig:
         return self.with_processing(cast_to_string=True)
 
     # -- engine options --------------------------------------------------------------
+    def _custom_ids(self) -> bool:
+        """Whether ids come from a Python function (1.0.6's ``id_generation_strategy``)."""
+        return callable(self.metadata.id_generation_strategy)
+
     def _engine_options(self, extract_time: Any = None) -> Dict[str, Any]:
         _validate_separator(self.naming.separator)
         m = self.metadata
-        if m.id_generation_strategy is not None:
+        strategy = m.id_generation_strategy
+        if isinstance(strategy, str):
+            # Not in 1.0.6: the engine's own id modes by name. "hash": uuid5 of each
+            # record's content; "position": uuid5 of the input's name and the record's
+            # place in it (the CLI's --ids, transmog.spark's ids=).
+            if strategy not in ("random", "hash", "position"):
+                raise ConfigurationError("id_generation_strategy must be a function or one of "
+                                         "'random', 'hash', 'position'", "id_generation_strategy", strategy)
+            id_mode = strategy
+        elif strategy is not None:
             id_mode = "custom"
         elif m.default_id_field is not None:
             id_mode = "deterministic"

@@ -131,8 +131,10 @@ class Processor:
 
     def process_file(self, file_path: Union[str, Path], entity_name: str,
                      extract_time: Optional[Any] = None) -> ProcessingResult:
-        """A JSON, JSON Lines (also .gz/.zst) or CSV file."""
-        return process_file(self, str(file_path), entity_name, extract_time)
+        """A JSON, JSON Lines (also .gz/.zst) or CSV file; not in 1.0.6: a list of JSON /
+        JSON Lines files is one run over all of them."""
+        paths = list(file_path) if isinstance(file_path, (list, tuple)) else str(file_path)
+        return process_file(self, paths, entity_name, extract_time)
 
     def process_file_to_format(self, file_path: Union[str, Path], entity_name: str, output_format: str,
                                output_path: Optional[str] = None, extract_time: Optional[Any] = None,

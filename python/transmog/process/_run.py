@@ -56,7 +56,7 @@ def finish(config: Any, engine: Any, entity_name: str, stamp: Stamp,
     time_field = config.metadata.time_field
     result = ProcessingResult._from_native(native, entity_name, info,
                                            (time_field, stamp.text, stamp.value))
-    if config.metadata.id_generation_strategy is not None:
+    if config._custom_ids():
         custom_ids(result, config)
     return result
 

@@ -136,22 +136,27 @@ def feed(engine: Any, data: Any, config: Any, entity_name: str, chunk_size: Opti
 
 
 @error_context("Failed to process file", log_exceptions=False)
-def process_file(processor: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None
+def process_file(processor: Any, file_path: Any, entity_name: str, extract_time: Optional[Any] = None
                  ) -> ProcessingResult:
     """A JSON, JSON Lines (also .gz/.zst) or CSV file, by extension. A JSON file's rows
     get the ``datetime`` timestamp ``process()`` gives, the others the text timestamp
-    (as in 1.0.6)."""
-    path = str(file_path)
-    if not os.path.isfile(path):
-        raise FileError(f"File not found: {path}", path, "read")
-    if is_csv_path(path):
-        return process_csv(processor, path, entity_name, extract_time)
-    fmt = _file_format(path)
+    (as in 1.0.6). Not in 1.0.6: a list of JSON / JSON Lines paths is one run over all of
+    them, named once (as ``transmog convert`` with several inputs)."""
+    paths = [str(p) for p in file_path] if isinstance(file_path, (list, tuple)) else [str(file_path)]
+    for path in paths:
+        if not os.path.isfile(path):
+            raise FileError(f"File not found: {path}", path, "read")
+    if len(paths) == 1 and is_csv_path(paths[0]):
+        return process_csv(processor, paths[0], entity_name, extract_time)
+    if any(is_csv_path(p) for p in paths):
+        raise ConfigurationError("several files in one run must be JSON or JSON Lines", "file_path", file_path)
     # 1.0.6 stamps a JSON file's rows like process() (a datetime), JSON Lines with text.
-    stamp = _run.Stamp(extract_time, in_memory=_native.input_kind(path) != "jsonl")
+    stamp = _run.Stamp(extract_time, in_memory=_native.input_kind(paths[0]) != "jsonl")
     engine = _run.new_engine(processor.config, entity_name, stamp)
-    engine.push_file(path, fmt)
-    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+    for path in paths:
+        engine.push_file(path, _file_format(path))
+    info = {"file_path": paths[0] if len(paths) == 1 else paths}
+    return _run.finish(processor.config, engine, entity_name, stamp, info)
 
 
 @error_context("Failed to process file to format", log_exceptions=False)

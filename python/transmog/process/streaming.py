@@ -87,7 +87,7 @@ def stream_process(processor: Any, data: Any, entity_name: str, output_format: s
     stamp = _run.Stamp(extract_time)
     engine = _run.new_engine(config, entity_name, stamp)
     # Custom ids are set from Python, so rows of a file come through Python too.
-    custom = config.metadata.id_generation_strategy is not None
+    custom = config._custom_ids()
     if custom and is_file(data):
         data = get_data_iterator(processor, str(data))
     with writer:
