@@ -345,9 +345,22 @@ impl ColumnBuilder {
     /// (same type) for the next batch.
     pub fn finish(&mut self) -> (ArrayRef, CellExtras) {
         let ty = self.ty;
-        let data = std::mem::replace(&mut self.data, empty_data(ty));
-        let valid = std::mem::take(&mut self.valid);
-        let n = valid.len();
+        let n = self.valid.len();
+        // The next batch is likely as big as this one: start it at this one's size
+        // instead of growing from nothing (copies and page faults at every doubling).
+        let mut next = empty_data(ty);
+        match (&mut next, &self.data) {
+            (Data::Bool(v), Data::Bool(old)) => v.reserve(old.len()),
+            (Data::Int(v), Data::Int(old)) => v.reserve(old.len()),
+            (Data::Float(v), Data::Float(old)) => v.reserve(old.len()),
+            (Data::Str { offsets, bytes }, Data::Str { offsets: o, bytes: b }) => {
+                offsets.reserve(o.len());
+                bytes.reserve(b.len());
+            }
+            _ => {}
+        }
+        let data = std::mem::replace(&mut self.data, next);
+        let valid = std::mem::replace(&mut self.valid, Vec::with_capacity(n));
         let nulls = if valid.iter().all(|v| *v) {
             None
         } else {

@@ -27,7 +27,13 @@ pub fn push_py_float(out: &mut String, f: f64) {
     // in its own layout (`1e16`, `0.00001`, `1000.0`): read the digits and the decimal
     // exponent back out of it and lay them out Python's way.
     let mut buf = ryu::Buffer::new();
-    let text = buf.format_finite(f.abs()).as_bytes();
+    let text = buf.format_finite(f.abs());
+    // Between 1e-4 and 1e16 ryu already writes Python's layout (`0.5`, `1000.0`).
+    if !text.contains('e') && !text.starts_with("0.0000") {
+        out.push_str(text);
+        return;
+    }
+    let text = text.as_bytes();
     let mut digits = [0u8; 24];
     let mut n = 0usize;
     let (mantissa, exp_part) = match text.iter().position(|&b| b == b'e') {

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ffi::c_char;
 use std::marker::PhantomData;
+use std::ptr::addr_of_mut;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -194,6 +195,45 @@ impl<'a> Iterator for Items<'a> {
     }
 }
 
+impl<'a> PyNode<'a> {
+    /// SAFETY (callers): `o` is a live dict (or subclass), GIL held.
+    unsafe fn object(self, o: *mut ffi::PyObject) -> View<'a, Self> {
+        View::Object {
+            len: ffi::PyDict_Size(o).max(0) as usize,
+            entries: Entries { node: self, pos: 0 },
+        }
+    }
+
+    /// SAFETY (callers): `o` is a live list (`tuple` false) or tuple, GIL held.
+    unsafe fn array(self, o: *mut ffi::PyObject, tuple: bool) -> View<'a, Self> {
+        let len = if tuple {
+            ffi::PyTuple_Size(o)
+        } else {
+            ffi::PyList_Size(o)
+        };
+        View::Array {
+            len: len.max(0) as usize,
+            items: Items {
+                node: self,
+                index: 0,
+                len,
+                tuple,
+            },
+        }
+    }
+
+    /// SAFETY (callers): `o` is a live int (or subclass), GIL held.
+    unsafe fn int(self, o: *mut ffi::PyObject) -> View<'a, Self> {
+        let mut overflow = 0;
+        let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
+        if overflow == 0 && (v != -1 || ffi::PyErr_Occurred().is_null()) {
+            return View::Int(v);
+        }
+        ffi::PyErr_Clear();
+        View::BigInt(self.str_of(o))
+    }
+}
+
 impl<'a> Node<'a> for PyNode<'a> {
     type Entries = Entries<'a>;
     type Items = Items<'a>;
@@ -205,52 +245,52 @@ impl<'a> Node<'a> for PyNode<'a> {
                 .note(|| format!("the record is nested deeper than {MAX_NESTING} levels"));
             return View::Null;
         }
-        // SAFETY: `o` is a live object and the GIL is held. Exact-type checks first (a
-        // pointer comparison each); subclasses through the subtype checks after.
+        // SAFETY: `o` is a live object and the GIL is held. Exact types first (one
+        // pointer comparison each, what JSON-like data is made of); subclasses through
+        // the subtype checks after.
         unsafe {
+            let ty = ffi::Py_TYPE(o);
+            if ty == addr_of_mut!(ffi::PyUnicode_Type) {
+                return View::Str(self.text(o));
+            }
+            if ty == addr_of_mut!(ffi::PyDict_Type) {
+                return self.object(o);
+            }
+            if ty == addr_of_mut!(ffi::PyFloat_Type) {
+                return View::Float(ffi::PyFloat_AsDouble(o));
+            }
+            if ty == addr_of_mut!(ffi::PyLong_Type) {
+                return self.int(o);
+            }
+            if ty == addr_of_mut!(ffi::PyBool_Type) {
+                return View::Bool(o == ffi::Py_True());
+            }
+            if ty == addr_of_mut!(ffi::PyList_Type) {
+                return self.array(o, false);
+            }
+            if o == ffi::Py_None() {
+                return View::Null;
+            }
             if ffi::PyUnicode_Check(o) != 0 {
                 return View::Str(self.text(o));
             }
             if ffi::PyDict_Check(o) != 0 {
-                return View::Object {
-                    len: ffi::PyDict_Size(o).max(0) as usize,
-                    entries: Entries { node: self, pos: 0 },
-                };
-            }
-            if o == ffi::Py_None() {
-                return View::Null;
+                return self.object(o);
             }
             if ffi::PyBool_Check(o) != 0 {
                 return View::Bool(o == ffi::Py_True());
             }
             if ffi::PyLong_Check(o) != 0 {
-                let mut overflow = 0;
-                let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
-                if overflow == 0 && (v != -1 || ffi::PyErr_Occurred().is_null()) {
-                    return View::Int(v);
-                }
-                ffi::PyErr_Clear();
-                return View::BigInt(self.str_of(o));
+                return self.int(o);
             }
             if ffi::PyFloat_Check(o) != 0 {
                 return View::Float(ffi::PyFloat_AsDouble(o));
             }
-            let list = ffi::PyList_Check(o) != 0;
-            if list || ffi::PyTuple_Check(o) != 0 {
-                let len = if list {
-                    ffi::PyList_Size(o)
-                } else {
-                    ffi::PyTuple_Size(o)
-                };
-                return View::Array {
-                    len: len.max(0) as usize,
-                    items: Items {
-                        node: self,
-                        index: 0,
-                        len,
-                        tuple: !list,
-                    },
-                };
+            if ffi::PyList_Check(o) != 0 {
+                return self.array(o, false);
+            }
+            if ffi::PyTuple_Check(o) != 0 {
+                return self.array(o, true);
             }
         }
         View::Str(self.str_of(o))
