@@ -144,17 +144,29 @@ def process_file(processor: Any, file_path: str, entity_name: str, extract_time:
                  ) -> ProcessingResult:
     """A JSON, JSON Lines (also .gz/.zst) or CSV file, by extension. A JSON file's rows
     get the ``datetime`` timestamp ``process()`` gives, the others the text timestamp
-    (as in 1.0.6)."""
+    (as in 1.0.6). As in 1.0.6 the work is done by a ``CSVStrategy`` (CSV) or a
+    ``FileStrategy`` built from ``processor.config``."""
+    path = str(file_path)
+    if not os.path.isfile(path):
+        raise FileError(f"File not found: {path}", path, "read")
+    strategy = CSVStrategy if is_csv_path(path) else FileStrategy
+    return strategy(processor.config).process(path, entity_name=entity_name, extract_time=extract_time)
+
+
+@error_context("Failed to process file", log_exceptions=False)
+def _read_file(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None
+              ) -> ProcessingResult:
+    """``process_file``'s work for ``config`` (what ``FileStrategy`` runs)."""
     path = str(file_path)
     if not os.path.isfile(path):
         raise FileError(f"File not found: {path}", path, "read")
     if is_csv_path(path):
-        return process_csv(processor, path, entity_name, extract_time)
+        return _read_csv(config, path, entity_name, extract_time)
     fmt = _file_format(path)
     stamp = _run.Stamp(extract_time, in_memory=fmt != "jsonl")
-    engine = _run.new_engine(processor.config, entity_name, stamp)
+    engine = _run.new_engine(config, entity_name, stamp)
     engine.push_file(path, fmt)
-    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+    return _run.finish(config, engine, entity_name, stamp, {"file_path": path})
 
 
 @error_context("Failed to process file to format", log_exceptions=False)
@@ -196,27 +208,42 @@ def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: 
     as null fields). With ``cast_to_string=False`` in the config, ``infer_types`` turns
     numbers and booleans into Python values (1.0.6 left every value text here); with
     ``cast_to_string=True`` every value is text. ``chunk_size`` rows are read at a time.
-    ``date_format`` parses nothing, as in 1.0.6."""
+    ``date_format`` parses nothing, as in 1.0.6. As in 1.0.6 the work is done by a
+    ``CSVStrategy`` built from ``processor.config``."""
+    return CSVStrategy(processor.config).process(
+        str(file_path), entity_name=entity_name, extract_time=extract_time, delimiter=delimiter,
+        has_header=has_header, null_values=null_values, sanitize_column_names=sanitize_column_names,
+        infer_types=infer_types, skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
+        chunk_size=chunk_size, date_format=date_format)
+
+
+@error_context("Failed to process CSV file", log_exceptions=False)
+def _read_csv(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None,
+             delimiter: Optional[str] = None, has_header: bool = True, null_values: Optional[List[str]] = None,
+             sanitize_column_names: bool = True, infer_types: bool = True, skip_rows: int = 0,
+             quote_char: Optional[str] = None, encoding: str = "utf-8", chunk_size: Optional[int] = None,
+             date_format: Optional[str] = None) -> ProcessingResult:
+    """``process_csv``'s work for ``config`` (what ``CSVStrategy`` runs)."""
     path = str(file_path)
     if not os.path.isfile(path):
         raise FileError(f"File not found: {path}", path, "read")
     stamp = _run.Stamp(extract_time)
-    engine = _run.new_engine(processor.config, entity_name, stamp, keep_null_fields=True)
-    if _python_csv(processor.config, infer_types, encoding):
+    engine = _run.new_engine(config, entity_name, stamp, keep_null_fields=True)
+    if _python_csv(config, infer_types, encoding):
         from ..io.readers.csv import CSVReader
 
         reader = CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
                            sanitize_column_names=sanitize_column_names, infer_types=infer_types,
                            skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
-                           cast_to_string=processor.config.processing.cast_to_string, date_format=date_format)
-        feed_records(engine, reader.read_records(path), processor.config, entity_name,
-                     chunk_size or processor.config.processing.batch_size)
+                           cast_to_string=config.processing.cast_to_string, date_format=date_format)
+        feed_records(engine, reader.read_records(path), config, entity_name,
+                     chunk_size or config.processing.batch_size)
     else:
         engine.push_file(path, "csv", {
             "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
             "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
         })
-    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+    return _run.finish(config, engine, entity_name, stamp, {"file_path": path})
 
 
 @error_context("Failed to process in chunks", log_exceptions=False)
