@@ -38,10 +38,25 @@ def test_strict_raises_on_a_record_that_is_not_an_object(strategy):
 
 @pytest.mark.parametrize("strategy", ["strict", "skip", "partial"])
 def test_a_none_record_is_an_empty_record_in_every_strategy(strategy):
-    # 1.0.6 gives None a metadata-only row whatever the strategy.
+    # 1.0.6 gives None a row of metadata and __original_entity whatever the strategy.
     rows = processor(strategy).process([{"a": 1}, None], entity_name="t").get_main_table()
-    assert data_rows(rows) == [{"a": "1"}, {}]
-    assert set(rows[1]) == {"__extract_id", "__extract_datetime"}
+    assert data_rows(rows) == [{"a": "1"}, {}] and rows[1]["__original_entity"] == "t"
+    assert set(rows[1]) == {"__extract_id", "__extract_datetime", "__original_entity"}
+
+
+def test_a_none_record_keeps_its_id_under_a_custom_id_strategy():
+    # 1.0.6 did not ask id_generation_strategy for the row of a None record.
+    seen = []
+
+    def strategy(record):
+        seen.append(dict(record))
+        return "custom-" + str(record.get("a"))
+
+    p = tm.Processor.with_custom_id_generation(strategy)
+    rows = p.process([{"a": 1}, None, {"a": 2}], entity_name="t").get_main_table()
+    assert [r["__extract_id"] for r in rows[::2]] == ["custom-1", "custom-2"]
+    assert seen == [{"a": "1"}, {"a": "2"}]
+    uuid.UUID(rows[1]["__extract_id"])
 
 
 @pytest.mark.parametrize("strategy", ["skip", SkipAndLogRecovery(), tm.DEFAULT])

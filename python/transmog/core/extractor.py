@@ -42,14 +42,72 @@ def extract_arrays(data: JsonDict, parent_id: Optional[str] = None, parent_path:
         return {}
     if extract_time is None:
         extract_time = datetime.now()
+    data = _within_depth(data, max_depth, current_depth, parent_path, separator)
     path = parent_path.split(separator) if parent_path else []
     cfg = _engine.config(separator=separator, cast_to_string=cast_to_string, include_empty=include_empty,
                          skip_null=skip_null, deeply_nested_threshold=deeply_nested_threshold,
-                         max_depth=max_depth - current_depth + len(path), id_field=id_field,
+                         # _within_depth applied 1.0.6's limit of the array search; the
+                         # engine's own (main row) limit must not cut array items earlier.
+                         max_depth=(max_depth if max_depth is not None else 100) - current_depth + len(path) + 1,
+                         id_field=id_field,
                          parent_field=parent_field, time_field=time_field, default_id_field=default_id_field,
                          id_generation_strategy=id_generation_strategy, recovery_strategy=recovery_strategy)
     main, children = _engine.run([_engine.wrap(data, path)], entity_name, cfg, extract_time)
     return _engine.unwrap_children(children, main[0][id_field], parent_id, parent_field)
+
+
+def _too_deep(value: Any, depth: int, max_depth: int) -> bool:
+    """Whether the array search would reach an object at ``max_depth`` or deeper."""
+    if isinstance(value, dict):
+        if depth >= max_depth:
+            return True
+        return any(_too_deep(v, depth + 1, max_depth) for k, v in value.items()
+                   if not (isinstance(k, str) and k.startswith("__")))
+    if isinstance(value, list):
+        return any(isinstance(item, dict) and _too_deep(item, depth, max_depth) for item in value)
+    return False
+
+
+def _without_arrays(value: Dict[str, Any], levels: int) -> Dict[str, Any]:
+    """``value`` as its rows see it, minus the arrays below it: objects ``levels`` deep
+    at most (row flattening stops at 100 levels anyway), arrays emptied (an empty array
+    gives no field and no table, and an item holding one still gives its row)."""
+    out: Dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(v, dict):
+            if levels > 0:
+                out[k] = _without_arrays(v, levels - 1)
+        else:
+            out[k] = [] if isinstance(v, list) else v
+    return out
+
+
+def _within_depth(data: Any, max_depth: Optional[int], depth: int, path: str, separator: str) -> Any:
+    """``data`` as 1.0.6's array search saw it: objects reached at ``max_depth`` (each
+    nested object and each array item one level deeper) are not searched for arrays,
+    with 1.0.6's warning. A record that contains itself is cut there too instead of
+    failing. Returns ``data`` itself when nothing is that deep."""
+    if max_depth is None or not isinstance(data, dict) or not _too_deep(data, depth, max_depth):
+        return data
+
+    def cut(value: Dict[str, Any], depth: int, path: str) -> Dict[str, Any]:
+        if depth >= max_depth:
+            logger.warning(f"Maximum recursion depth ({max_depth}) reached at path: {path}")
+            return _without_arrays(value, 100)
+        out: Dict[str, Any] = {}
+        for k, v in value.items():
+            here = f"{path}{separator}{k}" if path else k
+            if isinstance(k, str) and k.startswith("__"):
+                out[k] = v
+            elif isinstance(v, dict):
+                out[k] = cut(v, depth + 1, here)
+            elif isinstance(v, list):
+                out[k] = [cut(item, depth + 1, here) if isinstance(item, dict) else item for item in v]
+            else:
+                out[k] = v
+        return out
+
+    return cut(data, depth, path)
 
 
 def stream_extract_arrays(data: JsonDict, parent_id: Optional[str] = None, parent_path: str = "",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
 from ..config import settings
@@ -16,13 +18,78 @@ __all__ = ["flatten_json", "clear_caches", "refresh_cache_config", "handle_deepl
 logger = logging.getLogger(__name__)
 
 
+def _process_value(value: Any, cast_to_string: bool, include_empty: bool, skip_null: bool) -> Optional[Any]:
+    """One scalar by the engine's rules (1.0.6's private helper of the same name): None
+    when the field is left out (null with ``skip_null``, ``""`` without
+    ``include_empty``), ``""`` for a kept null, text when casting (booleans lowercase,
+    NaN and infinities ``"_error_invalid_float"``), else the value itself."""
+    if value is None:
+        return None if skip_null else ""
+    if isinstance(value, str) and value == "" and not include_empty:
+        return None
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "_error_invalid_float" if cast_to_string else value
+    if cast_to_string:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if not isinstance(value, str):
+            return str(value)
+    return value
+
+
+class _ValueCache:
+    """``_process_value`` behind an LRU cache with ``functools.lru_cache``'s
+    ``cache_info()`` / ``cache_clear()`` (1.0.6's ``_process_value_cached``, same call
+    shape). Unlike 1.0.6's cache it keys on the value's type too, so ``1``, ``1.0`` and
+    ``True`` are never served each other's result. The engine does not use it."""
+
+    def __init__(self, maxsize: int = 10000):
+        self.maxsize = maxsize
+        self._entries: "OrderedDict[Any, Any]" = OrderedDict()
+        self._hits = 0
+        self._misses = 0
+
+    def __call__(self, value_hash: int, cast_to_string: bool, include_empty: bool, skip_null: bool,
+                 original_value: Any) -> Optional[Any]:
+        key = (type(original_value), value_hash, cast_to_string, include_empty, skip_null, original_value)
+        try:
+            hit = key in self._entries
+        except TypeError:  # unhashable: computed, not cached
+            self._misses += 1
+            return _process_value(original_value, cast_to_string, include_empty, skip_null)
+        if hit:
+            self._hits += 1
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        self._misses += 1
+        result = _process_value(original_value, cast_to_string, include_empty, skip_null)
+        self._entries[key] = result
+        if self.maxsize is not None and len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return result
+
+    def cache_info(self) -> Any:
+        return functools._CacheInfo(self._hits, self._misses, self.maxsize, len(self._entries))
+
+    def cache_clear(self) -> None:
+        self._entries.clear()
+        self._hits = self._misses = 0
+
+
+_process_value_cached = _ValueCache()
+
+
 def clear_caches() -> None:
-    """1.0.6 cleared its process-wide value cache here. The engine keeps no value cache
-    (1.0.6's cache conflated ``1``, ``1.0`` and ``True``), so there is nothing to clear."""
+    """Clears ``_process_value_cached``. 1.0.6 cleared its process-wide value cache here;
+    the engine keeps no value cache (1.0.6's conflated ``1``, ``1.0`` and ``True``)."""
+    _process_value_cached.cache_clear()
 
 
 def refresh_cache_config() -> None:
-    """1.0.6 re-read ``settings.cache_*`` here; without a value cache nothing changes."""
+    """1.0.6 re-read ``settings.cache_*`` here: ``_process_value_cached`` is rebuilt with
+    ``settings.cache_maxsize``. The engine keeps no value cache, so rows do not change."""
+    global _process_value_cached
+    _process_value_cached = _ValueCache(_setting("cache_maxsize", 10000))
 
 
 def _setting(name: str, default: Any) -> Any:

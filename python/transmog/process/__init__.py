@@ -54,6 +54,19 @@ class Processor:
 
     def __init__(self, config: Optional[TransmogConfig] = None):
         self.config = config if config is not None else TransmogConfig.default()
+        self._configure_cache()
+
+    def _configure_cache(self) -> None:
+        """Copies the config's cache settings into the global ``settings``, as 1.0.6 did
+        (they steer only ``transmog.core.flattener``'s helpers: the engine has no value
+        cache)."""
+        from ..config import settings
+
+        cache = getattr(self.config, "cache_config", None)
+        if cache is not None:
+            settings.update(cache_enabled=cache.enabled, cache_maxsize=cache.maxsize,
+                            clear_cache_after_batch=cache.clear_after_batch)
+            refresh_cache_config()
 
     # -- presets ---------------------------------------------------------------------
     @classmethod
@@ -127,7 +140,10 @@ class Processor:
         engine = _run.new_engine(self.config, entity_name, stamp)
         feed(engine, batch_data if isinstance(batch_data, (list, tuple)) else list(batch_data), self.config,
              entity_name)
-        return _run.finish(self.config, engine, entity_name, stamp, {})
+        result = _run.finish(self.config, engine, entity_name, stamp, {})
+        if getattr(self.config.cache_config, "clear_after_batch", False):
+            self.clear_cache()  # as 1.0.6 (there is no value cache to clear)
+        return result
 
     def process_file(self, file_path: Union[str, Path], entity_name: str,
                      extract_time: Optional[Any] = None) -> ProcessingResult:

@@ -73,11 +73,15 @@ def _kind(item: Any) -> str:
     return type(item).__name__
 
 
+NONE_RECORD = "__original_entity"
+
+
 def records(data: Iterable[Any], config: Any, entity_name: str) -> Iterator[Any]:
     """The records of ``data`` as the engine should see them.
 
-    ``None`` is an empty record (one metadata-only row, as 1.0.6 gives in every recovery
-    mode). Any other item that is not a dict is handed to the recovery strategy, as
+    ``None`` is an empty record: one row of metadata and ``__original_entity`` (the
+    entity name), as 1.0.6 gives in every recovery mode; its id is the engine's (1.0.6
+    gave every such row the same id). Any other item that is not a dict is handed to the recovery strategy, as
     1.0.6 documents them: ``strict`` raises ``ProcessingError``; ``skip`` logs and drops
     it (the engine counts it in the report); ``partial`` keeps a row holding the error
     and the item's text (``_error``, ``_value``, ``error``: what
@@ -99,7 +103,7 @@ def records(data: Iterable[Any], config: Any, entity_name: str) -> Iterator[Any]
         if type(item) is dict:  # noqa: E721 - the fast path; subclasses go below
             yield item
         elif item is None:
-            yield {}
+            yield {NONE_RECORD: entity_name}
         elif isinstance(item, dict) or handler is None:
             yield item  # the engine accepts dict subclasses and raises for the rest
         else:
@@ -116,7 +120,8 @@ def records(data: Iterable[Any], config: Any, entity_name: str) -> Iterator[Any]
 
 def custom_ids(result: ProcessingResult, config: Any) -> None:
     """1.0.6's ``id_generation_strategy``: id = ``str(fn(row without metadata))``, a
-    random uuid4 when ``fn`` raises; parent ids follow their parents."""
+    random uuid4 when ``fn`` raises; parent ids follow their parents. Rows of ``None``
+    records keep their id (1.0.6 did not ask ``fn`` for them)."""
     import uuid
 
     fn = config.metadata.id_generation_strategy
@@ -124,9 +129,13 @@ def custom_ids(result: ProcessingResult, config: Any) -> None:
     meta = {m.id_field, m.parent_field, m.time_field, "__array_field", "__array_index"}
     mapping: Dict[str, str] = {}
 
+    none_row = {NONE_RECORD: result.entity_name}
+
     def fix(rows: Any) -> None:
         for row in rows:
             data = {k: v for k, v in row.items() if k not in meta}
+            if data == none_row:
+                continue
             try:
                 new = str(fn(data))
             except Exception:  # noqa: BLE001 - 1.0.6 falls back to a random id

@@ -140,23 +140,48 @@ def process_file(processor: Any, file_path: Any, entity_name: str, extract_time:
                  ) -> ProcessingResult:
     """A JSON, JSON Lines (also .gz/.zst) or CSV file, by extension. A JSON file's rows
     get the ``datetime`` timestamp ``process()`` gives, the others the text timestamp
-    (as in 1.0.6). Not in 1.0.6: a list of JSON / JSON Lines paths is one run over all of
-    them, named once (as ``transmog convert`` with several inputs)."""
-    paths = [str(p) for p in file_path] if isinstance(file_path, (list, tuple)) else [str(file_path)]
+    (as in 1.0.6). As in 1.0.6 the work is done by a ``CSVStrategy`` (CSV) or a
+    ``FileStrategy`` built from ``processor.config``. Not in 1.0.6: a list of JSON /
+    JSON Lines paths is one run over all of them, named once (as ``transmog convert``
+    with several inputs)."""
+    if isinstance(file_path, (list, tuple)):
+        return _read_files(processor.config, [str(p) for p in file_path], entity_name, extract_time)
+    path = str(file_path)
+    if not os.path.isfile(path):
+        raise FileError(f"File not found: {path}", path, "read")
+    strategy = CSVStrategy if is_csv_path(path) else FileStrategy
+    return strategy(processor.config).process(path, entity_name=entity_name, extract_time=extract_time)
+
+
+@error_context("Failed to process file", log_exceptions=False)
+def _read_file(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None
+               ) -> ProcessingResult:
+    """``process_file``'s work for ``config`` (what ``FileStrategy`` runs)."""
+    path = str(file_path)
+    if not os.path.isfile(path):
+        raise FileError(f"File not found: {path}", path, "read")
+    if is_csv_path(path):
+        return _read_csv(config, path, entity_name, extract_time)
+    return _read_files(config, [path], entity_name, extract_time)
+
+
+def _read_files(config: Any, paths: List[str], entity_name: str, extract_time: Optional[Any]
+                ) -> ProcessingResult:
+    """JSON / JSON Lines files, in order, as one run."""
     for path in paths:
         if not os.path.isfile(path):
             raise FileError(f"File not found: {path}", path, "read")
+        if is_csv_path(path) and len(paths) > 1:
+            raise ConfigurationError("several files in one run must be JSON or JSON Lines", "file_path", path)
     if len(paths) == 1 and is_csv_path(paths[0]):
-        return process_csv(processor, paths[0], entity_name, extract_time)
-    if any(is_csv_path(p) for p in paths):
-        raise ConfigurationError("several files in one run must be JSON or JSON Lines", "file_path", file_path)
+        return _read_csv(config, paths[0], entity_name, extract_time)
     # 1.0.6 stamps a JSON file's rows like process() (a datetime), JSON Lines with text.
     stamp = _run.Stamp(extract_time, in_memory=_native.input_kind(paths[0]) != "jsonl")
-    engine = _run.new_engine(processor.config, entity_name, stamp)
+    engine = _run.new_engine(config, entity_name, stamp)
     for path in paths:
         engine.push_file(path, _file_format(path))
     info = {"file_path": paths[0] if len(paths) == 1 else paths}
-    return _run.finish(processor.config, engine, entity_name, stamp, info)
+    return _run.finish(config, engine, entity_name, stamp, info)
 
 
 @error_context("Failed to process file to format", log_exceptions=False)
@@ -191,23 +216,40 @@ def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: 
     as null fields). With ``cast_to_string=False`` in the config, ``infer_types`` turns
     numbers and booleans into Python values (1.0.6 left every value text here); with
     ``cast_to_string=True`` every value is text. ``chunk_size`` rows are read at a time.
-    ``date_format`` parses nothing, as in 1.0.6."""
+    ``date_format`` parses nothing, as in 1.0.6. As in 1.0.6 the work is done by a
+    ``CSVStrategy`` built from ``processor.config``."""
+    return CSVStrategy(processor.config).process(
+        str(file_path), entity_name=entity_name, extract_time=extract_time, delimiter=delimiter,
+        has_header=has_header, null_values=null_values, sanitize_column_names=sanitize_column_names,
+        infer_types=infer_types, skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
+        chunk_size=chunk_size, date_format=date_format)
+
+
+@error_context("Failed to process CSV file", log_exceptions=False)
+def _read_csv(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None,
+             delimiter: Optional[str] = None, has_header: bool = True, null_values: Optional[List[str]] = None,
+             sanitize_column_names: bool = True, infer_types: bool = True, skip_rows: int = 0,
+             quote_char: Optional[str] = None, encoding: str = "utf-8", chunk_size: Optional[int] = None,
+             date_format: Optional[str] = None) -> ProcessingResult:
+    """``process_csv``'s work for ``config`` (what ``CSVStrategy`` runs)."""
     path = str(file_path)
     if not os.path.isfile(path):
         raise FileError(f"File not found: {path}", path, "read")
     stamp = _run.Stamp(extract_time)
-    engine = _run.new_engine(processor.config, entity_name, stamp, keep_null_fields=True)
+    engine = _run.new_engine(config, entity_name, stamp, keep_null_fields=True)
+    from ..config import settings
     from ..io.readers.csv import utf8_path
 
     options = {
-        "delimiter": delimiter, "has_header": has_header, "null_values": null_values,
+        # 1.0.6 reads with the settings' delimiter (`,`) unless given one: no guessing.
+        "delimiter": delimiter or settings.get_option("csv_delimiter", ","),
+        "has_header": has_header, "null_values": null_values,
         "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
-        "infer_types": infer_types and not processor.config.processing.cast_to_string,
+        "infer_types": infer_types and not config.processing.cast_to_string,
     }
     with utf8_path(path, encoding) as readable:
-        engine.push_file(readable, "csv", options, None, None,
-                         chunk_size or processor.config.processing.batch_size, path)
-    return _run.finish(processor.config, engine, entity_name, stamp, {"file_path": path})
+        engine.push_file(readable, "csv", options, None, None, chunk_size or config.processing.batch_size, path)
+    return _run.finish(config, engine, entity_name, stamp, {"file_path": path})
 
 
 @error_context("Failed to process in chunks", log_exceptions=False)

@@ -70,11 +70,11 @@ class FileStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 result: Optional[ProcessingResult] = None, **kwargs: Any) -> ProcessingResult:
-        from .file_handling import process_file
+        from .file_handling import _read_file
 
         if not isinstance(data, (str, os.PathLike)) or not os.path.isfile(os.fspath(data)):
             raise FileError(f"File not found: {data}", str(data), "read")
-        return _into(result, process_file(self._processor(), os.fspath(data), entity_name, extract_time))
+        return _into(result, _read_file(self.config, os.fspath(data), entity_name, extract_time))
 
 
 class BatchStrategy(ProcessingStrategy):
@@ -104,7 +104,7 @@ class CSVStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 **kwargs: Any) -> ProcessingResult:
-        from .file_handling import process_csv
+        from .file_handling import _read_csv
 
         result = kwargs.pop("result", None)
-        return _into(result, process_csv(self._processor(), data, entity_name, extract_time, **kwargs))
+        return _into(result, _read_csv(self.config, data, entity_name, extract_time, **kwargs))

@@ -113,6 +113,9 @@ class ParquetWriter(DataWriter):
         """Writes rows (every column of every row) to a path or binary file object;
         ``options`` are the Parquet options of ``ParquetStreamingWriter``."""
         opts = {**self.options, "compression": self.compression if compression is None else compression, **options}
+        data = _nested_parquet(table_data, opts) if _has_nested(table_data) else None
+        if data is not None:
+            return _put(data, output_path)
         with tempfile.TemporaryDirectory() as tmp:
             sink = _native.Sink(tmp, "parquet", opts)
             if table_data:
@@ -123,15 +126,54 @@ class ParquetWriter(DataWriter):
                     data = fh.read()
             else:
                 data = _empty_parquet()
-        if hasattr(output_path, "write"):
-            output_path.write(data)
-            return output_path
-        parent = os.path.dirname(os.fspath(output_path))
-        if parent:
-            os.makedirs(parent, exist_ok=True)
-        with open(output_path, "wb") as fh:
-            fh.write(data)
+        return _put(data, output_path)
+
+
+def _put(data: bytes, output_path: Any) -> Any:
+    if hasattr(output_path, "write"):
+        output_path.write(data)
         return output_path
+    parent = os.path.dirname(os.fspath(output_path))
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(output_path, "wb") as fh:
+        fh.write(data)
+    return output_path
+
+
+def _has_nested(rows: List[Dict[str, Any]]) -> bool:
+    return any(isinstance(v, (dict, list)) for row in rows for v in row.values())
+
+
+_PQ_OPTIONS = ("row_group_size", "use_dictionary", "write_statistics", "data_page_size", "version",
+               "data_page_version", "compression_level", "write_page_index", "write_page_checksum",
+               "dictionary_pagesize_limit")
+
+
+def _nested_parquet(rows: List[Dict[str, Any]], opts: Dict[str, Any]) -> Optional[bytes]:
+    """Rows holding objects or arrays (not flattened) as pyarrow writes them, as 1.0.6's
+    ``ParquetWriter`` did: struct and list columns (every column of every row, where
+    1.0.6 took the first row's). None when pyarrow cannot type the columns (mixed value
+    types): the engine's writer takes them then."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    names: Dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    compression = opts.get("compression")
+    if compression is None or str(compression).lower() in ("none", "uncompressed"):
+        compression = "none"
+    try:
+        table = pa.table({name: [row.get(name) for row in rows] for name in names})
+        buf = pa.BufferOutputStream()
+        pq.write_table(table, buf, compression=compression,
+                       **{k: v for k, v in opts.items() if k in _PQ_OPTIONS and v is not None})
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    return buf.getvalue().to_pybytes()
 
 
 register_writer("parquet", ParquetWriter)
