@@ -17,8 +17,7 @@ use crate::table::{KeyOrder, Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
-/// Child rows always flatten with this depth limit, whatever `max_depth` says, and
-/// arrays are looked for down to it (1.0.6).
+/// Child rows always flatten with this depth limit, whatever `max_depth` says (1.0.6).
 const CHILD_MAX_DEPTH: usize = 100;
 const ARRAY_FIELD: &str = "__array_field";
 const ARRAY_INDEX: &str = "__array_index";
@@ -578,13 +577,6 @@ impl Flattener {
         let View::Object { entries, .. } = object.view() else {
             return Ok(());
         };
-        // 1.0.6 stops looking for arrays 100 levels down (nested objects and array
-        // items each count one; `raw_path` holds one key per level).
-        if raw_path.len() >= CHILD_MAX_DEPTH {
-            let main = self.tables[0].name.clone();
-            self.report.truncated(&main, &raw_path.join("."));
-            return Ok(());
-        }
         for (pos, entry) in entries.enumerate() {
             let (key, v) = entry.map_err(|e| bad_node(e, location))?;
             if key.starts_with("__") {
