@@ -69,3 +69,13 @@ def test_the_callers_objects_are_left_unchanged():
     tm.Processor().process(data, entity_name="t")
     tm.Processor().process_batch(data, entity_name="t")
     assert json.dumps(data) == before
+
+
+def test_records_nested_hundreds_of_levels_flatten_on_the_worker_threads():
+    value = 1
+    for i in range(500):
+        value = [value] if i % 2 == 0 else {"k": value}
+    cfg = tm.TransmogConfig.default().with_processing(cast_to_string=False)
+    result = tm.Processor(cfg).process({"root": value}, entity_name="deep")
+    assert result.get_table_names()
+    assert sum(len(result.get_child_table(n)) for n in result.get_table_names()) == 250

@@ -187,11 +187,18 @@ impl Pass<'_> {
             records: totals.records,
         };
         thread::scope(|scope| -> Result<()> {
-            scope.spawn(move || self.produce(producer, sender));
+            // Deep documents recurse (Python objects up to 512 levels): threads get the
+            // stack of a main thread.
+            let spawn = || thread::Builder::new().stack_size(STACK);
+            spawn()
+                .spawn_scoped(scope, move || self.produce(producer, sender))
+                .map_err(thread_error)?;
             for _ in 0..threads {
                 let rx = work_rx.clone();
                 let tx = done_tx.clone();
-                scope.spawn(move || self.worker(rx, tx));
+                spawn()
+                    .spawn_scoped(scope, move || self.worker(rx, tx))
+                    .map_err(thread_error)?;
             }
             drop(done_tx);
             drop(work_rx);
@@ -371,6 +378,16 @@ impl Pass<'_> {
         }
         Ok(())
     }
+}
+
+/// Stack of the pipeline's threads.
+const STACK: usize = 8 << 20;
+
+fn thread_error(e: std::io::Error) -> RunError {
+    RunError::Read(ReadError::Io {
+        path: "<threads>".into(),
+        source: e,
+    })
 }
 
 enum Stop {
