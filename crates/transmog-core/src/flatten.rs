@@ -1,6 +1,7 @@
 //! The flattener: records in, columnar table batches out (SPEC.md section 3).
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -24,13 +25,41 @@ const ARRAY_INDEX: &str = "__array_index";
 /// A batch is finished early when its text nears Arrow's i32 offset limit.
 const MAX_BATCH_TEXT: usize = 1 << 30;
 
+/// A cell of the row being built.
 #[derive(Debug, Clone, Copy)]
 enum Scratch {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// Text in the arena (`start..end`): values the flattener wrote itself.
     Text(Kind, u32, u32),
+    /// Text borrowed from the record being pushed (or static), not copied: a row's cells
+    /// are committed before `push` returns, while the record is still borrowed.
+    Ref(Kind, *const u8, u32),
+}
+
+// SAFETY: `Ref` points into the record borrowed by the `push` call that made it (or to
+// static text); cells never outlive that call, so no thread ever sees one.
+unsafe impl Send for Scratch {}
+
+impl Scratch {
+    fn borrowed(kind: Kind, s: &str) -> Scratch {
+        Scratch::Ref(kind, s.as_ptr(), s.len() as u32)
+    }
+
+    /// The text of a `Text` or `Ref` cell.
+    fn text(self, arena: &str) -> Option<&str> {
+        match self {
+            Scratch::Text(_, a, b) => Some(&arena[a as usize..b as usize]),
+            // SAFETY: see `Ref`: the record (or static) the text came from is alive.
+            #[allow(unsafe_code)]
+            Scratch::Ref(_, ptr, len) => Some(unsafe {
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len as usize))
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,6 +353,14 @@ impl Flattener {
         Scratch::Text(kind, start, self.arena.len() as u32)
     }
 
+    /// Text of the record: borrowed when the record holds it, else copied.
+    fn record_text(&mut self, kind: Kind, s: Cow<'_, str>) -> Scratch {
+        match s {
+            Cow::Borrowed(b) => Scratch::borrowed(kind, b),
+            Cow::Owned(o) => self.text(kind, &o),
+        }
+    }
+
     /// Converts a scalar by the cast rules; `None` when the value is dropped (and for
     /// containers, which the callers handle before).
     fn leaf<'a, N: Node<'a>>(&mut self, v: View<'a, N>) -> Option<Scratch> {
@@ -331,10 +368,10 @@ impl Flattener {
         Some(match v {
             View::Null if self.cfg.keep_null_fields => Scratch::Null,
             View::Null if self.cfg.skip_null => return None,
-            View::Null => self.text(Kind::Str, ""),
+            View::Null => Scratch::borrowed(Kind::Str, ""),
             View::Str(s) if s.is_empty() && !self.cfg.include_empty => return None,
-            View::Str(s) => self.text(Kind::Str, &s),
-            View::Bool(b) if cast => self.text(Kind::Str, if b { "true" } else { "false" }),
+            View::Str(s) => self.record_text(Kind::Str, s),
+            View::Bool(b) if cast => Scratch::borrowed(Kind::Str, if b { "true" } else { "false" }),
             View::Bool(b) => Scratch::Bool(b),
             View::Int(i) if cast => {
                 let start = self.arena.len() as u32;
@@ -342,9 +379,9 @@ impl Flattener {
                 Scratch::Text(Kind::Str, start, self.arena.len() as u32)
             }
             View::Int(i) => Scratch::Int(i),
-            View::BigInt(s) => self.text(if cast { Kind::Str } else { Kind::BigInt }, &s),
+            View::BigInt(s) => self.record_text(if cast { Kind::Str } else { Kind::BigInt }, s),
             View::Float(f) if cast && !f.is_finite() => {
-                self.text(Kind::Str, "_error_invalid_float")
+                Scratch::borrowed(Kind::Str, "_error_invalid_float")
             }
             View::Float(f) if cast => {
                 let start = self.arena.len() as u32;
@@ -363,8 +400,8 @@ impl Flattener {
             View::Bool(b) => Scratch::Bool(b),
             View::Int(i) => Scratch::Int(i),
             View::Float(f) => Scratch::Float(f),
-            View::BigInt(s) => self.text(Kind::BigInt, &s),
-            View::Str(s) => self.text(Kind::Str, &s),
+            View::BigInt(s) => self.record_text(Kind::BigInt, s),
+            View::Str(s) => self.record_text(Kind::Str, s),
             View::Array { .. } | View::Object { .. } => self.json_text(v, Kind::Json, location)?,
         })
     }
@@ -792,10 +829,7 @@ impl Flattener {
             Scratch::Bool(b) => b.then(|| "True".to_string()),
             Scratch::Int(i) => (i != 0).then(|| i.to_string()),
             Scratch::Float(f) => (f != 0.0).then(|| crate::text::py_float(f)),
-            Scratch::Text(_, a, b) => {
-                let s = &self.arena[a as usize..b as usize];
-                (!s.is_empty()).then(|| s.to_string())
-            }
+            text => text.text(&self.arena).filter(|s| !s.is_empty()).map(str::to_string),
         });
         match key {
             Some(k) => ids::push_uuid5(out, &ids::deterministic_key(&k)),
@@ -842,7 +876,7 @@ fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {
         Scratch::Bool(b) => Cell::Bool(b),
         Scratch::Int(i) => Cell::Int(i),
         Scratch::Float(f) => Cell::Float(f),
-        Scratch::Text(k, a, b) => Cell::Text(k, &arena[a as usize..b as usize]),
+        Scratch::Text(k, ..) | Scratch::Ref(k, ..) => Cell::Text(k, s.text(arena).unwrap_or("")),
     }
 }
 

@@ -42,8 +42,8 @@ pub struct Tape {
     slots: Vec<Slot>,
     text: String,
     roots: Vec<u32>,
-    /// Open containers: slot index and items or entries so far.
-    open: Vec<(u32, u32)>,
+    /// Slots of the open containers.
+    open: Vec<u32>,
 }
 
 impl Tape {
@@ -86,14 +86,7 @@ impl Tape {
         self.roots.push(self.slots.len() as u32);
     }
 
-    fn counted(&mut self) {
-        if let Some((_, n)) = self.open.last_mut() {
-            *n += 1;
-        }
-    }
-
     fn scalar(&mut self, tag: Tag, a: u32, b: u64) {
-        self.counted();
         self.slots.push(Slot { tag, a, b });
     }
 
@@ -129,44 +122,40 @@ impl Tape {
 
     /// A number no 64-bit type holds, as its text.
     pub fn big_int(&mut self, digits: &str) {
-        self.counted();
         self.text_slot(Tag::BigInt, digits);
     }
 
     /// A string.
     pub fn str(&mut self, s: &str) {
-        self.counted();
         self.text_slot(Tag::Str, s);
     }
 
-    /// Opens an array; write its items, then [`Tape::end`].
+    /// Opens an array; write its items, then [`Tape::end`] with their number.
     pub fn begin_array(&mut self) {
         self.open_container(Tag::Array);
     }
 
-    /// Opens an object; write `key`, value pairs, then [`Tape::end`].
+    /// Opens an object; write `key`, value pairs, then [`Tape::end`] with their number.
     pub fn begin_object(&mut self) {
         self.open_container(Tag::Object);
     }
 
     fn open_container(&mut self, tag: Tag) {
-        self.counted();
-        self.open.push((self.slots.len() as u32, 0));
+        self.open.push(self.slots.len() as u32);
         self.slots.push(Slot { tag, a: 0, b: 0 });
     }
 
     /// The key of the next entry of the open object.
     pub fn key(&mut self, k: &str) {
         self.text_slot(Tag::Key, k);
-        // The value that follows counts the entry.
     }
 
-    /// Closes the innermost open array or object.
-    pub fn end(&mut self) {
-        if let Some((i, n)) = self.open.pop() {
+    /// Closes the innermost open array or object, which holds `len` items or entries.
+    pub fn end(&mut self, len: u32) {
+        if let Some(i) = self.open.pop() {
             let end = self.slots.len() as u64;
             let slot = &mut self.slots[i as usize];
-            slot.a = n;
+            slot.a = len;
             slot.b = end;
         }
     }
@@ -182,19 +171,23 @@ impl Tape {
             View::Str(s) => self.str(&s),
             View::Array { items, .. } => {
                 self.begin_array();
+                let mut n = 0;
                 for item in items {
                     self.node(item)?;
+                    n += 1;
                 }
-                self.end();
+                self.end(n);
             }
             View::Object { entries, .. } => {
                 self.begin_object();
+                let mut n = 0;
                 for entry in entries {
                     let (k, v) = entry?;
                     self.key(k);
                     self.node(v)?;
+                    n += 1;
                 }
-                self.end();
+                self.end(n);
             }
         }
         Ok(())
@@ -222,7 +215,7 @@ impl Tape {
                 for item in items {
                     self.value(item);
                 }
-                self.end();
+                self.end(items.len() as u32);
             }
             Value::Object(entries) => {
                 self.begin_object();
@@ -230,7 +223,7 @@ impl Tape {
                     self.key(k);
                     self.value(item);
                 }
-                self.end();
+                self.end(entries.len() as u32);
             }
         }
     }

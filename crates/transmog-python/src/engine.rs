@@ -19,6 +19,9 @@ use crate::pynode::{PyNode, Trouble};
 use crate::result::NativeResult;
 use crate::sink::Sink;
 
+/// Records per tape handed to a flattening thread.
+const RECORD_CHUNK: usize = 2048;
+
 struct State {
     run: Run,
     tables: Collect,
@@ -190,6 +193,9 @@ impl Engine {
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
         let entity = self.entity.as_str();
         self.with(py, |s| {
+            // Small chunks keep a tape in the cache between the thread that writes it
+            // and the one that flattens it (measured: 2048 records beat 10 000 by 10%).
+            s.run.options_mut().chunk_records = RECORD_CHUNK;
             let tables = &mut s.tables;
             let outcome = detached(py, &mut s.run, |run| {
                 run.produce(

@@ -95,8 +95,12 @@ def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[st
 
 def feed_records(engine: Any, records: Iterable[Any], config: Any, entity_name: str,
                  chunk_size: Optional[int] = None) -> None:
-    """Records (dicts; see ``_run.records`` for anything else). With ``chunk_size`` the
-    iterable is consumed that many records at a time: no more are held at once."""
+    """Records (dicts; see ``_run.records`` for anything else). With ``chunk_size`` an
+    iterable is consumed that many records at a time: no more are held at once. A list
+    of dicts, already in memory, goes to the engine whole (one pass on all cores)."""
+    if isinstance(records, (list, tuple)) and all(type(r) is dict for r in records):  # noqa: E721
+        engine.push_records(records)
+        return
     rows = _run.records(records, config, entity_name)
     if not chunk_size:
         engine.push_records(rows)
