@@ -112,8 +112,9 @@ fn role_rank(batch: &RecordBatch, c: usize) -> Option<usize> {
     .position(|r| r.as_str() == role)
 }
 
-/// Appends the rows of one batch.
-pub fn batch_rows(batch: &RecordBatch, extras: &[CellExtras], out: &mut Vec<Row>) {
+/// The order rows list a batch's columns in: data fields first, then metadata in
+/// 1.0.6's order (id, parent id, time, array field, array index).
+pub fn row_order(batch: &RecordBatch) -> Vec<usize> {
     let n = batch.num_columns();
     let mut order: Vec<usize> = (0..n).filter(|c| role_rank(batch, *c).is_none()).collect();
     let mut meta: Vec<(usize, usize)> = (0..n)
@@ -121,14 +122,23 @@ pub fn batch_rows(batch: &RecordBatch, extras: &[CellExtras], out: &mut Vec<Row>
         .collect();
     meta.sort();
     order.extend(meta.into_iter().map(|(_, c)| c));
+    order
+}
+
+/// Appends the rows of one batch.
+pub fn batch_rows(batch: &RecordBatch, extras: &[CellExtras], out: &mut Vec<Row>) {
+    let order = row_order(batch);
     let schema = batch.schema();
+    let empty = CellExtras::default();
+    let columns: Vec<Cells<'_>> = order
+        .iter()
+        .map(|&c| Cells::new(batch.column(c).as_ref(), extras.get(c).unwrap_or(&empty)))
+        .collect();
     for row in 0..batch.num_rows() {
         let mut r = Row::new();
-        for &c in &order {
-            let empty = CellExtras::default();
-            let ex = extras.get(c).unwrap_or(&empty);
-            if let Some(v) = cell_value(batch.column(c).as_ref(), ex, row) {
-                r.push((schema.field(c).name().clone(), v));
+        for (&c, cells) in order.iter().zip(&columns) {
+            if let Some(v) = cells.get(row) {
+                r.push((schema.field(c).name().clone(), v.into_owned()));
             }
         }
         out.push(r);
@@ -137,42 +147,90 @@ pub fn batch_rows(batch: &RecordBatch, extras: &[CellExtras], out: &mut Vec<Row>
 
 /// The value of one cell, `None` when the key is absent from that row.
 pub fn cell_value(array: &dyn Array, extras: &CellExtras, row: usize) -> Option<Value<'static>> {
-    if array.is_null(row) || *array.data_type() == DataType::Null {
-        return extras
-            .present_nulls
-            .binary_search(&(row as u32))
-            .is_ok()
-            .then_some(Value::Null);
+    Cells::new(array, extras).get(row).map(Value::into_owned)
+}
+
+/// The cells of one column, typed once: each row's value as it went in (its kind from
+/// the extras), text borrowed from the array.
+pub struct Cells<'a> {
+    column: Column<'a>,
+    extras: &'a CellExtras,
+}
+
+enum Column<'a> {
+    Null,
+    Bool(&'a BooleanArray),
+    Int(&'a Int64Array),
+    Float(&'a Float64Array),
+    Str(&'a StringArray),
+    /// A type no table holds: every cell absent.
+    Other,
+}
+
+impl<'a> Cells<'a> {
+    /// The cells of `array`, with its [`CellExtras`].
+    pub fn new(array: &'a dyn Array, extras: &'a CellExtras) -> Self {
+        let any = array.as_any();
+        let column = if *array.data_type() == DataType::Null {
+            Column::Null
+        } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+            Column::Bool(a)
+        } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+            Column::Int(a)
+        } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+            Column::Float(a)
+        } else if let Some(a) = any.downcast_ref::<StringArray>() {
+            Column::Str(a)
+        } else {
+            Column::Other
+        };
+        Cells { column, extras }
     }
-    let kind = extras.kinds.as_ref().map(|k| Kind::from_u8(k[row]));
-    let any = array.as_any();
-    if let Some(a) = any.downcast_ref::<BooleanArray>() {
-        return Some(Value::Bool(a.value(row)));
+
+    /// The value at `row`, `None` when the key is absent from that row.
+    pub fn get(&self, row: usize) -> Option<Value<'a>> {
+        let valid = match &self.column {
+            Column::Null | Column::Other => false,
+            Column::Bool(a) => a.is_valid(row),
+            Column::Int(a) => a.is_valid(row),
+            Column::Float(a) => a.is_valid(row),
+            Column::Str(a) => a.is_valid(row),
+        };
+        if !valid {
+            return self
+                .extras
+                .present_nulls
+                .binary_search(&(row as u32))
+                .is_ok()
+                .then_some(Value::Null);
+        }
+        let kind = self.extras.kinds.as_ref().map(|k| Kind::from_u8(k[row]));
+        Some(match &self.column {
+            Column::Bool(a) => Value::Bool(a.value(row)),
+            Column::Int(a) => Value::Int(a.value(row)),
+            Column::Float(a) => match kind {
+                Some(Kind::Int) => Value::Int(a.value(row) as i64),
+                _ => Value::Float(a.value(row)),
+            },
+            Column::Str(a) => {
+                let s = a.value(row);
+                match kind.unwrap_or(Kind::Str) {
+                    Kind::Bool => Value::Bool(s == "true"),
+                    Kind::Int => s
+                        .parse()
+                        .map(Value::Int)
+                        .unwrap_or(Value::BigInt(Cow::Borrowed(s))),
+                    Kind::BigInt => Value::BigInt(Cow::Borrowed(s)),
+                    Kind::Float => Value::Float(s.parse().unwrap_or(f64::NAN)),
+                    Kind::Json => {
+                        value::parse(s.as_bytes()).unwrap_or(Value::Str(Cow::Borrowed(s)))
+                    }
+                    Kind::Str | Kind::Null => Value::Str(Cow::Borrowed(s)),
+                }
+            }
+            Column::Null | Column::Other => return None,
+        })
     }
-    if let Some(a) = any.downcast_ref::<Int64Array>() {
-        return Some(Value::Int(a.value(row)));
-    }
-    if let Some(a) = any.downcast_ref::<Float64Array>() {
-        let f = a.value(row);
-        return Some(match kind {
-            Some(Kind::Int) => Value::Int(f as i64),
-            _ => Value::Float(f),
-        });
-    }
-    let s = any.downcast_ref::<StringArray>()?.value(row);
-    Some(match kind.unwrap_or(Kind::Str) {
-        Kind::Bool => Value::Bool(s == "true"),
-        Kind::Int => s
-            .parse()
-            .map(Value::Int)
-            .unwrap_or_else(|_| Value::BigInt(Cow::Owned(s.to_string()))),
-        Kind::BigInt => Value::BigInt(Cow::Owned(s.to_string())),
-        Kind::Float => Value::Float(s.parse().unwrap_or(f64::NAN)),
-        Kind::Json => value::parse(s.as_bytes())
-            .map(Value::into_owned)
-            .unwrap_or_else(|_| Value::Str(Cow::Owned(s.to_string()))),
-        Kind::Str | Kind::Null => Value::Str(Cow::Owned(s.to_string())),
-    })
 }
 
 /// A row as one line of compact JSON.

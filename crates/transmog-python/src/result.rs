@@ -7,8 +7,9 @@ use std::sync::Mutex;
 use arrow_array::RecordBatch;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use transmog_core::result::batch_rows;
+use pyo3::types::{PyDict, PyList, PyString};
+use transmog_core::result::{row_order, Cells};
+use transmog_core::CellExtras;
 use transmog_core::FlatResult;
 use transmog_io::TableSink;
 
@@ -57,17 +58,28 @@ impl NativeResult {
         self.inner.records
     }
 
-    /// Rows of a table as a list of dicts (data fields first, metadata last).
+    /// Rows of a table as a list of dicts (data fields first, metadata last). Each
+    /// column's key object is made once and shared by every row's dict.
     fn rows<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
         let table = self.table(name)?;
         let list = PyList::empty(py);
+        let empty = CellExtras::default();
         for b in &table.batches {
-            let mut rows = Vec::with_capacity(b.batch.num_rows());
-            batch_rows(&b.batch, &b.extras, &mut rows);
-            for row in rows {
+            let schema = b.batch.schema();
+            let columns: Vec<(Bound<'py, PyString>, Cells<'_>)> = row_order(&b.batch)
+                .into_iter()
+                .map(|c| {
+                    let key = PyString::new(py, schema.field(c).name());
+                    let extras = b.extras.get(c).unwrap_or(&empty);
+                    (key, Cells::new(b.batch.column(c).as_ref(), extras))
+                })
+                .collect();
+            for row in 0..b.batch.num_rows() {
                 let d = PyDict::new(py);
-                for (k, v) in &row {
-                    d.set_item(k, to_py(py, v)?)?;
+                for (key, cells) in &columns {
+                    if let Some(v) = cells.get(row) {
+                        d.set_item(key, to_py(py, &v)?)?;
+                    }
                 }
                 list.append(d)?;
             }

@@ -8,11 +8,12 @@ use std::sync::Mutex;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use transmog_core::RowsBuilder;
+use transmog_core::text::push_py_json;
+use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
 use transmog_io::TableSink;
 
 use crate::arrow::ArrowStream;
-use crate::convert::to_cell;
+use crate::pynode::{PyNode, Trouble};
 use crate::errors::{self, Context};
 use crate::options;
 use crate::result::NativeResult;
@@ -40,6 +41,38 @@ impl Sink {
             None => Err(errors::output(py, "writer already finalized")),
         }
     }
+}
+
+/// Sets one cell from a Python value, its text borrowed (no copy until the builder's);
+/// lists and dicts become JSON text.
+fn set_cell(builder: &mut RowsBuilder, key: &str, value: PyNode<'_>) -> PyResult<()> {
+    let json;
+    let text;
+    let cell = match value.view() {
+        View::Null => Cell::Null,
+        View::Bool(b) => Cell::Bool(b),
+        View::Int(i) => Cell::Int(i),
+        View::Float(f) => Cell::Float(f),
+        View::BigInt(s) => {
+            text = s;
+            Cell::Text(Kind::BigInt, &text)
+        }
+        View::Str(s) => {
+            text = s;
+            Cell::Text(Kind::Str, &text)
+        }
+        View::Array { .. } | View::Object { .. } => {
+            let v = value
+                .to_value()
+                .map_err(|e| PyTypeError::new_err(format!("row value of '{key}': {}", e.0)))?;
+            let mut s = String::new();
+            push_py_json(&mut s, &v);
+            json = s;
+            Cell::Text(Kind::Json, &json)
+        }
+    };
+    builder.set(key, cell);
+    Ok(())
 }
 
 #[pymethods]
@@ -78,9 +111,17 @@ impl Sink {
                 .cast::<PyDict>()
                 .map_err(|_| PyTypeError::new_err("rows must be dicts"))?;
             for (k, v) in d.iter() {
-                let key: String = k.str()?.to_cow()?.into_owned();
-                let cell = to_cell(&v)?;
-                builder.set(&key, cell.cell());
+                let key = k.str()?;
+                let trouble = Trouble::default();
+                let key_node = PyNode::new(&key, &trouble);
+                let value = PyNode::new(&v, &trouble);
+                let View::Str(key) = key_node.view() else {
+                    continue;
+                };
+                set_cell(builder, &key, value)?;
+                if let Some(what) = trouble.take() {
+                    return Err(PyTypeError::new_err(format!("row value of '{key}': {what}")));
+                }
             }
             builder.end_row();
         }
