@@ -37,7 +37,14 @@ impl RowsBuilder {
     /// Sets a cell of the row being built; call [`RowsBuilder::end_row`] after the last
     /// cell of a row. A null cell leaves the column null for that row.
     pub fn set(&mut self, column: &str, cell: Cell<'_>) {
-        let c = match self.index.get(column) {
+        let c = self.column(column);
+        self.set_at(c, cell);
+    }
+
+    /// The position of a column, added on first use (for callers that set many cells
+    /// of one column: [`RowsBuilder::set_at`] then skips the lookup by name).
+    pub fn column(&mut self, column: &str) -> usize {
+        match self.index.get(column) {
             Some(&c) => c,
             None => {
                 let c = self.columns.len();
@@ -46,8 +53,14 @@ impl RowsBuilder {
                 self.columns.push(ColumnBuilder::new(ColType::Null));
                 c
             }
+        }
+    }
+
+    /// [`RowsBuilder::set`] of the column at position `c` (from [`RowsBuilder::column`]).
+    pub fn set_at(&mut self, c: usize, cell: Cell<'_>) {
+        let Some(col) = self.columns.get_mut(c) else {
+            return;
         };
-        let col = &mut self.columns[c];
         if col.len() > self.rows {
             // Same key twice in one row: the later value wins, as in a dict.
             return;

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use transmog_core::result::{row_order, Cells};
-use transmog_core::CellExtras;
+use transmog_core::{CellExtras, Value};
 use transmog_core::FlatResult;
 use transmog_io::TableSink;
 
@@ -18,6 +18,14 @@ use crate::convert::to_py;
 use crate::errors::{self, Context};
 use crate::options;
 use crate::records_list;
+
+/// One column of a table being turned into row dicts.
+struct RowColumn<'a, 'py> {
+    key: Bound<'py, PyString>,
+    cells: Cells<'a>,
+    /// The text of the cell above, with its object.
+    last: Option<(std::borrow::Cow<'a, str>, Bound<'py, PyAny>)>,
+}
 
 /// All tables of a run.
 #[pyclass(module = "transmog._native")]
@@ -59,27 +67,39 @@ impl NativeResult {
     }
 
     /// Rows of a table as a list of dicts (data fields first, metadata last). Each
-    /// column's key object is made once and shared by every row's dict.
+    /// column's key object is made once and shared by every row's dict, and a text
+    /// equal to the one above it in its column (the extraction time, repeated codes)
+    /// shares its object too.
     fn rows<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
         let table = self.table(name)?;
         let list = PyList::empty(py);
         let empty = CellExtras::default();
         for b in &table.batches {
             let schema = b.batch.schema();
-            let columns: Vec<(Bound<'py, PyString>, Cells<'_>)> = row_order(&b.batch)
+            let mut columns: Vec<RowColumn<'_, 'py>> = row_order(&b.batch)
                 .into_iter()
-                .map(|c| {
-                    let key = PyString::new(py, schema.field(c).name());
-                    let extras = b.extras.get(c).unwrap_or(&empty);
-                    (key, Cells::new(b.batch.column(c).as_ref(), extras))
+                .map(|c| RowColumn {
+                    key: PyString::new(py, schema.field(c).name()),
+                    cells: Cells::new(b.batch.column(c).as_ref(), b.extras.get(c).unwrap_or(&empty)),
+                    last: None,
                 })
                 .collect();
             for row in 0..b.batch.num_rows() {
                 let d = PyDict::new(py);
-                for (key, cells) in &columns {
-                    if let Some(v) = cells.get(row) {
-                        d.set_item(key, to_py(py, &v)?)?;
-                    }
+                for col in &mut columns {
+                    let Some(v) = col.cells.get(row) else {
+                        continue;
+                    };
+                    let obj = match (&v, &col.last) {
+                        (Value::Str(s), Some((last, obj))) if **s == **last => obj.clone(),
+                        (Value::Str(s), _) => {
+                            let obj = PyString::new(py, s).into_any();
+                            col.last = Some((s.clone(), obj.clone()));
+                            obj
+                        }
+                        _ => to_py(py, &v)?,
+                    };
+                    d.set_item(&col.key, obj)?;
                 }
                 list.append(d)?;
             }

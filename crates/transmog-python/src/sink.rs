@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rustc_hash::FxHashMap;
 use transmog_core::text::push_py_json;
 use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
 use transmog_io::TableSink;
@@ -45,7 +46,7 @@ impl Sink {
 
 /// Sets one cell from a Python value, its text borrowed (no copy until the builder's);
 /// lists and dicts become JSON text.
-fn set_cell(builder: &mut RowsBuilder, key: &str, value: PyNode<'_>) -> PyResult<()> {
+fn set_cell(builder: &mut RowsBuilder, column: usize, value: PyNode<'_>) -> PyResult<()> {
     let json;
     let text;
     let cell = match value.view() {
@@ -64,14 +65,14 @@ fn set_cell(builder: &mut RowsBuilder, key: &str, value: PyNode<'_>) -> PyResult
         View::Array { .. } | View::Object { .. } => {
             let v = value
                 .to_value()
-                .map_err(|e| PyTypeError::new_err(format!("row value of '{key}': {}", e.0)))?;
+                .map_err(|e| PyTypeError::new_err(format!("row value: {}", e.0)))?;
             let mut s = String::new();
             push_py_json(&mut s, &v);
             json = s;
             Cell::Text(Kind::Json, &json)
         }
     };
-    builder.set(key, cell);
+    builder.set_at(column, cell);
     Ok(())
 }
 
@@ -105,22 +106,33 @@ impl Sink {
             return Err(errors::output(py, "writer already finalized"));
         };
         let builder = builders.entry(table.to_string()).or_default();
+        // Rows of one result share their key objects: a column is looked up by name
+        // once per key object, not once per cell.
+        // The map holds each key object, so no other key can take its address meanwhile.
+        let mut columns: FxHashMap<*mut pyo3::ffi::PyObject, (usize, Bound<'_, PyAny>)> =
+            FxHashMap::default();
+        let trouble = Trouble::default();
         for row in rows.try_iter()? {
             let row = row?;
             let d = row
                 .cast::<PyDict>()
                 .map_err(|_| PyTypeError::new_err("rows must be dicts"))?;
             for (k, v) in d.iter() {
-                let key = k.str()?;
-                let trouble = Trouble::default();
-                let key_node = PyNode::new(&key, &trouble);
-                let value = PyNode::new(&v, &trouble);
-                let View::Str(key) = key_node.view() else {
-                    continue;
+                let c = match columns.get(&k.as_ptr()) {
+                    Some((c, _)) => *c,
+                    None => {
+                        let key = k.str()?;
+                        let View::Str(name) = PyNode::new(&key, &trouble).view() else {
+                            continue;
+                        };
+                        let c = builder.column(&name);
+                        columns.insert(k.as_ptr(), (c, k.clone()));
+                        c
+                    }
                 };
-                set_cell(builder, &key, value)?;
+                set_cell(builder, c, PyNode::new(&v, &trouble))?;
                 if let Some(what) = trouble.take() {
-                    return Err(PyTypeError::new_err(format!("row value of '{key}': {what}")));
+                    return Err(PyTypeError::new_err(format!("row value: {what}")));
                 }
             }
             builder.end_row();
