@@ -353,7 +353,13 @@ impl ColumnBuilder {
             (Data::Bool(v), Data::Bool(old)) => v.reserve(old.len()),
             (Data::Int(v), Data::Int(old)) => v.reserve(old.len()),
             (Data::Float(v), Data::Float(old)) => v.reserve(old.len()),
-            (Data::Str { offsets, bytes }, Data::Str { offsets: o, bytes: b }) => {
+            (
+                Data::Str { offsets, bytes },
+                Data::Str {
+                    offsets: o,
+                    bytes: b,
+                },
+            ) => {
                 offsets.reserve(o.len());
                 bytes.reserve(b.len());
             }

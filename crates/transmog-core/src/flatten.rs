@@ -829,7 +829,10 @@ impl Flattener {
             Scratch::Bool(b) => b.then(|| "True".to_string()),
             Scratch::Int(i) => (i != 0).then(|| i.to_string()),
             Scratch::Float(f) => (f != 0.0).then(|| crate::text::py_float(f)),
-            text => text.text(&self.arena).filter(|s| !s.is_empty()).map(str::to_string),
+            text => text
+                .text(&self.arena)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
         });
         match key {
             Some(k) => ids::push_uuid5(out, &ids::deterministic_key(&k)),

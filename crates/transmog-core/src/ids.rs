@@ -19,7 +19,10 @@ pub fn push_random(out: &mut String) {
         cell.set(r);
         bits
     });
-    push_uuid(out, uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid());
+    push_uuid(
+        out,
+        uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid(),
+    );
 }
 
 /// xoshiro256++ (Blackman & Vigna): fast, 256 bits of state.

@@ -9,8 +9,8 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use transmog_core::result::{row_order, Cells};
-use transmog_core::{CellExtras, Value};
 use transmog_core::FlatResult;
+use transmog_core::{CellExtras, Value};
 use transmog_io::TableSink;
 
 use crate::arrow::ArrowStream;
@@ -80,7 +80,10 @@ impl NativeResult {
                 .into_iter()
                 .map(|c| RowColumn {
                     key: PyString::new(py, schema.field(c).name()),
-                    cells: Cells::new(b.batch.column(c).as_ref(), b.extras.get(c).unwrap_or(&empty)),
+                    cells: Cells::new(
+                        b.batch.column(c).as_ref(),
+                        b.extras.get(c).unwrap_or(&empty),
+                    ),
                     last: None,
                 })
                 .collect();

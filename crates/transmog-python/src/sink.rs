@@ -14,9 +14,9 @@ use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
 use transmog_io::TableSink;
 
 use crate::arrow::ArrowStream;
-use crate::pynode::{PyNode, Trouble};
 use crate::errors::{self, Context};
 use crate::options;
+use crate::pynode::{PyNode, Trouble};
 use crate::result::NativeResult;
 
 /// A streaming writer for a whole run: rows (lists of dicts) per table in, one file per
