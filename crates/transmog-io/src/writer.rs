@@ -9,10 +9,10 @@ use crate::error::Result;
 use crate::files::TempFiles;
 use crate::splice::SpliceStats;
 
-/// What [`TableSink::finish`] wrote for one table.
+/// What [`crate::TableSink::finish`] wrote for one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableOutput {
-    /// Table name as passed to [`TableSink::write`].
+    /// Table name as passed to [`crate::TableSink::write`].
     pub name: String,
     /// Final path of the file.
     pub path: PathBuf,

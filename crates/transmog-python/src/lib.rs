@@ -2,14 +2,14 @@
 //! Python modules give it Transmog 1.0.6's API; this module only moves data in and out
 //! of the run engine (`transmog_run`) and its writers, releasing the GIL while they work.
 //!
-//! - [`engine`]: `Engine`, one run fed with files (all cores) or Python records;
-//! - [`result`]: `NativeResult`, its tables as rows, Arrow streams or files;
-//! - [`sink`]: `Sink`, a streaming writer; [`csv_rows`]: the CSV reader as an iterator;
-//! - [`pynode`]: Python objects walked in place by the flattener;
-//! - [`arrow`]: Arrow C streams; [`convert`]: Python objects <-> values;
-//! - [`options`]: option dicts into the one option schema; [`errors`]: faults into
-//!   1.0.6's exception classes with their fields; [`naming`]: the engine's naming
-//!   and id rules for 1.0.6's low-level functions; [`inputs`]: input kinds and names.
+//! - `engine`: `Engine`, one run fed with files (all cores) or Python records;
+//! - `result`: `NativeResult`, its tables as rows, Arrow streams or files;
+//! - `sink`: `Sink`, a streaming writer; `csv_rows`: the CSV reader as an iterator;
+//! - `pynode`: Python objects walked in place by the flattener;
+//! - `arrow`: Arrow C streams; `convert`: Python objects <-> values;
+//! - `options`: option dicts into the one option schema; `errors`: faults into
+//!   1.0.6's exception classes with their fields; `naming`: the engine's naming
+//!   and id rules for 1.0.6's low-level functions; `inputs`: input kinds and names.
 
 mod arrow;
 mod convert;
