@@ -277,14 +277,18 @@ def _finish(plan: Plan, partition: int, attempt_dir: str, engine: Any, sink: Any
 
 def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobResult":
     """Moves the kept attempts' files into place; returns each table's rows, files and
-    schema (also written to ``_schema.json``)."""
+    schema (also written to ``_schema.json``).
+
+    Parquet parts are named again first (tables by the array path owning them, columns
+    by their source path, in input order) and brought to one type per column, so the
+    job's tables are the ones a single run over its inputs gives."""
     ext = _EXTENSIONS[plan.output_format]
     kept: Dict[int, str] = {}
-    files: Dict[str, List[Tuple[int, str]]] = {}
-    rows: Dict[str, int] = {}
+    # (partition, position in its task's result, stem, file path, rows)
+    parts: List[Tuple[int, int, str, str, int]] = []
     records = skipped = 0
     problems: List[str] = []
-    for partition, attempt_dir, stem, fname, n, recs, skip, probs in results:
+    for seq, (partition, attempt_dir, stem, fname, n, recs, skip, probs) in enumerate(results):
         # One attempt per partition; a second one would be a scheduler bug, not data.
         if kept.setdefault(partition, attempt_dir) != attempt_dir:
             continue
@@ -293,25 +297,36 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
             skipped += int(skip)
             problems.extend(json.loads(probs))
         else:
-            files.setdefault(stem, []).append((partition, os.path.join(attempt_dir, fname)))
-            rows[stem] = rows.get(stem, 0) + int(n)
-    schemas: Dict[str, Any] = {}
+            parts.append((int(partition), seq, stem, os.path.join(attempt_dir, fname), int(n)))
+    parts.sort()
     renamed: List[Dict[str, str]] = []
+    schemas: Dict[str, Any] = {}
+    groups: List[Tuple[str, List[int]]] = []
     if plan.output_format == "parquet":
         separator = plan.engine_options.get("separator") or "_"
-        for stem, parts in files.items():
-            schemas[stem], names = harmonize([p for _, p in sorted(parts)], plan.sink_options, stem, separator)
+        named, tables_renamed = _native.job_tables([p[3] for p in parts], separator)
+        renamed.extend(dict(zip(("table", "path", "wanted", "given"), r)) for r in tables_renamed)
+        for _table, stem, members in named:
+            schemas[stem], names = harmonize([parts[i][3] for i in members], plan.sink_options, stem, separator)
             renamed.extend(names)
+            groups.append((stem, members))
+    else:
+        by_stem: Dict[str, List[int]] = {}
+        for i, part in enumerate(parts):
+            by_stem.setdefault(part[2], []).append(i)
+        groups = list(by_stem.items())
     tables: Dict[str, TableOutput] = {}
-    for stem, parts in sorted(files.items(), key=lambda kv: (kv[0] != plan.entity, kv[0])):
+    for stem, members in sorted(groups, key=lambda g: (g[0] != plan.entity, g[0])):
         dest_dir = os.path.join(output, stem)
         os.makedirs(dest_dir, exist_ok=True)
         dest = []
-        for partition, src in sorted(parts):
+        for i in members:
+            partition, _seq, _stem, src, _n = parts[i]
             target = os.path.join(dest_dir, f"part-{partition:05d}.{ext}")
             os.replace(src, target)
             dest.append(target)
-        tables[stem] = TableOutput(path=dest_dir, rows=rows[stem], files=dest, schema=schemas.get(stem))
+        rows = sum(parts[i][4] for i in members)
+        tables[stem] = TableOutput(path=dest_dir, rows=rows, files=dest, schema=schemas.get(stem))
     shutil.rmtree(os.path.join(output, TEMP_DIR), ignore_errors=True)
     result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
                        problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed)

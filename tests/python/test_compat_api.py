@@ -241,6 +241,10 @@ def test_readers_read_real_files(tmp_path):
     assert rows == [{"First_Name": "Ann", "n": 1}, {"First_Name": None, "n": 2}]
     assert list(CSVReader(delimiter=";").read_in_chunks(str(tmp_path / "a.csv"), 1))[1] == [
         {"First_Name": None, "n": "2"}]
+    # Path objects are paths too; a `.tsv` name means tabs unless a delimiter is given.
+    (tmp_path / "a.tsv").write_text("a\tb\n1\t2\n")
+    assert CSVReader().read_all(tmp_path / "a.tsv") == [{"a": "1", "b": "2"}]
+    assert CSVReader(delimiter=",").read_all(tmp_path / "a.tsv") == [{"a_b": "1\t2"}]
 
 
 def test_csv_in_another_encoding_or_compression_is_read_by_the_engine(tmp_path):

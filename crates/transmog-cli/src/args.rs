@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use transmog_core::naming::NamingStyle;
 use transmog_core::{value, Config, IdMode, IdSource, Recovery};
 use transmog_io::read::{CsvOptions, InputFormat};
 use transmog_io::{Codec, Format, OptionValue, SinkOptions};
@@ -59,6 +60,14 @@ pub enum InputArg {
     Json,
     /// CSV with a header row; every value is a string, null markers become null.
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum NamingArg {
+    /// Whole paths, shortened with a stable hash beyond --max-name-length.
+    Full,
+    /// Transmog 1.0.6's FIRST_nested_LAST abbreviation.
+    Nested,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,7 +164,16 @@ pub struct FlattenArgs {
     /// Joins nested keys into column names.
     #[arg(long, default_value = "_")]
     separator: String,
-    /// Paths with this many separators become FIRST_nested_LAST.
+    /// How paths become column and table names: `full` paths (customer_address_city),
+    /// or Transmog 1.0.6's `nested` abbreviation (FIRST_nested_LAST from
+    /// --nested-threshold separators on), which folds many paths into one name.
+    #[arg(long, value_enum, default_value_t = NamingArg::Full)]
+    naming: NamingArg,
+    /// With --naming full: names longer than this keep their start and end around a
+    /// short hash of the whole path [default: 63, PostgreSQL's identifier limit].
+    #[arg(long, default_value_t = 63, value_name = "CHARS")]
+    max_name_length: usize,
+    /// With --naming nested: paths with this many separators become FIRST_nested_LAST.
     #[arg(long, default_value_t = 4, value_name = "N")]
     nested_threshold: usize,
     /// Keep JSON types (int64, float64, bool, utf8) instead of casting values to text.
@@ -258,6 +276,11 @@ impl ConvertArgs {
         Ok(Config {
             separator: f.separator.clone(),
             deeply_nested_threshold: f.nested_threshold,
+            naming: match f.naming {
+                NamingArg::Full => NamingStyle::Full,
+                NamingArg::Nested => NamingStyle::Nested,
+            },
+            max_name_length: f.max_name_length,
             cast_to_string: !f.typed,
             include_empty: f.include_empty,
             skip_null: !f.keep_nulls,

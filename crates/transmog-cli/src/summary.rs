@@ -56,6 +56,21 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
             );
         }
     }
+    if report.table_rename_count > 0 {
+        eprintln!(
+            "{} tables renamed because another array's name was taken:",
+            report.table_rename_count
+        );
+        for c in report.table_renames.iter().take(20) {
+            eprintln!("  {} -> {} (array {})", c.wanted, c.given, c.path);
+        }
+    }
+    if report.shortened_count > 0 {
+        eprintln!(
+            "{} names shortened (full paths are in each field's transmog.path metadata)",
+            report.shortened_count
+        );
+    }
     if report.truncation_count > 0 {
         eprintln!(
             "{} objects deeper than --max-depth dropped",

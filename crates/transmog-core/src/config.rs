@@ -1,6 +1,7 @@
 //! Flattening options, with Transmog 1.0.6's defaults and validation rules.
 
 use crate::error::{Error, Result};
+use crate::naming::NamingStyle;
 use crate::value::Value;
 
 /// How record ids (`__extract_id`) are made.
@@ -65,8 +66,13 @@ impl Recovery {
 pub struct Config {
     /// Joins path components (default `_`).
     pub separator: String,
-    /// Paths with at least this many separators are abbreviated (default 4).
+    /// Paths with at least this many separators are abbreviated (default 4) in the
+    /// `Nested` naming style.
     pub deeply_nested_threshold: usize,
+    /// How paths become names (default: 1.0.6's `Nested`).
+    pub naming: NamingStyle,
+    /// `Full` naming's length limit in characters (default 63).
+    pub max_name_length: usize,
     /// Render every data value as text (default true).
     pub cast_to_string: bool,
     /// Keep empty strings (default false).
@@ -104,6 +110,8 @@ impl Default for Config {
         Config {
             separator: "_".to_string(),
             deeply_nested_threshold: 4,
+            naming: NamingStyle::Nested,
+            max_name_length: crate::naming::DEFAULT_MAX_NAME_LENGTH,
             cast_to_string: true,
             include_empty: false,
             skip_null: true,
@@ -135,6 +143,13 @@ impl Config {
         }
         if self.deeply_nested_threshold == 0 {
             return Err(Error::config("deeply_nested_threshold", "must be positive"));
+        }
+        if self.max_name_length < 24 {
+            return Err(Error::config_value(
+                "max_name_length",
+                &self.max_name_length.to_string(),
+                "must be at least 24 (a shortened name keeps an 8-character hash)",
+            ));
         }
         let names = [
             ("id_field", &self.id_field),

@@ -14,7 +14,7 @@ use crate::ids;
 use crate::naming;
 use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
-use crate::table::{KeyOrder, Role, Source, Table, TableBatch};
+use crate::table::{KeyOrder, Owner, Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
@@ -96,7 +96,10 @@ pub struct Flattener {
     cfg: Config,
     entity: String,
     entity_sanitized: String,
+    namer: naming::Namer,
     tables: Vec<Table>,
+    /// Child tables by the array path that owns them.
+    table_owners: FxHashMap<String, usize>,
     arrays: Vec<ArrayNode>,
     time_cell: OwnedCell,
     report: Report,
@@ -124,6 +127,7 @@ impl Flattener {
     /// A flattener for entity `entity` (the main table's name).
     pub fn new(entity: &str, cfg: Config) -> Result<Self> {
         cfg.validate()?;
+        ids::reseed_if_forked();
         let timestamp = cfg
             .extract_time
             .clone()
@@ -141,6 +145,13 @@ impl Flattener {
         );
         Ok(Flattener {
             entity_sanitized: naming::sanitize(entity, "_"),
+            namer: naming::Namer {
+                style: cfg.naming,
+                sep: cfg.separator.clone(),
+                threshold: cfg.deeply_nested_threshold,
+                max_len: cfg.max_name_length,
+            },
+            table_owners: FxHashMap::default(),
             entity: entity.to_string(),
             tables: vec![main],
             arrays: vec![ArrayNode::default()],
@@ -395,7 +406,9 @@ impl Flattener {
 
     /// A value stored as it is (dunder keys, scalar array items).
     fn raw<'a, N: Node<'a>>(&mut self, v: N, location: &Location) -> Result<Scratch> {
-        Ok(match v.view() {
+        let view = v.view();
+        check_len(&view, location)?;
+        Ok(match view {
             View::Null => Scratch::Null,
             View::Bool(b) => Scratch::Bool(b),
             View::Int(i) => Scratch::Int(i),
@@ -454,10 +467,10 @@ impl Flattener {
                         limit: self.cfg.max_columns,
                     });
                 }
-                let base = if raw_name {
-                    path.last().copied().unwrap_or("").to_string()
+                let (base, shortened) = if raw_name {
+                    (path.last().copied().unwrap_or("").to_string(), false)
                 } else {
-                    naming::field_name(path, &self.cfg.separator, self.cfg.deeply_nested_threshold)
+                    self.namer.field(path)
                 };
                 let name = table.free_name(&base, &self.cfg.separator);
                 if name != base {
@@ -473,19 +486,16 @@ impl Flattener {
                 } else {
                     n.dups.len() + 1
                 };
-                let mut path_json = String::from("[");
-                for (i, k) in path.iter().enumerate() {
-                    if i > 0 {
-                        path_json.push(',');
-                    }
-                    crate::text::push_json_string(&mut path_json, k, false);
+                let path_json = path_json(path.iter().copied());
+                if shortened {
+                    self.report.shortened_count += 1;
                 }
-                path_json.push(']');
                 let source = Source {
                     path_json,
                     base: base.clone(),
                     occurrence,
                     raw: raw_name,
+                    shortened,
                 };
                 let c = table.add_source_column(name, None, Some(source));
                 let n = &mut table.nodes[node as usize];
@@ -581,6 +591,7 @@ impl Flattener {
                     }
                 }
                 leaf => {
+                    check_len(&leaf, location)?;
                     if let Some(cell) = self.leaf(leaf) {
                         let c = self.column_for(t, child, path, false, location)?;
                         self.cells.push((c, cell));
@@ -664,19 +675,24 @@ impl Flattener {
         if let Some(t) = self.arrays[node as usize].table {
             return t;
         }
-        let sep = self.cfg.separator.clone();
-        let array_key = naming::sanitize(key, &sep);
-        let name = naming::table_name(
-            &self.entity_sanitized,
-            raw_path,
-            &array_key,
-            &sep,
-            self.cfg.deeply_nested_threshold,
-        );
-        // Two different paths can abbreviate to one table name; they share the table.
-        let t = match self.tables.iter().position(|t| *t.name == *name) {
-            Some(t) => t,
+        let array_key = naming::sanitize(key, &self.cfg.separator);
+        let (base, shortened) = self
+            .namer
+            .table(&self.entity_sanitized, raw_path, &array_key);
+        let path_json = path_json(raw_path.iter().copied().chain([key]));
+        // One table per array path: another path whose name is taken (abbreviation,
+        // sanitizing, separators inside keys) gets `<name>_2`, `_3`, ...
+        let t = match self.table_owners.get(&path_json) {
+            Some(&t) => t,
             None => {
+                let tables = &self.tables;
+                let name = naming::free_name(&base, "_", |n| tables.iter().any(|t| *t.name == *n));
+                if name != base {
+                    self.report.table_renamed(&path_json, &base, &name);
+                }
+                if shortened {
+                    self.report.shortened_count += 1;
+                }
                 let meta = [
                     (Role::Id, self.cfg.id_field.as_str()),
                     (Role::Parent, self.cfg.parent_field.as_str()),
@@ -684,8 +700,14 @@ impl Flattener {
                     (Role::ArrayField, ARRAY_FIELD),
                     (Role::ArrayIndex, ARRAY_INDEX),
                 ];
-                self.tables
-                    .push(Table::new(Arc::from(name.as_str()), &meta));
+                let mut table = Table::new(Arc::from(name.as_str()), &meta);
+                table.owner = Some(Owner {
+                    path_json: path_json.clone(),
+                    base,
+                    shortened,
+                });
+                self.tables.push(table);
+                self.table_owners.insert(path_json, self.tables.len() - 1);
                 self.tables.len() - 1
             }
         };
@@ -888,6 +910,34 @@ pub fn canonical_json<'a, N: Node<'a>>(v: N) -> std::result::Result<String, Node
     let mut s = String::new();
     push_json(&mut s, &v.to_value()?.sorted_keys());
     Ok(s)
+}
+
+/// Text values are counted in 32 bits (and Arrow holds at most 2 GiB per batch).
+fn check_len<'a, N: Node<'a>>(v: &View<'a, N>, location: &Location) -> Result<()> {
+    let len = match v {
+        View::Str(s) | View::BigInt(s) => s.len(),
+        _ => 0,
+    };
+    if len > i32::MAX as usize {
+        return Err(Error::InvalidRecord {
+            location: location.clone(),
+            message: format!("a value of {len} bytes is longer than the 2 GiB a column holds"),
+        });
+    }
+    Ok(())
+}
+
+/// Raw keys as a JSON list (the path metadata of columns and tables).
+fn path_json<'k>(keys: impl Iterator<Item = &'k str>) -> String {
+    let mut out = String::from("[");
+    for (i, k) in keys.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::text::push_json_string(&mut out, k, false);
+    }
+    out.push(']');
+    out
 }
 
 /// A record whose document cannot be read as JSON (1.0.6 fails it in every mode).

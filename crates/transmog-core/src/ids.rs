@@ -14,9 +14,9 @@ pub const NAMESPACE: Uuid = Uuid::from_u128(0xa9b8c7d6_e5f4_1234_abcd_0123456789
 /// cost of a cryptographic generator per id, which showed up in profiles (a row each).
 pub fn push_random(out: &mut String) {
     let bits = RANDOM.with(|cell| {
-        let mut r = cell.get();
+        let (mut r, pid) = cell.get();
         let bits = (u128::from(r.next()) << 64) | u128::from(r.next());
-        cell.set(r);
+        cell.set((r, pid));
         bits
     });
     push_uuid(
@@ -52,7 +52,21 @@ impl Xoshiro {
 }
 
 thread_local! {
-    static RANDOM: std::cell::Cell<Xoshiro> = std::cell::Cell::new(Xoshiro::seeded());
+    /// The generator, and the process it was seeded in.
+    static RANDOM: std::cell::Cell<(Xoshiro, u32)> =
+        std::cell::Cell::new((Xoshiro::seeded(), std::process::id()));
+}
+
+/// Seeds this thread's generator again when the process was forked since it was
+/// seeded: a child must not repeat its parent's ids. Called once per flattener (one
+/// `getpid` each), not per id.
+pub fn reseed_if_forked() {
+    let pid = std::process::id();
+    RANDOM.with(|cell| {
+        if cell.get().1 != pid {
+            cell.set((Xoshiro::seeded(), pid));
+        }
+    });
 }
 
 /// Appends uuid5(NAMESPACE, key).

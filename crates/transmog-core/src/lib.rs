@@ -51,6 +51,7 @@ pub use result::{FlatResult, ResultTable, Row};
 pub use rows::RowsBuilder;
 pub use table::{
     Role, TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY,
+    SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 pub use tape::{Tape, TapeNode};
 pub use types::ColType;

@@ -15,7 +15,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::naming;
 use crate::report::Report;
-use crate::table::{TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY};
+use crate::table::{
+    TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY, SHORTENED_KEY,
+    TABLE_BASE_KEY, TABLE_PATH_KEY,
+};
 
 #[derive(Default)]
 struct TableNames {
@@ -26,10 +29,14 @@ struct TableNames {
     arrays_json: String,
 }
 
-/// Run-wide column names, decided in input order.
+/// Run-wide table and column names, decided in input order.
 pub struct NameRegistry {
     separator: String,
     tables: FxHashMap<Arc<str>, TableNames>,
+    /// Child tables by the array path owning them (schema metadata [`TABLE_PATH_KEY`]).
+    table_by_path: FxHashMap<String, Arc<str>>,
+    /// Every table name given so far (the main table's included).
+    table_names: FxHashSet<Arc<str>>,
     report: Report,
 }
 
@@ -39,6 +46,8 @@ impl NameRegistry {
         NameRegistry {
             separator: separator.to_string(),
             tables: FxHashMap::default(),
+            table_by_path: FxHashMap::default(),
+            table_names: FxHashSet::default(),
             report: Report::default(),
         }
     }
@@ -48,16 +57,44 @@ impl NameRegistry {
         &self.report
     }
 
-    /// Renames a worker's batch to the run's names. Batches must come in input order.
+    /// Renames a worker's batch (its table and columns) to the run's names. Batches
+    /// must come in input order.
     pub fn rename(&mut self, b: TableBatch) -> TableBatch {
-        let Some(schema) = self.rename_schema(&b.table, &b.batch.schema()) else {
-            return b;
+        let schema = b.batch.schema();
+        let table = self.table_name(&b.table, &schema);
+        let Some(schema) = self.rename_schema(&table, &schema) else {
+            return TableBatch { table, ..b };
         };
         match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
-            Ok(batch) => TableBatch { batch, ..b },
+            Ok(batch) => TableBatch { table, batch, ..b },
             // Same arrays, same types: only names changed, so this cannot fail.
-            Err(_) => b,
+            Err(_) => TableBatch { table, ..b },
         }
+    }
+
+    /// The run's name for a table a worker named `name`: a child table is named by the
+    /// array path owning it ([`TABLE_PATH_KEY`]); the first path to want a name owns it,
+    /// another gets `<name>_2`, `_3`, ... (tables without a path keep their name).
+    pub fn table_name(&mut self, name: &Arc<str>, schema: &Schema) -> Arc<str> {
+        let meta = schema.metadata();
+        let (Some(path), Some(base)) = (meta.get(TABLE_PATH_KEY), meta.get(TABLE_BASE_KEY)) else {
+            self.table_names.insert(name.clone());
+            return name.clone();
+        };
+        if let Some(given) = self.table_by_path.get(path) {
+            return given.clone();
+        }
+        let names = &self.table_names;
+        let given: Arc<str> = naming::free_name(base, "_", |n| names.contains(n)).into();
+        if *given != **base {
+            self.report.table_renamed(path, base, &given);
+        }
+        if meta.get(SHORTENED_KEY).is_some_and(|v| v == "true") {
+            self.report.shortened_count += 1;
+        }
+        self.table_names.insert(given.clone());
+        self.table_by_path.insert(path.clone(), given.clone());
+        given
     }
 
     /// The run's names for a schema of table `table` (its columns by their source path,
@@ -119,6 +156,9 @@ impl NameRegistry {
                             .map(|p| p.join(&self.separator))
                             .unwrap_or_else(|_| path.clone());
                         self.report.collision(table, &dotted, &base, &name);
+                    }
+                    if meta.get(SHORTENED_KEY).is_some_and(|v| v == "true") {
+                        self.report.shortened_count += 1;
                     }
                     names.taken.insert(name.clone());
                     names.by_source.insert(key, name.clone());

@@ -1,5 +1,90 @@
 //! Column and table naming: separator joins, the `nested` abbreviation of deep paths and
-//! the sanitizing of table names, following Transmog 1.0.6 (SPEC.md 3.3, 3.5, 3.6).
+//! the sanitizing of table names, following Transmog 1.0.6 (SPEC.md 3.3, 3.5, 3.6); or
+//! full paths, shortened with a stable hash beyond a length limit ([`NamingStyle`]).
+
+/// How paths become names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamingStyle {
+    /// Transmog 1.0.6: a path with `deeply_nested_threshold` separators or more becomes
+    /// `<first>_nested_<last>` (many paths fold into one name; suffixes keep them apart).
+    Nested,
+    /// The whole path (`customer_address_city`); a name longer than the length limit
+    /// keeps its start and end around a short hash of the whole name, so it stays
+    /// readable, unique and the same in every run.
+    Full,
+}
+
+/// The default length limit of full names: 63 characters, PostgreSQL's identifier
+/// limit, the strictest of the usual warehouses.
+pub const DEFAULT_MAX_NAME_LENGTH: usize = 63;
+
+/// Names paths by a [`NamingStyle`].
+#[derive(Debug, Clone)]
+pub struct Namer {
+    /// The style.
+    pub style: NamingStyle,
+    /// Joins path components.
+    pub sep: String,
+    /// `Nested` style's threshold (separators).
+    pub threshold: usize,
+    /// `Full` style's length limit (characters).
+    pub max_len: usize,
+}
+
+impl Namer {
+    /// The name of a field at raw key `path`, and whether it was shortened (`Full`).
+    pub fn field(&self, path: &[&str]) -> (String, bool) {
+        match self.style {
+            NamingStyle::Nested => {
+                let name = field_name(path, &self.sep, self.threshold);
+                let abbreviated = name != path.join(&self.sep);
+                (name, abbreviated)
+            }
+            NamingStyle::Full => shorten(path.join(&self.sep), self.max_len, &self.sep),
+        }
+    }
+
+    /// The name of a child table (see [`table_name`]), and whether it was shortened.
+    pub fn table(&self, entity: &str, parent_path: &[&str], array_key: &str) -> (String, bool) {
+        match self.style {
+            NamingStyle::Nested => {
+                let name = table_name(entity, parent_path, array_key, &self.sep, self.threshold);
+                let whole = table_name(entity, parent_path, array_key, &self.sep, usize::MAX);
+                let abbreviated = name != whole;
+                (name, abbreviated)
+            }
+            NamingStyle::Full => {
+                let mut name = entity.to_string();
+                for k in parent_path.iter().chain([&array_key]) {
+                    name.push_str(&self.sep);
+                    name.push_str(k);
+                }
+                shorten(name, self.max_len, &self.sep)
+            }
+        }
+    }
+}
+
+/// `name` when it has at most `max_len` characters; else its start and end around a
+/// hash of the whole name, `<head><sep><hash8><sep><tail>`, `max_len` characters long.
+fn shorten(name: String, max_len: usize, sep: &str) -> (String, bool) {
+    let chars = name.chars().count();
+    if chars <= max_len {
+        return (name, false);
+    }
+    // FNV-1a of the whole name: stable across runs and builds.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let hash = format!("{:08x}", hash >> 32);
+    let sep_len = sep.chars().count();
+    let room = max_len.saturating_sub(hash.len() + 2 * sep_len);
+    let head_len = room / 2;
+    let tail_len = room - head_len;
+    let head: String = name.chars().take(head_len).collect();
+    let tail: String = name.chars().skip(chars - tail_len).collect();
+    (format!("{head}{sep}{hash}{sep}{tail}"), true)
+}
 
 /// Name of a field from its raw key path. Keys are used verbatim; when the joined name
 /// holds at least `threshold` separators it becomes `<first>_nested_<last>`, where the
@@ -160,5 +245,67 @@ mod tests {
         assert_eq!(sanitize("a!!b", "_"), "a_b");
         assert_eq!(sanitize("a.b", "."), "a_b");
         assert_eq!(sanitize("été", "_"), "été");
+    }
+
+    fn full(max_len: usize) -> Namer {
+        Namer {
+            style: NamingStyle::Full,
+            sep: "_".into(),
+            threshold: 4,
+            max_len,
+        }
+    }
+
+    #[test]
+    fn full_names_keep_the_whole_path_up_to_the_limit() {
+        let n = full(63);
+        assert_eq!(
+            n.field(&["a", "b", "c", "d", "e"]),
+            ("a_b_c_d_e".to_string(), false)
+        );
+        assert_eq!(
+            n.table("t", &["x", "y", "z"], "w"),
+            ("t_x_y_z_w".to_string(), false)
+        );
+    }
+
+    #[test]
+    fn long_names_are_shortened_stably_and_distinctly() {
+        let n = full(30);
+        let long: Vec<String> = (0..12).map(|i| format!("part{i}")).collect();
+        let path: Vec<&str> = long.iter().map(String::as_str).collect();
+        let (name, shortened) = n.field(&path);
+        assert!(shortened);
+        assert_eq!(name.chars().count(), 30);
+        assert!(
+            name.starts_with("part0_part") && name.ends_with("part11"),
+            "{name}"
+        );
+        // The same path gives the same name; a path differing only in the middle does not.
+        assert_eq!(n.field(&path).0, name);
+        let mut other = path.clone();
+        other[6] = "other";
+        assert_ne!(n.field(&other).0, name);
+        // Multi-byte characters are counted as characters, never split.
+        let wide = ["é".repeat(40)];
+        let (w, _) = n.field(&[wide[0].as_str()]);
+        assert_eq!(w.chars().count(), 30);
+    }
+
+    #[test]
+    fn nested_style_reports_abbreviations() {
+        let n = Namer {
+            style: NamingStyle::Nested,
+            ..full(63)
+        };
+        assert_eq!(n.field(&["a", "b"]), ("a_b".to_string(), false));
+        assert_eq!(
+            n.field(&["a", "b", "c", "d", "e"]),
+            ("a_nested_e".to_string(), true)
+        );
+        assert_eq!(
+            n.table("t", &["a", "b", "c"], "d"),
+            ("t_a_nested_d".to_string(), true)
+        );
     }
 }

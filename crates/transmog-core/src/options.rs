@@ -4,6 +4,7 @@
 
 use crate::config::{Config, IdMode, IdSource, Recovery};
 use crate::error::{Error, Result};
+use crate::naming::NamingStyle;
 use crate::value::Value;
 
 /// A value given to an option setter ([`Config::set`], `SinkOptions::set`).
@@ -160,6 +161,8 @@ impl OptionValue {
 pub const CONFIG_OPTION_KEYS: &[&str] = &[
     "separator",
     "deeply_nested_threshold",
+    "naming",
+    "max_name_length",
     "cast_to_string",
     "include_empty",
     "skip_null",
@@ -272,6 +275,28 @@ impl Config {
                     .as_opt_positive()
                     .map_err(bad)?
                     .unwrap_or(d.deeply_nested_threshold)
+            }
+            "naming" => {
+                self.naming = match value {
+                    OptionValue::None => d.naming,
+                    v => match v.as_str().map_err(bad)? {
+                        "nested" => NamingStyle::Nested,
+                        "full" => NamingStyle::Full,
+                        other => {
+                            return Err(Error::config_value(
+                                key,
+                                other,
+                                "is not one of nested, full",
+                            ))
+                        }
+                    },
+                }
+            }
+            "max_name_length" => {
+                self.max_name_length = value
+                    .as_opt_positive()
+                    .map_err(bad)?
+                    .unwrap_or(d.max_name_length)
             }
             "max_depth" => {
                 self.max_depth = value.as_opt_positive().map_err(bad)?.unwrap_or(d.max_depth)

@@ -52,6 +52,14 @@ pub struct Report {
     pub collisions: Vec<Collision>,
     /// Number of renamed columns.
     pub collision_count: u64,
+    /// Child tables renamed because another array path owned their name (first
+    /// `MAX_DETAILS`; `table` is empty, `path` the array's raw key path as JSON).
+    pub table_renames: Vec<Collision>,
+    /// Number of renamed tables.
+    pub table_rename_count: u64,
+    /// Names (columns and tables) that are their path shortened: abbreviated
+    /// (`FIRST_nested_LAST`) or hashed beyond the length limit.
+    pub shortened_count: u64,
     /// Objects dropped by `max_depth`: (table, dotted path), first `MAX_DETAILS`.
     pub truncations: Vec<(String, String)>,
     /// Number of objects dropped by `max_depth`.
@@ -71,6 +79,18 @@ impl Report {
         if self.collisions.len() < MAX_DETAILS {
             self.collisions.push(Collision {
                 table: table.to_string(),
+                path: path.to_string(),
+                wanted: wanted.to_string(),
+                given: given.to_string(),
+            });
+        }
+    }
+
+    pub(crate) fn table_renamed(&mut self, path: &str, wanted: &str, given: &str) {
+        self.table_rename_count += 1;
+        if self.table_renames.len() < MAX_DETAILS {
+            self.table_renames.push(Collision {
+                table: String::new(),
                 path: path.to_string(),
                 wanted: wanted.to_string(),
                 given: given.to_string(),

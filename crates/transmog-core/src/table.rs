@@ -24,6 +24,15 @@ pub const OCCURRENCE_KEY: &str = "transmog.occurrence";
 pub const BASE_KEY: &str = "transmog.base";
 /// Field-metadata key: `true` for columns of `__` keys (named by the raw key).
 pub const RAW_KEY: &str = "transmog.raw";
+/// Field- and schema-metadata key: `true` when a name (of a column, or of a table in the
+/// schema metadata) is its path shortened (`nested` abbreviation or hashed full path).
+pub const SHORTENED_KEY: &str = "transmog.shortened";
+/// Schema-metadata key of a child table: the raw key path of the array that owns the
+/// table (JSON list, enclosing array keys included). A table is owned by one path.
+pub const TABLE_PATH_KEY: &str = "transmog.table_path";
+/// Schema-metadata key of a child table: the name its path gives, before a suffix that
+/// keeps it apart from another path's table of that name.
+pub const TABLE_BASE_KEY: &str = "transmog.table_base";
 /// Schema-metadata key of a child table: the arrays whose items it holds, as a JSON
 /// list of `{"path": [raw keys from the record root, enclosing array keys included],
 /// "parent": n, "field": "<its __array_field value>"}` in first-seen order, where the
@@ -95,6 +104,15 @@ pub(crate) struct Source {
     pub base: String,
     pub occurrence: usize,
     pub raw: bool,
+    pub shortened: bool,
+}
+
+/// The array path that owns a child table, and the name that path gives.
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    pub path_json: String,
+    pub base: String,
+    pub shortened: bool,
 }
 
 /// A path node's children by the position of their key in the last object met at that
@@ -147,6 +165,8 @@ pub(crate) struct Table {
     pub meta: Vec<(Role, u32)>,
     /// Child tables: the arrays feeding the table, each a rendered [`ARRAYS_KEY`] entry.
     pub arrays: Vec<String>,
+    /// Child tables: the array path owning the table.
+    pub owner: Option<Owner>,
 }
 
 impl Table {
@@ -160,6 +180,7 @@ impl Table {
             total_rows: 0,
             meta: Vec::new(),
             arrays: Vec::new(),
+            owner: None,
         };
         for (role, name) in meta {
             let c = t.add_column(name.to_string(), Some(*role));
@@ -240,14 +261,24 @@ impl Table {
                     if src.raw {
                         meta.insert(RAW_KEY.to_string(), "true".to_string());
                     }
+                    if src.shortened {
+                        meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
+                    }
                 }
                 f.with_metadata(meta)
             })
             .collect();
-        if self.arrays.is_empty() {
-            return Arc::new(Schema::new(fields));
+        let mut meta = HashMap::new();
+        if !self.arrays.is_empty() {
+            meta.insert(ARRAYS_KEY.to_string(), arrays_json(&self.arrays));
         }
-        let meta = HashMap::from([(ARRAYS_KEY.to_string(), arrays_json(&self.arrays))]);
+        if let Some(owner) = &self.owner {
+            meta.insert(TABLE_PATH_KEY.to_string(), owner.path_json.clone());
+            meta.insert(TABLE_BASE_KEY.to_string(), owner.base.clone());
+            if owner.shortened {
+                meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
+            }
+        }
         Arc::new(Schema::new_with_metadata(fields, meta))
     }
 

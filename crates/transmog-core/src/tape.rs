@@ -44,6 +44,8 @@ pub struct Tape {
     roots: Vec<u32>,
     /// Slots of the open containers.
     open: Vec<u32>,
+    /// Text length when the last record began.
+    record_text: usize,
 }
 
 impl Tape {
@@ -58,6 +60,7 @@ impl Tape {
         self.text.clear();
         self.roots.clear();
         self.open.clear();
+        self.record_text = 0;
     }
 
     /// Number of records.
@@ -84,6 +87,7 @@ impl Tape {
     pub fn begin_record(&mut self) {
         debug_assert!(self.open.is_empty(), "a container is still open");
         self.roots.push(self.slots.len() as u32);
+        self.record_text = self.text.len();
     }
 
     fn scalar(&mut self, tag: Tag, a: u32, b: u64) {
@@ -162,7 +166,11 @@ impl Tape {
 
     /// Writes any document's value ([`Node`]): one walk, copying its text.
     pub fn node<'a, N: Node<'a>>(&mut self, n: N) -> Result<(), NodeError> {
-        match n.view() {
+        let view = n.view();
+        if let View::Str(s) | View::BigInt(s) = &view {
+            fits(s)?;
+        }
+        match view {
             View::Null => self.null(),
             View::Bool(b) => self.bool(b),
             View::Int(i) => self.int(i),
@@ -183,6 +191,7 @@ impl Tape {
                 let mut n = 0;
                 for entry in entries {
                     let (k, v) = entry?;
+                    fits(k)?;
                     self.key(k);
                     self.node(v)?;
                     n += 1;
@@ -197,6 +206,7 @@ impl Tape {
     pub fn abandon_record(&mut self) {
         if let Some(start) = self.roots.pop() {
             self.slots.truncate(start as usize);
+            self.text.truncate(self.record_text);
         }
         self.open.clear();
     }
@@ -241,6 +251,17 @@ impl Tape {
             _ => i + 1,
         }
     }
+}
+
+/// Text a slot can point at (lengths are 32 bits).
+fn fits(s: &str) -> Result<(), NodeError> {
+    if s.len() > u32::MAX as usize {
+        return Err(NodeError(format!(
+            "a text of {} bytes is too long",
+            s.len()
+        )));
+    }
+    Ok(())
 }
 
 /// One value of a [`Tape`].

@@ -16,6 +16,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use transmog_core::merge::NameRegistry;
+use transmog_core::naming;
 use transmog_core::report::Collision;
 use transmog_core::types::{cast, has_big_ints};
 use transmog_core::UnionSchema;
@@ -57,6 +58,51 @@ fn column_has_big_ints(table: &str, path: &Path, name: &str) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// One table of a job: its run-wide name, the stem of its files and its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobTable {
+    /// The table's name, as one run over the inputs names it.
+    pub name: String,
+    /// Its file stem (`.` and `/` made `_`).
+    pub stem: String,
+    /// Positions of its parts among the parts given, in their order.
+    pub parts: Vec<usize>,
+}
+
+/// Groups the Parquet part files that separate tasks wrote (all tables, parts in input
+/// order) into the job's tables: each task named its child tables on its own, so they
+/// are named again by the array path owning them, in input order, as one run names
+/// them ([`NameRegistry::table_name`]). Also returns the tables renamed.
+pub fn job_tables(parts: &[PathBuf], separator: &str) -> Result<(Vec<JobTable>, Vec<Collision>)> {
+    let mut names = NameRegistry::new(separator);
+    let mut tables: Vec<JobTable> = Vec::new();
+    for (i, path) in parts.iter().enumerate() {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let schema = schema_of(&stem, path)?;
+        let name = names
+            .table_name(&Arc::from(stem.as_str()), &schema)
+            .to_string();
+        match tables.iter_mut().find(|t| t.name == name) {
+            Some(t) => t.parts.push(i),
+            None => {
+                let file = crate::files::table_file_name(&name, "parquet")?;
+                let stem = file.trim_end_matches(".parquet");
+                // Two names can make one file name (`a.b_c`, `a_b.c`): as the sink does.
+                let stem = naming::free_name(stem, "_", |n| tables.iter().any(|t| t.stem == n));
+                tables.push(JobTable {
+                    stem,
+                    name,
+                    parts: vec![i],
+                });
+            }
+        }
+    }
+    Ok((tables, names.report().table_renames.clone()))
 }
 
 /// Brings the Parquet `parts` of table `table` (in input order) to one name and one

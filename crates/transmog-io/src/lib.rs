@@ -80,7 +80,7 @@ mod writer;
 
 pub use error::{Error, Result};
 pub use files::table_file_name;
-pub use harmonize::harmonize;
+pub use harmonize::{harmonize, job_tables, JobTable};
 pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     PARQUET_OPTION_KEYS,

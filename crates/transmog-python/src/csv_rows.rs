@@ -30,7 +30,7 @@ impl CsvRows {
     #[new]
     #[pyo3(signature = (path, options=None))]
     fn new(py: Python<'_>, path: PathBuf, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let opts = options::csv_options(options)?;
+        let opts = options::csv_options(py, options)?;
         let label = path.to_string_lossy().into_owned();
         let reader = read::open(&label).map_err(|source| {
             read_err(

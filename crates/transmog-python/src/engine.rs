@@ -9,7 +9,8 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use transmog_core::{value, Location, TableBatch, Value};
+use transmog_core::{value, Location, TableBatch, Tape, Value};
+use transmog_io::read::ReadError;
 use transmog_io::TableSink;
 use transmog_run::{BatchSink, Collect, Feed, Input, Run, RunError, RunOptions};
 
@@ -69,10 +70,21 @@ impl Engine {
     }
 
     fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> PyResult<R>) -> PyResult<R> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("engine poisoned by an earlier panic"))?;
+        // Never wait for the lock: its holder may need the GIL this thread holds.
+        let mut guard = match self.inner.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(errors::processing(
+                    py,
+                    "this engine is busy with another call (one call at a time)",
+                ))
+            }
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                return Err(PyRuntimeError::new_err(
+                    "engine poisoned by an earlier panic",
+                ))
+            }
+        };
         match guard.as_mut() {
             Some(state) => f(state),
             None => Err(errors::processing(py, "this engine has already finished")),
@@ -82,7 +94,8 @@ impl Engine {
 
 /// Runs `work` on another thread with the GIL released, while this thread watches for
 /// Ctrl-C: Python runs its SIGINT handler only on its main thread, and only when asked.
-/// An interrupt stops the run at its next chunk (`RunError::Interrupted`).
+/// An interrupt stops the run at its next chunk and is reported as `Interrupted` even
+/// when the run got to its end meanwhile.
 fn detached<R: Send>(
     py: Python<'_>,
     run: &mut Run,
@@ -90,7 +103,7 @@ fn detached<R: Send>(
 ) -> transmog_run::Result<R> {
     let flag = run.options_mut().interrupted.clone();
     flag.store(false, Ordering::Relaxed);
-    py.detach(|| {
+    let outcome = py.detach(|| {
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
             let handle = scope.spawn(move || {
@@ -109,7 +122,11 @@ fn detached<R: Send>(
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
-    })
+    });
+    if flag.load(Ordering::Relaxed) {
+        return Err(RunError::Interrupted);
+    }
+    outcome
 }
 
 /// Copies every record of `records` onto the feed's tapes. Lets other threads take the
@@ -139,15 +156,67 @@ fn feed_records(
                 &[("entity_name", Some(entity.into()))],
             ));
         }
-        if feed.record_done().is_err() {
+        // Handing a full chunk over may wait for a worker: without the GIL, so other
+        // Python threads (and the Ctrl-C watch) go on meanwhile.
+        let handed = if feed.chunk_full() {
+            py.detach(|| feed.record_done())
+        } else {
+            feed.record_done()
+        };
+        if handed.is_err() {
             // The run stopped downstream; its error is reported by the caller.
             return Ok(());
         }
-        if index % 4096 == 4095 {
-            py.detach(|| {});
-        }
     }
     Ok(())
+}
+
+/// Runs `work` with the run cut in chunks of `records`, then restores the run's size.
+fn with_chunks<R>(run: &mut Run, records: usize, work: impl FnOnce(&mut Run) -> R) -> R {
+    let before = std::mem::replace(&mut run.options_mut().chunk_records, records.max(1));
+    let out = work(run);
+    run.options_mut().chunk_records = before;
+    out
+}
+
+/// Flattens a few records on this thread: each is copied onto a tape first (as on the
+/// threaded path), so no Python memory is borrowed while it is flattened — `str()` of a
+/// value runs Python code that could change it.
+fn push_in_place(
+    py: Python<'_>,
+    s: &mut State,
+    records: &Bound<'_, PyAny>,
+    entity: &str,
+    ctx: Context<'_>,
+) -> PyResult<u64> {
+    let trouble = Trouble::default();
+    let mut tape = Tape::new();
+    for (index, item) in records.try_iter()?.enumerate() {
+        let item = item?;
+        tape.clear();
+        tape.begin_record();
+        let what = match tape.node(PyNode::new(&item, &trouble)) {
+            Err(e) => Some(e.0),
+            Ok(()) => trouble.take(),
+        };
+        if let Some(what) = what {
+            return Err(errors::raise(
+                py,
+                "ProcessingError",
+                format!("record {index}: {what}"),
+                &[("entity_name", Some(entity.into()))],
+            ));
+        }
+        for record in tape.records() {
+            s.run
+                .push(record, &mut s.tables)
+                .map_err(|e| errors::run_err(py, e, ctx))?;
+        }
+    }
+    s.run
+        .flush(&mut s.tables)
+        .map_err(|e| errors::run_err(py, e, ctx))?;
+    Ok(s.run.totals().accepted())
 }
 
 #[pymethods]
@@ -195,29 +264,39 @@ impl Engine {
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
         let entity = self.entity.as_str();
         self.with(py, |s| {
+            let known = records.len().ok().unwrap_or(usize::MAX);
+            if known < MIN_RECORD_CHUNK {
+                // A few records (one dict, say) are not worth threads: walked in place.
+                return push_in_place(py, s, records, entity, ctx);
+            }
             // Small chunks keep a tape in the cache between the thread that writes it
             // and the one that flattens it (measured: 2048 records beat 10 000 by 10%);
             // a short list is cut in four so that writing and flattening overlap.
-            let known = records.len().ok().unwrap_or(usize::MAX);
-            s.run.options_mut().chunk_records = (known / 4).clamp(MIN_RECORD_CHUNK, RECORD_CHUNK);
+            let chunk = (known / 4).clamp(MIN_RECORD_CHUNK, RECORD_CHUNK);
             let tables = &mut s.tables;
-            let outcome = detached(py, &mut s.run, |run| {
-                run.produce(
-                    |feed| {
-                        Python::attach(|py| {
-                            feed_records(py, items.bind(py), entity, feed).map_err(|e| {
-                                if let Ok(mut slot) = raised.lock() {
-                                    *slot = Some(e);
-                                }
-                                RunError::Data(transmog_core::Error::InvalidRecord {
-                                    location: Location::default(),
-                                    message: "the records could not be read".into(),
+            let outcome = with_chunks(&mut s.run, chunk, |run| {
+                detached(py, run, |run| {
+                    run.produce(
+                        |feed| {
+                            Python::attach(|py| {
+                                feed_records(py, items.bind(py), entity, feed).map_err(|e| {
+                                    if let Ok(mut slot) = raised.lock() {
+                                        *slot = Some(e);
+                                    }
+                                    // The records' source failed (its Python error is
+                                    // raised below): a read fault.
+                                    RunError::Read(ReadError::Io {
+                                        path: "<records>".into(),
+                                        source: std::io::Error::other(
+                                            "the records could not be read",
+                                        ),
+                                    })
                                 })
                             })
-                        })
-                    },
-                    tables,
-                )
+                        },
+                        tables,
+                    )
+                })
             });
             if let Some(e) = raised.lock().ok().and_then(|mut slot| slot.take()) {
                 return Err(e);
@@ -256,29 +335,47 @@ impl Engine {
         let origin = origin.unwrap_or_else(|| transmog_run::origin_name(&path_text, None));
         let input = Input::path(&path_text)
             .with_label(&label)
-            .with_format(options::input_format(format, csv_options)?)
+            .with_format(options::input_format(py, format, csv_options)?)
             .with_origin(Some(&origin));
         let ctx = self.ctx();
         let entity = self.entity.clone();
         self.with(py, |s| {
-            s.run.options_mut().chunk_records = every.max(1);
-            let outcome = match sink {
+            let tables = &mut s.tables;
+            let outcome = with_chunks(&mut s.run, every, |run| match sink {
                 Some(sink) => sink.with_table_sink(py, |t| {
                     let mut target = Renamed {
                         sink: t,
                         entity: &entity,
                         main_stem: main_stem.as_deref().unwrap_or(&entity),
                     };
-                    Ok(detached(py, &mut s.run, |run| {
-                        run.read(vec![input], &mut target)
-                    }))
-                })?,
-                None => {
-                    let tables = &mut s.tables;
-                    detached(py, &mut s.run, |run| run.read(vec![input], tables))
-                }
-            };
+                    Ok(detached(py, run, |run| run.read(vec![input], &mut target)))
+                }),
+                None => Ok(detached(py, run, |run| run.read(vec![input], tables))),
+            })?;
             outcome.map_err(|e| errors::run_err(py, e, ctx))?;
+            Ok(s.run.totals().accepted())
+        })
+    }
+
+    /// Reads records from bytes in memory (JSON Lines, a JSON array or document, gzip
+    /// or zstd) on all cores, like a file named `source` (position ids: `origin`).
+    #[pyo3(signature = (data, format, source, origin=""))]
+    fn push_bytes(
+        &self,
+        py: Python<'_>,
+        data: Vec<u8>,
+        format: &str,
+        source: &str,
+        origin: &str,
+    ) -> PyResult<u64> {
+        let input = Input::bytes(source, data)
+            .with_format(options::input_format(py, format, None)?)
+            .with_origin(Some(origin));
+        let ctx = self.ctx();
+        self.with(py, |s| {
+            let tables = &mut s.tables;
+            detached(py, &mut s.run, |run| run.read(vec![input], tables))
+                .map_err(|e| errors::run_err(py, e, ctx))?;
             Ok(s.run.totals().accepted())
         })
     }

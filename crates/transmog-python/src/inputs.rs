@@ -2,15 +2,18 @@
 //! plans: the run engine's rules, so every face decides alike.
 
 use pyo3::prelude::*;
+use std::path::PathBuf;
 use transmog_io::read::{format_from_name, InputFormat};
 
 use crate::errors::{self, Context};
 
-/// What a file name alone says of its layout: `"csv"`, `"jsonl"`, or `None` (the
-/// content decides). Compression suffixes (`.gz`, `.zst`) are looked through.
+/// What a file name alone says of its layout: `"csv"`, `"tsv"` (CSV with tabs),
+/// `"jsonl"`, or `None` (the content decides). Compression suffixes (`.gz`, `.zst`)
+/// are looked through.
 #[pyfunction]
-fn input_kind(path: &str) -> Option<&'static str> {
-    match format_from_name(path)? {
+fn input_kind(path: PathBuf) -> Option<&'static str> {
+    match format_from_name(&path.to_string_lossy())? {
+        InputFormat::Csv(o) if o.delimiter == Some(b'\t') => Some("tsv"),
         InputFormat::Csv(_) => Some("csv"),
         InputFormat::Jsonl => Some("jsonl"),
         _ => None,
@@ -20,14 +23,18 @@ fn input_kind(path: &str) -> Option<&'static str> {
 /// An input's stable name for position ids: its path under `root`, else its file name.
 #[pyfunction]
 #[pyo3(signature = (path, root=None))]
-fn origin_name(path: &str, root: Option<&str>) -> String {
-    transmog_run::origin_name(path, root)
+fn origin_name(path: PathBuf, root: Option<&str>) -> String {
+    transmog_run::origin_name(&path.to_string_lossy(), root)
 }
 
 /// Stable names of several inputs; `ConfigurationError` when two share one.
 #[pyfunction]
 #[pyo3(signature = (paths, root=None))]
-fn origin_names(py: Python<'_>, paths: Vec<String>, root: Option<&str>) -> PyResult<Vec<String>> {
+fn origin_names(py: Python<'_>, paths: Vec<PathBuf>, root: Option<&str>) -> PyResult<Vec<String>> {
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     transmog_run::origin_names(&paths, root).map_err(|e| errors::run_err(py, e, Context::default()))
 }
 

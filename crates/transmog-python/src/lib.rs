@@ -59,6 +59,7 @@ fn unflatten_files<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let tables = py
         .detach(|| transmog_io::read_tables(&paths, entity_name.as_deref(), separator))
+        // Reading a run's files back: every failure is about those files.
         .map_err(|e| {
             errors::raise(
                 py,
@@ -78,6 +79,7 @@ fn unflatten_files<'py>(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unflatten_files, m)?)?;
     m.add_function(wrap_pyfunction!(sink::harmonize, m)?)?;
+    m.add_function(wrap_pyfunction!(sink::job_tables, m)?)?;
     m.add_class::<Engine>()?;
     m.add_class::<NativeResult>()?;
     m.add_class::<Sink>()?;

@@ -2,7 +2,6 @@
 //! `Config::set` or `SinkOptions::set` (one parser per option, shared with the CLI and
 //! the conformance driver).
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use transmog_core::{Config, OptionValue};
@@ -68,50 +67,75 @@ pub fn sink(py: Python<'_>, format: &str, options: &Bound<'_, PyDict>) -> PyResu
 }
 
 /// An input layout: `auto`, `jsonl`, `json` or `csv` (with CSV reading options).
-pub fn input_format(format: &str, csv: Option<&Bound<'_, PyDict>>) -> PyResult<InputFormat> {
+pub fn input_format(
+    py: Python<'_>,
+    format: &str,
+    csv: Option<&Bound<'_, PyDict>>,
+) -> PyResult<InputFormat> {
     Ok(match format {
-        "jsonl" => InputFormat::Jsonl,
+        "auto" => InputFormat::Auto,
+        "jsonl" | "ndjson" => InputFormat::Jsonl,
         "json" => InputFormat::Json,
-        "csv" => InputFormat::Csv(csv_options(csv)?),
-        _ => InputFormat::Auto,
+        "csv" => InputFormat::Csv(csv_options(py, csv)?),
+        other => {
+            return Err(errors::config(
+                py,
+                "input_format",
+                Some(other.to_string()),
+                "is not one of auto, json, jsonl, csv".into(),
+            ))
+        }
     })
 }
 
 /// CSV reading options: `delimiter`, `quote_char`, `has_header`, `null_values`,
 /// `sanitize_column_names`, `skip_rows`, `infer_types`.
-pub fn csv_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
+pub fn csv_options(py: Python<'_>, opts: Option<&Bound<'_, PyDict>>) -> PyResult<CsvOptions> {
     let mut o = CsvOptions::default();
     let Some(d) = opts else {
         return Ok(o);
     };
-    let one_byte = |key: &str, v: String| -> PyResult<u8> {
-        match v.as_bytes() {
-            [b] if b.is_ascii() => Ok(*b),
-            _ => Err(PyTypeError::new_err(format!(
-                "{key} must be one ASCII character"
-            ))),
+    for (key, value) in d.iter() {
+        let key: String = key.extract()?;
+        if value.is_none() {
+            continue;
         }
-    };
-    if let Some(v) = d.get_item("delimiter")?.filter(|v| !v.is_none()) {
-        o.delimiter = Some(one_byte("delimiter", v.extract()?)?);
-    }
-    if let Some(v) = d.get_item("quote_char")?.filter(|v| !v.is_none()) {
-        o.quote = one_byte("quote_char", v.extract()?)?;
-    }
-    if let Some(v) = d.get_item("has_header")? {
-        o.has_header = v.extract()?;
-    }
-    if let Some(v) = d.get_item("null_values")?.filter(|v| !v.is_none()) {
-        o.null_values = v.extract()?;
-    }
-    if let Some(v) = d.get_item("sanitize_column_names")? {
-        o.sanitize_names = v.extract()?;
-    }
-    if let Some(v) = d.get_item("skip_rows")? {
-        o.skip_rows = v.extract()?;
-    }
-    if let Some(v) = d.get_item("infer_types")? {
-        o.infer_types = v.extract()?;
+        let bad = |message: &str| {
+            errors::config(
+                py,
+                &key,
+                value.str().ok().map(|s| s.to_string()),
+                message.to_string(),
+            )
+        };
+        let one_byte = |v: String| -> PyResult<u8> {
+            match v.as_bytes() {
+                [b] if b.is_ascii() => Ok(*b),
+                _ => Err(bad("must be one ASCII character")),
+            }
+        };
+        match key.as_str() {
+            "delimiter" => o.delimiter = Some(one_byte(value.extract()?)?),
+            "quote_char" => o.quote = one_byte(value.extract()?)?,
+            "has_header" => o.has_header = value.extract().map_err(|_| bad("must be a boolean"))?,
+            "null_values" => {
+                o.null_values = value
+                    .extract()
+                    .map_err(|_| bad("must be a list of strings"))?
+            }
+            "sanitize_column_names" => {
+                o.sanitize_names = value.extract().map_err(|_| bad("must be a boolean"))?
+            }
+            "skip_rows" => {
+                o.skip_rows = value
+                    .extract()
+                    .map_err(|_| bad("must be a non-negative integer"))?
+            }
+            "infer_types" => {
+                o.infer_types = value.extract().map_err(|_| bad("must be a boolean"))?
+            }
+            _ => return Err(bad("is not a CSV reading option")),
+        }
     }
     Ok(o)
 }

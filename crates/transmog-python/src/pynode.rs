@@ -106,6 +106,7 @@ impl<'a> PyNode<'a> {
 
     /// `str(obj)`, for objects that are not JSON types.
     fn str_of(&self, obj: *mut ffi::PyObject) -> Cow<'a, str> {
+        let _held = Held::new(obj);
         // SAFETY: GIL held; the new reference is released before returning.
         unsafe {
             let s = ffi::PyObject_Str(obj);
@@ -129,10 +130,30 @@ impl<'a> PyNode<'a> {
     }
 }
 
+/// A strong reference for as long as a walk uses an object: `str()` of a value runs
+/// Python code, which could otherwise free a container being walked.
+struct Held(*mut ffi::PyObject);
+
+impl Held {
+    fn new(obj: *mut ffi::PyObject) -> Held {
+        // SAFETY: `obj` is live and the GIL is held (the walk runs with it).
+        unsafe { ffi::Py_IncRef(obj) };
+        Held(obj)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // SAFETY: our own reference, dropped during the walk, with the GIL held.
+        unsafe { ffi::Py_DecRef(self.0) };
+    }
+}
+
 /// Entries of a dict, in insertion order.
 pub struct Entries<'a> {
     node: PyNode<'a>,
     pos: ffi::Py_ssize_t,
+    _held: Held,
 }
 
 impl<'a> Iterator for Entries<'a> {
@@ -168,6 +189,7 @@ pub struct Items<'a> {
     index: ffi::Py_ssize_t,
     len: ffi::Py_ssize_t,
     tuple: bool,
+    _held: Held,
 }
 
 impl<'a> Iterator for Items<'a> {
@@ -200,7 +222,11 @@ impl<'a> PyNode<'a> {
     unsafe fn object(self, o: *mut ffi::PyObject) -> View<'a, Self> {
         View::Object {
             len: ffi::PyDict_Size(o).max(0) as usize,
-            entries: Entries { node: self, pos: 0 },
+            entries: Entries {
+                node: self,
+                pos: 0,
+                _held: Held::new(o),
+            },
         }
     }
 
@@ -218,6 +244,7 @@ impl<'a> PyNode<'a> {
                 index: 0,
                 len,
                 tuple,
+                _held: Held::new(o),
             },
         }
     }

@@ -133,6 +133,13 @@ impl NativeResult {
         }
         d.set_item("collisions", collisions)?;
         d.set_item("collision_count", r.collision_count)?;
+        let tables = PyList::empty(py);
+        for c in &r.table_renames {
+            tables.append((c.path.as_str(), c.wanted.as_str(), c.given.as_str()))?;
+        }
+        d.set_item("table_renames", tables)?;
+        d.set_item("table_rename_count", r.table_rename_count)?;
+        d.set_item("shortened_count", r.shortened_count)?;
         d.set_item("truncation_count", r.truncation_count)?;
         let skipped = PyList::empty(py);
         for s in &r.skipped {

@@ -26,17 +26,31 @@ pub struct Sink {
     inner: Mutex<Option<(TableSink, HashMap<String, RowsBuilder>)>>,
 }
 
+type SinkState = Option<(TableSink, HashMap<String, RowsBuilder>)>;
+
 impl Sink {
+    /// The sink's state; never waits for the lock (its holder may need the GIL this
+    /// thread holds): a second call meanwhile is an error.
+    fn state(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, SinkState>> {
+        match self.inner.try_lock() {
+            Ok(g) => Ok(g),
+            Err(std::sync::TryLockError::WouldBlock) => Err(errors::output(
+                py,
+                "this writer is busy with another call (one call at a time)",
+            )),
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                Err(PyRuntimeError::new_err("sink poisoned"))
+            }
+        }
+    }
+
     /// Runs `f` on the open table sink (`OutputError` once finalized).
     pub fn with_table_sink<R>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut TableSink) -> PyResult<R>,
     ) -> PyResult<R> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let mut guard = self.state(py)?;
         match guard.as_mut() {
             Some((sink, _)) => f(sink),
             None => Err(errors::output(py, "writer already finalized")),
@@ -76,6 +90,42 @@ fn set_cell(builder: &mut RowsBuilder, column: usize, value: PyNode<'_>) -> PyRe
     Ok(())
 }
 
+/// Reads rows (dicts) into `builder`.
+fn fill_rows(builder: &mut RowsBuilder, rows: &Bound<'_, PyAny>) -> PyResult<()> {
+    // Rows of one result share their key objects: a column is looked up by name
+    // once per key object, not once per cell.
+    // The map holds each key object, so no other key can take its address meanwhile.
+    let mut columns: FxHashMap<*mut pyo3::ffi::PyObject, (usize, Bound<'_, PyAny>)> =
+        FxHashMap::default();
+    let trouble = Trouble::default();
+    for row in rows.try_iter()? {
+        let row = row?;
+        let d = row
+            .cast::<PyDict>()
+            .map_err(|_| PyTypeError::new_err("rows must be dicts"))?;
+        for (k, v) in d.iter() {
+            let c = match columns.get(&k.as_ptr()) {
+                Some((c, _)) => *c,
+                None => {
+                    let key = k.str()?;
+                    let View::Str(name) = PyNode::new(&key, &trouble).view() else {
+                        continue;
+                    };
+                    let c = builder.column(&name);
+                    columns.insert(k.as_ptr(), (c, k.clone()));
+                    c
+                }
+            };
+            set_cell(builder, c, PyNode::new(&v, &trouble))?;
+            if let Some(what) = trouble.take() {
+                return Err(PyTypeError::new_err(format!("row value: {what}")));
+            }
+        }
+        builder.end_row();
+    }
+    Ok(())
+}
+
 #[pymethods]
 impl Sink {
     #[new]
@@ -98,45 +148,20 @@ impl Sink {
 
     /// Appends rows (dicts) to a table's file.
     fn write_rows(&self, py: Python<'_>, table: &str, rows: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let mut guard = self.state(py)?;
         let Some((sink, builders)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
         let builder = builders.entry(table.to_string()).or_default();
-        // Rows of one result share their key objects: a column is looked up by name
-        // once per key object, not once per cell.
-        // The map holds each key object, so no other key can take its address meanwhile.
-        let mut columns: FxHashMap<*mut pyo3::ffi::PyObject, (usize, Bound<'_, PyAny>)> =
-            FxHashMap::default();
-        let trouble = Trouble::default();
-        for row in rows.try_iter()? {
-            let row = row?;
-            let d = row
-                .cast::<PyDict>()
-                .map_err(|_| PyTypeError::new_err("rows must be dicts"))?;
-            for (k, v) in d.iter() {
-                let c = match columns.get(&k.as_ptr()) {
-                    Some((c, _)) => *c,
-                    None => {
-                        let key = k.str()?;
-                        let View::Str(name) = PyNode::new(&key, &trouble).view() else {
-                            continue;
-                        };
-                        let c = builder.column(&name);
-                        columns.insert(k.as_ptr(), (c, k.clone()));
-                        c
-                    }
-                };
-                set_cell(builder, c, PyNode::new(&v, &trouble))?;
-                if let Some(what) = trouble.take() {
-                    return Err(PyTypeError::new_err(format!("row value: {what}")));
-                }
-            }
-            builder.end_row();
+        let written = fill_rows(builder, rows);
+        if written.is_err() {
+            // Rows of a failed call (a half-filled one among them) are not written.
+            builders.remove(table);
         }
+        written?;
+        let Some(builder) = builders.get_mut(table) else {
+            return Ok(0);
+        };
         let n = builder.len();
         if let Some(batch) = builder.finish() {
             py.detach(|| sink.write(table, &batch))
@@ -153,10 +178,7 @@ impl Sink {
         result: &NativeResult,
         source: &str,
     ) -> PyResult<usize> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let mut guard = self.state(py)?;
         let Some((sink, _)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
@@ -173,10 +195,7 @@ impl Sink {
     /// Writes everything and renames files to their final names; returns
     /// [(table, path, rows)].
     fn finish(&self, py: Python<'_>) -> PyResult<Vec<(String, String, u64)>> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+        let mut guard = self.state(py)?;
         let Some((sink, _)) = guard.take() else {
             return Ok(Vec::new());
         };
@@ -190,19 +209,16 @@ impl Sink {
     }
 
     /// Drops buffered rows and removes temporary files.
-    fn abort(&self) -> PyResult<()> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("sink poisoned"))?;
+    fn abort(&self, py: Python<'_>) -> PyResult<()> {
+        let mut guard = self.state(py)?;
         if let Some((sink, _)) = guard.take() {
             sink.abort();
         }
         Ok(())
     }
 
-    fn is_open(&self) -> bool {
-        self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
+    fn is_open(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.state(py)?.is_some())
     }
 }
 
@@ -239,4 +255,32 @@ pub fn harmonize(
         .map(|c| (c.table, c.path, c.wanted, c.given))
         .collect();
     Ok((stream, renamed))
+}
+
+/// The job's tables from its tasks' Parquet parts (all tables, in input order), named
+/// again by the array paths owning them: `([(table, stem, [part positions])], renamed)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn job_tables(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    separator: &str,
+) -> PyResult<(Vec<(String, String, Vec<usize>)>, Vec<Renamed>)> {
+    let ctx = Context {
+        entity: None,
+        format: Some("parquet"),
+    };
+    let (tables, renamed) = py
+        .detach(|| transmog_io::job_tables(&paths, separator))
+        .map_err(|e| errors::io_err(py, e, ctx))?;
+    Ok((
+        tables
+            .into_iter()
+            .map(|t| (t.name, t.stem, t.parts))
+            .collect(),
+        renamed
+            .into_iter()
+            .map(|c| (c.table, c.path, c.wanted, c.given))
+            .collect(),
+    ))
 }

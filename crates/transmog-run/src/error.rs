@@ -1,5 +1,6 @@
 //! Errors of a run, by fault: the input could not be read, a record is bad, an option is
-//! wrong, the output could not be written, or the run was interrupted. Every face maps
+//! wrong, the output could not be written, the run was interrupted (or, never expected,
+//! an internal failure). Every face maps
 //! the fault, not the message: the CLI to its exit code, Python to 1.0.6's exception
 //! classes with their fields.
 
@@ -47,6 +48,9 @@ pub enum RunError {
     /// The run was stopped (SIGINT/SIGTERM, Ctrl-C in Python).
     #[error("interrupted")]
     Interrupted,
+    /// Something that should not happen happened (a bug, or no thread to be had).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// The kind of a [`RunError`], for callers that only branch on it.
@@ -62,6 +66,8 @@ pub enum Fault {
     Sink,
     /// [`RunError::Interrupted`]
     Interrupted,
+    /// [`RunError::Internal`]
+    Internal,
 }
 
 impl RunError {
@@ -73,6 +79,7 @@ impl RunError {
             RunError::Config(_) => Fault::Config,
             RunError::Sink(_) => Fault::Sink,
             RunError::Interrupted => Fault::Interrupted,
+            RunError::Internal(_) => Fault::Internal,
         }
     }
 }
@@ -87,6 +94,7 @@ impl RunError {
             RunError::Config(_) => "ConfigurationError",
             RunError::Sink(_) => "OutputError",
             RunError::Interrupted => "KeyboardInterrupt",
+            RunError::Internal(_) => "ProcessingError",
         }
     }
 }

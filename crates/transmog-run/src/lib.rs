@@ -343,9 +343,13 @@ impl Run {
     /// with every renamed column.
     pub fn finish(mut self, sink: &mut dyn BatchSink) -> Result<Totals> {
         self.flush(sink)?;
-        let renamed = self.names.report();
-        self.totals.report.collisions = renamed.collisions.clone();
-        self.totals.report.collision_count = renamed.collision_count;
+        let named = self.names.report();
+        let report = &mut self.totals.report;
+        report.collisions = named.collisions.clone();
+        report.collision_count = named.collision_count;
+        report.table_renames = named.table_renames.clone();
+        report.table_rename_count = named.table_rename_count;
+        report.shortened_count = named.shortened_count;
         Ok(self.totals)
     }
 }

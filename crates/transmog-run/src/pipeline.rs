@@ -99,6 +99,12 @@ impl Feed<'_, '_> {
         &mut self.chunk.tape
     }
 
+    /// Whether [`Feed::record_done`] hands the chunk over now (and may wait for a
+    /// worker): a caller holding a lock others need can release it around that call.
+    pub fn chunk_full(&self) -> bool {
+        self.chunk.tape.len() >= self.sender.chunk_records
+    }
+
     /// Ends the record just written; hands the chunk to the workers when it is full.
     /// An error means the run stopped (a failure downstream, or an interrupt): return.
     pub fn record_done(&mut self) -> Result<()> {
@@ -285,55 +291,41 @@ impl Pass<'_> {
     }
 
     fn worker(&self, rx: Receiver<Work>, tx: crossbeam_channel::Sender<Done>) {
-        // `Run::new` validated the options with the same call.
-        let Ok(mut flattener) = Flattener::new(self.entity, self.cfg.clone()) else {
-            return;
-        };
-        flattener.keep_all_skipped();
+        // `Run::new` validated the options with the same call: this cannot fail, and if
+        // it did every chunk would say so.
+        let mut flattener = Flattener::new(self.entity, self.cfg.clone());
+        if let Ok(f) = &mut flattener {
+            f.keep_all_skipped();
+        }
         for work in rx.iter() {
-            let done = match work {
-                Work::Failed(seq, e) => Done {
+            let done = match (work, &mut flattener) {
+                (Work::Failed(seq, e), _) => Done {
                     seq,
                     outcome: Err(e),
                     records: 0,
                     bytes: 0,
                     spare: Spare::default(),
                 },
-                Work::Chunk(mut chunk) => {
-                    let mut outcome = Ok(());
-                    for (start, end, loc) in &chunk.records {
-                        if let Err(e) = flattener.push_json(&chunk.data[*start..*end], loc.clone())
-                        {
-                            outcome = Err(RunError::from(e));
-                            break;
-                        }
-                    }
-                    for (i, record) in chunk.tape.records().enumerate() {
-                        if outcome.is_err() {
-                            break;
-                        }
-                        let loc = Location::record(chunk.first + i as u64);
-                        outcome = flattener.push(record, loc).map_err(RunError::from);
-                    }
-                    let mut batches = flattener.take_sealed();
-                    batches.extend(flattener.take_batches());
-                    let report = flattener.take_report();
-                    let (records, bytes) = (chunk.len(), chunk.data.len() + chunk.tape.text_len());
-                    chunk.data.clear();
-                    chunk.records.clear();
-                    chunk.tape.clear();
-                    Done {
-                        seq: chunk.seq,
-                        outcome: outcome.map(|()| (batches, report)),
-                        records,
-                        bytes,
-                        spare: Spare {
-                            data: chunk.data,
-                            records: chunk.records,
-                            tape: chunk.tape,
-                        },
-                    }
+                (Work::Chunk(chunk), Ok(f)) => {
+                    let seq = chunk.seq;
+                    // A panic (a bug) fails the run with a message instead of leaving
+                    // the other threads waiting for this chunk forever.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flatten(f, chunk)))
+                        .unwrap_or_else(|panic| Done {
+                            seq,
+                            outcome: Err(RunError::Internal(panic_message(&panic))),
+                            records: 0,
+                            bytes: 0,
+                            spare: Spare::default(),
+                        })
                 }
+                (Work::Chunk(chunk), Err(e)) => Done {
+                    seq: chunk.seq,
+                    outcome: Err(RunError::from(e.clone())),
+                    records: 0,
+                    bytes: 0,
+                    spare: Spare::default(),
+                },
             };
             if tx.send(done).is_err() {
                 return;
@@ -352,7 +344,18 @@ impl Pass<'_> {
     ) -> Result<()> {
         let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
         let mut next = 0u64;
-        for done in rx.iter() {
+        loop {
+            // Waits in slices, so an interrupt is seen even while the input stalls.
+            let done = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(done) => done,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if self.interrupted.load(Ordering::Relaxed) {
+                        return Err(RunError::Interrupted);
+                    }
+                    continue;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            };
             if self.interrupted.load(Ordering::Relaxed) {
                 return Err(RunError::Interrupted);
             }
@@ -376,18 +379,65 @@ impl Pass<'_> {
         if self.interrupted.load(Ordering::Relaxed) {
             return Err(RunError::Interrupted);
         }
+        if let Some(seq) = pending.keys().next() {
+            return Err(RunError::Internal(format!(
+                "chunk {next} never came back (chunk {seq} did)"
+            )));
+        }
         Ok(())
     }
+}
+
+/// Flattens one chunk; gives its batches, report and emptied buffers back.
+fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
+    let mut outcome = Ok(());
+    for (start, end, loc) in &chunk.records {
+        if let Err(e) = flattener.push_json(&chunk.data[*start..*end], loc.clone()) {
+            outcome = Err(RunError::from(e));
+            break;
+        }
+    }
+    for (i, record) in chunk.tape.records().enumerate() {
+        if outcome.is_err() {
+            break;
+        }
+        let loc = Location::record(chunk.first + i as u64);
+        outcome = flattener.push(record, loc).map_err(RunError::from);
+    }
+    let mut batches = flattener.take_sealed();
+    batches.extend(flattener.take_batches());
+    let report = flattener.take_report();
+    let (records, bytes) = (chunk.len(), chunk.data.len() + chunk.tape.text_len());
+    chunk.data.clear();
+    chunk.records.clear();
+    chunk.tape.clear();
+    Done {
+        seq: chunk.seq,
+        outcome: outcome.map(|()| (batches, report)),
+        records,
+        bytes,
+        spare: Spare {
+            data: chunk.data,
+            records: chunk.records,
+            tape: chunk.tape,
+        },
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    format!("a flattening thread failed: {what} (a bug: please report it with the input)")
 }
 
 /// Stack of the pipeline's threads.
 const STACK: usize = 8 << 20;
 
 fn thread_error(e: std::io::Error) -> RunError {
-    RunError::Read(ReadError::Io {
-        path: "<threads>".into(),
-        source: e,
-    })
+    RunError::Internal(format!("cannot start a thread: {e}"))
 }
 
 enum Stop {

@@ -8,6 +8,7 @@ import json
 import os
 from typing import Any, Dict, Iterator, List, Optional, Union
 
+from .. import _native
 from ..error import FileError, ParsingError, ProcessingError, ValidationError, logger, safe_json_loads
 
 __all__ = ["get_data_iterator", "get_json_file_iterator", "get_json_data_iterator", "get_jsonl_file_iterator",
@@ -34,8 +35,9 @@ def get_data_iterator(processor: Any, data: Union[Dict[str, Any], List[Dict[str,
     if isinstance(data, str) and os.path.exists(data):
         fmt = input_format
         if fmt == "auto":
-            ext = os.path.splitext(data)[1].lower()
-            fmt = "jsonl" if ext in (".jsonl", ".ndjson") else "csv" if ext == ".csv" else "json"
+            # The engine's rule (compressed names, .ldjson and .tsv included).
+            kind = _native.input_kind(data)
+            fmt = "csv" if kind in ("csv", "tsv") else kind or "json"
         if fmt == "json":
             return get_json_file_iterator(data)
         if fmt in ("jsonl", "ndjson"):

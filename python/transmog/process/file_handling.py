@@ -23,7 +23,7 @@ _STREAM_BLOCK = 1 << 20
 
 def is_csv_path(path: Any) -> bool:
     """A ``.csv``/``.tsv`` name (compressed or not): the engine's rule."""
-    return _native.input_kind(os.fspath(path)) == "csv"
+    return _native.input_kind(os.fspath(path)) in ("csv", "tsv")
 
 
 def is_file(data: Any) -> bool:
@@ -60,14 +60,8 @@ def feed_text(engine: Any, text: Union[str, bytes]) -> None:
         if "\n" not in stripped or not stripped.startswith("{"):
             # 1.0.6 raises ConfigurationError for JSON text it cannot parse.
             raise ConfigurationError(f"Invalid JSON data: {exc}", "data") from exc
-        # Through a file so errors name the line.
-        fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".jsonl")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            engine.push_file(tmp, "jsonl")
-        finally:
-            os.unlink(tmp)
+        # As JSON Lines named "<text>": errors name the line, ids are the text's own.
+        engine.push_bytes(text.encode("utf-8"), "jsonl", "<text>")
 
 
 def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[str, Any]:
@@ -87,7 +81,9 @@ def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[st
                 if not block:
                     break
                 out.write(block if binary else block.encode("utf-8"))
-        engine.push_file(tmp, _file_format(tmp, input_format))
+        # Named, and ids made, as the stream, not as the scratch copy.
+        engine.push_file(tmp, _file_format(tmp, input_format), None, None, None, 10000,
+                         str(name) if name is not None else "<stream>", "")
     finally:
         os.unlink(tmp)
     return {}
@@ -241,18 +237,18 @@ def _read_csv(config: Any, file_path: str, entity_name: str, extract_time: Optio
         raise FileError(f"File not found: {path}", path, "read")
     stamp = _run.Stamp(extract_time)
     engine = _run.new_engine(config, entity_name, stamp, keep_null_fields=True)
-    from ..config import settings
-    from ..io.readers.csv import utf8_path
+    from ..io.readers.csv import CSVReader, utf8_path
 
-    options = {
-        # 1.0.6 reads with the settings' delimiter (`,`) unless given one: no guessing.
-        "delimiter": delimiter or settings.get_option("csv_delimiter", ","),
-        "has_header": has_header, "null_values": null_values,
-        "sanitize_column_names": sanitize_column_names, "skip_rows": skip_rows, "quote_char": quote_char,
-        "infer_types": infer_types and not config.processing.cast_to_string,
-    }
+    # The reader's settings and defaults (1.0.6's: `,` unless given one, no guessing;
+    # tabs for .tsv), read by the engine's CSV reader.
+    reader = CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
+                       sanitize_column_names=sanitize_column_names, infer_types=infer_types,
+                       skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
+                       cast_to_string=config.processing.cast_to_string, date_format=date_format)
     with utf8_path(path, encoding) as readable:
-        engine.push_file(readable, "csv", options, None, None, chunk_size or config.processing.batch_size, path)
+        # A copy (other encodings) is still named, and its ids made, as the file itself.
+        engine.push_file(readable, "csv", reader.engine_options(path), None, None,
+                         chunk_size or config.processing.batch_size, path, _native.origin_name(path))
     return _run.finish(config, engine, entity_name, stamp, {"file_path": path})
 
 

@@ -38,14 +38,17 @@ def _chunks(data: Any, size: int) -> Iterator[Any]:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         stripped = text.lstrip()
-        if stripped.startswith("["):
-            data = json.loads(text)
-        elif stripped.startswith("{") and "\n" in stripped.strip():
-            data = (json.loads(line) for line in text.splitlines() if line.strip())
-        elif stripped.startswith("{"):
-            data = [json.loads(text)]
-        else:
+        if not stripped.startswith(("[", "{")):
             raise ConfigurationError("Unsupported data: a string must be a file path or JSON text", "data")
+        try:
+            # One document (pretty-printed ones included) ...
+            doc = json.loads(text)
+            data = doc if isinstance(doc, list) else [doc]
+        except ValueError:
+            # ... else JSON Lines.
+            if not stripped.startswith("{") or "\n" not in stripped.strip():
+                raise
+            data = (json.loads(line) for line in text.splitlines() if line.strip())
     chunk: List[Any] = []
     for record in data:
         chunk.append(record)

@@ -72,7 +72,7 @@ def utf8_path(file_path: str, encoding: str = "utf-8") -> Iterator[str]:
         return
     fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".csv")
     try:
-        with _open_text(file_path, encoding) as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as dst, _open_text(file_path, encoding) as src:
             shutil.copyfileobj(src, dst, 1 << 20)
         yield tmp
     finally:
@@ -91,6 +91,8 @@ class CSVReader:
                  infer_types: bool = True, skip_rows: int = 0, quote_char: Optional[str] = None,
                  encoding: str = "utf-8", cast_to_string: Optional[bool] = None, date_format: Optional[str] = None):
         self.delimiter = delimiter or settings.get_option("csv_delimiter", ",")
+        # A `.tsv` file is read with tabs unless a delimiter is given.
+        self._delimiter_given = delimiter is not None
         self.has_header = has_header
         self.null_values = null_values or settings.get_option("csv_null_values",
                                                               ["", "NULL", "null", "NA", "na", "N/A", "n/a"])
@@ -106,9 +108,13 @@ class CSVReader:
         if self.cast_to_string:
             self.infer_types = False
 
-    def engine_options(self) -> Dict[str, Any]:
-        """These settings as the engine's CSV options."""
-        return {"delimiter": self.delimiter, "has_header": self.has_header, "null_values": list(self.null_values),
+    def engine_options(self, file_path: Optional[str] = None) -> Dict[str, Any]:
+        """These settings as the engine's CSV options (for ``file_path``: tabs for a
+        ``.tsv`` file when no delimiter was given). ``process_csv`` reads with these too."""
+        delimiter = self.delimiter
+        if not self._delimiter_given and file_path is not None and _native.input_kind(file_path) == "tsv":
+            delimiter = "\t"
+        return {"delimiter": delimiter, "has_header": self.has_header, "null_values": list(self.null_values),
                 "sanitize_column_names": self.sanitize_column_names, "skip_rows": self.skip_rows,
                 "quote_char": self.quote_char, "infer_types": self.infer_types and not self.cast_to_string}
 
@@ -120,7 +126,7 @@ class CSVReader:
         try:
             with utf8_path(file_path, self.encoding) as path:
                 empty = True
-                for row in _native.CsvRows(path, self.engine_options()):
+                for row in _native.CsvRows(path, self.engine_options(file_path)):
                     empty = False
                     yield row
                 if empty and not _has_lines(path, self.skip_rows):
