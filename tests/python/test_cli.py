@@ -133,3 +133,50 @@ def test_ctrl_c_stops_cleanly_without_output_files(transmog_bin, tmp_path):
     assert proc.returncode == 130, err
     assert b"interrupted; no output file was written" in err
     assert list(out.iterdir()) == [], "neither final nor temporary files remain"
+
+
+def test_each_array_path_owns_its_table_for_any_thread_count(transmog_bin, tmp_path):
+    """Paths whose table names clash (sanitized keys; 1.0.6's `_nested_` abbreviation)
+    get tables of their own, named in input order whichever thread meets them first."""
+    src = tmp_path / "in.jsonl"
+    lines = []
+    for i in range(6000):
+        rec = {"id": i}
+        if i < 10 or i % 7 == 0:
+            rec["a-b"] = [i]
+        if i >= 3000:
+            rec["a b"] = [-i]
+            rec["app"] = {"x": {"y": {"events": [f"e{i}"]}}}
+            rec["app_meta"] = {"p": {"q": {"events": [f"f{i}"]}}}
+        lines.append(json.dumps(rec))
+    src.write_text("\n".join(lines) + "\n")
+    outs = {}
+    for naming in ("full", "nested"):
+        for threads in ("1", "2"):
+            out = tmp_path / f"{naming}-{threads}"
+            proc = run_cli(transmog_bin, "convert", src, "-o", out, "-e", "t", "--ids", "position",
+                           "--batch-size", "500", "-j", threads, "--naming", naming, "--extract-time",
+                           "2026-01-01 00:00:00")
+            outs[naming, threads] = {p.stem: pq.read_table(p) for p in out.glob("*.parquet")}
+            assert "tables renamed because another array's name was taken" in proc.stderr.decode()
+        one, two = outs[naming, "1"], outs[naming, "2"]
+        assert sorted(one) == sorted(two)
+        for name in one:
+            assert one[name].equals(two[name]), (naming, name)
+            assert one[name].schema.metadata == two[name].schema.metadata, (naming, name)
+
+    def paths(tables):
+        return {name: json.loads(t.schema.metadata[b"transmog.table_path"])
+                for name, t in tables.items() if b"transmog.table_path" in (t.schema.metadata or {})}
+
+    assert paths(outs["full", "1"]) == {
+        "t_a_b": ["a-b"], "t_a_b_2": ["a b"],
+        "t_app_x_y_events": ["app", "x", "y", "events"],
+        "t_app_meta_p_q_events": ["app_meta", "p", "q", "events"]}
+    assert paths(outs["nested", "1"]) == {
+        "t_a_b": ["a-b"], "t_a_b_2": ["a b"],
+        "t_app_nested_events": ["app", "x", "y", "events"],
+        "t_app_nested_events_2": ["app_meta", "p", "q", "events"]}
+    nested = outs["nested", "1"]
+    assert nested["t_app_nested_events_2"].column("value").to_pylist()[:2] == ["f3000", "f3001"]
+    assert nested["t_a_b_2"].num_rows == 3000

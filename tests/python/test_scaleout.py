@@ -286,8 +286,9 @@ def test_bad_records_in_a_task_fail_the_job_or_are_skipped_and_reported(spark, t
 def test_one_set_of_inputs_gives_the_same_tables_through_every_face(spark, transmog_bin, tmp_path):
     """CLI, Python API, Spark and Dask on the same files, typed: int/float/bool/string
     mixes across files, a column first seen in the second file, a name two paths want
-    (the literal key `a_b` in one file, the path a.b in the other), a bad record under
-    skip. Position ids make the tables comparable value for value, types included."""
+    (the literal key `a_b` in one file, the path a.b in the other), a table name two
+    arrays want (`x-y` in one file, `x y` in the other: each partition alone would name
+    its own `t_x_y`), a bad record under skip. Position ids make the tables comparable value for value, types included."""
     import transmog as tm
     from transmog.dask import flatten as dask_flatten
     from transmog.spark import flatten as spark_flatten
@@ -296,12 +297,12 @@ def test_one_set_of_inputs_gives_the_same_tables_through_every_face(spark, trans
     src.mkdir()
     (src / "a.jsonl").write_text(
         '{"id": 1, "n": 1, "flag": true, "a_b": "lit", "items": [{"q": 1}, {"q": 2}]}\n'
-        '{"id": 2, "n": 2, "flag": false, "tags": ["x"]}\n')
+        '{"id": 2, "n": 2, "flag": false, "tags": ["x"], "x-y": [1, 2]}\n')
     (src / "b.jsonl").write_text(
         '{"id": 3, "n": 2.5, "flag": "yes", "a": {"b": "nested"}, "late": "L",'
         ' "items": [{"q": "two", "extra": true}]}\n'
         '{"id": \n'
-        '{"id": 4, "n": 7, "a_b": "lit2", "items": []}\n')
+        '{"id": 4, "n": 7, "a_b": "lit2", "items": [], "x y": [3]}\n')
     inputs = [src / "a.jsonl", src / "b.jsonl"]
     config = (tm.TransmogConfig.default().with_processing(cast_to_string=False)
               .with_error_handling(recovery_strategy="skip"))
@@ -316,18 +317,20 @@ def test_one_set_of_inputs_gives_the_same_tables_through_every_face(spark, trans
     faces["python"] = {("t" if key == "main" else key): table for key, table in result.to_arrow().items()}
     # One partition per file: the parts meet at the driver.
     spark.conf.set("spark.sql.files.maxPartitionBytes", "100")
-    for name, run in (("spark", lambda out: spark_flatten(spark, str(src / "*.jsonl"), out, "t", config=config,
-                                                         ids="position", extract_time=TIME)),
-                      ("dask", lambda out: dask_flatten(str(src / "*.jsonl"), out, "t", config=config,
-                                                        ids="position", extract_time=TIME,
-                                                        partition_bytes=1, scheduler="synchronous"))):
-        out = tmp_path / name
-        job = run(str(out))
-        assert (job.records, job.skipped) == (4, 1), name
-        assert len(job["t"].files) == 2, name  # one part per input file
-        faces[name] = {stem: ds.dataset(str(out / stem), format="parquet",
-                                        schema=job[stem].schema).to_table() for stem in job}
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
+    try:
+        for name, run in (("spark", lambda out: spark_flatten(spark, str(src / "*.jsonl"), out, "t", config=config,
+                                                             ids="position", extract_time=TIME)),
+                          ("dask", lambda out: dask_flatten(str(src / "*.jsonl"), out, "t", config=config,
+                                                            ids="position", extract_time=TIME,
+                                                            partition_bytes=1, scheduler="synchronous"))):
+            out = tmp_path / name
+            job = run(str(out))
+            assert (job.records, job.skipped) == (4, 1), name
+            assert len(job["t"].files) == 2, name  # one part per input file
+            faces[name] = {stem: ds.dataset(str(out / stem), format="parquet",
+                                            schema=job[stem].schema).to_table() for stem in job}
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
 
     def shape(tables):
         return {name: {f.name: str(f.type) for f in table.schema} for name, table in tables.items()}
@@ -340,6 +343,11 @@ def test_one_set_of_inputs_gives_the_same_tables_through_every_face(spark, trans
     want = faces["cli"]
     assert shape(want)["t"]["n"] == "double" and shape(want)["t"]["flag"] == "string"
     assert {"a_b", "a_b_2", "late"} <= set(shape(want)["t"])
+    # The first array path met owns the name; the other gets `_2`, in every face.
+    assert sorted(r["value"] for r in want["t_x_y"].to_pylist()) == [1, 2]
+    assert [r["value"] for r in want["t_x_y_2"].to_pylist()] == [3]
+    path = lambda t: json.loads(t.schema.metadata[b"transmog.table_path"])  # noqa: E731
+    assert (path(want["t_x_y"]), path(want["t_x_y_2"])) == (["x-y"], ["x y"])
     assert sorted(json.loads(r).get("flag", "") for r in rows(want)["t"]) == ["", "false", "true", "yes"]
     for face in ("python", "spark", "dask"):
         assert shape(faces[face]) == shape(want), face
