@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="one folder per case with the implementation's output")
     parser.add_argument("--cases", type=Path, default=Path(__file__).resolve().parent / "cases")
     parser.add_argument("--case", nargs="*", default=None, help="only these cases")
-    parser.add_argument("--subdir", default="", help="read OUT/<case>/<SUBDIR> (e.g. 'expected')")
+    parser.add_argument("--subdir", "--impl-subdir", dest="subdir", default="", help="read OUT/<case>/<SUBDIR> (e.g. 'expected')")
     parser.add_argument("--strict-key-order", action="store_true")
     args = parser.parse_args(argv)
 

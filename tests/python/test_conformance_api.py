@@ -15,7 +15,8 @@ import pytest
 import transmog as tm
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = Path(os.environ.get("CONFORMANCE_CASES", ROOT / "tests" / "conformance" / "cases"))
+FOLDERS = ([Path(os.environ["CONFORMANCE_CASES"])] if "CONFORMANCE_CASES" in os.environ else
+           [ROOT / "tests" / "conformance" / "cases", ROOT / "tests" / "conformance" / "our-cases"])
 
 
 def config_for(o):
@@ -73,14 +74,15 @@ def run_case(case: Path, out: Path):
         (out / f"{name}.jsonl").write_text("".join(json.dumps(r, default=str) + "\n" for r in rows))
 
 
-def test_conformance_cases_through_python_api(tmp_path):
-    assert CASES.is_dir(), f"conformance cases not found at {CASES} (set CONFORMANCE_CASES)"
-    cases = sorted(p for p in CASES.iterdir() if (p / "options.json").exists())
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_conformance_cases_through_python_api(tmp_path, folder):
+    assert folder.is_dir(), f"conformance cases not found at {folder} (set CONFORMANCE_CASES)"
+    cases = sorted(p for p in folder.iterdir() if (p / "options.json").exists())
     assert cases
     for case in cases:
         run_case(case, tmp_path / case.name)
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "conformance" / "check.py"), str(tmp_path), "--cases", str(CASES)],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "conformance" / "check.py"), str(tmp_path),
+                           "--cases", str(folder)], capture_output=True, text=True)
     last = proc.stdout.strip().splitlines()[-1]
     assert proc.returncode == 0, proc.stdout
     assert last == f"{len(cases)} passed, 0 failed"
