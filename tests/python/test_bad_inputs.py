@@ -25,6 +25,10 @@ def convert(exe, tmp_path, name, content, *extra, check=True):
     ("nan.jsonl", '{"a": NaN}\n', "nan.jsonl:1: invalid JSON: expected value"),
     ("inf.jsonl", '{"a": 1}\n{"a": -Infinity}\n', "inf.jsonl:2: invalid JSON: invalid number (column 8)"),
     ("deep.jsonl", '{"a":' * 10000 + "1" + "}" * 10000 + "\n", "deep.jsonl:1: invalid JSON: recursion limit exceeded"),
+    # A form feed is not JSON whitespace (RFC 8259), in a line or in an array.
+    ("formfeed.jsonl", '{"a": 1}\n\f\n', "formfeed.jsonl:2: invalid JSON: expected value"),
+    ("formfeed.json", '[\f]', "formfeed.json:1: invalid JSON: expected value"),
+    ("formfeed2.json", '[{"a": 1}, {"a": 2}\f]', "formfeed2.json:1: invalid JSON: trailing characters"),
 ])
 def test_bad_records_fail_strict_and_are_skipped_leniently(transmog_bin, tmp_path, name, content, message):
     src, out, proc = convert(transmog_bin, tmp_path, name, content, check=False)

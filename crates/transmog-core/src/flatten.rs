@@ -215,7 +215,7 @@ impl Flattener {
         // Trailing newlines would move "EOF" errors to the next line.
         let end = text
             .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
+            .rposition(|b| !value::is_json_space(b))
             .map_or(0, |i| i + 1);
         match value::parse(&text[..end]) {
             Ok(v) => self.push(&v, location),

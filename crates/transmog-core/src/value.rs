@@ -102,6 +102,12 @@ impl fmt::Display for SyntaxError {
     }
 }
 
+/// JSON's whitespace (RFC 8259): space, tab, line feed, carriage return; not the form
+/// feed that `u8::is_ascii_whitespace` also accepts.
+pub fn is_json_space(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 /// Parses one JSON document. Trailing whitespace is allowed, anything else after the
 /// value is an error. A leading UTF-8 byte order mark is skipped.
 ///

@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use transmog_core::value::is_json_space;
 
 pub use csv_rows::{CsvOptions, CsvRecords};
 
@@ -134,10 +135,7 @@ fn first_non_blank(reader: &mut Box<dyn BufRead + Send>) -> io::Result<Option<u8
     } else {
         0
     };
-    Ok(buf[start..]
-        .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace()))
+    Ok(buf[start..].iter().copied().find(|b| !is_json_space(b)))
 }
 
 /// A file name without its compression suffix (`.gz`, `.zst`), lower-cased: what input
@@ -190,7 +188,7 @@ fn jsonl<E: From<ReadError>>(
     // lines that straddle two reads are copied into `line`.
     let mut line = Vec::new();
     let mut n = 0u64;
-    let blank = |b: &[u8]| b.iter().all(u8::is_ascii_whitespace);
+    let blank = |b: &[u8]| b.iter().all(is_json_space);
     loop {
         let buf = reader.fill_buf().map_err(io_err(path))?;
         if buf.is_empty() {
@@ -254,7 +252,7 @@ impl ArraySplitter<'_> {
             let n = buf.len();
             for &b in buf {
                 if closed {
-                    if !b.is_ascii_whitespace() {
+                    if !is_json_space(&b) {
                         return Err(self
                             .framing("unexpected data after the top-level array")
                             .into());
@@ -330,7 +328,7 @@ impl ArraySplitter<'_> {
                 return Ok(Some(true));
             }
             b',' if self.depth == 0 => {
-                if self.elem.iter().all(u8::is_ascii_whitespace) {
+                if self.elem.iter().all(is_json_space) {
                     return Err(self.framing("empty element in the top-level array").into());
                 }
                 self.emit(f)?;
@@ -342,7 +340,7 @@ impl ArraySplitter<'_> {
 
     fn push(&mut self, b: u8) {
         if self.elem.is_empty() {
-            if b.is_ascii_whitespace() {
+            if is_json_space(&b) {
                 return;
             }
             self.elem_line = self.line;
