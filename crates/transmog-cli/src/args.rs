@@ -182,9 +182,16 @@ pub struct FlattenArgs {
     /// Keep empty strings.
     #[arg(long)]
     include_empty: bool,
-    /// Keep null fields (as empty strings, like Transmog 1.0.6) instead of dropping them.
+    /// Keep null fields instead of dropping them: NULL with --typed, else empty strings
+    /// (Transmog 1.0.6's spelling when values are text).
     #[arg(long)]
     keep_nulls: bool,
+    /// Keep everything, so that `transmog unflatten` gives the input records back:
+    /// typed values, empty strings, nulls as NULL, no depth limit; nulls and empty
+    /// arrays/objects are listed in an `__empty` column (`[["path", "to", []], ...]`),
+    /// and a path whose values change JSON kind gets a column per kind (`x__text`).
+    #[arg(long, conflicts_with_all = ["keep_arrays", "no_child_tables"])]
+    lossless: bool,
     /// Objects nested this deep or deeper are dropped from main rows (reported).
     #[arg(long, default_value_t = 100, value_name = "N")]
     max_depth: usize,
@@ -288,6 +295,8 @@ impl ConvertArgs {
             max_columns: f.max_columns,
             visit_arrays: !f.no_child_tables,
             keep_arrays: f.keep_arrays,
+            keep_null_fields: f.keep_nulls && f.typed,
+            lossless: f.lossless,
             id_field: f.id_field.clone(),
             parent_field: f.parent_field.clone(),
             time_field: f.time_field.clone(),
@@ -301,7 +310,6 @@ impl ConvertArgs {
                 .extract_time
                 .as_ref()
                 .map(|t| value::Value::Str(t.clone().into())),
-            ..Config::default()
         })
     }
 

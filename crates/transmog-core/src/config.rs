@@ -103,6 +103,13 @@ pub struct Config {
     /// Keep null fields as present nulls (rows show the key with `None`), overriding
     /// `skip_null`; 1.0.6 does this for CSV input.
     pub keep_null_fields: bool,
+    /// Keep everything, so that unflattening the tables (also read back from Parquet)
+    /// gives the records back: implies typed values, empty strings kept, nulls kept as
+    /// NULL, no depth limit, `__` keys as ordinary keys; records nulls and empty arrays
+    /// and objects in a per-row `__empty` column and gives a path one column per JSON
+    /// kind (see [`crate::FAMILY_KEY`]). Cannot be combined with `keep_arrays`
+    /// or `visit_arrays = false`.
+    pub lossless: bool,
 }
 
 impl Default for Config {
@@ -126,11 +133,24 @@ impl Default for Config {
             extract_time: None,
             max_columns: 100_000,
             keep_null_fields: false,
+            lossless: false,
         }
     }
 }
 
 impl Config {
+    /// The options as the flattener applies them: `lossless` sets the options it implies.
+    pub fn effective(mut self) -> Config {
+        if self.lossless {
+            self.cast_to_string = false;
+            self.include_empty = true;
+            self.skip_null = false;
+            self.keep_null_fields = true;
+            self.max_depth = usize::MAX;
+        }
+        self
+    }
+
     /// Checks the options the engine needs. 1.0.6 checks the separator's characters
     /// only in its config builders (`with_naming`), not in the engine: so do we
     /// ([`validate_separator`] is that check, for front ends).
@@ -172,6 +192,13 @@ impl Config {
         }
         if self.max_columns == 0 {
             return Err(Error::config("max_columns", "must be positive"));
+        }
+        if self.lossless && (self.keep_arrays || !self.visit_arrays) {
+            return Err(Error::config(
+                "lossless",
+                "cannot be combined with keep_arrays or visit_arrays=false (arrays kept as \
+                 JSON text are not put back)",
+            ));
         }
         Ok(())
     }

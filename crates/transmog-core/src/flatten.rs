@@ -14,7 +14,7 @@ use crate::ids;
 use crate::naming;
 use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
-use crate::table::{KeyOrder, Owner, Role, Source, Table, TableBatch};
+use crate::table::{Family, KeyOrder, Owner, Role, Source, Table, TableBatch};
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
@@ -22,6 +22,8 @@ use crate::value::{self, Value};
 const CHILD_MAX_DEPTH: usize = 100;
 const ARRAY_FIELD: &str = "__array_field";
 const ARRAY_INDEX: &str = "__array_index";
+/// Lossless runs: the per-row list of nulls and empty containers ([`Role::Empty`]).
+const EMPTY_FIELD: &str = "__empty";
 /// A batch is finished early when its text nears Arrow's i32 offset limit.
 const MAX_BATCH_TEXT: usize = 1 << 30;
 
@@ -114,6 +116,8 @@ pub struct Flattener {
     id_key: String,
     // Child rows made so far for the current record (position ids).
     child_seq: u64,
+    // Lossless runs: the row's `__empty` entries so far (a JSON list once non-empty).
+    empties: String,
 }
 
 /// Metadata of one row about to be committed.
@@ -127,6 +131,7 @@ impl Flattener {
     /// A flattener for entity `entity` (the main table's name).
     pub fn new(entity: &str, cfg: Config) -> Result<Self> {
         cfg.validate()?;
+        let cfg = cfg.effective();
         ids::reseed_if_forked();
         let timestamp = cfg
             .extract_time
@@ -139,10 +144,14 @@ impl Flattener {
                 .find_map(|k| m.iter().find(|(key, _)| key == k).map(|(_, f)| f.clone())),
             _ => None,
         };
-        let main = Table::new(
-            Arc::from(entity),
-            &[(Role::Id, &cfg.id_field), (Role::Time, &cfg.time_field)],
-        );
+        let mut meta = vec![
+            (Role::Id, cfg.id_field.as_str()),
+            (Role::Time, &cfg.time_field),
+        ];
+        if cfg.lossless {
+            meta.push((Role::Empty, EMPTY_FIELD));
+        }
+        let main = Table::new(Arc::from(entity), &meta);
         Ok(Flattener {
             entity_sanitized: naming::sanitize(entity, "_"),
             namer: naming::Namer {
@@ -165,6 +174,7 @@ impl Flattener {
             id_pool: Vec::new(),
             id_key: String::new(),
             child_seq: 0,
+            empties: String::new(),
             cfg,
         })
     }
@@ -355,6 +365,7 @@ impl Flattener {
         self.cells.clear();
         self.deferred.clear();
         self.arena.clear();
+        self.empties.clear();
         self.tables[t].total_rows += 1;
     }
 
@@ -440,75 +451,140 @@ impl Flattener {
 
     /// The column for the path ending at `node`, creating it on first sight. A name
     /// already owned by another path (or a metadata column) gets `<sep>2`, `<sep>3`...
+    /// Lossless runs pass the value's `family`: a path gets one column per family.
     fn column_for(
         &mut self,
         t: usize,
         node: u32,
         path: &[&str],
         raw_name: bool,
+        family: Option<Family>,
         location: &Location,
     ) -> Result<u32> {
-        let table = &mut self.tables[t];
+        let table = &self.tables[t];
         let serial = table.total_rows;
         let n = &table.nodes[node as usize];
-        let free = |c: u32| table.columns[c as usize].last_row != serial;
-        let found = match n.column {
-            Some(c) if free(c) => Some(c),
-            Some(_) => n.dups.iter().copied().find(|c| free(*c)),
-            None => None,
+        let cols = &table.columns;
+        let usable = |c: &u32, f: Option<Family>| {
+            let col = &cols[*c as usize];
+            col.last_row != serial && col.family == f
         };
+        let mut found = n
+            .column
+            .iter()
+            .chain(&n.dups)
+            .copied()
+            .find(|c| usable(c, family));
+        if found.is_none() && family.is_some() {
+            // A column that so far only met nulls takes the first family it sees.
+            found = n
+                .column
+                .iter()
+                .chain(&n.dups)
+                .copied()
+                .find(|c| usable(c, None));
+        }
         let c = match found {
             Some(c) => c,
-            None => {
-                if table.columns.len() >= self.cfg.max_columns {
-                    return Err(Error::TooManyColumns {
-                        location: location.clone(),
-                        table: table.name.to_string(),
-                        limit: self.cfg.max_columns,
-                    });
-                }
-                let (base, shortened) = if raw_name {
-                    (path.last().copied().unwrap_or("").to_string(), false)
-                } else {
-                    self.namer.field(path)
-                };
-                let name = table.free_name(&base, &self.cfg.separator);
-                if name != base {
-                    self.report.collision(
-                        &table.name,
-                        &path.join(&self.cfg.separator),
-                        &base,
-                        &name,
-                    );
-                }
-                let occurrence = if n.column.is_none() {
-                    0
-                } else {
-                    n.dups.len() + 1
-                };
-                let path_json = path_json(path.iter().copied());
-                if shortened {
-                    self.report.shortened_count += 1;
-                }
-                let source = Source {
-                    path_json,
-                    base: base.clone(),
-                    occurrence,
-                    raw: raw_name,
-                    shortened,
-                };
-                let c = table.add_source_column(name, None, Some(source));
-                let n = &mut table.nodes[node as usize];
-                if n.column.is_none() {
-                    n.column = Some(c);
-                } else {
-                    n.dups.push(c);
-                }
-                c
-            }
+            None => self.new_column(t, node, path, raw_name, family, location)?,
         };
-        table.columns[c as usize].last_row = serial;
+        let col = &mut self.tables[t].columns[c as usize];
+        col.family = col.family.or(family);
+        col.last_row = serial;
         Ok(c)
+    }
+
+    /// Lossless runs: a null at the path ending at `node` still gives the path a column.
+    fn null_column(
+        &mut self,
+        t: usize,
+        node: u32,
+        path: &[&str],
+        location: &Location,
+    ) -> Result<()> {
+        if self.tables[t].nodes[node as usize].column.is_none() {
+            self.new_column(t, node, path, false, None, location)?;
+        }
+        Ok(())
+    }
+
+    fn new_column(
+        &mut self,
+        t: usize,
+        node: u32,
+        path: &[&str],
+        raw_name: bool,
+        family: Option<Family>,
+        location: &Location,
+    ) -> Result<u32> {
+        if self.tables[t].columns.len() >= self.cfg.max_columns {
+            return Err(Error::TooManyColumns {
+                location: location.clone(),
+                table: self.tables[t].name.to_string(),
+                limit: self.cfg.max_columns,
+            });
+        }
+        let (base, shortened) = if raw_name {
+            (path.last().copied().unwrap_or("").to_string(), false)
+        } else if path.is_empty() {
+            // Lossless runs: a scalar array item itself.
+            ("value".to_string(), false)
+        } else {
+            self.namer.field(path)
+        };
+        let table = &mut self.tables[t];
+        let n = &table.nodes[node as usize];
+        let family_of = |c: &u32| table.columns[*c as usize].family;
+        let primary = n.column.map(|c| family_of(&c));
+        let occurrence = n
+            .column
+            .iter()
+            .chain(&n.dups)
+            .filter(|c| family_of(c) == family)
+            .count();
+        // The path's first family has the plain name, the others `<name>__<family>`.
+        let wanted = match (primary, family) {
+            (Some(p), Some(f)) if p != Some(f) => format!("{base}__{}", f.as_str()),
+            _ => base.clone(),
+        };
+        let name = table.free_name(&wanted, &self.cfg.separator);
+        if name != wanted {
+            self.report
+                .collision(&table.name, &path.join(&self.cfg.separator), &wanted, &name);
+        }
+        if shortened {
+            self.report.shortened_count += 1;
+        }
+        let source = Source {
+            path_json: path_json(path.iter().copied()),
+            base,
+            occurrence,
+            raw: raw_name,
+            shortened,
+        };
+        let c = table.add_source_column(name, None, Some(source));
+        table.columns[c as usize].family = family;
+        let n = &mut table.nodes[node as usize];
+        if n.column.is_none() {
+            n.column = Some(c);
+        } else {
+            n.dups.push(c);
+        }
+        Ok(c)
+    }
+
+    /// Lossless runs: records a null or empty container (`value`, JSON) at `path` of
+    /// the row being built ([`Role::Empty`]).
+    fn note_empty(&mut self, path: &[&str], value: &str) {
+        self.empties
+            .push(if self.empties.is_empty() { '[' } else { ',' });
+        self.empties.push('[');
+        for k in path {
+            crate::text::push_json_string(&mut self.empties, k, false);
+            self.empties.push(',');
+        }
+        self.empties.push_str(value);
+        self.empties.push(']');
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -528,12 +604,13 @@ impl Flattener {
         };
         let top = mode == RowMode::Main { top: true };
         let in_main = matches!(mode, RowMode::Main { .. });
+        let lossless = self.cfg.lossless;
         for (pos, entry) in entries.enumerate() {
             let (key, v) = entry.map_err(|e| bad_node(e, location))?;
-            if key.starts_with("__") {
+            if !lossless && key.starts_with("__") {
                 // 1.0.6 treats these as metadata: copied raw and hoisted to the row's top.
                 let n = self.tables[t].child_node(0, key);
-                let c = self.column_for(t, n, &[key], true, location)?;
+                let c = self.column_for(t, n, &[key], true, None, location)?;
                 let cell = self.raw(v, location)?;
                 self.cells.push((c, cell));
                 continue;
@@ -541,6 +618,7 @@ impl Flattener {
             let child = self.tables[t].child_node_at(node, pos, key);
             path.push(key);
             match v.view() {
+                View::Object { len: 0, .. } if lossless => self.note_empty(path, "{}"),
                 View::Object { len: 0, .. } => {}
                 View::Object { .. } => {
                     if depth + 1 >= max_depth {
@@ -563,16 +641,17 @@ impl Flattener {
                         if top && self.cfg.keep_arrays {
                             // 1.0.6 quirk: with keep_arrays, top-level objects are also
                             // kept whole as JSON text after the flattened fields.
-                            let c = self.column_for(t, child, path, false, location)?;
+                            let c = self.column_for(t, child, path, false, None, location)?;
                             let cell = self.json_or_raw(v, location)?;
                             self.deferred.push((c, cell));
                         }
                     }
                 }
+                View::Array { len: 0, .. } if lossless => self.note_empty(path, "[]"),
                 View::Array { len: 0, .. } => {}
                 View::Array { .. } => {
                     if in_main && (!self.cfg.visit_arrays || (self.cfg.keep_arrays && top)) {
-                        let c = self.column_for(t, child, path, false, location)?;
+                        let c = self.column_for(t, child, path, false, None, location)?;
                         let cell = self.json_or_raw(v, location)?;
                         if top {
                             self.deferred.push((c, cell));
@@ -581,7 +660,7 @@ impl Flattener {
                         }
                     } else if in_main && self.cfg.keep_arrays {
                         // 1.0.6 quirk: arrays under nested objects appear as Python repr.
-                        let c = self.column_for(t, child, path, false, location)?;
+                        let c = self.column_for(t, child, path, false, None, location)?;
                         let cell = if self.cfg.cast_to_string {
                             self.repr_text(v, location)?
                         } else {
@@ -590,10 +669,22 @@ impl Flattener {
                         self.cells.push((c, cell));
                     }
                 }
+                View::Null if lossless => {
+                    self.null_column(t, child, path, location)?;
+                    self.note_empty(path, "null");
+                }
+                leaf if lossless => {
+                    check_len(&leaf, location)?;
+                    let family = family_of(&leaf);
+                    if let Some(cell) = self.leaf(leaf) {
+                        let c = self.column_for(t, child, path, false, family, location)?;
+                        self.cells.push((c, cell));
+                    }
+                }
                 leaf => {
                     check_len(&leaf, location)?;
                     if let Some(cell) = self.leaf(leaf) {
-                        let c = self.column_for(t, child, path, false, location)?;
+                        let c = self.column_for(t, child, path, false, None, location)?;
                         self.cells.push((c, cell));
                     }
                 }
@@ -627,7 +718,7 @@ impl Flattener {
         };
         for (pos, entry) in entries.enumerate() {
             let (key, v) = entry.map_err(|e| bad_node(e, location))?;
-            if key.starts_with("__") {
+            if !self.cfg.lossless && key.starts_with("__") {
                 continue;
             }
             match v.view() {
@@ -693,13 +784,16 @@ impl Flattener {
                 if shortened {
                     self.report.shortened_count += 1;
                 }
-                let meta = [
+                let mut meta = vec![
                     (Role::Id, self.cfg.id_field.as_str()),
                     (Role::Parent, self.cfg.parent_field.as_str()),
                     (Role::Time, self.cfg.time_field.as_str()),
                     (Role::ArrayField, ARRAY_FIELD),
                     (Role::ArrayIndex, ARRAY_INDEX),
                 ];
+                if self.cfg.lossless {
+                    meta.push((Role::Empty, EMPTY_FIELD));
+                }
                 let mut table = Table::new(Arc::from(name.as_str()), &meta);
                 table.owner = Some(Owner {
                     path_json: path_json.clone(),
@@ -755,12 +849,13 @@ impl Flattener {
                 names
             }
         };
+        let lossless = self.cfg.lossless;
         for (i, item) in items.enumerate() {
-            let is_object = match item.view() {
+            let (is_object, empty_object) = match item.view() {
                 View::Null if self.cfg.skip_null => continue,
-                View::Object { len: 0, .. } => continue,
-                View::Object { .. } => true,
-                _ => false,
+                View::Object { len: 0, .. } if !lossless => continue,
+                View::Object { len, .. } => (true, len == 0),
+                _ => (false, false),
             };
             let t = self.table_for_array(node, key, raw_path);
             if !self.arrays[node as usize].parents.contains(&parent_len) {
@@ -772,20 +867,40 @@ impl Flattener {
             }
             self.start_row(t);
             if is_object {
+                if empty_object {
+                    self.note_empty(&[], "{}");
+                }
                 let mut path = Vec::new();
                 self.flatten_fields(
                     t,
                     item,
                     0,
                     0,
-                    CHILD_MAX_DEPTH,
+                    if lossless {
+                        usize::MAX
+                    } else {
+                        CHILD_MAX_DEPTH
+                    },
                     &mut path,
                     RowMode::Item,
                     location,
                 )?;
+            } else if lossless {
+                // The item itself is the value: path `[]` (a field `value` of object
+                // items is another path), one column per family; a null has no cell.
+                let view = item.view();
+                check_len(&view, location)?;
+                match family_of(&view) {
+                    None => self.null_column(t, 0, &[], location)?,
+                    family => {
+                        let c = self.column_for(t, 0, &[], false, family, location)?;
+                        let cell = self.raw(item, location)?;
+                        self.cells.push((c, cell));
+                    }
+                }
             } else {
                 let n = self.tables[t].child_node(0, "value");
-                let c = self.column_for(t, n, &["value"], false, location)?;
+                let c = self.column_for(t, n, &["value"], false, None, location)?;
                 let cell = self.raw(item, location)?;
                 self.cells.push((c, cell));
             }
@@ -863,6 +978,9 @@ impl Flattener {
     }
 
     fn commit(&mut self, t: usize, meta: &RowMeta<'_>) {
+        if !self.empties.is_empty() {
+            self.empties.push(']');
+        }
         let table = &mut self.tables[t];
         let row = table.rows;
         for (c, s) in &self.cells {
@@ -886,6 +1004,8 @@ impl Flattener {
                     Some((_, i)) => Cell::Int(i),
                     None => continue,
                 },
+                Role::Empty if self.empties.is_empty() => continue,
+                Role::Empty => Cell::Text(Kind::Str, &self.empties),
             };
             let col = &mut table.columns[c as usize].builder;
             col.pad_to(row);
@@ -893,6 +1013,17 @@ impl Flattener {
         }
         table.rows += 1;
     }
+}
+
+/// The column family of a scalar (arrays and objects: kept whole as JSON); `None` for null.
+fn family_of<'a, N: Node<'a>>(v: &View<'a, N>) -> Option<Family> {
+    Some(match v {
+        View::Null => return None,
+        View::Bool(_) => Family::Bool,
+        View::Int(_) | View::BigInt(_) | View::Float(_) => Family::Number,
+        View::Str(_) => Family::Text,
+        View::Array { .. } | View::Object { .. } => Family::Json,
+    })
 }
 
 fn scratch_cell<'a>(s: Scratch, arena: &'a str) -> Cell<'a> {

@@ -50,8 +50,8 @@ pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
 pub use rows::RowsBuilder;
 pub use table::{
-    Role, TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY,
-    SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
+    Family, Role, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY,
+    ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 pub use tape::{Tape, TapeNode};
 pub use types::ColType;

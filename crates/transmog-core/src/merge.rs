@@ -16,13 +16,23 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::naming;
 use crate::report::Report;
 use crate::table::{
-    TableBatch, ARRAYS_KEY, BASE_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY, SHORTENED_KEY,
-    TABLE_BASE_KEY, TABLE_PATH_KEY,
+    Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY,
+    ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
+
+/// The columns of one source path (and raw flag) in a table.
+#[derive(Default)]
+struct PathNames {
+    /// Names by (occurrence, family); lossless runs give a path one column per family.
+    names: FxHashMap<(usize, Option<Family>), String>,
+    /// The family of the path's first column (`None`: only nulls so far), which has the
+    /// plain name; the other families get `<name>__<family>`.
+    primary: Option<Option<Family>>,
+}
 
 #[derive(Default)]
 struct TableNames {
-    by_source: FxHashMap<(String, usize, bool), String>,
+    by_source: FxHashMap<(String, bool), PathNames>,
     taken: FxHashSet<String>,
     /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first.
     arrays: Vec<serde_json::Value>,
@@ -145,23 +155,50 @@ impl NameRegistry {
                 .get(BASE_KEY)
                 .cloned()
                 .unwrap_or_else(|| f.name().clone());
-            let key = (path.clone(), occurrence, raw);
-            let name = match names.by_source.get(&key) {
+            let family = meta.get(FAMILY_KEY).and_then(|f| Family::parse(f));
+            let entry = names.by_source.entry((path.clone(), raw)).or_default();
+            let known = match (entry.primary, family) {
+                // A column without a family yet (only nulls) is the path's first column.
+                (Some(p), None) => entry
+                    .names
+                    .get(&(occurrence, p))
+                    .or_else(|| entry.names.get(&(occurrence, None))),
+                // The first family met by a path whose first column only had nulls.
+                (Some(None), Some(f)) if !entry.names.contains_key(&(occurrence, Some(f))) => {
+                    match entry.names.get(&(occurrence, None)).cloned() {
+                        Some(n) => {
+                            entry.primary = Some(Some(f));
+                            entry.names.insert((occurrence, Some(f)), n);
+                            entry.names.get(&(occurrence, Some(f)))
+                        }
+                        None => None,
+                    }
+                }
+                _ => entry.names.get(&(occurrence, family)),
+            };
+            let name = match known {
                 Some(n) => n.clone(),
                 None => {
+                    let wanted = match (entry.primary, family) {
+                        (Some(p), Some(f)) if p != Some(f) => format!("{base}__{}", f.as_str()),
+                        _ => base.clone(),
+                    };
+                    if entry.primary.is_none() {
+                        entry.primary = Some(family);
+                    }
                     let name =
-                        naming::free_name(&base, &self.separator, |n| names.taken.contains(n));
-                    if name != base {
+                        naming::free_name(&wanted, &self.separator, |n| names.taken.contains(n));
+                    if name != wanted {
                         let dotted = serde_json::from_str::<Vec<String>>(path)
                             .map(|p| p.join(&self.separator))
                             .unwrap_or_else(|_| path.clone());
-                        self.report.collision(table, &dotted, &base, &name);
+                        self.report.collision(table, &dotted, &wanted, &name);
                     }
                     if meta.get(SHORTENED_KEY).is_some_and(|v| v == "true") {
                         self.report.shortened_count += 1;
                     }
                     names.taken.insert(name.clone());
-                    names.by_source.insert(key, name.clone());
+                    entry.names.insert((occurrence, family), name.clone());
                     name
                 }
             };

@@ -171,6 +171,7 @@ pub const CONFIG_OPTION_KEYS: &[&str] = &[
     "visit_arrays",
     "keep_arrays",
     "keep_null_fields",
+    "lossless",
     "id_field",
     "parent_field",
     "time_field",
@@ -308,13 +309,14 @@ impl Config {
                     .unwrap_or(d.max_columns)
             }
             "cast_to_string" | "include_empty" | "skip_null" | "visit_arrays" | "keep_arrays"
-            | "keep_null_fields" => {
+            | "keep_null_fields" | "lossless" => {
                 let field = match key {
                     "cast_to_string" => &mut self.cast_to_string,
                     "include_empty" => &mut self.include_empty,
                     "skip_null" => &mut self.skip_null,
                     "visit_arrays" => &mut self.visit_arrays,
                     "keep_arrays" => &mut self.keep_arrays,
+                    "lossless" => &mut self.lossless,
                     _ => &mut self.keep_null_fields,
                 };
                 *field = if default {
@@ -324,6 +326,7 @@ impl Config {
                         "skip_null" => d.skip_null,
                         "visit_arrays" => d.visit_arrays,
                         "keep_arrays" => d.keep_arrays,
+                        "lossless" => d.lossless,
                         _ => d.keep_null_fields,
                     }
                 } else {

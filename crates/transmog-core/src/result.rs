@@ -101,15 +101,7 @@ fn role_rank(batch: &RecordBatch, c: usize) -> Option<usize> {
         .metadata()
         .get(ROLE_KEY)
         .cloned()?;
-    [
-        Role::Id,
-        Role::Parent,
-        Role::Time,
-        Role::ArrayField,
-        Role::ArrayIndex,
-    ]
-    .iter()
-    .position(|r| r.as_str() == role)
+    Role::ALL.iter().position(|r| r.as_str() == role)
 }
 
 /// The order rows list a batch's columns in: data fields first, then metadata in

@@ -42,6 +42,44 @@ pub const TABLE_BASE_KEY: &str = "transmog.table_base";
 /// sanitized and abbreviated, and several arrays can share one table.
 pub const ARRAYS_KEY: &str = "transmog.arrays";
 
+/// Field-metadata key of lossless runs: the one JSON kind a data column holds, `bool`,
+/// `number`, `text` or `json` (an array kept whole as JSON text). A path whose values
+/// change kind gets one column per kind (`<name>__<kind>`), so no value is cast; text
+/// columns of kind `number` hold integers beyond 64 bits as their digits.
+pub const FAMILY_KEY: &str = "transmog.family";
+
+/// The JSON kind of a column in lossless runs ([`FAMILY_KEY`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// `true` / `false`.
+    Bool,
+    /// Integers and floats (one column: JSON does not tell `1` from `1.0`).
+    Number,
+    /// Strings.
+    Text,
+    /// Arrays kept whole as JSON text (items of arrays of arrays).
+    Json,
+}
+
+impl Family {
+    /// The value stored under [`FAMILY_KEY`], also the suffix of a path's other columns.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Bool => "bool",
+            Family::Number => "number",
+            Family::Text => "text",
+            Family::Json => "json",
+        }
+    }
+
+    /// The family named `s`.
+    pub fn parse(s: &str) -> Option<Family> {
+        [Family::Bool, Family::Number, Family::Text, Family::Json]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
 /// What a metadata column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -55,9 +93,28 @@ pub enum Role {
     ArrayField,
     /// The item's position in its array (child tables).
     ArrayIndex,
+    /// Lossless runs: the row's values that no column holds, a JSON list of entries
+    /// `[key, ..., value]` (path from the row's object, then `null`, `[]` or `{}`);
+    /// `[{}]` for an array item that is an empty object.
+    Empty,
 }
 
 impl Role {
+    /// Every role, in the order rows list metadata columns.
+    pub const ALL: [Role; 6] = [
+        Role::Id,
+        Role::Parent,
+        Role::Time,
+        Role::ArrayField,
+        Role::ArrayIndex,
+        Role::Empty,
+    ];
+
+    /// The role stored as `s` under [`ROLE_KEY`].
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     /// The value stored under [`ROLE_KEY`].
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +123,7 @@ impl Role {
             Role::Time => "time",
             Role::ArrayField => "array_field",
             Role::ArrayIndex => "array_index",
+            Role::Empty => "empty",
         }
     }
 }
@@ -89,6 +147,8 @@ pub(crate) struct Column {
     /// Source path, base name, occurrence and raw flag (data columns).
     pub source: Option<Source>,
     pub builder: ColumnBuilder,
+    /// Lossless runs: the JSON kind the column holds, once a value decided it.
+    pub family: Option<Family>,
     /// Serial of the last row that received a value, to spot a name used twice in a row.
     pub last_row: u64,
 }
@@ -206,6 +266,7 @@ impl Table {
             role,
             source,
             builder: ColumnBuilder::new(ColType::Null),
+            family: None,
             last_row: u64::MAX,
         });
         c
@@ -264,6 +325,9 @@ impl Table {
                     if src.shortened {
                         meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
                     }
+                }
+                if let Some(family) = c.family {
+                    meta.insert(FAMILY_KEY.to_string(), family.as_str().to_string());
                 }
                 f.with_metadata(meta)
             })

@@ -14,12 +14,20 @@
 //!   parent's id, and the array it came from is the listed one owned at the parent row's
 //!   path whose field equals the row's `__array_field`, so tables shared by several
 //!   arrays (abbreviated names) and sanitized array keys (`my list` → `my_list`) go back
-//!   where they came from — unless two such arrays share table, field and owner path
-//!   (`{"a b": [1], "a-b": [2]}`, even in different records): that is an error.
+//!   where they came from. (Since each array path owns its table, two arrays sharing
+//!   table, field and owner path only happen in files of older versions: an error.)
 //!
 //! # What comes back exactly, and what cannot
 //!
-//! With the options `cast_to_string=false`, `skip_null=false`, `keep_null_fields=true`,
+//! With [`Config::lossless`](crate::Config::lossless), everything comes back, from the
+//! engine's batches and from Parquet files alike, up to object key order and the
+//! spelling of numbers (JSON does not tell `1` from `1.0`; a column holding both is
+//! float64): nulls and empty arrays/objects are listed in the row's `__empty` cell
+//! ([`Role::Empty`]), a path gets one column per JSON kind ([`FAMILY_KEY`]), scalar
+//! array items sit at path `[]`, `__` keys are ordinary keys. Repeated keys inside one
+//! object are kept but come back as repeats of the innermost object (as below).
+//!
+//! Without it, with the options `cast_to_string=false`, `skip_null=false`, `keep_null_fields=true`,
 //! `include_empty=true`, `visit_arrays=true`, `keep_arrays=false`, a `max_depth` above
 //! the input's depth and unique ids (random ids, the default), `unflatten(flatten(x))`
 //! equals `x` up to object key order, for the engine's batches (whose
@@ -56,9 +64,9 @@ use arrow_schema::SchemaRef;
 use crate::column::CellExtras;
 use crate::error::{Error, Result};
 use crate::result::{cell_value, ResultTable};
-use crate::table::{Role, ARRAYS_KEY, OCCURRENCE_KEY, PATH_KEY, ROLE_KEY};
+use crate::table::{Family, Role, ARRAYS_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, ROLE_KEY};
 use crate::text::push_json;
-use crate::value::Value;
+use crate::value::{self, Value};
 
 type Object = Vec<(Cow<'static, str>, Value<'static>)>;
 
@@ -254,7 +262,12 @@ fn array_paths(table: &str, schema: &SchemaRef) -> Result<Vec<ArrayPath>> {
 
 /// How one column of a batch is read back.
 enum ColumnUse {
-    Data { path: Vec<String>, repeat: bool },
+    Data {
+        path: Vec<String>,
+        repeat: bool,
+        /// Lossless runs: text of kind `number` or `json` is parsed back.
+        parse: bool,
+    },
     Meta(Role),
     Ignored,
 }
@@ -267,10 +280,7 @@ fn column_uses(table: &str, batch: &RecordBatch) -> Result<Vec<ColumnUse>> {
         .map(|f| {
             let meta = f.metadata();
             if let Some(role) = meta.get(ROLE_KEY) {
-                let role = [Role::Id, Role::Parent, Role::ArrayField, Role::ArrayIndex]
-                    .into_iter()
-                    .find(|r| r.as_str() == role);
-                return Ok(role.map_or(ColumnUse::Ignored, ColumnUse::Meta));
+                return Ok(Role::parse(role).map_or(ColumnUse::Ignored, ColumnUse::Meta));
             }
             let Some(path) = meta.get(PATH_KEY) else {
                 return Err(Error::unflatten(
@@ -289,7 +299,15 @@ fn column_uses(table: &str, batch: &RecordBatch) -> Result<Vec<ColumnUse>> {
             let repeat = meta
                 .get(OCCURRENCE_KEY)
                 .is_some_and(|o| o.parse::<usize>().is_ok_and(|n| n > 0));
-            Ok(ColumnUse::Data { path, repeat })
+            let parse = matches!(
+                meta.get(FAMILY_KEY).and_then(|f| Family::parse(f)),
+                Some(Family::Number | Family::Json)
+            );
+            Ok(ColumnUse::Data {
+                path,
+                repeat,
+                parse,
+            })
         })
         .collect()
 }
@@ -311,6 +329,10 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
     let empty = CellExtras::default();
     for b in &t.batches {
         let uses = column_uses(&t.name, &b.batch)?;
+        // Lossless tables store scalar items at path `[]`: a field `value` is a field.
+        let lossless = uses
+            .iter()
+            .any(|u| matches!(u, ColumnUse::Meta(Role::Empty)));
         for row in 0..b.batch.num_rows() {
             let mut rec = RowRec {
                 table: ti,
@@ -328,6 +350,7 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
             };
             let mut cells = 0usize;
             let mut scalar = false;
+            let mut item: Option<Value<'static>> = None;
             for (c, u) in uses.iter().enumerate() {
                 let ex = b.extras.get(c).unwrap_or(&empty);
                 let Some(v) = cell_value(b.batch.column(c).as_ref(), ex, row) else {
@@ -343,17 +366,28 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
                             other => text_of(other).parse().ok(),
                         }
                     }
+                    ColumnUse::Meta(Role::Empty) => {
+                        cells += empty_entries(&t.name, row_no, v, &mut rec.cells)?;
+                    }
                     ColumnUse::Meta(Role::Time) | ColumnUse::Ignored => {}
-                    ColumnUse::Data { path, repeat } => {
+                    ColumnUse::Data { path, .. } if path.is_empty() => {
+                        // Lossless runs: the scalar array item itself.
+                        item = Some(decoded(v, u));
+                    }
+                    ColumnUse::Data { path, repeat, .. } => {
                         cells += 1;
-                        scalar = !*repeat && path.len() == 1 && path[0] == "value";
-                        insert(&mut rec.cells, path, v);
+                        scalar = !lossless && !*repeat && path.len() == 1 && path[0] == "value";
+                        insert(&mut rec.cells, path, decoded(v, u));
                     }
                 }
             }
-            rec.form = match cells {
-                0 if child => Form::Empty,
-                1 if child && scalar => Form::Scalar,
+            rec.form = match (cells, item) {
+                (_, Some(v)) => {
+                    rec.cells = vec![(Cow::Borrowed(""), v)];
+                    Form::Scalar
+                }
+                (0, None) if child => Form::Empty,
+                (1, None) if child && scalar => Form::Scalar,
                 _ => Form::Object,
             };
             out.push(rec);
@@ -361,6 +395,48 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
         }
     }
     Ok(())
+}
+
+/// A cell as the input had it: lossless text of kind `number` / `json` parsed back.
+fn decoded(v: Value<'static>, u: &ColumnUse) -> Value<'static> {
+    match (v, u) {
+        (Value::Str(s), ColumnUse::Data { parse: true, .. }) => match value::parse(s.as_bytes()) {
+            Ok(parsed) => parsed.into_owned(),
+            Err(_) => Value::Str(s),
+        },
+        (v, _) => v,
+    }
+}
+
+/// Puts the entries of a lossless row's [`Role::Empty`] cell (`[[key, ..., value],
+/// ...]`) into `obj`; returns how many there were (an entry `[{}]`: the row is `{}`).
+fn empty_entries(table: &str, row: u64, v: Value<'static>, obj: &mut Object) -> Result<usize> {
+    let bad = || Error::unflatten(table, Some(row), "bad '__empty' cell".to_string());
+    let text = match v {
+        Value::Str(s) => s,
+        _ => return Err(bad()),
+    };
+    let Ok(Value::Array(entries)) = value::parse(text.as_bytes()).map(Value::into_owned) else {
+        return Err(bad());
+    };
+    let n = entries.len();
+    for e in entries {
+        let Value::Array(mut parts) = e else {
+            return Err(bad());
+        };
+        let last = parts.pop().ok_or_else(bad)?;
+        let path = parts
+            .into_iter()
+            .map(|k| match k {
+                Value::Str(s) => Ok(s.into_owned()),
+                _ => Err(bad()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !path.is_empty() {
+            insert(obj, &path, last);
+        }
+    }
+    Ok(n)
 }
 
 /// Puts `v` at `path` below `obj`; intermediate objects are created or reused (the

@@ -39,7 +39,8 @@ pub enum SchemaError {
 struct Column {
     name: String,
     data_type: DataType,
-    /// Field metadata of the column's first batch (Transmog's source path and role).
+    /// Field metadata of the column's first batch (Transmog's source path and role), plus
+    /// keys that later batches added.
     metadata: arrow_schema::Metadata,
     /// The column has held an int64 outside ±2^53 at some point.
     big_ints: bool,
@@ -119,6 +120,14 @@ impl UnionSchema {
                     seen.push(i);
                     let col = &mut self.columns[i];
                     col.big_ints |= big;
+                    // Facts learned later (a lossless column's family) are added; the
+                    // first batch's values stay.
+                    for (k, v) in field.metadata() {
+                        if !col.metadata.contains_key(k) {
+                            col.metadata.insert(k.clone(), v.clone());
+                            changed = true;
+                        }
+                    }
                     let widened = widen(&col.data_type, &dt, col.big_ints);
                     if widened != col.data_type {
                         col.data_type = widened;

@@ -333,3 +333,130 @@ fn sanitized_and_abbreviated_arrays_survive_parquet() {
     let want: Vec<_> = records.iter().map(normal).collect();
     assert_eq!(back, want);
 }
+
+fn lossless() -> Config {
+    Config {
+        lossless: true,
+        ..Config::default()
+    }
+}
+
+/// No repeated keys (JSON parsers disagree on them; they are kept, but come back as
+/// repeats of the innermost object).
+fn unique_keys(v: &Value<'_>) -> bool {
+    match v {
+        Value::Object(e) => {
+            let mut keys = HashSet::new();
+            e.iter().all(|(k, x)| keys.insert(k) && unique_keys(x))
+        }
+        Value::Array(items) => items.iter().all(unique_keys),
+        _ => true,
+    }
+}
+
+#[test]
+fn conformance_inputs_survive_parquet_losslessly() {
+    // With `lossless`, everything but non-object records comes back: nulls, empty
+    // containers, `__` keys anywhere, arrays of arrays, big integers, mixed kinds.
+    let mut verified = 0;
+    for dir in case_dirs() {
+        let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("cases")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.join("options.json").exists())
+            .collect();
+        cases.sort();
+        for case in &cases {
+            let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+            let Some(records) = records_of(case) else {
+                continue;
+            };
+            if !records.iter().all(|r| matches!(r, Value::Object(_))) {
+                continue;
+            }
+            assert!(records.iter().all(unique_keys), "case {name}");
+            let back = through_parquet(&records, "e", lossless());
+            let back: Vec<_> = back.iter().map(normal).collect();
+            let want: Vec<_> = records.iter().map(normal).collect();
+            assert_eq!(back, want, "case {name}");
+            verified += 1;
+        }
+    }
+    assert!(verified >= 55, "only {verified} cases verified");
+}
+
+mod lossless_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("a".to_string()),
+            Just("b".to_string()),
+            Just("a_b".to_string()),
+            Just("a b".to_string()),
+            Just("value".to_string()),
+            Just("__m".to_string()),
+            Just("__extract_id".to_string()),
+            Just("__empty".to_string()),
+            Just("".to_string()),
+            Just("k-1 é".to_string()),
+            "[a-z_]{1,5}",
+        ]
+    }
+
+    fn scalar() -> impl Strategy<Value = Value<'static>> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::Int),
+            (-3i64..3).prop_map(Value::Int),
+            "-?[1-9][0-9]{19,25}".prop_map(|s| Value::BigInt(Cow::Owned(s))),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::Float),
+            prop_oneof![Just(0.5), Just(-2.5), Just(1e300)].prop_map(Value::Float),
+            "[a-z0-9 ]{0,4}".prop_map(|s| Value::Str(Cow::Owned(s))),
+            Just(Value::Str(Cow::Borrowed("null"))),
+            Just(Value::Str(Cow::Borrowed("[]"))),
+            Just(Value::Str(Cow::Borrowed("1"))),
+        ]
+    }
+
+    fn object(entries: Vec<(String, Value<'static>)>) -> Value<'static> {
+        let mut seen = HashSet::new();
+        Value::Object(
+            entries
+                .into_iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
+                .map(|(k, v)| (Cow::Owned(k), v))
+                .collect(),
+        )
+    }
+
+    /// Any JSON: empty containers, nulls everywhere, arrays of arrays.
+    fn value() -> impl Strategy<Value = Value<'static>> {
+        scalar().prop_recursive(6, 64, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..4).prop_map(object),
+            ]
+        })
+    }
+
+    fn record() -> impl Strategy<Value = Value<'static>> {
+        prop::collection::vec((key(), value()), 0..5).prop_map(object)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_records_survive_parquet_losslessly(records in prop::collection::vec(record(), 1..5)) {
+            let back = through_parquet(&records, "e", lossless());
+            let back: Vec<_> = back.iter().map(normal).collect();
+            let want: Vec<_> = records.iter().map(normal).collect();
+            prop_assert_eq!(back, want);
+        }
+    }
+}

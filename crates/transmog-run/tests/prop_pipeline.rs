@@ -20,6 +20,7 @@ fn key() -> impl Strategy<Value = String> {
         Just("__h".to_string()),
         Just("value".to_string()),
         Just("x_y_z_w".to_string()),
+        Just("a b".to_string()),
         "[a-c]{1,2}",
     ]
 }
@@ -31,6 +32,7 @@ fn value() -> impl Strategy<Value = Value<'static>> {
         (-5i64..5).prop_map(Value::Int),
         prop_oneof![Just(0.5), Just(2.0)].prop_map(Value::Float),
         "[a-z]{0,3}".prop_map(|s| Value::Str(Cow::Owned(s))),
+        Just(Value::Str(Cow::Borrowed("1"))),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         prop_oneof![
@@ -47,9 +49,11 @@ fn record() -> impl Strategy<Value = Value<'static>> {
         .prop_map(|e| Value::Object(e.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
 }
 
-fn config(cast: bool) -> Config {
+/// Mode 0: cast to text; 1: typed; 2: lossless (one column per path and JSON kind).
+fn config(mode: u8) -> Config {
     Config {
-        cast_to_string: cast,
+        cast_to_string: mode == 0,
+        lossless: mode == 2,
         id_mode: IdMode::Position,
         extract_time: Some(Value::Str("t".into())),
         ..Config::default()
@@ -79,7 +83,7 @@ fn check(
     records: &[Value<'static>],
     chunk: usize,
     threads: usize,
-    cast: bool,
+    mode: u8,
 ) -> Result<(), TestCaseError> {
     let mut jsonl = String::new();
     for r in records {
@@ -87,7 +91,7 @@ fn check(
         jsonl.push('\n');
     }
     let source: Arc<str> = "in.jsonl".into();
-    let mut seq = Flattener::new("t", config(cast)).expect("config");
+    let mut seq = Flattener::new("t", config(mode)).expect("config");
     for (i, line) in jsonl.lines().enumerate() {
         let loc = Location {
             source: Some(source.clone()),
@@ -104,7 +108,7 @@ fn check(
         chunk_records: chunk,
         ..RunOptions::default()
     };
-    let mut run = Run::new("t", config(cast), opts).expect("config");
+    let mut run = Run::new("t", config(mode), opts).expect("config");
     let mut collected = Collect::new("t");
     run.read(
         vec![Input::bytes("in.jsonl", jsonl.into_bytes())],
@@ -113,6 +117,10 @@ fn check(
     .expect("run");
     let totals = run.finish(&mut collected).expect("finish");
     prop_assert_eq!(seq.report.collision_count, totals.report.collision_count);
+    prop_assert_eq!(
+        seq.report.table_rename_count,
+        totals.report.table_rename_count
+    );
     let par = collected.into_result(&totals);
     prop_assert_eq!(tables(&seq.tables), tables(&par.tables));
     Ok(())
@@ -126,8 +134,8 @@ proptest! {
         records in prop::collection::vec(record(), 1..12),
         chunk in 1usize..5,
         threads in 1usize..4,
-        cast in any::<bool>(),
+        mode in 0u8..3,
     ) {
-        check(&records, chunk, threads, cast)?;
+        check(&records, chunk, threads, mode)?;
     }
 }
