@@ -476,13 +476,8 @@ impl Flattener {
             .copied()
             .find(|c| usable(c, family));
         if found.is_none() && family.is_some() {
-            // A column that so far only met nulls takes the first family it sees.
-            found = n
-                .column
-                .iter()
-                .chain(&n.dups)
-                .copied()
-                .find(|c| usable(c, None));
+            // A path's first column, made by nulls, takes the first family it meets.
+            found = n.column.filter(|c| usable(c, None));
         }
         let c = match found {
             Some(c) => c,
@@ -494,7 +489,9 @@ impl Flattener {
         Ok(c)
     }
 
-    /// Lossless runs: a null at the path ending at `node` still gives the path a column.
+    /// Lossless runs: a null gives its path a column (NULL) if it has none; `__empty`
+    /// is what records it. No cell: which of a path's columns it would go to would depend
+    /// on what the flattener met before, and runs must not depend on that.
     fn null_column(
         &mut self,
         t: usize,

@@ -140,6 +140,10 @@ impl NameRegistry {
             }
         }
         let mut fields = Vec::with_capacity(schema.fields().len());
+        // Names given in this schema: a column that only met nulls is not taken over by
+        // a family when its name is already in use here (a repeated key: `{"b": null,
+        // "b": false}` gives `b` and `b__bool`, as one flattener does).
+        let mut used: FxHashSet<String> = FxHashSet::default();
         for f in schema.fields() {
             let meta = f.metadata();
             let Some(path) = meta.get(PATH_KEY) else {
@@ -164,14 +168,16 @@ impl NameRegistry {
                     .get(&(occurrence, p))
                     .or_else(|| entry.names.get(&(occurrence, None))),
                 // The first family met by a path whose first column only had nulls.
-                (Some(None), Some(f)) if !entry.names.contains_key(&(occurrence, Some(f))) => {
+                (Some(None), Some(f))
+                    if occurrence == 0 && !entry.names.contains_key(&(0, Some(f))) =>
+                {
                     match entry.names.get(&(occurrence, None)).cloned() {
-                        Some(n) => {
+                        Some(n) if !used.contains(&n) => {
                             entry.primary = Some(Some(f));
                             entry.names.insert((occurrence, Some(f)), n);
                             entry.names.get(&(occurrence, Some(f)))
                         }
-                        None => None,
+                        _ => None,
                     }
                 }
                 _ => entry.names.get(&(occurrence, family)),
@@ -202,6 +208,7 @@ impl NameRegistry {
                     name
                 }
             };
+            used.insert(name.clone());
             // The base name stays in the files: a job's driver names its tasks' parts
             // by it, as this registry names a run's chunks.
             if name != *f.name() || !meta.contains_key(BASE_KEY) {

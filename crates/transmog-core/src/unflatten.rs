@@ -370,6 +370,8 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
                         cells += empty_entries(&t.name, row_no, v, &mut rec.cells)?;
                     }
                     ColumnUse::Meta(Role::Time) | ColumnUse::Ignored => {}
+                    // Lossless tables list their nulls in `__empty`.
+                    ColumnUse::Data { .. } if lossless && v == Value::Null => {}
                     ColumnUse::Data { path, .. } if path.is_empty() => {
                         // Lossless runs: the scalar array item itself.
                         item = Some(decoded(v, u));

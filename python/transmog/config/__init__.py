@@ -38,6 +38,11 @@ class ProcessingMode(enum.Enum):
 class NamingConfig:
     separator: str = "_"
     deeply_nested_threshold: int = 4
+    # Not in 1.0.6: "full" names columns and tables by their whole path, shortened with a
+    # stable hash beyond max_name_length characters (the CLI's default); "nested" is
+    # 1.0.6's FIRST_nested_LAST abbreviation.
+    style: str = "nested"
+    max_name_length: int = 63
 
 
 @dataclass
@@ -54,6 +59,10 @@ class ProcessingConfig:
     processing_mode: ProcessingMode = ProcessingMode.STANDARD
     validate_field_names: bool = False
     validate_table_names: bool = False
+    # Not in 1.0.6: keep everything, so that transmog.unflatten() gives the records back
+    # (typed values, empty strings, nulls as None, no depth limit; nulls and empty
+    # arrays/objects listed in an "__empty" column; one column per JSON kind of a path).
+    lossless: bool = False
 
 
 @dataclass
@@ -168,6 +177,25 @@ class TransmogConfig:
             new.naming.deeply_nested_threshold = deeply_nested_threshold
         return new
 
+    def with_names(self, style: Optional[str] = None, max_name_length: Optional[int] = None) -> "TransmogConfig":
+        """Not in 1.0.6: ``style="full"`` names columns and tables by their whole path
+        (shortened with a stable hash beyond ``max_name_length`` characters)."""
+        new = self._copy()
+        if style is not None:
+            if style not in ("nested", "full"):
+                raise ConfigurationError("naming style must be 'nested' or 'full'", "style", style)
+            new.naming.style = style
+        if max_name_length is not None:
+            new.naming.max_name_length = max_name_length
+        return new
+
+    @classmethod
+    def lossless_mode(cls) -> "TransmogConfig":
+        """Not in 1.0.6: everything kept, so that ``transmog.unflatten`` of the result (or
+        of its Parquet files) gives the records back, up to key order."""
+        return cls(processing=ProcessingConfig(lossless=True, cast_to_string=False, include_empty=True,
+                                               skip_null=False))
+
     def with_processing(self, **kwargs: Any) -> "TransmogConfig":
         names = {f.name for f in fields(ProcessingConfig)}
         unknown = set(kwargs) - names
@@ -268,6 +296,9 @@ class TransmogConfig:
         return {
             "separator": self.naming.separator,
             "deeply_nested_threshold": self.naming.deeply_nested_threshold,
+            "naming": self.naming.style,
+            "max_name_length": self.naming.max_name_length,
+            "lossless": self.processing.lossless,
             "cast_to_string": self.processing.cast_to_string,
             "include_empty": self.processing.include_empty,
             "skip_null": self.processing.skip_null,
