@@ -89,6 +89,24 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
                 job_dir=job_dir, output=output, task_hook=task_hook)
 
 
+def decide_maps(plan: Plan, paths: Sequence[str] = (), texts: Sequence[Any] = ()) -> List[List[str]]:
+    """With ``maps="auto"``, detects maps once, on the driver, from the first records of
+    ``paths`` (local files, in input order) or ``texts`` (JSON texts): every task then
+    uses these paths (and no detection of its own), so all partitions agree."""
+    opts = plan.engine_options
+    if opts.get("maps") != "auto":
+        return []
+    if paths:
+        found = _native.detect_maps(list(paths), plan.input_format, plan.csv_options)
+    else:
+        data = "\n".join(t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in texts if t)
+        found = _native.detect_maps_in(data.encode("utf-8"))
+    given = [list(p) if not isinstance(p, str) else p for p in opts.get("map_paths") or []]
+    opts["map_paths"] = given + [p for p in found if p not in given]
+    opts["maps"] = "off"
+    return found
+
+
 # -- paths ---------------------------------------------------------------------------
 
 def local_path(uri: str) -> Optional[str]:

@@ -51,6 +51,8 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
         extract_time=extract_time, task_hook=_task_hook)
     try:
+        # maps="auto": decided once here, from the first records, for every task.
+        _scaleout.decide_maps(plan, paths=files)
         bag = db.from_sequence(list(enumerate(groups)), npartitions=len(groups))
         (rows,) = dask.compute(bag.map_partitions(_task, plan), scheduler=scheduler)
         return _scaleout.commit(plan, plan.output, rows)

@@ -82,8 +82,16 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             if len(frame.columns) != 1:
                 raise ConfigurationError(f"pick the JSON column with json_column= (columns: {frame.columns})",
                                          "json_column", json_column)
+            # maps="auto": decided here, from the first rows, for every task.
+            if plan.engine_options.get("maps") == "auto":
+                _scaleout.decide_maps(plan, texts=[r[0] for r in frame.limit(_SAMPLE).collect()])
             rows = frame.mapInArrow(_json_task(plan, frame.columns[0]), _RESULT_SCHEMA).collect()
         elif any(_scaleout.local_path(u) is None for u in uris):
+            if plan.engine_options.get("maps") == "auto":
+                # The first lines of the first file (JSON Lines; a remote JSON array
+                # document is not sampled).
+                lines = spark.read.text(uris[0]).limit(_SAMPLE).collect()
+                _scaleout.decide_maps(plan, texts=[r[0] for r in lines])
             # Remote files reach the tasks through Spark's binaryFile source.
             frame = listing.select("path", "content")
             rows = frame.mapInArrow(_file_task(plan), _RESULT_SCHEMA).collect()
@@ -93,12 +101,17 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             # maxPartitionBytes each, so they cover the inputs in order.
             limit = _size_conf(spark, "spark.sql.files.maxPartitionBytes", 128 << 20)
             groups = _scaleout.partitions(uris, limit)
+            _scaleout.decide_maps(plan, paths=[_scaleout.local_path(u) for u in uris])
             rdd = spark.sparkContext.parallelize(list(enumerate(groups)), len(groups))
             rows = rdd.mapPartitions(_group_task(plan)).collect()
         return _scaleout.commit(plan, plan.output, [tuple(r) for r in rows])
     except BaseException:
         _scaleout.abort(plan.output)
         raise
+
+
+# Records the driver samples for maps="auto" (the engine's own sample size).
+_SAMPLE = 1000
 
 
 def _size_conf(spark: Any, key: str, default: int) -> int:

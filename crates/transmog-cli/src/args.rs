@@ -71,6 +71,14 @@ pub enum NamingArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum MapsArg {
+    /// Detect maps from the first records (and use --map).
+    Auto,
+    /// Only --map paths.
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum OnError {
     /// Stop at the first bad record, naming file and line.
     Strict,
@@ -192,6 +200,17 @@ pub struct FlattenArgs {
     /// and a path whose values change JSON kind gets a column per kind (`x__text`).
     #[arg(long, conflicts_with_all = ["keep_arrays", "no_child_tables"])]
     lossless: bool,
+    /// Objects at PATH have data as keys (ids, dates, codes): one child-table row per
+    /// key, the key in `__key`, instead of one column per key. PATH is keys joined by
+    /// dots, array levels left out (`items.attributes`), or a JSON list of keys.
+    /// Repeatable.
+    #[arg(long = "map", value_name = "PATH")]
+    map: Vec<String>,
+    /// Detect such objects from the first 1000 records (`auto`: at least 8 keys, values
+    /// of one kind, keys shaped like ids/dates or rarely repeating; the summary lists
+    /// what was found), or only use --map (`off`, Transmog 1.0.6's one column per key).
+    #[arg(long, value_enum, default_value_t = MapsArg::Auto)]
+    maps: MapsArg,
     /// Objects nested this deep or deeper are dropped from main rows (reported).
     #[arg(long, default_value_t = 100, value_name = "N")]
     max_depth: usize,
@@ -297,6 +316,15 @@ impl ConvertArgs {
             keep_arrays: f.keep_arrays,
             keep_null_fields: f.keep_nulls && f.typed,
             lossless: f.lossless,
+            map_paths: f
+                .map
+                .iter()
+                .map(|p| {
+                    transmog_core::maps::parse_path(p)
+                        .map_err(|e| anyhow::anyhow!("--map {p}: {e}"))
+                })
+                .collect::<Result<_>>()?,
+            maps_auto: matches!(f.maps, MapsArg::Auto),
             id_field: f.id_field.clone(),
             parent_field: f.parent_field.clone(),
             time_field: f.time_field.clone(),

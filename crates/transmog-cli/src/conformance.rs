@@ -57,7 +57,7 @@ fn option_value(j: &Json) -> OptionValue {
             None => OptionValue::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         Json::String(s) => OptionValue::Str(s.clone()),
-        Json::Array(_) => OptionValue::Str(j.to_string()),
+        Json::Array(items) => OptionValue::List(items.iter().map(option_value).collect()),
         Json::Object(m) => OptionValue::Map(
             m.iter()
                 .map(|(k, v)| (k.clone(), option_value(v)))

@@ -65,6 +65,16 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
             eprintln!("  {} -> {} (array {})", c.wanted, c.given, c.path);
         }
     }
+    if !report.maps_detected.is_empty() {
+        eprintln!(
+            "{} maps found (objects keyed by data: one row per key, key in __key; --maps off \
+             to keep one column per key):",
+            report.maps_detected.len()
+        );
+        for m in report.maps_detected.iter().take(20) {
+            eprintln!("  {m}");
+        }
+    }
     if report.shortened_count > 0 {
         eprintln!(
             "{} names shortened (full paths are in each field's transmog.path metadata)",

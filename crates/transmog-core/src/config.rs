@@ -110,6 +110,12 @@ pub struct Config {
     /// kind (see [`crate::FAMILY_KEY`]). Cannot be combined with `keep_arrays`
     /// or `visit_arrays = false`.
     pub lossless: bool,
+    /// Objects at these paths are maps: a child table with one row per key
+    /// ([`crate::maps`]).
+    pub map_paths: Vec<crate::maps::MapPath>,
+    /// Also detect maps from the first records of a run (a run engine's job; a
+    /// [`crate::Flattener`] alone uses `map_paths`).
+    pub maps_auto: bool,
 }
 
 impl Default for Config {
@@ -134,6 +140,8 @@ impl Default for Config {
             max_columns: 100_000,
             keep_null_fields: false,
             lossless: false,
+            map_paths: Vec::new(),
+            maps_auto: false,
         }
     }
 }

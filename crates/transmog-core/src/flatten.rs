@@ -11,6 +11,7 @@ use crate::column::{Cell, Kind, OwnedCell};
 use crate::config::{Config, IdMode, IdSource, Recovery};
 use crate::error::{Error, Location, Result};
 use crate::ids;
+use crate::maps::{MapTrie, TriePos};
 use crate::naming;
 use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
@@ -24,6 +25,8 @@ const ARRAY_FIELD: &str = "__array_field";
 const ARRAY_INDEX: &str = "__array_index";
 /// Lossless runs: the per-row list of nulls and empty containers ([`Role::Empty`]).
 const EMPTY_FIELD: &str = "__empty";
+/// Rows of maps: the entry's key ([`Role::Key`]).
+const KEY_FIELD: &str = "__key";
 /// A batch is finished early when its text nears Arrow's i32 offset limit.
 const MAX_BATCH_TEXT: usize = 1 << 30;
 
@@ -81,8 +84,11 @@ struct ArrayNode {
     table: Option<usize>,
     /// Deterministic-id field for rows of this array (resolved once).
     id_field: Option<Option<String>>,
-    /// Lengths of the parent row paths this array was met under (see `ARRAYS_KEY`).
-    parents: Vec<usize>,
+    /// Lengths of the parent row paths this array (or map) was met under, with whether
+    /// it was a map (see `ARRAYS_KEY`).
+    parents: Vec<(usize, bool)>,
+    /// Where the path is in the map trie.
+    trie: TriePos,
     /// Sanitized array key (`__array_field`) and raw array path, computed once.
     names: Option<(Arc<str>, Arc<str>)>,
 }
@@ -118,6 +124,22 @@ pub struct Flattener {
     child_seq: u64,
     // Lossless runs: the row's `__empty` entries so far (a JSON list once non-empty).
     empties: String,
+    /// The map paths (`Config::map_paths`).
+    trie: MapTrie,
+}
+
+/// One array item or map entry about to become a child row.
+struct Item<'v> {
+    /// The array's (or map's) key.
+    key: &'v str,
+    /// Map entries: the entry's key.
+    map_key: Option<&'v str>,
+    /// Position in the array or map.
+    index: usize,
+    /// The array's node.
+    node: u32,
+    /// Length of the path of the row owning the array.
+    parent_len: usize,
 }
 
 /// Metadata of one row about to be committed.
@@ -125,6 +147,8 @@ struct RowMeta<'a> {
     id: &'a str,
     parent: Option<&'a str>,
     array: Option<(&'a str, i64)>,
+    /// Rows of maps: the entry's key.
+    key: Option<&'a str>,
 }
 
 impl Flattener {
@@ -151,7 +175,9 @@ impl Flattener {
         if cfg.lossless {
             meta.push((Role::Empty, EMPTY_FIELD));
         }
-        let main = Table::new(Arc::from(entity), &meta);
+        let trie = MapTrie::new(&cfg.map_paths);
+        let mut main = Table::new(Arc::from(entity), &meta);
+        main.set_root_trie(trie.root());
         Ok(Flattener {
             entity_sanitized: naming::sanitize(entity, "_"),
             namer: naming::Namer {
@@ -163,7 +189,10 @@ impl Flattener {
             table_owners: FxHashMap::default(),
             entity: entity.to_string(),
             tables: vec![main],
-            arrays: vec![ArrayNode::default()],
+            arrays: vec![ArrayNode {
+                trie: trie.root(),
+                ..ArrayNode::default()
+            }],
             time_cell: OwnedCell::from_value(&timestamp),
             report: Report::default(),
             records: 0,
@@ -175,6 +204,7 @@ impl Flattener {
             id_key: String::new(),
             child_seq: 0,
             empties: String::new(),
+            trie,
             cfg,
         })
     }
@@ -312,6 +342,7 @@ impl Flattener {
                 id: &id,
                 parent: None,
                 array: None,
+                key: None,
             },
         );
         self.records += 1;
@@ -617,6 +648,8 @@ impl Flattener {
             match v.view() {
                 View::Object { len: 0, .. } if lossless => self.note_empty(path, "{}"),
                 View::Object { len: 0, .. } => {}
+                // A map becomes a child table (see `extract_arrays`).
+                View::Object { .. } if self.field_is_map(t, node, child, key) => {}
                 View::Object { .. } => {
                     if depth + 1 >= max_depth {
                         self.report.truncated(&self.tables[t].name, &path.join("."));
@@ -721,6 +754,24 @@ impl Flattener {
             match v.view() {
                 View::Object { len, .. } if len > 0 => {
                     let child = self.array_child(node, pos, key);
+                    if self.trie.is_map(self.arrays[child as usize].trie) {
+                        let View::Object { entries, .. } = v.view() else {
+                            continue;
+                        };
+                        let names = self.array_names(child, key, raw_path);
+                        for (index, entry) in entries.enumerate() {
+                            let (map_key, value) = entry.map_err(|e| bad_node(e, location))?;
+                            let at = Item {
+                                key,
+                                map_key: Some(map_key),
+                                index,
+                                node: child,
+                                parent_len,
+                            };
+                            self.child_row(&at, value, parent_id, raw_path, &names, location)?;
+                        }
+                        continue;
+                    }
                     raw_path.push(key);
                     self.extract_arrays(v, parent_id, child, parent_len, raw_path, location)?;
                     raw_path.pop();
@@ -747,8 +798,10 @@ impl Flattener {
             Some(&c) => c,
             None => {
                 let c = self.arrays.len() as u32;
+                let trie = self.trie.child(self.arrays[node as usize].trie, key);
                 self.arrays.push(ArrayNode {
                     key: key.into(),
+                    trie,
                     ..ArrayNode::default()
                 });
                 self.arrays[node as usize].children.insert(key.into(), c);
@@ -759,8 +812,11 @@ impl Flattener {
         c
     }
 
-    fn table_for_array(&mut self, node: u32, key: &str, raw_path: &[&str]) -> usize {
+    fn table_for_array(&mut self, node: u32, key: &str, raw_path: &[&str], map: bool) -> usize {
         if let Some(t) = self.arrays[node as usize].table {
+            if map {
+                self.key_column(t);
+            }
             return t;
         }
         let array_key = naming::sanitize(key, &self.cfg.separator);
@@ -792,6 +848,7 @@ impl Flattener {
                     meta.push((Role::Empty, EMPTY_FIELD));
                 }
                 let mut table = Table::new(Arc::from(name.as_str()), &meta);
+                table.set_root_trie(self.arrays[node as usize].trie);
                 table.owner = Some(Owner {
                     path_json: path_json.clone(),
                     base,
@@ -803,7 +860,51 @@ impl Flattener {
             }
         };
         self.arrays[node as usize].table = Some(t);
+        if map {
+            self.key_column(t);
+        }
         t
+    }
+
+    /// Gives a table the `__key` column of map rows (once).
+    fn key_column(&mut self, t: usize) {
+        let table = &mut self.tables[t];
+        if table.meta.iter().any(|(r, _)| *r == Role::Key) {
+            return;
+        }
+        let name = table.free_name(KEY_FIELD, &self.cfg.separator);
+        let c = table.add_column(name, Some(Role::Key));
+        table.meta.push((Role::Key, c));
+    }
+
+    /// Whether the object at `child` (key `key` below `node`) of table `t` is a map.
+    fn field_is_map(&mut self, t: usize, node: u32, child: u32, key: &str) -> bool {
+        if self.trie.is_empty() {
+            return false;
+        }
+        let nodes = &mut self.tables[t].nodes;
+        if !nodes[child as usize].trie_known {
+            let parent = nodes[node as usize].trie;
+            nodes[child as usize].trie = self.trie.child(parent, key);
+            nodes[child as usize].trie_known = true;
+        }
+        self.trie.is_map(nodes[child as usize].trie)
+    }
+
+    /// The `__array_field` value and the separator-joined path of an array (or map).
+    fn array_names(&mut self, node: u32, key: &str, raw_path: &[&str]) -> (Arc<str>, Arc<str>) {
+        if let Some(names) = &self.arrays[node as usize].names {
+            return names.clone();
+        }
+        let sep = &self.cfg.separator;
+        let mut path = raw_path.join(sep);
+        if !path.is_empty() {
+            path.push_str(sep);
+        }
+        path.push_str(key);
+        let names: (Arc<str>, Arc<str>) = (naming::sanitize(key, sep).into(), path.into());
+        self.arrays[node as usize].names = Some(names.clone());
+        names
     }
 
     fn child_id_field(&mut self, node: u32, array_path: &str, table: &str) -> Option<String> {
@@ -832,119 +933,136 @@ impl Flattener {
         raw_path: &mut Vec<&'v str>,
         location: &Location,
     ) -> Result<()> {
-        let (array_field, array_path) = match &self.arrays[node as usize].names {
-            Some(names) => names.clone(),
-            None => {
-                let sep = &self.cfg.separator;
-                let mut path = raw_path.join(sep);
-                if !path.is_empty() {
-                    path.push_str(sep);
-                }
-                path.push_str(key);
-                let names: (Arc<str>, Arc<str>) = (naming::sanitize(key, sep).into(), path.into());
-                self.arrays[node as usize].names = Some(names.clone());
-                names
-            }
-        };
-        let lossless = self.cfg.lossless;
-        for (i, item) in items.enumerate() {
-            let (is_object, empty_object) = match item.view() {
-                View::Null if self.cfg.skip_null => continue,
-                View::Object { len: 0, .. } if !lossless => continue,
-                View::Object { len, .. } => (true, len == 0),
-                _ => (false, false),
+        let names = self.array_names(node, key, raw_path);
+        for (index, item) in items.enumerate() {
+            let at = Item {
+                key,
+                map_key: None,
+                index,
+                node,
+                parent_len,
             };
-            let t = self.table_for_array(node, key, raw_path);
-            if !self.arrays[node as usize].parents.contains(&parent_len) {
-                // Unflatten needs every (array, parent row) combination the table holds.
-                self.arrays[node as usize].parents.push(parent_len);
-                let mut path = raw_path.clone();
-                path.push(key);
-                self.tables[t].add_array(&path, parent_len, &array_field);
-            }
-            self.start_row(t);
-            if is_object {
-                if empty_object {
-                    self.note_empty(&[], "{}");
-                }
-                let mut path = Vec::new();
-                self.flatten_fields(
-                    t,
-                    item,
-                    0,
-                    0,
-                    if lossless {
-                        usize::MAX
-                    } else {
-                        CHILD_MAX_DEPTH
-                    },
-                    &mut path,
-                    RowMode::Item,
-                    location,
-                )?;
-            } else if lossless {
-                // The item itself is the value: path `[]` (a field `value` of object
-                // items is another path), one column per family; a null has no cell.
-                let view = item.view();
-                check_len(&view, location)?;
-                match family_of(&view) {
-                    None => self.null_column(t, 0, &[], location)?,
-                    family => {
-                        let c = self.column_for(t, 0, &[], false, family, location)?;
-                        let cell = self.raw(item, location)?;
-                        self.cells.push((c, cell));
-                    }
-                }
-            } else {
-                let n = self.tables[t].child_node(0, "value");
-                let c = self.column_for(t, n, &["value"], false, None, location)?;
-                let cell = self.raw(item, location)?;
-                self.cells.push((c, cell));
-            }
-            let mut id = self.id_pool.pop().unwrap_or_default();
-            match &self.cfg.id_mode {
-                IdMode::Random => ids::push_random(&mut id),
-                IdMode::ContentHash => {
-                    // The rank keeps two arrays on one path with equal items apart.
-                    let item = canonical_json(item).map_err(|e| bad_node(e, location))?;
-                    let key = format!(
-                        "{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}\u{1f}{item}",
-                        self.child_seq,
-                    );
-                    ids::push_uuid5(&mut id, &key);
-                    self.child_seq += 1;
-                }
-                IdMode::Position => {
-                    // The child's rank in its record, not its array path: two arrays can
-                    // share a path (repeated keys, `a_b` vs `a.b`).
-                    self.id_key.clear();
-                    let _ = write!(self.id_key, "{parent_id}\u{1f}{}", self.child_seq);
-                    ids::push_uuid5(&mut id, &self.id_key);
-                    self.child_seq += 1;
-                }
-                IdMode::Deterministic(_) => {
-                    let table_name = self.tables[t].name.clone();
-                    let field = self.child_id_field(node, &array_path, &table_name);
-                    self.push_field_id(t, field.as_deref(), &mut id);
-                }
-            }
-            self.commit(
-                t,
-                &RowMeta {
-                    id: &id,
-                    parent: Some(parent_id),
-                    array: Some((&array_field, i as i64)),
-                },
-            );
-            if is_object {
-                raw_path.push(key);
-                let item_len = raw_path.len();
-                self.extract_arrays(item, &id, node, item_len, raw_path, location)?;
-                raw_path.pop();
-            }
-            id.clear();
-            self.id_pool.push(id);
+            self.child_row(&at, item, parent_id, raw_path, &names, location)?;
         }
+        Ok(())
+    }
+
+    /// One array item or map entry as a row of the array's table, then its own arrays.
+    fn child_row<'v, N: Node<'v>>(
+        &mut self,
+        at: &Item<'v>,
+        item: N,
+        parent_id: &str,
+        raw_path: &mut Vec<&'v str>,
+        names: &(Arc<str>, Arc<str>),
+        location: &Location,
+    ) -> Result<()> {
+        let (array_field, array_path) = names;
+        let (key, node, parent_len, i) = (at.key, at.node, at.parent_len, at.index);
+        let map = at.map_key.is_some();
+        let lossless = self.cfg.lossless;
+        let (is_object, empty_object) = match item.view() {
+            View::Null if self.cfg.skip_null => return Ok(()),
+            // An empty object item says nothing; a map entry's key does.
+            View::Object { len: 0, .. } if !lossless && !map => return Ok(()),
+            View::Object { len, .. } => (true, len == 0),
+            _ => (false, false),
+        };
+        let t = self.table_for_array(node, key, raw_path, map);
+        if !self.arrays[node as usize]
+            .parents
+            .contains(&(parent_len, map))
+        {
+            // Unflatten needs every (array, parent row) combination the table holds.
+            self.arrays[node as usize].parents.push((parent_len, map));
+            let mut path = raw_path.clone();
+            path.push(key);
+            self.tables[t].add_array(&path, parent_len, array_field, map);
+        }
+        self.start_row(t);
+        if is_object {
+            if empty_object {
+                self.note_empty(&[], "{}");
+            }
+            let mut path = Vec::new();
+            self.flatten_fields(
+                t,
+                item,
+                0,
+                0,
+                if lossless {
+                    usize::MAX
+                } else {
+                    CHILD_MAX_DEPTH
+                },
+                &mut path,
+                RowMode::Item,
+                location,
+            )?;
+        } else if lossless {
+            // The item itself is the value: path `[]` (a field `value` of object
+            // items is another path), one column per family; a null has no cell.
+            let view = item.view();
+            check_len(&view, location)?;
+            match family_of(&view) {
+                None => self.null_column(t, 0, &[], location)?,
+                family => {
+                    let c = self.column_for(t, 0, &[], false, family, location)?;
+                    let cell = self.raw(item, location)?;
+                    self.cells.push((c, cell));
+                }
+            }
+        } else {
+            let n = self.tables[t].child_node(0, "value");
+            let c = self.column_for(t, n, &["value"], false, None, location)?;
+            let cell = self.raw(item, location)?;
+            self.cells.push((c, cell));
+        }
+        let mut id = self.id_pool.pop().unwrap_or_default();
+        match &self.cfg.id_mode {
+            IdMode::Random => ids::push_random(&mut id),
+            IdMode::ContentHash => {
+                // The rank keeps two arrays on one path with equal items apart.
+                let item = canonical_json(item).map_err(|e| bad_node(e, location))?;
+                let key = format!(
+                    "{parent_id}\u{1f}{array_path}\u{1f}{i}\u{1f}{}\u{1f}{}{item}",
+                    self.child_seq,
+                    at.map_key.unwrap_or(""),
+                );
+                ids::push_uuid5(&mut id, &key);
+                self.child_seq += 1;
+            }
+            IdMode::Position => {
+                // The child's rank in its record, not its array path: two arrays can
+                // share a path (repeated keys, `a_b` vs `a.b`).
+                self.id_key.clear();
+                let _ = write!(self.id_key, "{parent_id}\u{1f}{}", self.child_seq);
+                ids::push_uuid5(&mut id, &self.id_key);
+                self.child_seq += 1;
+            }
+            IdMode::Deterministic(_) => {
+                let table_name = self.tables[t].name.clone();
+                let field = self.child_id_field(node, array_path, &table_name);
+                self.push_field_id(t, field.as_deref(), &mut id);
+            }
+        }
+        self.commit(
+            t,
+            &RowMeta {
+                id: &id,
+                parent: Some(parent_id),
+                array: Some((array_field, i as i64)),
+                key: at.map_key,
+            },
+        );
+        if is_object {
+            raw_path.push(key);
+            let item_len = raw_path.len();
+            self.extract_arrays(item, &id, node, item_len, raw_path, location)?;
+            raw_path.pop();
+        }
+        id.clear();
+        self.id_pool.push(id);
         Ok(())
     }
 
@@ -999,6 +1117,10 @@ impl Flattener {
                 },
                 Role::ArrayIndex => match meta.array {
                     Some((_, i)) => Cell::Int(i),
+                    None => continue,
+                },
+                Role::Key => match meta.key {
+                    Some(k) => Cell::Text(Kind::Str, k),
                     None => continue,
                 },
                 Role::Empty if self.empties.is_empty() => continue,

@@ -25,6 +25,7 @@ pub mod config;
 pub mod error;
 mod flatten;
 pub mod ids;
+pub mod maps;
 pub mod merge;
 pub mod naming;
 pub mod node;

@@ -25,6 +25,8 @@ pub enum OptionValue {
     Str(String),
     /// A mapping with string keys, in the order given.
     Map(Vec<(String, OptionValue)>),
+    /// A list.
+    List(Vec<OptionValue>),
 }
 
 impl From<bool> for OptionValue {
@@ -80,6 +82,7 @@ impl OptionValue {
             OptionValue::Float(f) => crate::text::py_float(*f),
             OptionValue::Str(s) => format!("'{s}'"),
             OptionValue::Map(m) => format!("a mapping of {} entries", m.len()),
+            OptionValue::List(l) => format!("a list of {} items", l.len()),
         }
     }
 
@@ -153,6 +156,34 @@ impl OptionValue {
                     .map(|(k, v)| (k.clone().into(), v.to_value()))
                     .collect(),
             ),
+            OptionValue::List(l) => Value::Array(l.iter().map(OptionValue::to_value).collect()),
+        }
+    }
+
+    /// Map paths: one path (`a.b`, or a JSON list of keys), or a list of them; each
+    /// item of a list is a path as text or a list of keys.
+    pub fn as_map_paths(&self) -> Result<Vec<crate::maps::MapPath>, Reason> {
+        let one = |v: &OptionValue| -> Result<crate::maps::MapPath, Reason> {
+            match v {
+                OptionValue::Str(s) => crate::maps::parse_path(s),
+                OptionValue::List(keys) => {
+                    let path = keys
+                        .iter()
+                        .map(|k| k.as_str().map(str::to_string))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if path.is_empty() {
+                        return Err("the record itself cannot be a map".into());
+                    }
+                    Ok(path)
+                }
+                other => Err(other.expected("a path (a.b.c or a list of keys)")),
+            }
+        };
+        match self {
+            OptionValue::None => Ok(Vec::new()),
+            OptionValue::Str(_) => Ok(vec![one(self)?]),
+            OptionValue::List(items) => items.iter().map(one).collect(),
+            other => Err(other.expected("a path or a list of paths")),
         }
     }
 }
@@ -172,6 +203,8 @@ pub const CONFIG_OPTION_KEYS: &[&str] = &[
     "keep_arrays",
     "keep_null_fields",
     "lossless",
+    "maps",
+    "map_paths",
     "id_field",
     "parent_field",
     "time_field",
@@ -333,6 +366,20 @@ impl Config {
                     value.as_bool().map_err(bad)?
                 };
             }
+            "maps" => {
+                self.maps_auto = match value {
+                    OptionValue::None => d.maps_auto,
+                    OptionValue::Bool(b) => *b,
+                    v => match v.as_str().map_err(bad)? {
+                        "auto" => true,
+                        "off" => false,
+                        other => {
+                            return Err(Error::config_value(key, other, "is not one of auto, off"))
+                        }
+                    },
+                }
+            }
+            "map_paths" => self.map_paths = value.as_map_paths().map_err(bad)?,
             "id_field" | "parent_field" | "time_field" => {
                 let name = if default {
                     match key {

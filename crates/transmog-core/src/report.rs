@@ -60,6 +60,8 @@ pub struct Report {
     /// Names (columns and tables) that are their path shortened: abbreviated
     /// (`FIRST_nested_LAST`) or hashed beyond the length limit.
     pub shortened_count: u64,
+    /// Map paths detected from the run's first records (`maps auto`), as `--map` text.
+    pub maps_detected: Vec<String>,
     /// Objects dropped by `max_depth`: (table, dotted path), first `MAX_DETAILS`.
     pub truncations: Vec<(String, String)>,
     /// Number of objects dropped by `max_depth`.

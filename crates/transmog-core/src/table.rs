@@ -93,6 +93,8 @@ pub enum Role {
     ArrayField,
     /// The item's position in its array (child tables).
     ArrayIndex,
+    /// Rows of maps: the entry's key.
+    Key,
     /// Lossless runs: the row's values that no column holds, a JSON list of entries
     /// `[key, ..., value]` (path from the row's object, then `null`, `[]` or `{}`);
     /// `[{}]` for an array item that is an empty object.
@@ -101,12 +103,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order rows list metadata columns.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Id,
         Role::Parent,
         Role::Time,
         Role::ArrayField,
         Role::ArrayIndex,
+        Role::Key,
         Role::Empty,
     ];
 
@@ -123,6 +126,7 @@ impl Role {
             Role::Time => "time",
             Role::ArrayField => "array_field",
             Role::ArrayIndex => "array_index",
+            Role::Key => "key",
             Role::Empty => "empty",
         }
     }
@@ -210,6 +214,9 @@ pub(crate) struct PathNode {
     order: KeyOrder,
     pub column: Option<u32>,
     pub dups: Vec<u32>,
+    /// Where the node's absolute path is in the map trie, once looked up.
+    pub trie: crate::maps::TriePos,
+    pub trie_known: bool,
 }
 
 #[derive(Debug)]
@@ -297,6 +304,12 @@ impl Table {
         c
     }
 
+    /// Sets where the table's rows are in the map trie (the path owning the table).
+    pub fn set_root_trie(&mut self, at: crate::maps::TriePos) {
+        self.nodes[0].trie = at;
+        self.nodes[0].trie_known = true;
+    }
+
     /// The first free name among `base`, `base<sep>2`, `base<sep>3`, ...
     pub fn free_name(&self, base: &str, sep: &str) -> String {
         crate::naming::free_name(base, sep, |n| self.by_name.contains_key(n))
@@ -348,7 +361,7 @@ impl Table {
 
     /// Records that the array at `path` (raw keys from the record root), owned by the
     /// row at its first `parent` keys, with `__array_field` value `field` feeds this table.
-    pub fn add_array(&mut self, path: &[&str], parent: usize, field: &str) {
+    pub fn add_array(&mut self, path: &[&str], parent: usize, field: &str, map: bool) {
         let mut s = String::from("{\"path\":[");
         for (i, k) in path.iter().enumerate() {
             if i > 0 {
@@ -358,6 +371,9 @@ impl Table {
         }
         let _ = write!(s, "],\"parent\":{parent},\"field\":");
         crate::text::push_json_string(&mut s, field, false);
+        if map {
+            s.push_str(",\"map\":true");
+        }
         s.push('}');
         self.arrays.push(s);
     }

@@ -70,9 +70,6 @@ use crate::value::{self, Value};
 
 type Object = Vec<(Cow<'static, str>, Value<'static>)>;
 
-/// An array being rebuilt: items by index, `None` for a gap.
-type Slots = Vec<Option<Value<'static>>>;
-
 /// Largest `__array_index` accepted.
 const MAX_INDEX: usize = 1 << 28;
 
@@ -83,7 +80,13 @@ struct ArrayPath {
     /// How many leading keys of `path` lead to the owning row.
     parent: usize,
     field: String,
+    /// A map (rows are entries with a key), not an array.
+    map: bool,
 }
+
+/// An item found under a row, to attach: its path relative to the row, its position,
+/// its key (map entries) and its value.
+type Child = (Vec<String>, i64, Option<String>, Value<'static>);
 
 /// One row of any table, with what is needed to put it back.
 struct RowRec {
@@ -102,8 +105,10 @@ struct RowRec {
     depth: usize,
     /// Child rows: the parent's position among all rows.
     parent_row: usize,
-    /// Items of arrays found under this row: (path relative to the row, index, value).
-    children: Vec<(Vec<String>, i64, Value<'static>)>,
+    /// Items of arrays and entries of maps found under this row.
+    children: Vec<Child>,
+    /// Rows of maps: the entry's key.
+    key: Option<String>,
 }
 
 /// What a row stands for once its items are attached.
@@ -199,8 +204,9 @@ pub fn unflatten(tables: &[ResultTable]) -> Result<Vec<Value<'static>>> {
         let parent = rows[i].parent_row;
         let rel = relative_path(&arrays, &rows, i, parent);
         let index = rows[i].index.unwrap_or(0);
+        let key = rows[i].key.take();
         if let Some(p) = rows.get_mut(parent) {
-            p.children.push((rel, index, value));
+            p.children.push((rel, index, key, value));
         }
     }
     let mut out = Vec::with_capacity(main_rows);
@@ -244,6 +250,7 @@ fn array_paths(table: &str, schema: &SchemaRef) -> Result<Vec<ArrayPath>> {
                 })
                 .and_then(|p| p);
             let field = e.get("field").and_then(|f| f.as_str());
+            let map = e.get("map").and_then(serde_json::Value::as_bool) == Some(true);
             let parent = e
                 .get("parent")
                 .and_then(serde_json::Value::as_u64)
@@ -253,6 +260,7 @@ fn array_paths(table: &str, schema: &SchemaRef) -> Result<Vec<ArrayPath>> {
                     path,
                     parent,
                     field: field.to_string(),
+                    map,
                 }),
                 _ => Err(bad(format!("bad '{ARRAYS_KEY}' entry {e}"))),
             }
@@ -347,6 +355,7 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
                 depth: 0,
                 parent_row: usize::MAX,
                 children: Vec::new(),
+                key: None,
             };
             let mut cells = 0usize;
             let mut scalar = false;
@@ -366,6 +375,7 @@ fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRe
                             other => text_of(other).parse().ok(),
                         }
                     }
+                    ColumnUse::Meta(Role::Key) => rec.key = Some(text_of(v)),
                     ColumnUse::Meta(Role::Empty) => {
                         cells += empty_entries(&t.name, row_no, v, &mut rec.cells)?;
                     }
@@ -566,7 +576,10 @@ fn place_rows(
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| {
-                    a.field == field && a.parent == ppath.len() && a.path.starts_with(&ppath)
+                    a.field == field
+                        && a.parent == ppath.len()
+                        && a.path.starts_with(&ppath)
+                        && a.map == r.key.is_some()
                 })
                 .map(|(k, _)| k)
                 .collect();
@@ -604,12 +617,13 @@ fn place_rows(
     Ok(())
 }
 
-/// Inserts the items found under a row as arrays at their paths. Items of one array
-/// come in emission order; an index met again starts a repeat of the same key.
+/// Inserts the items found under a row as arrays (map entries as objects) at their
+/// paths. Items of one array come in emission order; an index met again starts a repeat
+/// of the same key.
 fn attach(
     mut cells: Object,
     form: Form,
-    children: Vec<(Vec<String>, i64, Value<'static>)>,
+    children: Vec<Child>,
     table: &str,
     row: u64,
 ) -> Result<Value<'static>> {
@@ -618,13 +632,16 @@ fn attach(
         (Form::Empty, true) => return Ok(Value::Null),
         _ => cells,
     };
-    // Per path: the arrays being filled (more than one when the key repeats).
-    let mut groups: Vec<(Vec<String>, Vec<Slots>)> = Vec::new();
-    for (path, index, item) in children {
-        let g = match groups.iter().position(|(p, _)| *p == path) {
+    // Per path and kind: the arrays (maps) being filled, more than one when the key
+    // repeats; each slot holds the entry's key for maps.
+    type Instances = Vec<Vec<Option<(Option<String>, Value<'static>)>>>;
+    let mut groups: Vec<((Vec<String>, bool), Instances)> = Vec::new();
+    for (path, index, key, item) in children {
+        let id = (path, key.is_some());
+        let g = match groups.iter().position(|(p, _)| *p == id) {
             Some(g) => g,
             None => {
-                groups.push((path, vec![Vec::new()]));
+                groups.push((id, vec![Vec::new()]));
                 groups.len() - 1
             }
         };
@@ -648,16 +665,28 @@ fn attach(
         if items.len() <= slot {
             items.resize(slot + 1, None);
         }
-        items[slot] = Some(item);
+        items[slot] = Some((key, item));
         instances.push(items);
     }
-    for (path, instances) in groups {
+    for ((path, map), instances) in groups {
         for items in instances {
-            let array = items
-                .into_iter()
-                .map(|v| v.unwrap_or(Value::Null))
-                .collect();
-            insert(&mut obj, &path, Value::Array(array));
+            let value = if map {
+                Value::Object(
+                    items
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (Cow::Owned(k.unwrap_or_default()), v))
+                        .collect(),
+                )
+            } else {
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|v| v.map_or(Value::Null, |(_, v)| v))
+                        .collect(),
+                )
+            };
+            insert(&mut obj, &path, value);
         }
     }
     Ok(Value::Object(obj))

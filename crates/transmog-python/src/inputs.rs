@@ -38,10 +38,39 @@ fn origin_names(py: Python<'_>, paths: Vec<PathBuf>, root: Option<&str>) -> PyRe
     transmog_run::origin_names(&paths, root).map_err(|e| errors::run_err(py, e, Context::default()))
 }
 
+/// The map paths a run with `maps="auto"` detects from the first records of `paths`
+/// (a job's driver decides once for every task), as lists of keys.
+#[pyfunction]
+#[pyo3(signature = (paths, format="auto", csv_options=None))]
+fn detect_maps(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    format: &str,
+    csv_options: Option<&Bound<'_, pyo3::types::PyDict>>,
+) -> PyResult<Vec<Vec<String>>> {
+    let format = crate::options::input_format(py, format, csv_options)?;
+    let inputs = paths
+        .iter()
+        .map(|p| transmog_run::Input::path(&p.to_string_lossy()).with_format(format.clone()))
+        .collect();
+    py.detach(|| transmog_run::detect_maps(inputs))
+        .map_err(|e| errors::run_err(py, e, Context::default()))
+}
+
+/// [`detect_maps`] of JSON text in memory (JSON Lines, or one JSON document).
+#[pyfunction]
+fn detect_maps_in(py: Python<'_>, data: Vec<u8>) -> PyResult<Vec<Vec<String>>> {
+    let inputs = vec![transmog_run::Input::bytes("sample", data)];
+    py.detach(|| transmog_run::detect_maps(inputs))
+        .map_err(|e| errors::run_err(py, e, Context::default()))
+}
+
 /// Adds the functions above to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(input_kind, m)?)?;
     m.add_function(wrap_pyfunction!(origin_name, m)?)?;
     m.add_function(wrap_pyfunction!(origin_names, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_maps, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_maps_in, m)?)?;
     Ok(())
 }

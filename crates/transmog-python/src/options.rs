@@ -3,7 +3,7 @@
 //! the conformance driver).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use transmog_core::{Config, OptionValue};
 use transmog_io::read::{CsvOptions, InputFormat};
 use transmog_io::{Format, SinkOptions};
@@ -32,6 +32,12 @@ pub fn option_value(obj: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
             entries.push((k.str()?.to_cow()?.into_owned(), option_value(&v)?));
         }
         OptionValue::Map(entries)
+    } else if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
+        let items = obj
+            .try_iter()?
+            .map(|item| option_value(&item?))
+            .collect::<PyResult<Vec<_>>>()?;
+        OptionValue::List(items)
     } else {
         OptionValue::Str(obj.str()?.to_cow()?.into_owned())
     })

@@ -140,6 +140,7 @@ impl NativeResult {
         d.set_item("table_renames", tables)?;
         d.set_item("table_rename_count", r.table_rename_count)?;
         d.set_item("shortened_count", r.shortened_count)?;
+        d.set_item("maps_detected", &r.maps_detected)?;
         d.set_item("truncation_count", r.truncation_count)?;
         let skipped = PyList::empty(py);
         for s in &r.skipped {

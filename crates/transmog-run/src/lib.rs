@@ -29,8 +29,9 @@ mod pipeline;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use transmog_core::maps::{MapPath, MapSample};
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::{Report, Skipped};
 use transmog_core::result::{FlatResult, ResultTable};
@@ -103,6 +104,42 @@ impl Totals {
         into.skipped.extend(from.skipped.iter().take(room).cloned());
         from.skipped
     }
+}
+
+/// The map paths a run with `maps_auto` would detect from the first records of
+/// `inputs` ([`transmog_core::maps`]): for a job's driver, so that every task of a
+/// Spark/Dask job flattens with one decision.
+pub fn detect_maps(inputs: Vec<Input>) -> Result<Vec<MapPath>> {
+    enum Stop {
+        Full,
+        Read(transmog_io::read::ReadError),
+    }
+    impl From<transmog_io::read::ReadError> for Stop {
+        fn from(e: transmog_io::read::ReadError) -> Self {
+            Stop::Read(e)
+        }
+    }
+    let mut sample = MapSample::new();
+    for input in inputs {
+        let (source, format) = (input.label.clone(), input.format.clone());
+        let reader = input.open().map_err(RunError::Read)?;
+        let outcome = transmog_io::read::for_each_record::<Stop>(&source, format, reader, |r| {
+            if let Ok(v) = value::parse(r.bytes) {
+                sample.add(&v);
+            }
+            if sample.is_full() {
+                Err(Stop::Full)
+            } else {
+                Ok(())
+            }
+        });
+        match outcome {
+            Ok(()) => {}
+            Err(Stop::Full) => break,
+            Err(Stop::Read(e)) => return Err(RunError::Read(e)),
+        }
+    }
+    Ok(sample.decide())
 }
 
 /// Where a run's batches go, in input order.
@@ -189,6 +226,15 @@ pub struct Run {
     local: Option<Flattener>,
     /// Records pushed since `local`'s batches last went to a sink.
     unflushed: usize,
+    /// Map detection (`Config::maps_auto`) not decided yet.
+    sampling: Option<Sampling>,
+}
+
+/// Map detection in progress: records pushed in memory wait in `pending` until the
+/// sample decides (a pipeline pass samples its own first chunks).
+struct Sampling {
+    sample: MapSample,
+    pending: Vec<(value::Value<'static>, Location)>,
 }
 
 impl Run {
@@ -203,6 +249,10 @@ impl Run {
         Ok(Run {
             entity: entity.to_owned(),
             names: NameRegistry::new(&cfg.separator),
+            sampling: cfg.maps_auto.then(|| Sampling {
+                sample: MapSample::new(),
+                pending: Vec::new(),
+            }),
             cfg,
             opts,
             totals: Totals::default(),
@@ -232,6 +282,13 @@ impl Run {
     /// object follows the recovery strategy.
     pub fn push<'a, N: Node<'a>>(&mut self, record: N, sink: &mut dyn BatchSink) -> Result<()> {
         let location = Location::record(self.totals.records);
+        if self.sampling.is_some() {
+            match record.to_value() {
+                Ok(v) => return self.sample_push(v.into_owned(), location, sink),
+                // The flattener reports what cannot be read.
+                Err(_) => self.decide_maps(sink)?,
+            }
+        }
         self.push_with(sink, |f| f.push(record, location))
     }
 
@@ -244,7 +301,58 @@ impl Run {
         location: Location,
         sink: &mut dyn BatchSink,
     ) -> Result<()> {
+        if self.sampling.is_some() {
+            match value::parse(text) {
+                Ok(v) => return self.sample_push(v.into_owned(), location, sink),
+                Err(_) => self.decide_maps(sink)?,
+            }
+        }
         self.push_with(sink, |f| f.push_json(text, location))
+    }
+
+    /// A record pushed while maps are being detected: sampled, kept until the decision.
+    fn sample_push(
+        &mut self,
+        v: value::Value<'static>,
+        location: Location,
+        sink: &mut dyn BatchSink,
+    ) -> Result<()> {
+        let Some(s) = &mut self.sampling else {
+            return Ok(());
+        };
+        self.totals.records += 1;
+        s.sample.add(&v);
+        s.pending.push((v, location));
+        if s.sample.is_full() {
+            self.decide_maps(sink)?;
+        }
+        Ok(())
+    }
+
+    /// Ends map detection with the records pushed so far, then flattens them.
+    fn decide_maps(&mut self, sink: &mut dyn BatchSink) -> Result<()> {
+        let Some(s) = self.sampling.take() else {
+            return Ok(());
+        };
+        self.apply_maps(s.sample.decide());
+        for (v, location) in s.pending {
+            // Counted when they were pushed.
+            self.totals.records -= 1;
+            self.push_with(sink, |f| f.push(&v, location))?;
+        }
+        Ok(())
+    }
+
+    fn apply_maps(&mut self, paths: Vec<MapPath>) {
+        for p in paths {
+            if !self.cfg.map_paths.contains(&p) {
+                self.totals
+                    .report
+                    .maps_detected
+                    .push(transmog_core::maps::path_text(&p));
+                self.cfg.map_paths.push(p);
+            }
+        }
     }
 
     fn push_with(
@@ -276,6 +384,13 @@ impl Run {
 
     /// Hands the rows of records pushed so far to `sink`.
     pub fn flush(&mut self, sink: &mut dyn BatchSink) -> Result<()> {
+        if self
+            .sampling
+            .as_ref()
+            .is_some_and(|s| !s.pending.is_empty())
+        {
+            self.decide_maps(sink)?;
+        }
         self.unflushed = 0;
         let Some(f) = &mut self.local else {
             return Ok(());
@@ -329,14 +444,21 @@ impl Run {
         sink: &mut dyn BatchSink,
         progress: &mut dyn FnMut(&Totals, &[Skipped]) -> Result<()>,
     ) -> Result<()> {
+        let decided = OnceLock::new();
         let pass = pipeline::Pass {
             entity: &self.entity,
             cfg: &self.cfg,
             threads: self.opts.worker_count(),
             chunk_records: self.opts.chunk_records.max(1),
             interrupted: &self.opts.interrupted,
+            detect: self.sampling.is_some().then_some(&decided),
         };
-        pass.run(producer, &mut self.names, &mut self.totals, sink, progress)
+        let outcome = pass.run(producer, &mut self.names, &mut self.totals, sink, progress);
+        if let Some(paths) = decided.into_inner() {
+            self.sampling = None;
+            self.apply_maps(paths);
+        }
+        outcome
     }
 
     /// Ends the run: hands the last pushed records' rows to `sink`; returns the totals,

@@ -9,9 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 use std::thread;
 
 use crossbeam_channel::{bounded, Receiver};
+use transmog_core::maps::{MapPath, MapSample};
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::Skipped;
 use transmog_core::{Config, Flattener, Location, TableBatch, Tape};
@@ -126,6 +128,11 @@ struct Sender<'p> {
     seq: u64,
     /// Records handed out by a feed so far (tape numbering).
     records: u64,
+    /// Map detection: the sample of the first records, while it is being taken; the
+    /// chunks it spans wait in `held` until the decision is made.
+    sample: Option<MapSample>,
+    held: Vec<Chunk>,
+    decided: Option<&'p OnceLock<Vec<MapPath>>>,
 }
 
 impl Sender<'_> {
@@ -133,6 +140,23 @@ impl Sender<'_> {
     fn send_full(&mut self, chunk: &mut Chunk) -> Result<()> {
         if self.interrupted.load(Ordering::Relaxed) {
             return Err(RunError::Interrupted);
+        }
+        if let Some(sample) = &mut self.sample {
+            sample_chunk(sample, chunk);
+            if !sample.is_full() {
+                // Held without a ticket: tickets are taken when the chunks are sent.
+                self.seq += 1;
+                let full = std::mem::replace(chunk, Chunk::new(self.seq, Spare::default()));
+                self.held.push(full);
+                return Ok(());
+            }
+            self.decide();
+            for held in std::mem::take(&mut self.held) {
+                self.tickets.recv().map_err(|_| RunError::Interrupted)?;
+                self.tx
+                    .send(Work::Chunk(held))
+                    .map_err(|_| RunError::Interrupted)?;
+            }
         }
         let spare = self.tickets.recv().map_err(|_| RunError::Interrupted)?;
         self.seq += 1;
@@ -142,8 +166,26 @@ impl Sender<'_> {
             .map_err(|_| RunError::Interrupted)
     }
 
+    /// Ends map detection with what was sampled.
+    fn decide(&mut self) {
+        if let (Some(sample), Some(lock)) = (self.sample.take(), self.decided) {
+            let _ = lock.set(sample.decide());
+        }
+    }
+
     /// Sends what is left, then the error that stopped the producer, if any.
     fn close(&mut self, last: Chunk, failure: Option<RunError>) {
+        if let Some(sample) = &mut self.sample {
+            sample_chunk(sample, &last);
+            // Only a sample of some records decides: an input without any leaves the
+            // decision to the run's next pass.
+            if sample.records() > 0 {
+                self.decide();
+            }
+            for held in std::mem::take(&mut self.held) {
+                let _ = self.tx.send(Work::Chunk(held));
+            }
+        }
         let seq = last.seq;
         if last.len() > 0 || failure.is_some() {
             let _ = self.tx.send(Work::Chunk(last));
@@ -154,6 +196,25 @@ impl Sender<'_> {
     }
 }
 
+/// Adds a chunk's records to a map sample (records that are not JSON are left out:
+/// the flattener reports them).
+fn sample_chunk(sample: &mut MapSample, chunk: &Chunk) {
+    for (start, end, _) in &chunk.records {
+        if sample.is_full() {
+            return;
+        }
+        if let Ok(v) = transmog_core::value::parse(&chunk.data[*start..*end]) {
+            sample.add(&v);
+        }
+    }
+    for record in chunk.tape.records() {
+        if sample.is_full() {
+            return;
+        }
+        sample.add(record);
+    }
+}
+
 /// One pipeline pass.
 pub(crate) struct Pass<'a> {
     pub entity: &'a str,
@@ -161,6 +222,9 @@ pub(crate) struct Pass<'a> {
     pub threads: usize,
     pub chunk_records: usize,
     pub interrupted: &'a AtomicBool,
+    /// Map detection still to do: the producer samples the first records and sets the
+    /// detected paths here before any chunk reaches a worker.
+    pub detect: Option<&'a OnceLock<Vec<MapPath>>>,
 }
 
 impl Pass<'_> {
@@ -191,6 +255,9 @@ impl Pass<'_> {
             chunk_records: self.chunk_records,
             seq: 0,
             records: totals.records,
+            sample: self.detect.map(|_| MapSample::new()),
+            held: Vec::new(),
+            decided: self.detect,
         };
         thread::scope(|scope| -> Result<()> {
             // Deep documents recurse (Python objects up to 512 levels): threads get the
@@ -291,14 +358,23 @@ impl Pass<'_> {
     }
 
     fn worker(&self, rx: Receiver<Work>, tx: crossbeam_channel::Sender<Done>) {
-        // `Run::new` validated the options with the same call: this cannot fail, and if
-        // it did every chunk would say so.
-        let mut flattener = Flattener::new(self.entity, self.cfg.clone());
-        if let Ok(f) = &mut flattener {
-            f.keep_all_skipped();
-        }
+        // Made with the first chunk: map detection is decided by then.
+        let mut flattener = None;
         for work in rx.iter() {
-            let done = match (work, &mut flattener) {
+            let flattener = flattener.get_or_insert_with(|| {
+                let mut cfg = self.cfg.clone();
+                if let Some(paths) = self.detect.and_then(OnceLock::get) {
+                    cfg.map_paths.extend(paths.iter().cloned());
+                }
+                // `Run::new` validated the options with the same call: this cannot
+                // fail, and if it did every chunk would say so.
+                let mut f = Flattener::new(self.entity, cfg);
+                if let Ok(f) = &mut f {
+                    f.keep_all_skipped();
+                }
+                f
+            });
+            let done = match (work, flattener) {
                 (Work::Failed(seq, e), _) => Done {
                     seq,
                     outcome: Err(e),

@@ -21,6 +21,8 @@ fn key() -> impl Strategy<Value = String> {
         Just("value".to_string()),
         Just("x_y_z_w".to_string()),
         Just("a b".to_string()),
+        Just("12".to_string()),
+        "[0-9]{1,2}",
         "[a-c]{1,2}",
     ]
 }
@@ -49,11 +51,13 @@ fn record() -> impl Strategy<Value = Value<'static>> {
         .prop_map(|e| Value::Object(e.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
 }
 
-/// Mode 0: cast to text; 1: typed; 2: lossless (one column per path and JSON kind).
+/// Mode 0: cast to text; 1: typed; 2: lossless (one column per path and JSON kind);
+/// 3: lossless with maps detected from the records.
 fn config(mode: u8) -> Config {
     Config {
         cast_to_string: mode == 0,
-        lossless: mode == 2,
+        lossless: mode >= 2,
+        maps_auto: mode == 3,
         id_mode: IdMode::Position,
         extract_time: Some(Value::Str("t".into())),
         ..Config::default()
@@ -91,7 +95,21 @@ fn check(
         jsonl.push('\n');
     }
     let source: Arc<str> = "in.jsonl".into();
-    let mut seq = Flattener::new("t", config(mode)).expect("config");
+    // The sequential reference gets the maps the run detects (its sample: every record).
+    let mut reference = config(mode);
+    if reference.maps_auto {
+        let mut sample = transmog_core::maps::MapSample::new();
+        for r in records {
+            sample.add(r);
+        }
+        reference.map_paths = sample.decide();
+    }
+    let detected: Vec<String> = reference
+        .map_paths
+        .iter()
+        .map(|p| transmog_core::maps::path_text(p))
+        .collect();
+    let mut seq = Flattener::new("t", reference).expect("config");
     for (i, line) in jsonl.lines().enumerate() {
         let loc = Location {
             source: Some(source.clone()),
@@ -121,6 +139,9 @@ fn check(
         seq.report.table_rename_count,
         totals.report.table_rename_count
     );
+    if mode == 3 {
+        prop_assert_eq!(&totals.report.maps_detected, &detected);
+    }
     let par = collected.into_result(&totals);
     prop_assert_eq!(tables(&seq.tables), tables(&par.tables));
     Ok(())
@@ -134,7 +155,7 @@ proptest! {
         records in prop::collection::vec(record(), 1..12),
         chunk in 1usize..5,
         threads in 1usize..4,
-        mode in 0u8..3,
+        mode in 0u8..4,
     ) {
         check(&records, chunk, threads, mode)?;
     }

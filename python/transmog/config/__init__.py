@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import enum
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ..error import ConfigurationError, PartialProcessingRecovery, SkipAndLogRecovery, StrictRecovery
 from .settings import ExtensionRegistry, TransmogSettings, configure, load_config, load_profile
@@ -63,6 +63,11 @@ class ProcessingConfig:
     # (typed values, empty strings, nulls as None, no depth limit; nulls and empty
     # arrays/objects listed in an "__empty" column; one column per JSON kind of a path).
     lossless: bool = False
+    # Not in 1.0.6: objects whose keys are data (ids, dates) become a child table with one
+    # row per key (the key in "__key"): at map_paths ("a.b" or a list of keys, array
+    # levels left out), and with maps="auto" wherever the first 1000 records show them.
+    maps: str = "off"
+    map_paths: Tuple[Any, ...] = ()
 
 
 @dataclass
@@ -299,6 +304,8 @@ class TransmogConfig:
             "naming": self.naming.style,
             "max_name_length": self.naming.max_name_length,
             "lossless": self.processing.lossless,
+            "maps": self.processing.maps,
+            "map_paths": list(self.processing.map_paths),
             "cast_to_string": self.processing.cast_to_string,
             "include_empty": self.processing.include_empty,
             "skip_null": self.processing.skip_null,
