@@ -47,10 +47,14 @@ def test_every_payload_comes_back_from_lossless_parquet_via_the_cli(transmog_bin
     assert any(e[-1] == [] for row in nulls for e in row)
 
 
-def test_every_payload_comes_back_through_the_python_api(tmp_path, payloads):
-    config = tm.TransmogConfig.lossless_mode()
+@pytest.mark.parametrize("maps", ["off", "auto"])
+def test_every_payload_comes_back_through_the_python_api(tmp_path, payloads, maps):
+    config = tm.TransmogConfig.lossless_mode().with_processing(maps=maps)
     result = tm.Processor(config).process(payloads, entity_name="wh")
     assert equal_count(payloads, tm.unflatten(result)) == 329
+    # `changes` (edit events: {"title": {"from": ...}, "body": {...}}) is keyed by the
+    # name of what changed: a map.
+    assert result.report()["maps_detected"] == ([] if maps == "off" else ["changes"])
     out = tmp_path / "stream"
     tm.Processor(config).stream_process(payloads, entity_name="wh", output_format="parquet",
                                         output_destination=str(out), batch_size=50)
@@ -73,6 +77,7 @@ def test_no_two_arrays_share_a_table(transmog_bin, tmp_path, naming):
     assert ("check_run", "app", "events") in owners
     assert ("check_run", "check_suite", "app", "events") in owners
     err = proc.stderr.decode()
+    assert "1 maps found" in err and "\n  changes\n" in err
     if naming == "nested":
         # 1.0.6's abbreviation folds them into one name: the second path is renamed.
         assert "tables renamed because another array's name was taken" in err
