@@ -66,7 +66,7 @@ impl Namer {
 }
 
 /// `name` when it has at most `max_len` characters; else its start and end around a
-/// hash of the whole name, `<head><sep><hash8><sep><tail>`, `max_len` characters long.
+/// hash of the whole name, `<head><sep><hash8><sep><tail>`, at most `max_len` characters.
 fn shorten(name: String, max_len: usize, sep: &str) -> (String, bool) {
     let chars = name.chars().count();
     if chars <= max_len {
@@ -83,6 +83,12 @@ fn shorten(name: String, max_len: usize, sep: &str) -> (String, bool) {
     let tail_len = room - head_len;
     let head: String = name.chars().take(head_len).collect();
     let tail: String = name.chars().skip(chars - tail_len).collect();
+    // A separator cut in half at the seams would read as a doubled one.
+    let (head, tail) = if sep.is_empty() {
+        (head.as_str(), tail.as_str())
+    } else {
+        (head.trim_end_matches(sep), tail.trim_start_matches(sep))
+    };
     (format!("{head}{sep}{hash}{sep}{tail}"), true)
 }
 
