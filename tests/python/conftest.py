@@ -45,6 +45,22 @@ def orders_jsonl(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def spark():
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    # local[2, 3]: two cores, a task may fail twice before the job does.
+    session = (SparkSession.builder.master("local[2,3]").appName("transmog-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               # One input file per task, so partitions see different columns.
+               .config("spark.sql.files.maxPartitionBytes", "65536")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the 1.0.6 surface coverage measured by test_surface.py."""
     from test_surface import COVERAGE

@@ -103,11 +103,12 @@ def test_python_api_maps_off_by_default_and_auto_or_explicit_on_request():
         tm.Processor(tm.TransmogConfig.default().with_processing(maps="sometimes")).process(doc, entity_name="c")
 
 
-def test_every_face_makes_one_decision(transmog_bin, tmp_path):
+def test_every_face_makes_one_decision(spark, transmog_bin, tmp_path):
     """The map keys of the first file differ from the second's: a partition deciding on
     its own could disagree; the CLI samples the first records of the run, Spark and Dask
     decide once on the driver from the same records."""
     from transmog.dask import flatten as dask_flatten
+    from transmog.spark import flatten as spark_flatten
 
     src = tmp_path / "in"
     src.mkdir()
@@ -119,11 +120,19 @@ def test_every_face_makes_one_decision(transmog_bin, tmp_path):
     run_cli(transmog_bin, "convert", src / "a.jsonl", src / "b.jsonl", "-o", tmp_path / "cli", "-e", "t",
             "--ids", "position", "--naming", "nested", "--extract-time", TIME, "-q")
     cli = tables(tmp_path / "cli")
-    job = dask_flatten(str(src / "*.jsonl"), str(tmp_path / "dask"), "t", config=config, ids="position",
-                       extract_time=TIME, partition_bytes=1, scheduler="synchronous")
-    assert sorted(job) == sorted(cli)
-    for name in cli:
-        want = sorted(json.dumps(r, sort_keys=True) for r in cli[name].to_pylist())
-        got = pq.read_table(tmp_path / "dask" / name).to_pylist()
-        assert sorted(json.dumps(r, sort_keys=True) for r in got) == want, name
+    jobs = {"dask": dask_flatten(str(src / "*.jsonl"), str(tmp_path / "dask"), "t", config=config, ids="position",
+                                 extract_time=TIME, partition_bytes=1, scheduler="synchronous")}
+    # One partition per file.
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "100")
+    try:
+        jobs["spark"] = spark_flatten(spark, str(src / "*.jsonl"), str(tmp_path / "spark"), "t", config=config,
+                                      ids="position", extract_time=TIME)
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
+    for face, job in jobs.items():
+        assert sorted(job) == sorted(cli), face
+        for name in cli:
+            want = sorted(json.dumps(r, sort_keys=True) for r in cli[name].to_pylist())
+            got = pq.read_table(tmp_path / face / name).to_pylist()
+            assert sorted(json.dumps(r, sort_keys=True) for r in got) == want, (face, name)
     assert len(cli["t_events"]) == 9 + 3

@@ -64,3 +64,29 @@ def test_record_that_is_not_an_object_is_a_processing_error_with_the_entity():
         tm.Processor().process([{"a": 1}, 5], entity_name="orders")
     assert info.value.entity_name == "orders"
     assert "record 1" in str(info.value)
+
+
+def test_the_type_stubs_list_every_name_of_the_native_module():
+    """python/transmog/_native.pyi declares every public function, class and method."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    import transmog._native as native
+
+    tree = ast.parse((Path(native.__file__).parent / "_native.pyi").read_text())
+    declared = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            declared[node.name] = None
+        elif isinstance(node, ast.ClassDef):
+            declared[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+        elif isinstance(node, ast.AnnAssign):
+            declared[node.target.id] = None
+    public = [n for n in dir(native) if not n.startswith("_")]
+    assert sorted(set(public) - set(declared)) == []
+    for name in public:
+        obj = getattr(native, name)
+        if inspect.isclass(obj):
+            methods = {m for m in vars(obj) if not m.startswith("_") or m.startswith("__arrow")}
+            assert methods <= declared[name], (name, sorted(methods - declared[name]))

@@ -24,22 +24,6 @@ TIME = "2026-01-02 03:04:05.000006"
 
 
 @pytest.fixture(scope="module")
-def spark():
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
-    # local[2, 3]: two cores, a task may fail twice before the job does.
-    session = (SparkSession.builder.master("local[2,3]").appName("transmog-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               # One input file per task, so partitions see different columns.
-               .config("spark.sql.files.maxPartitionBytes", "65536")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def shards(orders_jsonl, tmp_path_factory):
     """The generated orders in three files (one gzipped); only the last has `late_col`."""
     lines = orders_jsonl.read_text().splitlines()
