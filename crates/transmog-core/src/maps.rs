@@ -14,9 +14,10 @@
 //! the kind of each value. A path is a map when its values are of one kind (at least
 //! 90% objects, or arrays, or scalars and nulls) and its keys look like data:
 //!
-//! - at least [`MIN_DATA_KEYS`] distinct keys, 90% of them shaped like an identifier
-//!   or a date (digits, a UUID, a hex string of 8 or more characters with a digit, an
-//!   ISO date): field names never look like that; or
+//! - at least [`MIN_DATA_KEYS`] distinct keys, 90% of them shaped like data rather than
+//!   a field name: numbers, UUIDs, hex ids of 8 or more characters with a digit, ISO
+//!   dates, URL paths and URLs, e-mail addresses, scoped package names, locale tags with
+//!   a region (`en-US`); or
 //! - at least [`MIN_KEYS`] distinct keys that rarely repeat: over at least 10 objects,
 //!   a key appears in at most 10% of them on average (field names appear in most); or
 //! - at least [`MANY_KEYS`] distinct keys (more than any record type has fields).
@@ -142,7 +143,31 @@ fn data_like(k: &str) -> bool {
     if b.is_empty() {
         return false;
     }
-    if b.iter().all(u8::is_ascii_digit) {
+    // Numbers, also signed or with a fraction ("-1", "2.5").
+    let unsigned = b.strip_prefix(b"-").unwrap_or(b);
+    if !unsigned.is_empty()
+        && unsigned.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && unsigned.iter().filter(|c| **c == b'.').count() <= 1
+        && unsigned[0].is_ascii_digit()
+    {
+        return true;
+    }
+    // URL paths and URLs ("/pets/{id}", "https://..."), e-mail addresses, scoped
+    // package names ("@babel/core").
+    if b[0] == b'/' || k.contains("://") || (b[0] == b'@' && k.contains('/')) {
+        return true;
+    }
+    if let Some(at) = k.find('@') {
+        if at > 0 && k[at..].contains('.') && !k.contains(' ') {
+            return true;
+        }
+    }
+    // Locale tags with a region ("en-US", "pt_BR").
+    if b.len() == 5
+        && b[..2].iter().all(u8::is_ascii_lowercase)
+        && (b[2] == b'-' || b[2] == b'_')
+        && b[3..].iter().all(u8::is_ascii_uppercase)
+    {
         return true;
     }
     let hex = |c: &u8| c.is_ascii_hexdigit();
@@ -411,6 +436,40 @@ mod tests {
     fn mixed_value_kinds_are_not_a_map() {
         let doc = r#"{"x": {"1": 1, "2": {"a": 1}, "3": [1], "4": 2, "5": {"b": 2}, "6": [2], "7": 3, "8": {"c": 1}}}"#;
         assert!(sample(&[doc]).is_empty());
+    }
+
+    #[test]
+    fn data_shaped_keys() {
+        for k in [
+            "138586341",
+            "-1",
+            "2.5",
+            "2024-01-31",
+            "2024-01-31T10:00:00Z",
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "5f2b1c9a7e",
+            "/pets/{petId}",
+            "https://example.com/a",
+            "ann@example.com",
+            "@babel/core",
+            "en-US",
+        ] {
+            assert!(data_like(k), "{k}");
+        }
+        for k in [
+            "id",
+            "name",
+            "created_at",
+            "@timestamp",
+            "host.name",
+            "en",
+            "USD",
+            "deadbeef",
+            "1st",
+            "",
+        ] {
+            assert!(!data_like(k), "{k}");
+        }
     }
 
     #[test]
