@@ -19,6 +19,9 @@ from pathlib import Path
 
 import transmog as tm
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
+import case_config  # noqa: E402
+
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TS_TEXT = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(\+00:00)?$")
 
@@ -72,18 +75,7 @@ def observe(call, picture=result_of):
 
 
 def config_for(o):
-    cfg = tm.TransmogConfig.default()
-    cfg.naming.separator = o["separator"]
-    cfg.naming.deeply_nested_threshold = o["deeply_nested_threshold"]
-    p = cfg.processing
-    p.cast_to_string, p.include_empty, p.skip_null = o["cast_to_string"], o["include_empty"], o["skip_null"]
-    p.visit_arrays, p.keep_arrays, p.max_depth = o["visit_arrays"], o["keep_arrays"], o["max_depth"]
-    m = cfg.metadata
-    m.id_field, m.parent_field, m.time_field = o["id_field"], o["parent_field"], o["time_field"]
-    if o.get("id_mode") == "deterministic":
-        m.default_id_field = o["id_source"]
-    cfg.error_handling.recovery_strategy = o["recovery_strategy"]
-    return cfg
+    return case_config.config_for(tm, o)
 
 
 def flat_kwargs(o):

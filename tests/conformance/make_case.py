@@ -13,18 +13,8 @@ from pathlib import Path
 
 import transmog as tm
 
-
-def config_for(o):
-    cfg = tm.TransmogConfig.default()
-    cfg.naming.separator = o["separator"]
-    cfg.naming.deeply_nested_threshold = o["deeply_nested_threshold"]
-    p = cfg.processing
-    p.cast_to_string, p.include_empty, p.skip_null = o["cast_to_string"], o["include_empty"], o["skip_null"]
-    p.visit_arrays, p.keep_arrays, p.max_depth = o["visit_arrays"], o["keep_arrays"], o["max_depth"]
-    m = cfg.metadata
-    m.id_field, m.parent_field, m.time_field = o["id_field"], o["parent_field"], o["time_field"]
-    cfg.error_handling.recovery_strategy = o["recovery_strategy"]
-    return cfg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from case_config import config_for  # noqa: E402
 
 
 def main(case: Path, subdir: str) -> None:
@@ -32,7 +22,7 @@ def main(case: Path, subdir: str) -> None:
     if o["api"] != "process" or o["id_mode"] != "random":
         raise SystemExit("make_case.py handles api=process with random ids only")
     data = json.loads((case / "input.json").read_text())
-    result = tm.Processor(config_for(o)).process(data, entity_name=o["entity_name"])
+    result = tm.Processor(config_for(tm, o)).process(data, entity_name=o["entity_name"])
     names = [o["entity_name"]] + list(result.get_table_names())
     tables = {o["entity_name"]: result.get_main_table()}
     tables.update({n: result.get_child_table(n) for n in names[1:]})
