@@ -14,11 +14,11 @@ from ..core.flattener import clear_caches, refresh_cache_config
 from ..core.metadata import get_current_timestamp
 from ..error import (LENIENT, STRICT, ConfigurationError, PartialProcessingRecovery, ProcessingError,
                      RecoveryStrategy, SkipAndLogRecovery, StrictRecovery, error_context, with_recovery)
-from . import _run
+from . import _drive, _run
+from ._drive import feed, is_csv_path, is_file
 from .data_iterators import (get_csv_file_iterator, get_data_iterator, get_json_data_iterator,
                              get_json_file_iterator, get_jsonl_data_iterator, get_jsonl_file_iterator)
-from .file_handling import (detect_input_format, feed, is_csv_path, is_file, process_chunked, process_csv,
-                            process_file, process_file_to_format)
+from .file_handling import detect_input_format, process_chunked, process_csv, process_file, process_file_to_format
 from .result import ConversionMode, ProcessingResult
 from .strategy import (BatchStrategy, ChunkedStrategy, CSVStrategy, FileStrategy, InMemoryStrategy,
                        ProcessingStrategy)
@@ -60,13 +60,7 @@ class Processor:
         """Copies the config's cache settings into the global ``settings``, as 1.0.6 did
         (they steer only ``transmog.core.flattener``'s helpers: the engine has no value
         cache)."""
-        from ..config import settings
-
-        cache = getattr(self.config, "cache_config", None)
-        if cache is not None:
-            settings.update(cache_enabled=cache.enabled, cache_maxsize=cache.maxsize,
-                            clear_cache_after_batch=cache.clear_after_batch)
-            refresh_cache_config()
+        _drive.configure_cache(self.config)
 
     # -- presets ---------------------------------------------------------------------
     @classmethod
@@ -123,12 +117,7 @@ class Processor:
         in-memory dicts are stamped with a tz-aware UTC ``datetime``, as in 1.0.6."""
         if is_file(data):
             return process_file(self, str(data), entity_name, extract_time)
-        if data is None or isinstance(data, (int, float, bool)):
-            raise ConfigurationError(f"Unsupported data type: {type(data).__name__}", "data")
-        stamp = _run.Stamp(extract_time, in_memory=isinstance(data, (dict, list, tuple)))
-        engine = _run.new_engine(self.config, entity_name, stamp)
-        info = feed(engine, data, self.config, entity_name)
-        return _run.finish(self.config, engine, entity_name, stamp, info)
+        return _drive.process_data(self.config, data, entity_name, extract_time)
 
     @_processing_errors
     def process_batch(self, batch_data: List[Dict[str, Any]], entity_name: str,

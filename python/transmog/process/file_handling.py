@@ -1,138 +1,29 @@
 """File and chunked entry points (1.0.6's ``transmog.process.file_handling``): each
-takes the ``Processor`` first, as in 1.0.6; ``Processor``'s methods call them."""
+takes the ``Processor`` first, as in 1.0.6, and reads only its ``config``; ``Processor``'s
+methods call them. The runs themselves, and feeding data to the engine, are
+``._drive``'s (the strategies run them too); their names are kept here."""
 
 from __future__ import annotations
 
-import itertools
 import os
-import tempfile
-from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, List, Optional
 
-from .. import _native
-from ..error import ConfigurationError, FileError, ParsingError, error_context, logger
-from . import _run
+from ..error import FileError, error_context, logger
+from . import _drive, streaming
+# (also importable from here, where they were defined before ``._drive``)
+from ._drive import (_file_format, _read_csv, _read_file, _read_files, feed, feed_records, feed_stream, feed_text,
+                     is_csv_path, is_file)
 from .result import ProcessingResult
 from .strategy import CSVStrategy, FileStrategy
 
 __all__ = ["process_file", "process_file_to_format", "detect_input_format", "process_csv", "process_chunked",
            "ProcessingResult", "CSVStrategy", "FileStrategy", "error_context", "logger"]
 
-_STREAM_BLOCK = 1 << 20
-
-
-def is_csv_path(path: Any) -> bool:
-    """A ``.csv``/``.tsv`` name (compressed or not): the engine's rule."""
-    return _native.input_kind(os.fspath(path)) in ("csv", "tsv")
-
-
-def is_file(data: Any) -> bool:
-    return isinstance(data, Path) or (isinstance(data, str) and os.path.isfile(data))
-
 
 def detect_input_format(file_path: str) -> str:
     """``jsonl`` (.jsonl/.ndjson), ``csv`` or ``json``, from the extension."""
     ext = os.path.splitext(file_path)[1].lower()
     return "jsonl" if ext in (".jsonl", ".ndjson") else "csv" if ext == ".csv" else "json"
-
-
-def _file_format(path: str, input_format: str = "auto") -> str:
-    """The layout to read a file with: as asked, else the engine decides from the name
-    (``.jsonl``/``.ndjson``/``.ldjson``) and the first byte."""
-    if input_format in ("jsonl", "ndjson"):
-        return "jsonl"
-    if input_format == "json":
-        return "json"
-    return "auto"
-
-
-def feed_text(engine: Any, text: Union[str, bytes]) -> None:
-    """JSON text: one document (an object or an array of objects), or JSON Lines."""
-    if isinstance(text, (bytes, bytearray, memoryview)):
-        text = bytes(text).decode("utf-8")
-    stripped = text.lstrip()
-    if not stripped.startswith(("{", "[")):
-        raise ConfigurationError("Unsupported data: a string must be a file path or JSON text", "data")
-    try:
-        engine.push_json_text(text)
-    except ParsingError as exc:
-        # Not one JSON document; text of several lines may be JSON Lines.
-        if "\n" not in stripped or not stripped.startswith("{"):
-            # 1.0.6 raises ConfigurationError for JSON text it cannot parse.
-            raise ConfigurationError(f"Invalid JSON data: {exc}", "data") from exc
-        # As JSON Lines named "<text>": errors name the line, ids are the text's own.
-        engine.push_bytes(text.encode("utf-8"), "jsonl", "<text>")
-
-
-def feed_stream(engine: Any, stream: Any, input_format: str = "auto") -> Dict[str, Any]:
-    """An open file: its path when it is a whole regular file still at its start (the
-    engine streams it), else its content copied block by block to a temporary file the
-    engine streams from, so the input is never held whole in memory."""
-    name = getattr(stream, "name", None)
-    if isinstance(name, str) and os.path.isfile(name) and getattr(stream, "tell", lambda: -1)() == 0:
-        engine.push_file(name, _file_format(name, input_format))
-        return {"file_path": name}
-    binary = isinstance(stream.read(0), (bytes, bytearray))
-    fd, tmp = tempfile.mkstemp(prefix="transmog-", suffix=".jsonl" if input_format == "jsonl" else ".json")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                block = stream.read(_STREAM_BLOCK)
-                if not block:
-                    break
-                out.write(block if binary else block.encode("utf-8"))
-        # Named, and ids made, as the stream, not as the scratch copy.
-        engine.push_file(tmp, _file_format(tmp, input_format), None, None, None, 10000,
-                         str(name) if name is not None else "<stream>", "")
-    finally:
-        os.unlink(tmp)
-    return {}
-
-
-def feed_records(engine: Any, records: Iterable[Any], config: Any, entity_name: str,
-                 chunk_size: Optional[int] = None) -> None:
-    """Records (dicts; see ``_run.records`` for anything else). With ``chunk_size`` an
-    iterable is consumed that many records at a time: no more are held at once. A list
-    of dicts, already in memory, goes to the engine whole (one pass on all cores)."""
-    if isinstance(records, (list, tuple)) and all(type(r) is dict for r in records):  # noqa: E721
-        engine.push_records(records)
-        return
-    rows = _run.records(records, config, entity_name)
-    if not chunk_size:
-        engine.push_records(rows)
-        return
-    while True:
-        chunk = list(itertools.islice(rows, chunk_size))
-        if not chunk:
-            return
-        engine.push_records(chunk)
-        del chunk
-
-
-def feed(engine: Any, data: Any, config: Any, entity_name: str, chunk_size: Optional[int] = None,
-         input_format: str = "auto") -> Dict[str, Any]:
-    """Feeds any supported data source; returns source info."""
-    if isinstance(data, dict):
-        feed_records(engine, [data], config, entity_name)
-        return {}
-    if isinstance(data, (list, tuple)):
-        feed_records(engine, data, config, entity_name, chunk_size)
-        return {}
-    if is_file(data):
-        path = str(data)
-        if is_csv_path(path) or input_format == "csv":
-            raise ConfigurationError("CSV input goes through process_csv", "data", path)
-        engine.push_file(path, _file_format(path, input_format))
-        return {"file_path": path}
-    if isinstance(data, (str, bytes, bytearray, memoryview)):
-        feed_text(engine, data)
-        return {}
-    if hasattr(data, "read"):
-        return feed_stream(engine, data, input_format)
-    if isinstance(data, Iterable):
-        feed_records(engine, data, config, entity_name, chunk_size)
-        return {}
-    raise ConfigurationError(f"Unsupported data type: {type(data).__name__}", "data", type(data).__name__)
 
 
 @error_context("Failed to process file", log_exceptions=False)
@@ -153,37 +44,6 @@ def process_file(processor: Any, file_path: Any, entity_name: str, extract_time:
     return strategy(processor.config).process(path, entity_name=entity_name, extract_time=extract_time)
 
 
-@error_context("Failed to process file", log_exceptions=False)
-def _read_file(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None
-               ) -> ProcessingResult:
-    """``process_file``'s work for ``config`` (what ``FileStrategy`` runs)."""
-    path = str(file_path)
-    if not os.path.isfile(path):
-        raise FileError(f"File not found: {path}", path, "read")
-    if is_csv_path(path):
-        return _read_csv(config, path, entity_name, extract_time)
-    return _read_files(config, [path], entity_name, extract_time)
-
-
-def _read_files(config: Any, paths: List[str], entity_name: str, extract_time: Optional[Any]
-                ) -> ProcessingResult:
-    """JSON / JSON Lines files, in order, as one run."""
-    for path in paths:
-        if not os.path.isfile(path):
-            raise FileError(f"File not found: {path}", path, "read")
-        if is_csv_path(path) and len(paths) > 1:
-            raise ConfigurationError("several files in one run must be JSON or JSON Lines", "file_path", path)
-    if len(paths) == 1 and is_csv_path(paths[0]):
-        return _read_csv(config, paths[0], entity_name, extract_time)
-    # 1.0.6 stamps a JSON file's rows like process() (a datetime), JSON Lines with text.
-    stamp = _run.Stamp(extract_time, in_memory=_native.input_kind(paths[0]) != "jsonl")
-    engine = _run.new_engine(config, entity_name, stamp)
-    for path in paths:
-        engine.push_file(path, _file_format(path))
-    info = {"file_path": paths[0] if len(paths) == 1 else paths}
-    return _run.finish(config, engine, entity_name, stamp, info)
-
-
 @error_context("Failed to process file to format", log_exceptions=False)
 def process_file_to_format(processor: Any, file_path: str, entity_name: str, output_format: str,
                            output_path: Optional[str] = None, extract_time: Optional[Any] = None,
@@ -193,11 +53,10 @@ def process_file_to_format(processor: Any, file_path: str, entity_name: str, out
     result is empty (``source_info["streaming"]`` is True)."""
     path = str(file_path)
     if output_path and os.path.isfile(path) and os.path.getsize(path) > 100 * 1024 * 1024:
-        from .streaming import stream_process_file_with_format
-
         os.makedirs(output_path, exist_ok=True)
-        stream_process_file_with_format(processor, path, entity_name, output_format, detect_input_format(path),
-                                        output_path, extract_time, **format_options)
+        streaming.stream_process_file_with_format(processor, path, entity_name, output_format,
+                                                  detect_input_format(path), output_path, extract_time,
+                                                  **format_options)
         return ProcessingResult([], {}, entity_name, {"file_path": path, "streaming": True})
     result = process_file(processor, path, entity_name, extract_time)
     if output_path:
@@ -225,33 +84,6 @@ def process_csv(processor: Any, file_path: str, entity_name: str, extract_time: 
         chunk_size=chunk_size, date_format=date_format)
 
 
-@error_context("Failed to process CSV file", log_exceptions=False)
-def _read_csv(config: Any, file_path: str, entity_name: str, extract_time: Optional[Any] = None,
-             delimiter: Optional[str] = None, has_header: bool = True, null_values: Optional[List[str]] = None,
-             sanitize_column_names: bool = True, infer_types: bool = True, skip_rows: int = 0,
-             quote_char: Optional[str] = None, encoding: str = "utf-8", chunk_size: Optional[int] = None,
-             date_format: Optional[str] = None) -> ProcessingResult:
-    """``process_csv``'s work for ``config`` (what ``CSVStrategy`` runs)."""
-    path = str(file_path)
-    if not os.path.isfile(path):
-        raise FileError(f"File not found: {path}", path, "read")
-    stamp = _run.Stamp(extract_time)
-    engine = _run.new_engine(config, entity_name, stamp, keep_null_fields=True)
-    from ..io.readers.csv import CSVReader, utf8_path
-
-    # The reader's settings and defaults (1.0.6's: `,` unless given one, no guessing;
-    # tabs for .tsv), read by the engine's CSV reader.
-    reader = CSVReader(delimiter=delimiter, has_header=has_header, null_values=null_values,
-                       sanitize_column_names=sanitize_column_names, infer_types=infer_types,
-                       skip_rows=skip_rows, quote_char=quote_char, encoding=encoding,
-                       cast_to_string=config.processing.cast_to_string, date_format=date_format)
-    with utf8_path(path, encoding) as readable:
-        # A copy (other encodings) is still named, and its ids made, as the file itself.
-        engine.push_file(readable, "csv", reader.engine_options(path), None, None,
-                         chunk_size or config.processing.batch_size, path, _native.origin_name(path))
-    return _run.finish(config, engine, entity_name, stamp, {"file_path": path})
-
-
 @error_context("Failed to process in chunks", log_exceptions=False)
 def process_chunked(processor: Any, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                     chunk_size: Optional[int] = None, input_format: str = "auto",
@@ -260,18 +92,7 @@ def process_chunked(processor: Any, data: Any, entity_name: str, extract_time: O
     ``config.processing.batch_size``): a list, any iterable or generator of dicts (never
     held whole), a file path or an open file (streamed), JSON / JSON Lines text.
     ``input_format`` (auto, json, jsonl, csv) names the format of a file or text;
-    ``format_options`` are ``process_csv``'s options for CSV and are refused otherwise."""
-    size = chunk_size or processor.config.processing.batch_size
-    if size <= 0:
-        raise ConfigurationError("chunk_size must be positive", "chunk_size", chunk_size)
-    if input_format not in ("auto", "json", "jsonl", "ndjson", "csv"):
-        raise ConfigurationError(f"Unsupported input format: {input_format}", "input_format", input_format)
-    if is_file(data) and (is_csv_path(data) or input_format == "csv"):
-        return process_csv(processor, str(data), entity_name, extract_time, chunk_size=size, **format_options)
-    if format_options:
-        raise ConfigurationError(f"options {sorted(format_options)} apply to CSV input only", "format_options",
-                                 sorted(format_options))
-    stamp = _run.Stamp(extract_time)
-    engine = _run.new_engine(processor.config, entity_name, stamp)
-    info = feed(engine, data, processor.config, entity_name, size, input_format)
-    return _run.finish(processor.config, engine, entity_name, stamp, info)
+    ``format_options`` are ``process_csv``'s options for CSV and are refused otherwise.
+    (``._drive.process_chunked`` does the work: the strategies run it too.)"""
+    return _drive.process_chunked(processor, data, entity_name, extract_time, chunk_size, input_format,
+                                  **format_options)

@@ -15,6 +15,7 @@ from ..core.hierarchy import process_records_in_single_pass
 from ..core.metadata import annotate_with_metadata, get_current_timestamp
 from ..error import ConfigurationError, FileError, error_context
 from ..naming.conventions import sanitize_name
+from . import _drive
 from .result import ProcessingResult
 from .utils import handle_file_error
 
@@ -43,10 +44,9 @@ class ProcessingStrategy(ABC):
     def __init__(self, config: TransmogConfig):
         self.config = config
 
-    def _processor(self) -> Any:
-        from . import Processor
-
-        return Processor(self.config)
+    def _processor(self) -> _drive.Configured:
+        """What ``Processor(self.config)`` is to the runs (built the same way)."""
+        return _drive.Configured(self.config)
 
     @abstractmethod
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
@@ -62,7 +62,7 @@ class InMemoryStrategy(ProcessingStrategy):
         result = kwargs.pop("result", None)
         if not isinstance(data, (dict, list)):
             raise TypeError(f"Expected dict or list of dicts, got {type(data).__name__}")
-        return _into(result, self._processor().process(data, entity_name, extract_time))
+        return _into(result, _drive.process_data(self._processor().config, data, entity_name, extract_time))
 
 
 class FileStrategy(ProcessingStrategy):
@@ -70,11 +70,9 @@ class FileStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 result: Optional[ProcessingResult] = None, **kwargs: Any) -> ProcessingResult:
-        from .file_handling import _read_file
-
         if not isinstance(data, (str, os.PathLike)) or not os.path.isfile(os.fspath(data)):
             raise FileError(f"File not found: {data}", str(data), "read")
-        return _into(result, _read_file(self.config, os.fspath(data), entity_name, extract_time))
+        return _into(result, _drive._read_file(self.config, os.fspath(data), entity_name, extract_time))
 
 
 class BatchStrategy(ProcessingStrategy):
@@ -83,10 +81,8 @@ class BatchStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 result: Optional[ProcessingResult] = None, **kwargs: Any) -> ProcessingResult:
-        from .file_handling import process_chunked
-
         batch_size = kwargs.pop("batch_size", None)
-        return _into(result, process_chunked(self._processor(), data, entity_name, extract_time, batch_size))
+        return _into(result, _drive.process_chunked(self._processor(), data, entity_name, extract_time, batch_size))
 
 
 class ChunkedStrategy(ProcessingStrategy):
@@ -94,9 +90,7 @@ class ChunkedStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 result: Optional[ProcessingResult] = None, **kwargs: Any) -> ProcessingResult:
-        from .file_handling import process_chunked
-
-        return _into(result, process_chunked(self._processor(), data, entity_name, extract_time, **kwargs))
+        return _into(result, _drive.process_chunked(self._processor(), data, entity_name, extract_time, **kwargs))
 
 
 class CSVStrategy(ProcessingStrategy):
@@ -104,7 +98,5 @@ class CSVStrategy(ProcessingStrategy):
 
     def process(self, data: Any, entity_name: str, extract_time: Optional[Any] = None,
                 **kwargs: Any) -> ProcessingResult:
-        from .file_handling import _read_csv
-
         result = kwargs.pop("result", None)
-        return _into(result, _read_csv(self.config, data, entity_name, extract_time, **kwargs))
+        return _into(result, _drive._read_csv(self.config, data, entity_name, extract_time, **kwargs))

@@ -13,9 +13,9 @@ from ..io.writer_factory import create_streaming_writer
 from ..io.writer_interface import StreamingWriterProtocol
 from ..types.base import JsonDict
 from . import _run
+from ._drive import is_csv_path, is_file
 from .data_iterators import (get_csv_file_iterator, get_data_iterator, get_json_file_iterator,
                              get_jsonl_file_iterator)
-from .file_handling import is_file
 from .result import ProcessingResult
 from .utils import get_batch_size, get_common_config_params, get_current_timestamp, handle_file_error
 
@@ -128,8 +128,6 @@ def stream_process_file(processor: Any, file_path: str, entity_name: str, output
     path = str(file_path)
     if not os.path.isfile(path):
         raise FileError(f"File not found: {path}", path, "read")
-    from .file_handling import is_csv_path
-
     if is_csv_path(path):
         stream_process_csv(processor, path, entity_name, output_format, output_destination, extract_time,
                            **format_options)
