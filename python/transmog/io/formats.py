@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional, Set
 
+from ._registry import _STREAMING_WRITER_REGISTRY, _WRITER_REGISTRY, _load_writers, create_writer
+
 __all__ = ["FormatRegistry", "detect_format"]
 
 
@@ -36,8 +38,6 @@ class FormatRegistry:
     @classmethod
     def list_all_writers(cls) -> Dict[str, Any]:
         """``{format: writer class}`` of every registered batch writer."""
-        from .writer_factory import _WRITER_REGISTRY, _load_writers
-
         _load_writers()
         return _WRITER_REGISTRY
 
@@ -48,8 +48,6 @@ class FormatRegistry:
 
     @classmethod
     def create_writer(cls, format_name: str, **options: Any) -> Any:
-        from .writer_factory import create_writer
-
         return create_writer(format_name, **options)
 
     @classmethod
@@ -67,8 +65,6 @@ class FormatRegistry:
 
     @classmethod
     def get_streaming_writer_class(cls, format_name: str) -> Optional[Any]:
-        from .writer_factory import _STREAMING_WRITER_REGISTRY, _load_writers
-
         _load_writers()
         return _STREAMING_WRITER_REGISTRY.get(format_name.lower())
 

@@ -3,26 +3,18 @@ writer module registers its classes when imported."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Type
 
 from ..error import ConfigurationError, MissingDependencyError, logger
 from ..types.io_types import StreamingWriterProtocol, WriterProtocol
+from ._registry import (_STREAMING_WRITER_REGISTRY, _WRITER_REGISTRY, _load_writers, _writer_class,
+                        create_streaming_writer, create_writer)
 from .formats import FormatRegistry
 
 __all__ = ["register_writer", "register_streaming_writer", "create_writer", "create_streaming_writer",
            "get_supported_formats", "get_supported_streaming_formats", "is_format_available",
            "is_streaming_format_available", "FormatRegistry", "ConfigurationError", "MissingDependencyError",
            "StreamingWriterProtocol", "WriterProtocol", "logger"]
-
-_WRITER_REGISTRY: Dict[str, Type[Any]] = {}
-_STREAMING_WRITER_REGISTRY: Dict[str, Type[Any]] = {}
-
-
-def _load_writers() -> None:
-    """Imports the built-in writer modules (they register themselves)."""
-    importlib.import_module("transmog.io.writers")
-
 
 def register_writer(format_name: str, writer_class: Type[Any]) -> None:
     _WRITER_REGISTRY[format_name.lower()] = writer_class
@@ -33,40 +25,6 @@ def register_writer(format_name: str, writer_class: Type[Any]) -> None:
 def register_streaming_writer(format_name: str, writer_class: Type[Any]) -> None:
     _STREAMING_WRITER_REGISTRY[format_name.lower()] = writer_class
     logger.debug(f"Registered streaming writer for {format_name}")
-
-
-def _writer_class(registry: Dict[str, Type[Any]], format_name: str) -> Optional[Type[Any]]:
-    if format_name not in registry:
-        _load_writers()
-    return registry.get(format_name)
-
-
-def create_writer(format_name: str, **kwargs: Any) -> Any:
-    """A batch writer (``json``, ``csv``, ``parquet``); constructor errors come out as
-    ``ConfigurationError``."""
-    name = format_name.lower()
-    cls = _writer_class(_WRITER_REGISTRY, name)
-    if cls is None:
-        raise ConfigurationError(f"Unsupported output format: {name}")
-    try:
-        return cls(**kwargs)
-    except Exception as exc:  # noqa: BLE001 - 1.0.6 wraps constructor errors
-        raise ConfigurationError(f"Failed to create {name} writer: {exc}") from exc
-
-
-def create_streaming_writer(format_name: str, destination: Optional[Any] = None, entity_name: str = "entity",
-                            **kwargs: Any) -> Any:
-    """A streaming writer (``parquet``, ``csv``, ``json``, and ``jsonl``, new here)."""
-    name = format_name.lower()
-    cls = _writer_class(_STREAMING_WRITER_REGISTRY, name)
-    if cls is None:
-        raise ConfigurationError(f"Unsupported output format: {name}")
-    try:
-        return cls(destination=destination, entity_name=entity_name, **kwargs)
-    except (MissingDependencyError, ConfigurationError):
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise ConfigurationError(f"Failed to create {name} streaming writer: {exc}") from exc
 
 
 def get_supported_formats() -> Dict[str, str]:
