@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Python objects in: our `Processor().process(list_of_dicts)` against `orjson.dumps` of
+the same list (a C walk of the same objects, the floor a Python-object reader can hope
+for), in alternating rounds of one process; then the seed page's two samples
+(bench/py_api.py) through our package and through transmog 1.0.6, with peak RSS.
+
+usage: bench/py_objects.py ORDERS.jsonl [--rounds 5] [--python-106 PYTHON] [--records N]
+
+Run it with a python that imports our package (release build: `pip install .`) and orjson.
+Prints a markdown report.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def objects_vs_orjson(path: Path, rounds: int, limit: int) -> str:
+    import orjson
+
+    import transmog as tm
+
+    with open(path, encoding="utf-8") as f:
+        records = [json.loads(line) for _, line in zip(range(limit), f)]
+    ours, floor = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        orjson.dumps(records)
+        floor.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        result = tm.Processor().process(records, entity_name="orders")
+        ours.append(time.perf_counter() - t)
+        assert len(result.get_main_table()) == len(records)
+        del result
+    ratios = sorted(o / f for o, f in zip(ours, floor))
+    return (f"`Processor().process(list of {len(records)} order dicts)`: median {statistics.median(ours):.2f} s; "
+            f"`orjson.dumps` of the same list: {statistics.median(floor):.2f} s; per-round ratio median "
+            f"**{statistics.median(ratios):.2f}x** (min {ratios[0]:.2f}, max {ratios[-1]:.2f}), {rounds} rounds, "
+            f"{os.cpu_count()} cores.")
+
+
+def seed_sample(python: str, mode: str, path: Path, out: Path):
+    """(seconds in Transmog calls, peak RSS MiB, error or None) of bench/py_api.py."""
+    cmd = ["/usr/bin/time", "-v", python, str(HERE / "py_api.py"), mode, str(path), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    rss_mib = int(rss.group(1)) / 1024 if rss else float("nan")
+    if proc.returncode != 0:
+        last = [ln for ln in proc.stderr.splitlines() if "Error" in ln or "error" in ln][-1:]
+        return None, rss_mib, (last[0].strip() if last else f"exit {proc.returncode}")
+    seconds = re.search(r"seconds=([0-9.]+)", proc.stdout)
+    return (float(seconds.group(1)) if seconds else float("nan")), rss_mib, None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("orders", type=Path)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--records", type=int, default=10**9, help="use only the first N records")
+    ap.add_argument("--python-106", help="a python with transmog 1.0.6 (the seed samples are also run with it)")
+    args = ap.parse_args()
+    print(objects_vs_orjson(args.orders, args.rounds, args.records))
+    print()
+    print("| seed sample | ours: s in Transmog calls | ours: peak RSS MiB | 1.0.6: s | 1.0.6: peak RSS MiB | speed-up | memory |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode, label in (("chunked", "1: process_chunked + stream_to_parquet"),
+                            ("streaming", "2: process_batch + streaming writer")):
+            ours = seed_sample(sys.executable, mode, args.orders, Path(tmp) / f"ours-{mode}")
+            old = (seed_sample(args.python_106, mode, args.orders, Path(tmp) / f"old-{mode}")
+                   if args.python_106 else (None, float("nan"), "not run"))
+            old_s = f"{old[0]:.1f}" if old[0] is not None else f"failed: {old[2]}"
+            speed = f"{old[0] / ours[0]:.0f}x" if old[0] and ours[0] else "-"
+            mem = f"1/{old[1] / ours[1]:.0f}" if old[0] and ours[1] else "-"
+            print(f"| {label} | {ours[0]:.2f} | {ours[1]:.0f} | {old_s} | {old[1]:.0f} | {speed} | {mem} |")
+
+
+if __name__ == "__main__":
+    main()
