@@ -23,6 +23,7 @@ class Engine:
         every: int = 10000,
         source: Optional[str] = None,
         origin: Optional[str] = None,
+        range: Optional[Tuple[int, int]] = None,
     ) -> int: ...
     def push_json_text(self, text: str) -> int: ...
     def push_json_records(self, texts: List[str], source: Optional[str] = None, start: int = 0) -> int: ...
@@ -90,6 +91,11 @@ def detect_maps(
     paths: Sequence[Union[str, PathLike[str]]], format: str = "auto", csv_options: Optional[Dict[str, Any]] = None
 ) -> List[List[str]]: ...
 def detect_maps_in(data: bytes) -> List[List[str]]: ...
+
+# Byte ranges a job's tasks read a file in (several only for big uncompressed JSON Lines).
+def split_ranges(
+    path: Union[str, PathLike[str]], size: int, format: str = "auto", csv_options: Optional[Dict[str, Any]] = None
+) -> List[Tuple[int, int]]: ...
 
 # Spark/Dask commit: one naming and one type per column and table for a job's parts.
 # Renamed entries: (table, path, wanted, given).

@@ -167,19 +167,38 @@ def check_origins(uris: Sequence[str], root: Optional[str]) -> None:
     _native.origin_names(list(uris), root)
 
 
-def partitions(files: Sequence[str], limit: int) -> List[List[str]]:
-    """Consecutive files packed up to ``limit`` bytes per partition. Partitions cover the
-    inputs in their order, so naming the parts again in partition order names columns
-    as one run over the inputs does."""
-    groups: List[List[str]] = []
+# Byte ranges are at least this long, whatever the partition size asked for (a split
+# per few records would cost more in tasks and files than it gains).
+MIN_SPLIT_BYTES = 64 << 10
+
+# A partition's inputs: (file, byte range or None for the whole file).
+Part = Tuple[str, Optional[Tuple[int, int]]]
+
+
+def partitions(files: Sequence[str], limit: int, input_format: str = "auto",
+               csv_options: Optional[Dict[str, Any]] = None) -> List[List[Part]]:
+    """Consecutive files packed up to ``limit`` bytes per partition; a local uncompressed
+    JSON Lines file larger than ``limit`` is split into byte ranges of ``limit`` bytes
+    (at least ``MIN_SPLIT_BYTES``), one partition each (the engine's rule, ``_native.split_ranges``: a range holds the
+    lines that start in it). Partitions cover the inputs in their order, so naming the
+    parts again in partition order names columns as one run over the inputs does, and
+    position ids (from byte offsets) are the same for any split."""
+    groups: List[List[Part]] = []
     size = 0
     for f in files:
         local = local_path(f)
-        n = os.path.getsize(local) if local is not None and os.path.exists(local) else 0
+        exists = local is not None and os.path.exists(local)
+        split = max(limit, MIN_SPLIT_BYTES)
+        ranges = _native.split_ranges(local, split, input_format, csv_options) if exists else []
+        if len(ranges) > 1:
+            groups.extend([(f, (start, end))] for start, end in ranges)
+            size = limit  # the next file starts a partition of its own
+            continue
+        n = os.path.getsize(local) if exists else 0
         if not groups or size + n > limit:
             groups.append([])
             size = 0
-        groups[-1].append(f)
+        groups[-1].append((f, None))
         size += n
     return groups
 
@@ -225,11 +244,14 @@ def _start(plan: Plan, partition: int, attempt: str) -> Tuple[str, Any, Any]:
 
 
 def run_partition(plan: Plan, partition: int, attempt: str,
-                  files: Iterable[Tuple[str, Optional[bytes]]]) -> List[ResultRow]:
-    """Flattens one partition's files into its attempt directory; returns what it wrote."""
+                  files: Iterable[Tuple[Any, ...]]) -> List[ResultRow]:
+    """Flattens one partition's files — ``(uri, content or None[, byte range])`` — into
+    its attempt directory; returns what it wrote."""
     attempt_dir, engine, sink = _start(plan, partition, attempt)
     try:
-        for uri, content in files:
+        for item in files:
+            uri, content = item[0], item[1]
+            byte_range = item[2] if len(item) > 2 else None
             path = local_path(uri)
             scratch = None
             if content is not None or path is None:
@@ -242,7 +264,8 @@ def run_partition(plan: Plan, partition: int, attempt: str,
                 path = scratch
             try:
                 engine.push_file(path, plan.input_format, plan.csv_options, sink, plan.entity,
-                                 plan.chunk_size, source=uri, origin=origin(uri, plan.root))
+                                 plan.chunk_size, source=uri, origin=origin(uri, plan.root),
+                                 range=byte_range)
             finally:
                 if scratch is not None:
                     os.unlink(scratch)

@@ -5,7 +5,8 @@ by dask (threads, processes or a distributed cluster).
     result = flatten("data/*.jsonl.gz", "out", entity_name="orders")
 
 Inputs are local (or shared-file-system) paths, globs or folders. Files are grouped
-into partitions of about ``partition_bytes`` (a file is never split); each partition
+into partitions of about ``partition_bytes``; an uncompressed JSON Lines file larger
+than that is split into byte ranges of ``partition_bytes``, a partition each; each partition
 writes its part of every table, and the driver commits the parts into
 ``<output>/<table>/part-<partition>.parquet`` plus ``_schema.json``. Ids default to
 ``position``, equal to ``transmog convert --ids position`` on the same files.
@@ -45,7 +46,7 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
     if ids == "position":
         _scaleout.check_origins(files, root)
     entity = entity_name or os.path.basename(files[0]).split(".", 1)[0] or "entity"
-    groups = _scaleout.partitions(files, partition_bytes)
+    groups = _scaleout.partitions(files, partition_bytes, input_format, csv_options)
     plan = _scaleout.make_plan(
         output, entity, mode=mode, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
@@ -61,10 +62,10 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
         raise
 
 
-def _task(items: List[Tuple[int, List[str]]], plan: _scaleout.Plan) -> List[Any]:
+def _task(items: List[Tuple[int, List[_scaleout.Part]]], plan: _scaleout.Plan) -> List[Any]:
     rows: List[Any] = []
     for partition, group in items:
         # A fresh name per attempt: a retried task never writes over another attempt.
         attempt = uuid.uuid4().hex
-        rows.extend(_scaleout.run_partition(plan, partition, attempt, ((f, None) for f in group)))
+        rows.extend(_scaleout.run_partition(plan, partition, attempt, ((f, None, r) for f, r in group)))
     return rows

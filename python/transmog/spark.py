@@ -12,9 +12,11 @@ every table's union schema and row count. Local inputs are streamed from disk by
 engine; remote ones arrive as whole files through Spark's ``binaryFile`` source.
 
 Ids default to ``position``: uuid5 of the input's name (its path under the inputs'
-common folder, else its file name) and the record's index in it, so a job gives the
-same ids as ``transmog convert --ids position`` on the same files and the same ids
-whatever the partitioning or the number of retries.
+common folder, else its file name) and the byte offset of the record in it, so a job
+gives the same ids as ``transmog convert --ids position`` on the same files and the
+same ids whatever the partitioning, the splits or the number of retries. Uncompressed
+JSON Lines files larger than ``spark.sql.files.maxPartitionBytes`` are split into byte
+ranges of that size (at least 64 KiB), a task each.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             # Partitions are planned here, consecutive files up to Spark's
             # maxPartitionBytes each, so they cover the inputs in order.
             limit = _size_conf(spark, "spark.sql.files.maxPartitionBytes", 128 << 20)
-            groups = _scaleout.partitions(uris, limit)
+            groups = _scaleout.partitions(uris, limit, plan.input_format, plan.csv_options)
             _scaleout.decide_maps(plan, paths=[_scaleout.local_path(u) for u in uris])
             rdd = spark.sparkContext.parallelize(list(enumerate(groups)), len(groups))
             rows = rdd.mapPartitions(_group_task(plan)).collect()
@@ -131,7 +133,7 @@ def _group_task(plan: _scaleout.Plan) -> Callable[[Any], Any]:
 
         attempt = str(TaskContext.get().taskAttemptId())
         for partition, group in items:
-            yield from _scaleout.run_partition(plan, partition, attempt, ((f, None) for f in group))
+            yield from _scaleout.run_partition(plan, partition, attempt, ((f, None, r) for f, r in group))
 
     return run
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import run_cli
 from transmog import _scaleout
 from transmog.config import TransmogConfig
-from transmog.error import ConfigurationError, OutputError
+from transmog.error import ConfigurationError, OutputError, ParsingError
 
 NAMESPACE = uuid.UUID("a9b8c7d6-e5f4-1234-abcd-0123456789ab")
 TIME = "2026-01-02 03:04:05.000006"
@@ -42,6 +42,26 @@ def shards(orders_jsonl, tmp_path_factory):
             p.write_text(text)
         paths.append(p)
     return paths
+
+
+def offsets(path):
+    """Byte offsets of a JSON Lines file's lines (uncompressed): what position ids are
+    made from (``uuid5(name + "\\x1f@" + offset)``)."""
+    data = gzip.decompress(path.read_bytes()) if str(path).endswith(".gz") else path.read_bytes()
+    found, at = [], 0
+    for line in data.splitlines(keepends=True):
+        if line.strip():
+            found.append(at)
+        at += len(line)
+    return found
+
+
+def position_id(name, offset):
+    return str(uuid.uuid5(NAMESPACE, f"{name}\x1f@{offset}"))
+
+
+def split_count(path, size=65536):
+    return -(-path.stat().st_size // size)
 
 
 def cli_tables(exe, inputs, out, *extra):
@@ -77,13 +97,16 @@ def test_spark_files_equal_cli_with_position_ids(spark, shards, transmog_bin, tm
 
     result = flatten(spark, str(shards[0].parent / "orders-*"), str(out), "orders", extract_time=TIME)
     assert result.records == 2000 and result.skipped == 0
-    assert len(result["orders"].files) == 3
+    # Plain JSON Lines files larger than maxPartitionBytes (64 KiB here) are split into
+    # byte ranges, a task each; the gzipped one is read whole.
+    assert len(result["orders"].files) == split_count(shards[0]) + 1 + split_count(shards[2])
     assert_same_tables(cli, result, out)
-    # Ids are uuid5(file name, record index): computed here independently.
+    # Ids are uuid5(file name, byte offset of the record's line): computed here
+    # independently.
     main = pq.read_table(out / "orders").to_pylist()
     ids = {r["__extract_id"] for r in main}
-    for name, index in [("orders-0.jsonl", 0), ("orders-1.jsonl.gz", 5), ("orders-2.jsonl", 599)]:
-        assert str(uuid.uuid5(NAMESPACE, f"{name}\x1f{index}")) in ids
+    for shard, index in [(0, 0), (1, 5), (2, 599)]:
+        assert position_id(shards[shard].name, offsets(shards[shard])[index]) in ids
     assert not (out / "_temporary").exists() and (out / "_SUCCESS").exists()
     summary = json.loads((out / "_schema.json").read_text())
     assert summary["records"] == 2000
@@ -183,7 +206,7 @@ def test_spark_refuses_a_non_empty_output_and_names_that_collide(spark, shards, 
     result = flatten(spark, [str(a / "x.jsonl"), str(b / "x.jsonl")], str(tmp_path / "o3"), "t")
     assert result["t"].rows == 2
     ids = set(pq.read_table(tmp_path / "o3" / "t").column("__extract_id").to_pylist())
-    assert ids == {str(uuid.uuid5(NAMESPACE, f"{d}/x.jsonl\x1f0")) for d in ("p1", "p2")}
+    assert ids == {position_id(f"{d}/x.jsonl", 0) for d in ("p1", "p2")}
 
 
 def test_dask_equals_cli(shards, transmog_bin, tmp_path):
@@ -193,7 +216,8 @@ def test_dask_equals_cli(shards, transmog_bin, tmp_path):
     out = tmp_path / "dask"
     result = flatten(str(shards[0].parent / "orders-*"), str(out), "orders", extract_time=TIME,
                      partition_bytes=1, scheduler="processes")
-    assert len(result["orders"].files) == 3
+    # Byte ranges are at least 64 KiB long.
+    assert len(result["orders"].files) == split_count(shards[0]) + 1 + split_count(shards[2])
     assert_same_tables(cli, result, out)
 
 
@@ -208,7 +232,7 @@ def test_remote_inputs_arrive_as_bytes_and_keep_their_name(shards, tmp_path):
     result = _scaleout.commit(plan, str(tmp_path / "out"), rows)
     assert result.records == 700
     first = pq.read_table(tmp_path / "out" / "orders").column("__extract_id")[0].as_py()
-    assert first == str(uuid.uuid5(NAMESPACE, "day=1/orders-1.jsonl.gz\x1f0"))
+    assert first == position_id("day=1/orders-1.jsonl.gz", 0)
     assert not [p for p in (tmp_path / "out").rglob(".input-*")]
 
 
@@ -220,7 +244,7 @@ def test_cli_position_ids_do_not_depend_on_threads(transmog_bin, orders_jsonl, t
     for stem in one:
         assert one[stem].read_bytes() == two[stem].read_bytes(), stem
     ids = pq.read_table(one["orders"]).column("__extract_id").to_pylist()
-    assert ids[1234] == str(uuid.uuid5(NAMESPACE, "orders.jsonl\x1f1234"))
+    assert ids[1234] == position_id("orders.jsonl", offsets(orders_jsonl)[1234])
     proc = run_cli(transmog_bin, "convert", orders_jsonl, orders_jsonl, "-o", tmp_path / "dup", "--ids",
                    "position", check=False)
     assert proc.returncode != 0 and "both named" in proc.stderr.decode()
@@ -336,3 +360,63 @@ def test_one_set_of_inputs_gives_the_same_tables_through_every_face(spark, trans
     for face in ("python", "spark", "dask"):
         assert shape(faces[face]) == shape(want), face
         assert rows(faces[face]) == rows(want), face
+
+
+def split_size(path, parts):
+    return -(-path.stat().st_size // parts)
+
+
+@pytest.fixture(scope="module")
+def one_big_file(orders_jsonl, tmp_path_factory):
+    """The orders as one file with CRLF line ends, a blank line and no final newline."""
+    lines = orders_jsonl.read_text().splitlines()
+    path = tmp_path_factory.mktemp("big") / "orders.jsonl"
+    path.write_bytes(("\r\n".join(lines[:1000]) + "\r\n\r\n" + "\r\n".join(lines[1000:])).encode())
+    return path
+
+
+def test_one_file_split_into_ranges_gives_the_cli_tables_in_spark_and_dask(spark, one_big_file, transmog_bin,
+                                                                           tmp_path):
+    from transmog.dask import flatten as dask_flatten
+    from transmog.spark import flatten as spark_flatten
+
+    cli = cli_tables(transmog_bin, [one_big_file], tmp_path / "cli", "--ids", "position")
+    for parts in (1, 2, 7):
+        size = split_size(one_big_file, parts)
+        out = tmp_path / f"dask-{parts}"
+        result = dask_flatten(str(one_big_file), str(out), "orders", extract_time=TIME, partition_bytes=size,
+                              scheduler="synchronous")
+        assert len(result["orders"].files) == parts, parts
+        assert_same_tables(cli, result, out)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(split_size(one_big_file, 7)))
+    try:
+        out = tmp_path / "spark-7"
+        result = spark_flatten(spark, str(one_big_file), str(out), "orders", extract_time=TIME)
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
+    assert len(result["orders"].files) == 7
+    assert_same_tables(cli, result, out)
+    main = pq.read_table(out / "orders").column("__extract_id").to_pylist()
+    assert position_id("orders.jsonl", offsets(one_big_file)[1500]) in set(main)
+
+
+def test_a_bad_record_at_a_range_boundary(transmog_bin, orders_jsonl, tmp_path):
+    from transmog.dask import flatten as dask_flatten
+
+    lines = orders_jsonl.read_text().splitlines(keepends=True)
+    # The bad line starts exactly where the second range starts.
+    head = "".join(lines[:700])
+    path = tmp_path / "in" / "orders.jsonl"
+    path.parent.mkdir()
+    path.write_text(head + '{"id": \n' + "".join(lines[700:]))
+    size = len(head.encode())
+    cli = cli_tables(transmog_bin, [path], tmp_path / "cli", "--ids", "position", "--on-error", "skip")
+    config = TransmogConfig.default().with_error_handling(recovery_strategy="skip")
+    result = dask_flatten(str(path), str(tmp_path / "skip"), "orders", config=config, extract_time=TIME,
+                          partition_bytes=size, scheduler="synchronous")
+    assert (result.records, result.skipped) == (2000, 1)
+    assert len(result["orders"].files) > 1
+    assert_same_tables(cli, result, tmp_path / "skip")
+    with pytest.raises(ParsingError, match=rf"orders\.jsonl: byte {size}: invalid JSON"):
+        dask_flatten(str(path), str(tmp_path / "strict"), "orders", extract_time=TIME, partition_bytes=size,
+                     scheduler="synchronous")

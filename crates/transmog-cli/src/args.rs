@@ -96,9 +96,9 @@ pub enum IdKind {
     Field,
     /// uuid5 of the row's content: stable ids without a key field.
     Hash,
-    /// uuid5 of the input's name and the record's index in it (children: of the parent
-    /// id and the child's rank in the record): the same ids on every run and in
-    /// `transmog.spark`.
+    /// uuid5 of the input's name and the byte offset of the record in it (children: of
+    /// the parent id and the child's rank in the record): the same ids on every run and
+    /// in `transmog.spark`/`transmog.dask`, however they split a file.
     Position,
 }
 

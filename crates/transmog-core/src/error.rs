@@ -16,6 +16,10 @@ pub struct Location {
     /// The source's stable name for position ids (e.g. a path relative to the
     /// dataset's root), when it differs from `source`.
     pub origin: Option<Arc<str>>,
+    /// Offset of the record's first byte in the (uncompressed) input, for records read
+    /// from bytes: what position ids are made from, so that they do not depend on how
+    /// a file is split.
+    pub offset: Option<u64>,
 }
 
 impl Location {
@@ -26,6 +30,7 @@ impl Location {
             line: None,
             record,
             origin: None,
+            offset: None,
         }
     }
 }
@@ -34,7 +39,10 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.source, self.line) {
             (Some(s), Some(l)) => write!(f, "{s}:{l}"),
-            (Some(s), None) => write!(f, "{s}: record {}", self.record),
+            (Some(s), None) => match self.offset {
+                Some(o) => write!(f, "{s}: byte {o}"),
+                None => write!(f, "{s}: record {}", self.record),
+            },
             (None, Some(l)) => write!(f, "line {l}"),
             (None, None) => write!(f, "record {}", self.record),
         }

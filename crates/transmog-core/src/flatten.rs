@@ -322,13 +322,14 @@ impl Flattener {
             }
             IdMode::Position => {
                 let origin = location.origin.as_ref().or(location.source.as_ref());
+                let origin = origin.map_or("", |s| &**s);
                 self.id_key.clear();
-                let _ = write!(
-                    self.id_key,
-                    "{}\u{1f}{}",
-                    origin.map_or("", |s| &**s),
-                    location.record
-                );
+                // Records read from bytes are named by their offset (the same however a
+                // file is split), records handed over in memory by their index.
+                let _ = match location.offset {
+                    Some(offset) => write!(self.id_key, "{origin}\u{1f}@{offset}"),
+                    None => write!(self.id_key, "{origin}\u{1f}{}", location.record),
+                };
                 ids::push_uuid5(&mut id, &self.id_key);
             }
             IdMode::Deterministic(_) => {

@@ -272,6 +272,7 @@ fn non_object_records_error_with_location_or_are_skipped() {
         line: Some(3),
         record: 2,
         origin: None,
+        offset: None,
     };
     f.push_json(b"{\"a\": tru}", loc).expect("skipped");
     f.push_json(b"{\"a\": 1}", Location::record(3)).expect("ok");
@@ -289,6 +290,7 @@ fn parse_errors_are_parsing_errors_with_line() {
         line: Some(10),
         record: 9,
         origin: None,
+        offset: None,
     };
     let err = f.push_json(b"{\"a\": }", loc).expect_err("strict");
     assert_eq!(err.kind(), ErrorKind::Parsing);

@@ -228,9 +228,10 @@ fn run_case(bytes: &[u8], format: InputFormat, source: &str, bits: u16, sink_for
     let outcome = for_each_record(source, format, reader, |r| {
         let loc = Location {
             source: Some(label.clone()),
-            line: Some(r.line),
+            line: r.line,
             record,
             origin: None,
+            offset: Some(r.offset),
         };
         record += 1;
         f.push_json(r.bytes, loc).map_err(Failure::Engine)?;

@@ -56,7 +56,7 @@ impl CsvRows {
             .rows
             .lock()
             .map_err(|_| PyRuntimeError::new_err("CSV reader poisoned"))?;
-        let Some((text, _line)) = rows.next_record().map_err(|e| read_err(py, e))? else {
+        let Some((text, _line, _offset)) = rows.next_record().map_err(|e| read_err(py, e))? else {
             return Ok(None);
         };
         // The reader writes valid JSON objects: parsing cannot fail.

@@ -313,8 +313,9 @@ impl Engine {
     /// whatever the file size): the main table under `main_stem`, child tables under
     /// their names; `every` is the number of records per hand-over. `source` names the
     /// input in messages instead of `path`; `origin` is its stable name for position
-    /// ids (default: its file name, as the CLI names inputs).
-    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000, source=None, origin=None))]
+    /// ids (default: its file name, as the CLI names inputs). `range`: only the JSON
+    /// Lines records starting in these bytes of the file (a task's split).
+    #[pyo3(signature = (path, format, csv_options=None, sink=None, main_stem=None, every=10000, source=None, origin=None, range=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_file(
         &self,
@@ -327,16 +328,20 @@ impl Engine {
         every: usize,
         source: Option<String>,
         origin: Option<String>,
+        range: Option<(u64, u64)>,
     ) -> PyResult<u64> {
         let path_text = path.to_string_lossy().into_owned();
         let label = source.unwrap_or_else(|| path_text.clone());
         // Position ids name an input by its file name unless told otherwise, as the
         // CLI does: the same file gets the same ids whichever face reads it.
         let origin = origin.unwrap_or_else(|| transmog_run::origin_name(&path_text, None));
-        let input = Input::path(&path_text)
+        let mut input = Input::path(&path_text)
             .with_label(&label)
             .with_format(options::input_format(py, format, csv_options)?)
             .with_origin(Some(&origin));
+        if let Some((start, end)) = range {
+            input = input.with_range(start, end);
+        }
         let ctx = self.ctx();
         let entity = self.entity.clone();
         self.with(py, |s| {
@@ -427,6 +432,7 @@ impl Engine {
                         line: None,
                         record: start + i as u64,
                         origin: None,
+                        offset: None,
                     };
                     s.run.push_json(text.as_bytes(), location, &mut s.tables)
                 })

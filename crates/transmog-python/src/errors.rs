@@ -118,9 +118,13 @@ pub fn run_err(py: Python<'_>, e: RunError, ctx: Context<'_>) -> PyErr {
         }) => raise(
             py,
             class,
-            match location.source {
-                Some(_) => format!("invalid JSON: {what} (column {column})"),
-                None => message,
+            match (&location.source, location.line, location.offset) {
+                // A record of a byte range has no line number: its offset says where.
+                (Some(_), None, Some(offset)) => {
+                    format!("byte {offset}: invalid JSON: {what} (column {column})")
+                }
+                (Some(_), _, _) => format!("invalid JSON: {what} (column {column})"),
+                (None, _, _) => message,
             },
             &[
                 ("source", location.source.as_deref().map(Field::from)),

@@ -65,6 +65,34 @@ fn detect_maps_in(py: Python<'_>, data: Vec<u8>) -> PyResult<Vec<Vec<String>>> {
         .map_err(|e| errors::run_err(py, e, Context::default()))
 }
 
+/// Byte ranges of about `size` bytes a job's tasks read `path` in: several for an
+/// uncompressed JSON Lines file larger than `size`, else one, the whole file.
+#[pyfunction]
+#[pyo3(signature = (path, size, format="auto", csv_options=None))]
+fn split_ranges(
+    py: Python<'_>,
+    path: PathBuf,
+    size: u64,
+    format: &str,
+    csv_options: Option<&Bound<'_, pyo3::types::PyDict>>,
+) -> PyResult<Vec<(u64, u64)>> {
+    let format = crate::options::input_format(py, format, csv_options)?;
+    transmog_io::read::split_ranges(&path, &format, size).map_err(|e| {
+        errors::raise(
+            py,
+            "FileError",
+            format!("{}: {e}", path.display()),
+            &[
+                (
+                    "file_path",
+                    Some(errors::Field::Text(path.to_string_lossy().into_owned())),
+                ),
+                ("operation", Some(errors::Field::Text("read".into()))),
+            ],
+        )
+    })
+}
+
 /// Adds the functions above to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(input_kind, m)?)?;
@@ -72,5 +100,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(origin_names, m)?)?;
     m.add_function(wrap_pyfunction!(detect_maps, m)?)?;
     m.add_function(wrap_pyfunction!(detect_maps_in, m)?)?;
+    m.add_function(wrap_pyfunction!(split_ranges, m)?)?;
     Ok(())
 }

@@ -43,6 +43,9 @@ pub struct Input {
     pub origin: Option<Arc<str>>,
     /// How its records are laid out.
     pub format: InputFormat,
+    /// Only the JSON Lines records starting in this byte range of an uncompressed file
+    /// (a Spark/Dask task's split); offsets and position ids stay the whole file's.
+    pub range: Option<(u64, u64)>,
 }
 
 impl Input {
@@ -54,6 +57,7 @@ impl Input {
                 label: "<stdin>".into(),
                 origin: None,
                 format: InputFormat::Auto,
+                range: None,
             };
         }
         Input {
@@ -61,6 +65,7 @@ impl Input {
             label: path.into(),
             origin: None,
             format: InputFormat::Auto,
+            range: None,
         }
     }
 
@@ -71,6 +76,7 @@ impl Input {
             label: label.into(),
             origin: None,
             format: InputFormat::Auto,
+            range: None,
         }
     }
 
@@ -90,6 +96,42 @@ impl Input {
     pub fn with_label(mut self, label: &str) -> Input {
         self.label = label.into();
         self
+    }
+
+    /// This input restricted to the JSON Lines records that start in bytes
+    /// `start..end` of its file (see [`read::for_each_record_in_range`]).
+    pub fn with_range(mut self, start: u64, end: u64) -> Input {
+        self.range = Some((start, end));
+        self
+    }
+
+    /// Calls `f` for each of the input's records, in order (see
+    /// [`read::for_each_record`]).
+    pub(crate) fn for_each_record<E: From<ReadError>>(
+        self,
+        f: impl FnMut(read::Framed<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let label = self.label.to_string();
+        match (self.range, &self.source) {
+            (Some((start, end)), Source::Path(p)) => {
+                let file = std::fs::File::open(p).map_err(|source| ReadError::Io {
+                    path: label.clone(),
+                    source,
+                })?;
+                read::for_each_record_in_range(&label, file, start, end, f)
+            }
+            (Some(_), _) => Err(ReadError::Framing {
+                path: label,
+                line: 0,
+                message: "a byte range needs a file".into(),
+            }
+            .into()),
+            (None, _) => {
+                let format = self.format.clone();
+                let reader = self.open()?;
+                read::for_each_record(&label, format, reader, f)
+            }
+        }
     }
 
     /// Opens the bytes, decompressed.

@@ -121,9 +121,7 @@ pub fn detect_maps(inputs: Vec<Input>) -> Result<Vec<MapPath>> {
     }
     let mut sample = MapSample::new();
     for input in inputs {
-        let (source, format) = (input.label.clone(), input.format.clone());
-        let reader = input.open().map_err(RunError::Read)?;
-        let outcome = transmog_io::read::for_each_record::<Stop>(&source, format, reader, |r| {
+        let outcome = input.for_each_record::<Stop>(|r| {
             if let Ok(v) = value::parse(r.bytes) {
                 sample.add(&v);
             }

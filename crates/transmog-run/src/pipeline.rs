@@ -17,7 +17,7 @@ use transmog_core::maps::{MapPath, MapSample};
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::Skipped;
 use transmog_core::{Config, Flattener, Location, TableBatch, Tape};
-use transmog_io::read::{self, ReadError};
+use transmog_io::read::ReadError;
 
 use crate::error::{Result, RunError};
 use crate::input::Input;
@@ -322,13 +322,8 @@ impl Pass<'_> {
         for input in inputs {
             let source = input.label.clone();
             let origin = input.origin.clone();
-            let format = input.format.clone();
-            let reader = match input.open() {
-                Ok(r) => r,
-                Err(e) => return (chunk, Some(RunError::Read(e))),
-            };
             let mut record = 0u64;
-            let outcome = read::for_each_record::<Stop>(&source, format, reader, |r| {
+            let outcome = input.for_each_record::<Stop>(|r| {
                 let start = chunk.data.len();
                 chunk.data.extend_from_slice(r.bytes);
                 chunk.records.push((
@@ -336,9 +331,10 @@ impl Pass<'_> {
                     chunk.data.len(),
                     Location {
                         source: Some(source.clone()),
-                        line: Some(r.line),
+                        line: r.line,
                         record,
                         origin: origin.clone(),
+                        offset: Some(r.offset),
                     },
                 ));
                 record += 1;

@@ -110,13 +110,17 @@ fn check(
         .map(|p| transmog_core::maps::path_text(p))
         .collect();
     let mut seq = Flattener::new("t", reference).expect("config");
+    // Position ids of records read from bytes come from their lines' offsets.
+    let mut offset = 0u64;
     for (i, line) in jsonl.lines().enumerate() {
         let loc = Location {
             source: Some(source.clone()),
             line: Some(i as u64 + 1),
             record: i as u64,
             origin: None,
+            offset: Some(offset),
         };
+        offset += line.len() as u64 + 1;
         seq.push_json(line.as_bytes(), loc).expect("object");
     }
     let seq = transmog_core::FlatResult::from_flattener(seq);

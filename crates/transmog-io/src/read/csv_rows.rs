@@ -63,6 +63,8 @@ pub struct CsvRecords {
     record: csv::StringRecord,
     text: String,
     skipped: u64,
+    /// Bytes of the skipped lines (record offsets count from the input's start).
+    skipped_bytes: u64,
 }
 
 impl CsvRecords {
@@ -78,13 +80,16 @@ impl CsvRecords {
             source,
         };
         let mut skipped = 0u64;
+        let mut skipped_bytes = 0u64;
         let mut scratch = Vec::new();
         for _ in 0..opts.skip_rows {
             scratch.clear();
-            if reader.read_until(b'\n', &mut scratch).map_err(io_err)? == 0 {
+            let n = reader.read_until(b'\n', &mut scratch).map_err(io_err)?;
+            if n == 0 {
                 break;
             }
             skipped += 1;
+            skipped_bytes += n as u64;
         }
         let delimiter = match opts.delimiter {
             Some(d) => d,
@@ -108,11 +113,12 @@ impl CsvRecords {
             record: csv::StringRecord::new(),
             text: String::new(),
             skipped,
+            skipped_bytes,
         })
     }
 
     /// The next row as JSON object text, with the line it starts on; `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<(&str, u64)>, ReadError> {
+    pub fn next_record(&mut self) -> Result<Option<(&str, u64, u64)>, ReadError> {
         loop {
             let skipped = self.skipped;
             let more = self.csv.read_record(&mut self.record).map_err(|e| {
@@ -127,6 +133,7 @@ impl CsvRecords {
                 return Ok(None);
             }
             let line = self.record.position().map_or(0, |p| p.line()) + skipped;
+            let offset = self.record.position().map_or(0, |p| p.byte()) + self.skipped_bytes;
             let opts = &self.opts;
             let names = match &mut self.header {
                 None if opts.has_header => {
@@ -169,7 +176,7 @@ impl CsvRecords {
                 }
             }
             text.push('}');
-            return Ok(Some((&self.text, line)));
+            return Ok(Some((&self.text, line, offset)));
         }
     }
 }
@@ -218,10 +225,11 @@ pub(crate) fn csv_records<E: From<ReadError>>(
     mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut rows = CsvRecords::new(path, opts, reader)?;
-    while let Some((text, line)) = rows.next_record()? {
+    while let Some((text, line, offset)) = rows.next_record()? {
         f(Framed {
             bytes: text.as_bytes(),
-            line,
+            line: Some(line),
+            offset,
         })?;
     }
     Ok(())
@@ -236,7 +244,10 @@ mod tests {
         let mut out = Vec::new();
         let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(text.as_bytes().to_vec()));
         csv_records::<ReadError>("x.csv", opts, reader, |r| {
-            out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.line));
+            out.push((
+                String::from_utf8_lossy(r.bytes).into_owned(),
+                r.line.unwrap_or(0),
+            ));
             Ok(())
         })?;
         Ok(out)

@@ -89,8 +89,12 @@ pub fn decoded(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn BufRead + Send>>
 pub struct Framed<'a> {
     /// The record's bytes (trailing newline included for JSON Lines).
     pub bytes: &'a [u8],
-    /// 1-based line of the record's first byte.
-    pub line: u64,
+    /// 1-based line of the record's first byte (`None` in a byte range of a file,
+    /// whose earlier lines were not read).
+    pub line: Option<u64>,
+    /// Offset of the record's first byte in the (uncompressed) input: the same whether
+    /// the file is read whole or in byte ranges.
+    pub offset: u64,
 }
 
 /// Calls `f` for every record of the input, in order. `f`'s errors stop the reading
@@ -107,7 +111,7 @@ pub fn for_each_record<E: From<ReadError>>(
     };
     match format {
         InputFormat::Csv(opts) => csv_rows::csv_records(path, &opts, reader, f),
-        InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, f),
+        InputFormat::Jsonl | InputFormat::Auto => jsonl(path, reader, 0, None, f),
         InputFormat::Json => {
             let first = first_non_blank(&mut reader).map_err(io_err(path))?;
             if first == Some(b'[') {
@@ -121,7 +125,8 @@ pub fn for_each_record<E: From<ReadError>>(
                 reader.read_to_end(&mut all).map_err(io_err(path))?;
                 f(Framed {
                     bytes: &all,
-                    line: 1,
+                    line: Some(1),
+                    offset: 0,
                 })
             }
         }
@@ -179,23 +184,100 @@ fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputF
     })
 }
 
+/// Byte ranges of about `size` bytes covering a file whose records can be read range
+/// by range ([`for_each_record_in_range`]): an uncompressed file of JSON Lines (by its
+/// name or `format`, or, for `Auto`, its content). Any other file, or one not larger
+/// than `size`, is one range: `[(0, len)]`.
+pub fn split_ranges(path: &Path, format: &InputFormat, size: u64) -> io::Result<Vec<(u64, u64)>> {
+    let len = std::fs::metadata(path)?.len();
+    let whole = vec![(0, len)];
+    if len <= size.max(1) {
+        return Ok(whole);
+    }
+    let mut raw: Box<dyn BufRead + Send> =
+        Box::new(BufReader::with_capacity(1 << 16, File::open(path)?));
+    let magic = raw.fill_buf()?;
+    if magic.starts_with(&[0x1f, 0x8b]) || magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok(whole);
+    }
+    let name = path.to_string_lossy();
+    let format = match format {
+        InputFormat::Auto => detect(&name, &mut raw)?,
+        other => other.clone(),
+    };
+    if !matches!(format, InputFormat::Jsonl) {
+        return Ok(whole);
+    }
+    let size = size.max(1);
+    Ok((0..len.div_ceil(size))
+        .map(|i| (i * size, ((i + 1) * size).min(len)))
+        .collect())
+}
+
+/// The JSON Lines records of a byte range of a file: the lines that start at or after
+/// `start` and before `end` (the last one read to its end, past `end`). Together, the
+/// ranges `[0, a)`, `[a, b)`, ... `[z, len)` give every line once, whatever the cut
+/// points; offsets are the file's, line numbers unknown.
+pub fn for_each_record_in_range<E: From<ReadError>>(
+    path: &str,
+    file: std::fs::File,
+    start: u64,
+    end: u64,
+    f: impl FnMut(Framed<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = file;
+    let mut base = start;
+    if start > 0 {
+        // The line holding byte `start - 1` belongs to the range before, unless that
+        // byte ends it.
+        file.seek(SeekFrom::Start(start - 1))
+            .map_err(io_err(path))?;
+        let mut reader = BufReader::with_capacity(1 << 16, &mut file);
+        let mut skipped = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut skipped)
+            .map_err(io_err(path))?;
+        base = start - 1 + n as u64;
+        drop(reader);
+        file.seek(SeekFrom::Start(base)).map_err(io_err(path))?;
+    }
+    if base >= end {
+        return Ok(());
+    }
+    let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, file));
+    jsonl(path, reader, base, Some(end), f)
+}
+
+/// JSON Lines from `reader`, whose first byte is at offset `base` of the input; stops
+/// before a line that starts at `limit` or later (line numbers unknown then).
 fn jsonl<E: From<ReadError>>(
     path: &str,
     mut reader: Box<dyn BufRead + Send>,
+    base: u64,
+    limit: Option<u64>,
     mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     // A line that lies whole in the reader's buffer is handed out from there; only
     // lines that straddle two reads are copied into `line`.
     let mut line = Vec::new();
     let mut n = 0u64;
+    let numbered = limit.is_none();
+    // Offset of the next byte to read, and of the line being read.
+    let mut pos = base;
+    let mut start = base;
     let blank = |b: &[u8]| b.iter().all(is_json_space);
     loop {
+        if line.is_empty() && limit.is_some_and(|l| start >= l) {
+            return Ok(());
+        }
         let buf = reader.fill_buf().map_err(io_err(path))?;
         if buf.is_empty() {
             if !line.is_empty() && !blank(&line) {
                 f(Framed {
                     bytes: &line,
-                    line: n + 1,
+                    line: numbered.then_some(n + 1),
+                    offset: start,
                 })?;
             }
             return Ok(());
@@ -204,6 +286,7 @@ fn jsonl<E: From<ReadError>>(
             line.extend_from_slice(buf);
             let used = buf.len();
             reader.consume(used);
+            pos += used as u64;
             continue;
         };
         n += 1;
@@ -214,10 +297,16 @@ fn jsonl<E: From<ReadError>>(
             &line[..]
         };
         if !blank(bytes) {
-            f(Framed { bytes, line: n })?;
+            f(Framed {
+                bytes,
+                line: numbered.then_some(n),
+                offset: start,
+            })?;
         }
         line.clear();
         reader.consume(i + 1);
+        pos += i as u64 + 1;
+        start = pos;
     }
 }
 
@@ -233,6 +322,9 @@ struct ArraySplitter<'p> {
     started: bool,
     elem: Vec<u8>,
     elem_line: u64,
+    /// Offset of the byte being fed, and of the element's first byte.
+    pos: u64,
+    elem_offset: u64,
 }
 
 impl ArraySplitter<'_> {
@@ -265,6 +357,7 @@ impl ArraySplitter<'_> {
                 if let Some(done) = self.byte(b, &mut f)? {
                     closed = done;
                 }
+                self.pos += 1;
             }
             reader.consume(n);
         }
@@ -344,6 +437,7 @@ impl ArraySplitter<'_> {
                 return;
             }
             self.elem_line = self.line;
+            self.elem_offset = self.pos;
         }
         self.elem.push(b);
     }
@@ -355,7 +449,8 @@ impl ArraySplitter<'_> {
         if !self.elem.is_empty() {
             f(Framed {
                 bytes: &self.elem,
-                line: self.elem_line,
+                line: Some(self.elem_line),
+                offset: self.elem_offset,
             })?;
         }
         self.elem.clear();
@@ -371,7 +466,10 @@ mod tests {
         let mut out = Vec::new();
         let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
         for_each_record::<ReadError>("x.json", InputFormat::Json, reader, |r| {
-            out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.line));
+            out.push((
+                String::from_utf8_lossy(r.bytes).into_owned(),
+                r.line.unwrap_or(0),
+            ));
             Ok(())
         })?;
         Ok(out)
@@ -396,6 +494,111 @@ mod tests {
         assert!(split("[{\"a\": 1},").is_err());
         assert!(split("[1] 2").is_err());
         assert!(split("[1,,2]").is_err());
+    }
+
+    fn lines_in_ranges(text: &[u8], cuts: &[u64]) -> Vec<(String, u64)> {
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut tmp, text).unwrap();
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(text.len() as u64);
+        let mut out = Vec::new();
+        for w in bounds.windows(2) {
+            let file = std::fs::File::open(tmp.path()).unwrap();
+            for_each_record_in_range::<ReadError>("x.jsonl", file, w[0], w[1], |r| {
+                assert_eq!(r.line, None);
+                out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
+                Ok(())
+            })
+            .unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn byte_ranges_give_every_line_once_with_its_offset_wherever_the_cuts_fall() {
+        for text in [
+            &b"{\"a\":1}\n{\"b\":22}\n\n{\"c\":333}\n"[..],
+            b"{\"a\":1}\r\n{\"b\":22}\r\n{\"c\":3}",
+            b"\n\n{\"a\":1}\n",
+        ] {
+            let mut whole = Vec::new();
+            let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(text.to_vec()));
+            for_each_record::<ReadError>("x.jsonl", InputFormat::Jsonl, reader, |r| {
+                assert_eq!(&text[r.offset as usize..][..r.bytes.len()], r.bytes);
+                whole.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
+                Ok(())
+            })
+            .unwrap();
+            let n = text.len() as u64;
+            for a in 0..=n {
+                assert_eq!(lines_in_ranges(text, &[a]), whole, "cut at {a}");
+                for b in a..=n {
+                    assert_eq!(lines_in_ranges(text, &[a, b]), whole, "cuts at {a}, {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn array_elements_and_csv_rows_have_offsets() {
+        let text = "[ {\"a\": 1},\n  {\"b\": 2} ]";
+        let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
+        let mut offsets = Vec::new();
+        for_each_record::<ReadError>("x.json", InputFormat::Json, reader, |r| {
+            offsets.push(r.offset);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(offsets, [2, 14]);
+        let csv = "a,b\n1,2\n\"x\ny\",4\n";
+        let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(csv.as_bytes().to_vec()));
+        offsets.clear();
+        for_each_record::<ReadError>(
+            "x.csv",
+            InputFormat::Csv(CsvOptions::default()),
+            reader,
+            |r| {
+                offsets.push(r.offset);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(offsets, [4, 8]);
+    }
+
+    #[test]
+    fn only_plain_json_lines_files_are_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = "{\"a\": 1}\n".repeat(100);
+        let jsonl = dir.path().join("a.jsonl");
+        std::fs::write(&jsonl, &lines).unwrap();
+        let ranges = split_ranges(&jsonl, &InputFormat::Auto, 300).unwrap();
+        assert_eq!(ranges.len(), 3);
+        assert_eq!((ranges[0].0, ranges[2].1), (0, lines.len() as u64));
+        assert_eq!(
+            split_ranges(&jsonl, &InputFormat::Auto, 10_000)
+                .unwrap()
+                .len(),
+            1
+        );
+        let array = dir.path().join("a.json");
+        std::fs::write(&array, format!("[{}]", "{\"a\": 1},".repeat(100) + "1")).unwrap();
+        assert_eq!(
+            split_ranges(&array, &InputFormat::Auto, 300).unwrap().len(),
+            1
+        );
+        let gz = dir.path().join("b.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, lines.as_bytes()).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        assert_eq!(split_ranges(&gz, &InputFormat::Auto, 10).unwrap().len(), 1);
+        let csv = dir.path().join("c.csv");
+        std::fs::write(&csv, "a\n".to_string() + &"1\n".repeat(300)).unwrap();
+        assert_eq!(
+            split_ranges(&csv, &InputFormat::Auto, 100).unwrap().len(),
+            1
+        );
     }
 
     #[test]
