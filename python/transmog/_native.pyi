@@ -105,3 +105,6 @@ def job_tables(
 def harmonize(
     table: str, paths: Sequence[Union[str, PathLike[str]]], options: Dict[str, Any], separator: str
 ) -> Tuple[ArrowStream, List[Tuple[str, str, str, str]]]: ...
+# Makes the finished folder `stage` the folder `output` in one step; True when exchanged
+# atomically (else renamed aside and into place).
+def replace_dir(stage: Union[str, PathLike[str]], output: Union[str, PathLike[str]]) -> bool: ...

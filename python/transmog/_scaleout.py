@@ -4,8 +4,11 @@ runs the engine on one partition's files, and the driver's commit.
 The commit protocol follows Spark's own file committer: every task attempt writes under
 ``<output>/_temporary/<job>/<partition>-<attempt>/``; the driver receives exactly one
 result per partition (that of the attempt the scheduler kept), moves those files to
-``<output>/<table>/part-<partition>.<ext>`` and deletes ``_temporary``. Failed, retried
-or speculative attempts therefore never add or lose rows.
+``<table>/part-<partition>.<ext>`` of a staging folder next to the output, and then
+replaces the output folder with it in one step (``_native.replace_dir``: flushed to disk,
+then exchanged). Failed, retried or speculative attempts therefore never add or lose
+rows, and a job that fails or is killed at any point leaves the previous dataset whole
+(under ``mode="overwrite"`` it stays readable until the commit).
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
     if output_format not in _EXTENSIONS:
         raise ConfigurationError(f"unsupported output format {output_format!r}", "output_format",
                                  output_format)
+    if format_options.get("max_file_size") is not None:
+        # A task's part is one file per table: the partition size bounds it already.
+        raise ConfigurationError("max_file_size does not apply to a distributed job: each task writes "
+                                 "one file per table, as large as its partition makes it",
+                                 "max_file_size", format_options["max_file_size"])
     if ids not in ("position", "hash", "random", "field"):
         raise ConfigurationError(f"unknown ids mode {ids!r} (position, hash, field or random)", "ids", ids)
     config = config or TransmogConfig()
@@ -224,10 +232,9 @@ def expand_local(inputs: Sequence[str]) -> List[str]:
 def prepare_output(output: str, mode: str) -> None:
     if mode not in ("error", "errorifexists", "overwrite"):
         raise ConfigurationError(f"unknown mode {mode!r} (error or overwrite)", "mode", mode)
+    # Under overwrite the old dataset stays readable until the commit replaces it whole.
     if os.path.exists(output) and os.listdir(output):
-        if mode == "overwrite":
-            shutil.rmtree(output)
-        else:
+        if mode != "overwrite":
             raise OutputError(f"{output} already exists and is not empty (pass mode='overwrite')",
                               "directory", output)
     os.makedirs(output, exist_ok=True)
@@ -356,24 +363,34 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
         for i, part in enumerate(parts):
             by_stem.setdefault(part[2], []).append(i)
         groups = list(by_stem.items())
-    tables: Dict[str, TableOutput] = {}
-    for stem, members in sorted(groups, key=lambda g: (g[0] != plan.entity, g[0])):
-        dest_dir = os.path.join(output, stem)
-        os.makedirs(dest_dir, exist_ok=True)
-        dest = []
-        for i in members:
-            partition, _seq, _stem, src, _n = parts[i]
-            target = os.path.join(dest_dir, f"part-{partition:05d}.{ext}")
-            os.replace(src, target)
-            dest.append(target)
-        rows = sum(parts[i][4] for i in members)
-        tables[stem] = TableOutput(path=dest_dir, rows=rows, files=dest, schema=schemas.get(stem))
-    shutil.rmtree(os.path.join(output, TEMP_DIR), ignore_errors=True)
-    result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
-                       problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed)
-    with open(os.path.join(output, SCHEMA_FILE), "w", encoding="utf-8") as fh:
-        json.dump(result.summary(), fh, indent=2)
-    open(os.path.join(output, SUCCESS_FILE), "w").close()
+    # The dataset is assembled in a sibling folder and then replaces the output folder
+    # in one step: a reader (or a driver killed here) sees the old dataset or the new.
+    target_dir = os.path.realpath(output)
+    stage = os.path.join(os.path.dirname(target_dir),
+                         f".{os.path.basename(target_dir)}.transmog-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    os.makedirs(stage)
+    try:
+        tables: Dict[str, TableOutput] = {}
+        for stem, members in sorted(groups, key=lambda g: (g[0] != plan.entity, g[0])):
+            os.makedirs(os.path.join(stage, stem), exist_ok=True)
+            dest = []
+            for i in members:
+                partition, _seq, _stem, src, _n = parts[i]
+                name = f"part-{partition:05d}.{ext}"
+                os.replace(src, os.path.join(stage, stem, name))
+                dest.append(os.path.join(output, stem, name))
+            rows = sum(parts[i][4] for i in members)
+            tables[stem] = TableOutput(path=os.path.join(output, stem), rows=rows, files=dest,
+                                       schema=schemas.get(stem))
+        result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
+                           problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed)
+        with open(os.path.join(stage, SCHEMA_FILE), "w", encoding="utf-8") as fh:
+            json.dump(result.summary(), fh, indent=2)
+        open(os.path.join(stage, SUCCESS_FILE), "w").close()
+        _native.replace_dir(stage, target_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     return result
 
 

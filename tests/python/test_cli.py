@@ -180,3 +180,32 @@ def test_each_array_path_owns_its_table_for_any_thread_count(transmog_bin, tmp_p
     nested = outs["nested", "1"]
     assert nested["t_app_nested_events_2"].column("value").to_pylist()[:2] == ["f3000", "f3001"]
     assert nested["t_a_b_2"].num_rows == 3000
+
+
+def test_a_table_past_max_file_size_is_a_folder_of_parts_every_reader_reads(transmog_bin, orders_jsonl, tmp_path):
+    """`--max-file-size`: tables that reach it are written as `<table>/part-N.parquet`; the
+    rows (position ids included) equal the one-file run's, read by DuckDB, pyarrow, polars."""
+    one, parts = tmp_path / "one", tmp_path / "parts"
+    args = ["--entity", "orders", "--ids", "position", "--extract-time", "T", "--row-group-size", "250"]
+    run_cli(transmog_bin, "convert", orders_jsonl, "-o", one, "--max-file-size", "0", "-q", *args)
+    proc = run_cli(transmog_bin, "convert", orders_jsonl, "-o", parts, "--max-file-size", "64K", *args)
+    singles = sorted(p.stem for p in one.glob("*.parquet"))
+    folders = sorted(p.name for p in parts.iterdir() if p.is_dir())
+    assert "orders" in folders and set(folders) <= set(singles)
+    # Tables too small to reach 64 KiB stay one file.
+    assert sorted(folders + [p.stem for p in parts.glob("*.parquet")]) == singles
+    assert "orders/ (" in proc.stderr.decode() and " files)" in proc.stderr.decode()
+    for table in folders:
+        files = sorted((parts / table).iterdir())
+        assert [f.name for f in files] == [f"part-{i:05d}.parquet" for i in range(len(files))]
+        assert len(files) >= 2, table
+        query = (f"select * from read_parquet('{parts / table}/*.parquet', union_by_name=true) "
+                 f"order by __extract_id")
+        got = duckdb.sql(query).fetchall()
+        want = duckdb.sql(f"select * from read_parquet('{one / table}.parquet') order by __extract_id").fetchall()
+        assert got == want, table
+        assert pl.scan_parquet(f"{parts / table}/*.parquet").select(pl.len()).collect().item() == len(want)
+        assert sum(pq.ParquetFile(f).metadata.num_rows for f in files) == len(want)
+    # The next run into the folder, under the limit again, turns each table back into one file.
+    run_cli(transmog_bin, "convert", orders_jsonl, "-o", parts, "--max-file-size", "0", "-q", *args)
+    assert sorted(p.name for p in parts.iterdir() if not p.name.startswith(".")) == [f"{s}.parquet" for s in singles]

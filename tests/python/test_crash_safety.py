@@ -69,10 +69,54 @@ def test_sigkill_never_leaves_a_truncated_final_file(transmog_bin, big_input, tm
         # A new run into the same folder removes the killed run's temporaries and succeeds.
         if out.exists():
             run_cli(transmog_bin, "convert", big_input, "-o", out, "-q")
-            assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], f"seed {seed}"
+            hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+            assert hidden == [".transmog-manifest.json"], f"seed {seed}: {hidden}"
+            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], f"seed {seed}"
             assert {p.name: pq.ParquetFile(p).metadata.num_rows for p in final_files(out)} == expected
     # Most kills must land during the run, or the test would prove nothing.
     assert killed >= 3, f"seed {seed}: only {killed} of 5 kills hit a running conversion"
+
+
+def run_set(out):
+    """The final files of a folder, and the one extraction time they all carry (or None
+    when they come from different runs)."""
+    files = {p.name: pq.ParquetFile(p).metadata.num_rows for p in final_files(out)}
+    stamps = {v for p in final_files(out) for v in pq.read_table(p, columns=["__extract_datetime"])
+              .column(0).unique().to_pylist()}
+    return files, (stamps.pop() if len(stamps) == 1 else None)
+
+
+def test_sigkill_while_replacing_a_run_leaves_one_whole_run(transmog_bin, big_input, tmp_path):
+    """Run B replaces run A's tables in one folder (B makes fewer tables). Killed at any
+    point, the folder holds A's complete set or B's, never tables of both."""
+    out = tmp_path / "out"
+    a = ["convert", big_input, "-o", out, "-q", "--extract-time", "A"]
+    b = ["convert", big_input, "-o", out, "-q", "--extract-time", "B", "--no-child-tables"]
+    run_cli(transmog_bin, *b)
+    set_b = run_set(out)
+    run_cli(transmog_bin, *a)
+    set_a = run_set(out)
+    assert set_a[1] == "A" and set_b[1] == "B" and len(set_a[0]) == 3 and len(set_b[0]) == 1
+    started = time.monotonic()
+    run_cli(transmog_bin, *b)
+    duration = time.monotonic() - started
+    seed = int(os.environ.get("TRANSMOG_KILL_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    seen = set()
+    for k in range(8):
+        run_cli(transmog_bin, *a)
+        # Mostly late: the commit is at the end.
+        delay = rng.uniform(0.5, 1.1) * duration
+        proc = subprocess.Popen([str(transmog_bin), *map(str, b)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        state = run_set(out)
+        assert state in (set_a, set_b), f"seed {seed}, kill {k} after {delay:.2f}s: {state}"
+        seen.add(state[1])
+    assert "A" in seen, f"seed {seed}: no kill landed before the commit"
 
 
 def limited(fsize):
@@ -102,7 +146,7 @@ def namespaces_available():
 
 
 @pytest.mark.skipif(not namespaces_available(), reason="needs user+mount namespaces to mount a small tmpfs")
-@pytest.mark.parametrize("share,stage", [(0.1, ".part"), (1.1, ".tmp-")],
+@pytest.mark.parametrize("share,stage", [(0.1, ".part"), (1.1, ".tmp0-")],
                          ids=["fills-while-streaming", "fills-while-splicing"])
 def test_full_disk_is_a_clear_error_and_leaves_nothing(transmog_bin, big_input, tmp_path, share, stage):
     ref = tmp_path / "ref"

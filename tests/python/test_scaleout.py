@@ -420,3 +420,121 @@ def test_a_bad_record_at_a_range_boundary(transmog_bin, orders_jsonl, tmp_path):
     with pytest.raises(ParsingError, match=rf"orders\.jsonl: byte {size}: invalid JSON"):
         dask_flatten(str(path), str(tmp_path / "strict"), "orders", extract_time=TIME, partition_bytes=size,
                      scheduler="synchronous")
+
+
+def dataset_state(out):
+    """A dataset folder as {relative path: extraction times of its rows}, as a dataset
+    reader lists it (names starting with `_` or `.` are not data, as for pyarrow)."""
+    state = {}
+    for p in sorted(out.rglob("*.parquet")):
+        rel = str(p.relative_to(out))
+        if any(part.startswith(("_", ".")) for part in p.relative_to(out).parts):
+            continue
+        state[rel] = tuple(sorted(set(pq.read_table(p, columns=["__extract_datetime"]).column(0).to_pylist())))
+    return state
+
+
+def job(shards, out, time, mode, split=True, inject=None):
+    """One job through the driver functions Spark and Dask use (tasks in this process)."""
+    plan = _scaleout.make_plan(str(out), "orders", mode=mode, config=None, ids="position",
+                               input_format="auto", csv_options=None, output_format="parquet",
+                               chunk_size=200, root=str(shards[0].parent), format_options={},
+                               extract_time=time)
+    files = shards if split else shards[:1]
+    rows = []
+    for i, f in enumerate(files):
+        rows.extend(_scaleout.run_partition(plan, i, "a1", [(str(f), None)]))
+    if inject is not None:
+        inject()
+    try:
+        return _scaleout.commit(plan, str(out), rows)
+    except BaseException:
+        _scaleout.abort(plan.output)
+        raise
+
+
+def test_a_driver_commit_replaces_the_dataset_whole_or_not_at_all(shards, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    job(shards, out, "A", "error")
+    state_a = dataset_state(out)
+    assert state_a and all(v == ("A",) for v in state_a.values())
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["_SUCCESS", "_schema.json"]
+
+    # The second job fails half-way through its commit: the first dataset is intact.
+    real_replace = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    with monkeypatch.context() as m:
+        with pytest.raises(OSError, match="No space"):
+            job(shards[:1], out, "B", "overwrite",
+                inject=lambda: m.setattr(_scaleout.os, "replace", flaky))
+    assert dataset_state(out) == state_a
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+    # Under overwrite the old dataset stays readable while the job runs; then it is
+    # replaced as a whole, nothing of it left behind (not even a table B does not make).
+    def during():
+        assert dataset_state(out) == state_a
+    result = job(shards[:1], out, "B", "overwrite", inject=during)
+    state_b = dataset_state(out)
+    assert all(v == ("B",) for v in state_b.values())
+    assert set(state_b) == {os.path.relpath(f, out) for t in result.values() for f in t.files}
+    assert not (out / _scaleout.TEMP_DIR).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+DRIVER = """
+import sys, pathlib
+sys.path.insert(0, {tests!r})
+from test_scaleout import job
+shards = [pathlib.Path(p) for p in {shards!r}]
+job(shards, pathlib.Path({out!r}), "B", "overwrite", split=False)
+"""
+
+
+def test_sigkill_of_the_driver_leaves_one_whole_dataset(shards, tmp_path):
+    """A driver killed at any moment of a job that replaces a dataset: the folder holds the
+    previous dataset or the new one, never parts of both."""
+    import random
+    import signal
+    import subprocess
+    import time as clock
+
+    out = tmp_path / "out"
+    script = DRIVER.format(tests=os.path.dirname(__file__), shards=[str(p) for p in shards], out=str(out))
+    job(shards, out, "B", "error", split=False)
+    state_b = dataset_state(out)
+    started = clock.monotonic()
+    subprocess.run([sys.executable, "-c", script], check=True)
+    duration = clock.monotonic() - started
+    assert dataset_state(out) == state_b
+    seed = int(os.environ.get("TRANSMOG_KILL_SEED", clock.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    seen = set()
+    for k in range(6):
+        job(shards, out, "A", "overwrite")
+        state_a = dataset_state(out)
+        proc = subprocess.Popen([sys.executable, "-c", script])
+        delay = rng.uniform(0.3, 1.1) * duration
+        clock.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        state = dataset_state(out)
+        assert state in (state_a, state_b), f"seed {seed}, kill {k} after {delay:.2f}s"
+        seen.add("A" if state == state_a else "B")
+    assert "A" in seen, f"seed {seed}: no kill landed before the commit"
+
+
+def test_a_job_refuses_max_file_size(shards, tmp_path):
+    from transmog.dask import flatten
+
+    with pytest.raises(ConfigurationError, match="max_file_size"):
+        flatten(str(shards[0]), str(tmp_path / "out"), "orders", max_file_size=1 << 20)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -269,6 +269,10 @@ pub struct ParquetArgs {
     /// Dictionary page size limit in bytes.
     #[arg(long, value_name = "BYTES")]
     dictionary_pagesize_limit: Option<usize>,
+    /// A table whose file reaches this size goes on in a next file and is written as a
+    /// folder of part files, TABLE/part-00000.parquet, ... (suffixes K, M, G; 0 = never).
+    #[arg(long, default_value = "256M", value_name = "BYTES", value_parser = parse_size)]
+    max_file_size: u64,
     /// Any other pyarrow-style writer option, e.g. use_dictionary=false (repeatable).
     #[arg(long = "option", value_name = "KEY=VALUE")]
     options: Vec<String>,
@@ -358,6 +362,7 @@ impl ConvertArgs {
             o.write_page_checksum = p.page_checksum;
             o.data_page_size = p.data_page_size;
             o.dictionary_pagesize_limit = p.dictionary_pagesize_limit;
+            o.max_file_size = usize::try_from(p.max_file_size).ok().filter(|&n| n > 0);
             for kv in &p.options {
                 let Some((k, v)) = kv.split_once('=') else {
                     bail!("--option {kv}: expected KEY=VALUE");
@@ -457,5 +462,47 @@ impl ConvertArgs {
             }
         }
         Some(total)
+    }
+}
+
+/// A byte size: digits with an optional K, M, G or T suffix (powers of 1024).
+fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("`{text}`: the suffix must be K, M, G or T")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 512M, 1G, 0)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes_and_refuse_anything_else() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1500"), Ok(1500));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size(" 2G "), Ok(2 << 30));
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999T").is_err());
     }
 }

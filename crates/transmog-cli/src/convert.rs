@@ -24,6 +24,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let mut run = Run::new(&entity, cfg, run_opts)?;
     let mut sink = TableSink::create(&args.output, opts)
         .with_context(|| format!("cannot write to {}", args.output.display()))?;
+    sink.set_entity(&entity);
     let bar = progress::bar(args.quiet, args.total_bytes());
     let mut errors = progress::ErrorsFile::create(args.errors_file.as_deref())?;
     let outcome = run.read_with_progress(inputs, &mut sink, &mut |t, skipped| {

@@ -20,8 +20,12 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
     let mut total = 0;
     for o in outputs {
         total += o.bytes;
+        let parts = match o.files.len() {
+            0 | 1 => String::new(),
+            n => format!("/ ({n} files)"),
+        };
         eprintln!(
-            "{:<width$}  {:>12}  {:>12}  {}",
+            "{:<width$}  {:>12}  {:>12}  {}{parts}",
             o.name,
             o.rows,
             o.bytes,

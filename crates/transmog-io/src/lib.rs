@@ -63,6 +63,7 @@
 
 #![deny(missing_docs)]
 
+pub mod commit;
 pub mod crc;
 mod csv_sink;
 mod error;
@@ -78,12 +79,13 @@ pub mod splice;
 mod text;
 mod writer;
 
+pub use commit::{replace_dir, Commit, MANIFEST};
 pub use error::{Error, Result};
 pub use files::table_file_name;
 pub use harmonize::{harmonize, job_tables, JobTable};
 pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
-    PARQUET_OPTION_KEYS,
+    MAX_FILE_COLUMN_CHUNKS, PARQUET_OPTION_KEYS,
 };
 pub use parquet_read::{read_parquet, read_tables};
 pub use sink::{TableOutput, TableSink};

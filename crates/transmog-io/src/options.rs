@@ -229,6 +229,7 @@ pub const PARQUET_OPTION_KEYS: &[&str] = &[
     "data_page_version",
     "version",
     "write_batch_size",
+    "max_file_size",
 ];
 
 /// Parquet writer options, named and defaulted like pyarrow's `ParquetWriter`
@@ -263,7 +264,18 @@ pub struct ParquetOptions {
     pub data_page_version: DataPageVersion,
     /// Values per encoder batch (`None` = 1024); also the granularity of page size checks.
     pub write_batch_size: Option<usize>,
+    /// Bytes after which a table's file is closed and the table continues in a next file
+    /// (`None`: one file per table, however large). A table that rolls over is written as
+    /// a folder of part files, `<table>/part-00000.parquet`, ... (see
+    /// [`MAX_FILE_COLUMN_CHUNKS`] for the other limit that applies with it).
+    pub max_file_size: Option<usize>,
 }
+
+/// With [`ParquetOptions::max_file_size`] set, a file also rolls over once its footer
+/// holds this many column chunks (row groups times columns). The writer keeps every
+/// chunk's metadata in memory until the file is closed (about 0.9 KB each), so this
+/// bounds that memory for wide tables, whose row groups have thousands of columns.
+pub const MAX_FILE_COLUMN_CHUNKS: usize = 8_192;
 
 impl Default for ParquetOptions {
     fn default() -> Self {
@@ -280,6 +292,7 @@ impl Default for ParquetOptions {
             write_statistics: true,
             data_page_version: DataPageVersion::V1,
             write_batch_size: None,
+            max_file_size: None,
         }
     }
 }
@@ -342,6 +355,7 @@ impl ParquetOptions {
             }
             "write_statistics" => self.write_statistics = checked(key, value.as_bool())?,
             "write_batch_size" => self.write_batch_size = checked(key, value.as_opt_positive())?,
+            "max_file_size" => self.max_file_size = checked(key, value.as_opt_positive())?,
             "data_page_version" => {
                 self.data_page_version = match version_text(key, &value)?.as_str() {
                     "1.0" => DataPageVersion::V1,

@@ -8,6 +8,10 @@
 //! the remainder becomes the last (smaller) row group, and [`crate::splice`] assembles the
 //! parts into the final file, unless there is a single part whose schema already equals the
 //! union and no checksums are wanted: then the part is simply renamed.
+//!
+//! With `max_file_size`, a file is finished that way as soon as it reaches that size (or
+//! [`MAX_FILE_COLUMN_CHUNKS`]) and the table goes on in a new file: the footer metadata
+//! the writer holds until a file is closed then stays bounded, however long the input.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -21,9 +25,9 @@ use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
-use crate::options::ParquetOptions;
+use crate::options::{ParquetOptions, MAX_FILE_COLUMN_CHUNKS};
 use crate::splice::{assemble, PartFile};
-use crate::writer::{Staged, TableWriter};
+use crate::writer::{Rolled, Staged, TableWriter};
 use transmog_core::UnionSchema;
 
 struct OpenPart {
@@ -43,8 +47,15 @@ pub(crate) struct ParquetTable {
     pending_rows: usize,
     parts: Vec<PartFile>,
     current: Option<OpenPart>,
+    /// Rows, row groups, column chunks and bytes of closed parts of the file being written.
     rows: u64,
     row_groups: usize,
+    chunks: usize,
+    closed_bytes: u64,
+    /// Files finished because the table rolled over (`max_file_size`).
+    rolled: Vec<Rolled>,
+    /// Parts of earlier files, so that part names are never reused.
+    part_offset: usize,
     temps: TempFiles,
 }
 
@@ -61,6 +72,10 @@ impl ParquetTable {
             current: None,
             rows: 0,
             row_groups: 0,
+            chunks: 0,
+            closed_bytes: 0,
+            rolled: Vec::new(),
+            part_offset: 0,
             temps: TempFiles::new(dir, file_name),
         }
     }
@@ -98,7 +113,9 @@ impl ParquetTable {
         let reuse = matches!(&self.current, Some(p) if p.schema == union);
         if !reuse {
             self.close_part()?;
-            let path = self.temps.create_path(&format!("part{}", self.parts.len()));
+            // Numbered across files: a file's single part stays as its finished file.
+            let n = self.parts.len() + self.part_offset;
+            let path = self.temps.create_path(&format!("part{n}"));
             let file = File::create(&path).map_err(|e| Error::io(&self.name, &path, e))?;
             let props =
                 self.opts
@@ -128,11 +145,21 @@ impl ParquetTable {
             .map_err(|e| Error::parquet(&self.name, &part.path, e))?;
         self.rows += rows as u64;
         self.row_groups += 1;
+        self.chunks += part.schema.fields().len();
+        if let Some(max) = self.opts.max_file_size {
+            let bytes = self.closed_bytes + part.writer.bytes_written() as u64;
+            if bytes >= max as u64 || self.chunks >= MAX_FILE_COLUMN_CHUNKS {
+                if let Some(file) = self.finish_file()? {
+                    self.rolled.push(file);
+                }
+            }
+        }
         Ok(())
     }
 
     fn close_part(&mut self) -> Result<()> {
         if let Some(part) = self.current.take() {
+            self.closed_bytes += part.writer.bytes_written() as u64;
             let buf = part
                 .writer
                 .into_inner()
@@ -179,33 +206,77 @@ impl TableWriter for ParquetTable {
         Ok(())
     }
 
-    /// Flushes the remainder, assembles the final file under a temporary name and returns
-    /// it for the caller to rename. `None` if the table never got a row.
+    /// Flushes the remainder, assembles the final file(s) under temporary names and
+    /// returns them for the commit. `None` if the table never got a row.
     fn stage(&mut self) -> Result<Option<Staged>> {
         if self.pending_rows > 0 {
             let group = self.take_rows(self.pending_rows);
             self.write_row_group(group)?;
         }
+        let mut last = self.finish_file()?;
+        if last.is_none() && self.rolled.len() == 1 {
+            // It rolled over right at its end: one file, kept as such.
+            last = self.rolled.pop();
+        }
+        if self.rolled.is_empty() {
+            let Some(file) = last else {
+                self.temps.remove_all();
+                return Ok(None);
+            };
+            return Staged::finished(
+                &self.name,
+                file.tmp,
+                &self.final_path,
+                file.rows,
+                file.row_groups,
+                file.splice,
+            )
+            .map(Some);
+        }
+        self.rolled.extend(last);
+        let files = std::mem::take(&mut self.rolled);
+        Staged::dataset(&self.name, &self.final_path, files).map(Some)
+    }
+
+    fn temps(&mut self) -> &mut TempFiles {
+        &mut self.temps
+    }
+}
+
+impl ParquetTable {
+    /// Closes the file being written: its parts assembled into one file under a temporary
+    /// name (`None` when it has no rows); the next row group starts a new file.
+    fn finish_file(&mut self) -> Result<Option<Rolled>> {
         self.close_part()?;
-        if self.rows == 0 {
-            self.temps.remove_all();
+        self.part_offset += self.parts.len();
+        let (rows, row_groups) = (self.rows, self.row_groups);
+        self.rows = 0;
+        self.row_groups = 0;
+        self.chunks = 0;
+        self.closed_bytes = 0;
+        if rows == 0 {
+            for p in std::mem::take(&mut self.parts) {
+                self.temps.remove(&p.path);
+            }
             return Ok(None);
         }
         let union = Arc::clone(self.union.schema());
         let (tmp, splice) = match self.parts.as_slice() {
             [only] if only.schema == union && !self.opts.write_page_checksum => {
-                (only.path.clone(), None)
+                let only = only.path.clone();
+                self.parts.clear();
+                (only, None)
             }
             parts => {
-                let tmp = self.temps.create_path("tmp");
+                let tmp = self.temps.create_path(&format!("tmp{}", self.rolled.len()));
                 let done = assemble(&self.name, parts, &union, &self.opts, &tmp)?;
-                if done.rows != self.rows || done.row_groups != self.row_groups {
+                if done.rows != rows || done.row_groups != row_groups {
                     return Err(Error::malformed(
                         &self.name,
                         &tmp,
                         format!(
-                            "assembled {} rows in {} row groups, expected {} in {}",
-                            done.rows, done.row_groups, self.rows, self.row_groups
+                            "assembled {} rows in {} row groups, expected {rows} in {row_groups}",
+                            done.rows, done.row_groups
                         ),
                     ));
                 }
@@ -215,18 +286,11 @@ impl TableWriter for ParquetTable {
                 (tmp, Some(done.stats))
             }
         };
-        Staged::finished(
-            &self.name,
+        Ok(Some(Rolled {
             tmp,
-            &self.final_path,
-            self.rows,
-            self.row_groups,
+            rows,
+            row_groups,
             splice,
-        )
-        .map(Some)
-    }
-
-    fn temps(&mut self) -> &mut TempFiles {
-        &mut self.temps
+        }))
     }
 }

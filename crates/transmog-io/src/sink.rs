@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 
+use crate::commit::{commit, NewFile};
 use crate::csv_sink::CsvTable;
 use crate::error::{Error, Result};
 use crate::files::table_file_name;
@@ -34,6 +35,8 @@ pub struct TableSink {
     by_name: HashMap<String, usize>,
     by_file: HashMap<String, String>,
     poisoned: bool,
+    /// The run's entity, named in the folder's manifest ([`crate::commit::MANIFEST`]).
+    entity: Option<String>,
 }
 
 impl std::fmt::Debug for TableSink {
@@ -52,6 +55,7 @@ impl TableSink {
     pub fn create(dir: &Path, opts: SinkOptions) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("", dir, e))?;
         crate::files::remove_stale_temps(dir);
+        crate::commit::remove_stale_stages(dir);
         // Validate the Parquet options up front (codec levels etc.).
         if opts.format == Format::Parquet {
             opts.parquet
@@ -65,6 +69,7 @@ impl TableSink {
             by_name: HashMap::new(),
             by_file: HashMap::new(),
             poisoned: false,
+            entity: None,
         })
     }
 
@@ -160,7 +165,9 @@ impl TableSink {
     /// order. Tables that never got a row produce no file and are not listed.
     ///
     /// All tables are completed under temporary names first; only when every one succeeded
-    /// are they renamed. On error every temporary (and already renamed) file is removed.
+    /// are they committed, all at once ([`crate::commit`]): flushed to disk, then made the
+    /// folder's content in one step where the platform allows. On error every temporary
+    /// file is removed.
     pub fn finish(mut self) -> Result<Vec<TableOutput>> {
         if self.poisoned {
             self.cleanup();
@@ -177,22 +184,35 @@ impl TableSink {
                 }
             }
         }
-        let mut renamed: Vec<PathBuf> = Vec::new();
+        let files: Vec<NewFile<'_>> = staged
+            .iter()
+            .flat_map(|(_, s)| {
+                s.files.iter().map(|(tmp, name)| NewFile {
+                    table: &s.output.name,
+                    tmp,
+                    name,
+                })
+            })
+            .collect();
+        if let Err(e) = commit(&self.dir, self.entity.as_deref(), &files) {
+            self.cleanup();
+            return Err(e);
+        }
         let mut outputs = Vec::with_capacity(staged.len());
         for (i, s) in staged {
-            if let Err(e) = std::fs::rename(&s.tmp, &s.output.path) {
-                for p in &renamed {
-                    let _ = std::fs::remove_file(p);
-                }
-                self.cleanup();
-                return Err(Error::io(&s.output.name, &s.output.path, e));
+            for (tmp, _) in &s.files {
+                self.tables[i].temps().forget(tmp);
             }
-            self.tables[i].temps().forget(&s.tmp);
-            renamed.push(s.output.path.clone());
             outputs.push(s.output);
         }
         self.cleanup();
         Ok(outputs)
+    }
+
+    /// Names the run's entity: the folder's manifest then lists the files this run
+    /// wrote for it, and the next run of the entity there drops those it no longer makes.
+    pub fn set_entity(&mut self, entity: &str) {
+        self.entity = Some(entity.to_owned());
     }
 
     /// Drops everything written so far, removing all temporary files.

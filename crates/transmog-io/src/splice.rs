@@ -70,6 +70,17 @@ pub struct SpliceStats {
     pub part_bytes: u64,
 }
 
+impl SpliceStats {
+    /// Adds another splice's counts (a table written as several files).
+    pub(crate) fn add(&mut self, other: &SpliceStats) {
+        self.parts += other.parts;
+        self.chunks_copied += other.chunks_copied;
+        self.chunks_null += other.chunks_null;
+        self.chunks_reencoded += other.chunks_reencoded;
+        self.part_bytes += other.part_bytes;
+    }
+}
+
 /// Result of assembling a table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Assembled {

@@ -14,8 +14,11 @@ use crate::splice::SpliceStats;
 pub struct TableOutput {
     /// Table name as passed to [`crate::TableSink::write`].
     pub name: String,
-    /// Final path of the file.
+    /// Final path of the file, or of the folder of a table written as several files
+    /// (see [`crate::ParquetOptions::max_file_size`]).
     pub path: PathBuf,
+    /// The table's files: `[path]`, or the part files in the folder `path`, in row order.
+    pub files: Vec<PathBuf>,
     /// Number of rows written.
     pub rows: u64,
     /// Number of Parquet row groups (0 for CSV and JSON Lines).
@@ -27,10 +30,20 @@ pub struct TableOutput {
     pub splice: Option<SpliceStats>,
 }
 
-/// A table's finished file under its temporary name, waiting for the commit rename.
+/// A table's finished files under temporary names, waiting for the commit.
 pub(crate) struct Staged {
-    pub tmp: PathBuf,
+    /// Each file's temporary path and final path relative to the output folder
+    /// (`orders.parquet`, or `orders/part-00000.parquet`, ...).
+    pub files: Vec<(PathBuf, String)>,
     pub output: TableOutput,
+}
+
+/// A finished file of a table that rolled over, under its temporary name.
+pub(crate) struct Rolled {
+    pub tmp: PathBuf,
+    pub rows: u64,
+    pub row_groups: usize,
+    pub splice: Option<SpliceStats>,
 }
 
 impl Staged {
@@ -44,17 +57,60 @@ impl Staged {
         splice: Option<SpliceStats>,
     ) -> Result<Staged> {
         let bytes = crate::files::file_size(name, &tmp)?;
+        let file_name = final_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Ok(Staged {
-            tmp,
+            files: vec![(tmp, file_name)],
             output: TableOutput {
                 name: name.to_string(),
                 path: final_path.to_path_buf(),
+                files: vec![final_path.to_path_buf()],
                 rows,
                 row_groups,
                 bytes,
                 splice,
             },
         })
+    }
+
+    /// A table written as the files `parts` (in row order): they become
+    /// `<folder>/part-00000.<ext>`, ... with `folder` the table's file name without its
+    /// extension, next to where its single file would have been.
+    pub(crate) fn dataset(name: &str, final_path: &Path, parts: Vec<Rolled>) -> Result<Staged> {
+        let folder = final_path.with_extension("");
+        let stem = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = final_path
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut output = TableOutput {
+            name: name.to_string(),
+            path: folder.clone(),
+            files: Vec::with_capacity(parts.len()),
+            rows: 0,
+            row_groups: 0,
+            bytes: 0,
+            splice: None,
+        };
+        let mut files = Vec::with_capacity(parts.len());
+        for (i, part) in parts.into_iter().enumerate() {
+            let file = format!("part-{i:05}.{ext}");
+            output.bytes += crate::files::file_size(name, &part.tmp)?;
+            output.rows += part.rows;
+            output.row_groups += part.row_groups;
+            if let Some(s) = part.splice {
+                let total = output.splice.get_or_insert_with(SpliceStats::default);
+                total.add(&s);
+            }
+            output.files.push(folder.join(&file));
+            files.push((part.tmp, format!("{stem}/{file}")));
+        }
+        Ok(Staged { files, output })
     }
 }
 

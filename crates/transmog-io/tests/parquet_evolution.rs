@@ -426,3 +426,107 @@ fn write_all_gives_the_files_of_one_write_per_batch() {
         );
     }
 }
+
+/// Writes `n` rows of `main` (id, text; `late` from row `late_from`) in batches of 7.
+fn write_rows(sink: &mut TableSink, n: i64, late_from: i64) {
+    let mut next = 0;
+    while next < n {
+        let ids: Vec<i64> = (next..(next + 7).min(n)).collect();
+        next += ids.len() as i64;
+        let text = strs(
+            ids.iter()
+                .map(|i| format!("value number {i} with some text")),
+        );
+        let mut cols = vec![("id", ints(ids.clone())), ("text", text)];
+        if ids[0] >= late_from {
+            cols.push(("late", strs(ids.iter().map(|i| format!("L{i}")))));
+        }
+        sink.write("main", &batch(cols)).unwrap();
+    }
+}
+
+#[test]
+fn a_table_past_max_file_size_goes_on_in_part_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(50);
+    o.parquet.max_file_size = Some(4096);
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    write_rows(&mut sink, 1000, 700);
+    let out = sink.finish().unwrap();
+    let t = &out[0];
+    assert_eq!(t.path, dir.path().join("main"));
+    assert!(t.files.len() >= 3, "{:?}", t.files);
+    assert_eq!((t.rows, t.row_groups), (1000, 20));
+    let mut ids = Vec::new();
+    let mut late = Vec::new();
+    for (i, f) in t.files.iter().enumerate() {
+        assert_eq!(*f, dir.path().join(format!("main/part-{i:05}.parquet")));
+        let (schema, batches) = read_parquet(f);
+        // Every part holds whole row groups, and a column only from the part it appears in.
+        assert!(row_group_sizes(f).iter().all(|&n| n == 50));
+        let has_late = schema.fields().iter().any(|c| c.name() == "late");
+        let part_ids = col_i64(&batches, "id");
+        assert_eq!(
+            has_late,
+            part_ids.last().unwrap().unwrap() >= 700,
+            "part {i}"
+        );
+        if has_late {
+            late.extend(col_str(&batches, "late"));
+        } else {
+            late.extend(part_ids.iter().map(|_| None));
+        }
+        ids.extend(part_ids);
+    }
+    assert_eq!(ids, (0..1000).map(Some).collect::<Vec<_>>());
+    let want: Vec<Option<String>> = (0..1000)
+        .map(|i| (i >= 700).then(|| format!("L{i}")))
+        .collect();
+    assert_eq!(late, want);
+    // Only the folder is left: no temporary file of any part.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["main"]);
+}
+
+#[test]
+fn a_table_under_max_file_size_stays_one_file_and_a_rerun_replaces_the_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(50);
+    o.parquet.max_file_size = Some(4096);
+    let mut sink = TableSink::create(dir.path(), o.clone()).unwrap();
+    write_rows(&mut sink, 1000, 2000);
+    let first = sink.finish().unwrap();
+    let parts = first[0].files.len();
+    assert!(parts >= 3);
+    // A shorter run writes fewer parts: the folder holds exactly them afterwards.
+    let mut sink = TableSink::create(dir.path(), o.clone()).unwrap();
+    write_rows(&mut sink, 500, 2000);
+    let second = sink.finish().unwrap();
+    assert!((2..parts).contains(&second[0].files.len()));
+    let listed = std::fs::read_dir(dir.path().join("main")).unwrap().count();
+    assert_eq!(listed, second[0].files.len());
+    // A run that fits one file writes `main.parquet`, and the table's folder goes.
+    o.parquet.max_file_size = None;
+    let mut sink = TableSink::create(dir.path(), o.clone()).unwrap();
+    write_rows(&mut sink, 300, 2000);
+    let third = sink.finish().unwrap();
+    assert_eq!(third[0].files, [dir.path().join("main.parquet")]);
+    assert!(!dir.path().join("main").exists());
+    // And back: the folder replaces the file.
+    o.parquet.max_file_size = Some(4096);
+    let mut sink = TableSink::create(dir.path(), o.clone()).unwrap();
+    write_rows(&mut sink, 1000, 2000);
+    sink.finish().unwrap();
+    assert!(!dir.path().join("main.parquet").exists());
+    // A folder by a table's name that holds anything else is not replaced.
+    std::fs::write(dir.path().join("main/notes.txt"), "mine").unwrap();
+    o.parquet.max_file_size = Some(4096);
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    write_rows(&mut sink, 1000, 2000);
+    let err = sink.finish().unwrap_err().to_string();
+    assert!(err.contains("holds other files"), "{err}");
+    assert!(dir.path().join("main/notes.txt").exists());
+}

@@ -80,6 +80,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unflatten_files, m)?)?;
     m.add_function(wrap_pyfunction!(sink::harmonize, m)?)?;
     m.add_function(wrap_pyfunction!(sink::job_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(sink::replace_dir, m)?)?;
     m.add_class::<Engine>()?;
     m.add_class::<NativeResult>()?;
     m.add_class::<Sink>()?;

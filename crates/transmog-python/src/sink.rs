@@ -284,3 +284,17 @@ pub fn job_tables(
             .collect(),
     ))
 }
+
+/// Makes the finished folder `stage` the folder `output` in one step (see
+/// `transmog_io::replace_dir`): a job's driver commits its dataset with it. Returns
+/// whether the folders were exchanged atomically (else renamed one after the other).
+#[pyfunction]
+pub fn replace_dir(py: Python<'_>, stage: PathBuf, output: PathBuf) -> PyResult<bool> {
+    let ctx = Context {
+        entity: None,
+        format: None,
+    };
+    py.detach(|| transmog_io::replace_dir(&stage, &output))
+        .map(|how| how == transmog_io::Commit::Exchanged)
+        .map_err(|e| errors::io_err(py, e, ctx))
+}
