@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import glob as _glob
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 from . import _native
 from .config import TransmogConfig
 from .error import ConfigurationError, OutputError
+
+_log = logging.getLogger("transmog")
 
 TEMP_DIR = "_temporary"
 SCHEMA_FILE = "_schema.json"
@@ -58,6 +61,8 @@ class Plan:
     output: str
     # Runs after a task wrote its files, before it reports them (fault injection in tests).
     task_hook: Optional[Callable[[int, int], None]] = field(default=None)
+    # What the job's summary should say about its partitions (see ``whole_file_notes``).
+    notes: List[str] = field(default_factory=list)
 
 
 def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogConfig], ids: str,
@@ -209,6 +214,38 @@ def partitions(files: Sequence[str], limit: int, input_format: str = "auto",
         groups[-1].append((f, None))
         size += n
     return groups
+
+
+def whole_file_notes(groups: List[List[Part]], limit: int) -> List[str]:
+    """Notes on inputs that one task reads whole although they are larger than a
+    partition (compressed files, JSON documents, CSV, remote files): such a file bounds
+    how fast the job can go, whatever the cluster's size."""
+    def size(part: Part) -> int:
+        if part[1] is not None:
+            return part[1][1] - part[1][0]
+        local = local_path(part[0])
+        return os.path.getsize(local) if local is not None and os.path.exists(local) else 0
+
+    total = sum(size(p) for g in groups for p in g) or 1
+    notes = []
+    for group in groups:
+        for part in group:
+            n = size(part)
+            if part[1] is not None or n <= limit:
+                continue
+            name = part[0]
+            lower = name.lower()
+            if local_path(name) is None:
+                why = "a remote file"
+            elif lower.endswith((".gz", ".gzip", ".zst", ".zstd")):
+                why = "compressed: decompress it to JSON Lines to let it split"
+            elif _native.input_kind(name) in ("csv", "tsv"):
+                why = "CSV is read whole"
+            else:
+                why = "one JSON document: JSON Lines would split"
+            notes.append(f"{os.path.basename(name)}: {n / 1e6:.0f} MB ({n / total:.0%} of the input) "
+                         f"is read whole by one task ({why})")
+    return notes
 
 
 def expand_local(inputs: Sequence[str]) -> List[str]:
@@ -383,7 +420,10 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
             tables[stem] = TableOutput(path=os.path.join(output, stem), rows=rows, files=dest,
                                        schema=schemas.get(stem))
         result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
-                           problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed)
+                           problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed,
+                           notes=list(plan.notes))
+        for note in plan.notes:
+            _log.warning("%s", note)
         with open(os.path.join(stage, SCHEMA_FILE), "w", encoding="utf-8") as fh:
             json.dump(result.summary(), fh, indent=2)
         open(os.path.join(stage, SUCCESS_FILE), "w").close()
@@ -422,6 +462,8 @@ class JobResult(Mapping[str, TableOutput]):
     tables: Dict[str, TableOutput]
     #: Columns renamed because another source path claimed their name first.
     renamed: List[Dict[str, str]] = field(default_factory=list)
+    #: What bounded the job's parallelism: inputs larger than a partition read whole.
+    notes: List[str] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> TableOutput:
         return self.tables[key]
@@ -439,6 +481,7 @@ class JobResult(Mapping[str, TableOutput]):
             "skipped": self.skipped,
             "problems": self.problems,
             "renamed": self.renamed,
+            "notes": self.notes,
             "tables": {
                 stem: {"rows": t.rows, "files": len(t.files),
                        "columns": None if t.schema is None else

@@ -51,6 +51,7 @@ def flatten(inputs: Union[str, Sequence[str]], output: str, entity_name: Optiona
         output, entity, mode=mode, config=config, ids=ids, input_format=input_format, csv_options=csv_options,
         output_format=output_format, chunk_size=chunk_size, root=root, format_options=format_options,
         extract_time=extract_time, task_hook=_task_hook)
+    plan.notes = _scaleout.whole_file_notes(groups, partition_bytes)
     try:
         # maps="auto": decided once here, from the first records, for every task.
         _scaleout.decide_maps(plan, paths=files)

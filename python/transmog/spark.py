@@ -103,6 +103,7 @@ def flatten(spark: Any, inputs: Union[str, Sequence[str], Any], output: str,
             # maxPartitionBytes each, so they cover the inputs in order.
             limit = _size_conf(spark, "spark.sql.files.maxPartitionBytes", 128 << 20)
             groups = _scaleout.partitions(uris, limit, plan.input_format, plan.csv_options)
+            plan.notes = _scaleout.whole_file_notes(groups, limit)
             _scaleout.decide_maps(plan, paths=[_scaleout.local_path(u) for u in uris])
             rdd = spark.sparkContext.parallelize(list(enumerate(groups)), len(groups))
             rows = rdd.mapPartitions(_group_task(plan)).collect()

@@ -255,3 +255,35 @@ def test_tables_whose_file_names_clash_get_their_own_files(tmp_path):
         tm.Processor(config).stream_process(data, "fz", "parquet", str(out))
         assert pq.read_table(out / "fz_a_b_a.parquet").num_rows == 1
         assert pq.read_table(out / "fz_a_b_a_2.parquet").num_rows == 2
+
+
+def test_max_file_size_writes_folder_tables_from_python(tmp_path):
+    """The writer option `max_file_size` (off by default in Python): a table past it is a
+    folder of parts, with the same rows as one file, and the writer reports its schema."""
+    import pyarrow.dataset as pads
+
+    from transmog import Processor
+
+    records = [{"id": i, "text": f"value {i} " * 4, "items": [{"a": j} for j in range(3)]}
+               for i in range(6000)]
+    records[-1]["late"] = "L"
+    Processor().stream_process(records, entity_name="t", output_format="parquet",
+                               output_destination=str(tmp_path / "one"), row_group_size=500)
+    Processor().stream_process(records, entity_name="t", output_format="parquet",
+                               output_destination=str(tmp_path / "parts"), row_group_size=500,
+                               max_file_size=16384)
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["t.parquet", "t_items.parquet"]
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["t", "t_items"]
+    for table in ("t", "t_items"):
+        parts = sorted((tmp_path / "parts" / table).iterdir())
+        assert len(parts) >= 2
+        whole = pq.read_table(tmp_path / "one" / f"{table}.parquet")
+        split = pads.dataset(str(tmp_path / "parts" / table), schema=whole.schema).to_table()
+        assert split.num_rows == whole.num_rows
+        assert set(split.column_names) == set(whole.column_names)
+    # Ids differ between two runs (random); the data columns do not.
+    data = ["id", "text", "late"]
+    whole = pq.read_table(tmp_path / "one" / "t.parquet").select(data).sort_by("id")
+    split = pads.dataset(str(tmp_path / "parts" / "t"), schema=whole.schema).to_table().select(data).sort_by("id")
+    assert split.to_pylist() == whole.to_pylist()
+    assert split.column("late").null_count == len(records) - 1

@@ -538,3 +538,28 @@ def test_a_job_refuses_max_file_size(shards, tmp_path):
     with pytest.raises(ConfigurationError, match="max_file_size"):
         flatten(str(shards[0]), str(tmp_path / "out"), "orders", max_file_size=1 << 20)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_big_file_read_whole_is_named_in_the_job_summary(orders_jsonl, tmp_path, caplog):
+    """Files that cannot be split and are larger than a partition bound the job's speed:
+    the summary (and the log) says which, and why."""
+    from transmog.dask import flatten
+
+    data = tmp_path / "in"
+    data.mkdir()
+    text = orders_jsonl.read_bytes()
+    (data / "big.jsonl.gz").write_bytes(gzip.compress(text))
+    (data / "small.jsonl").write_bytes(text[: text.index(b"\n") + 1])
+    with caplog.at_level("WARNING", logger="transmog"):
+        result = flatten(str(data / "*"), str(tmp_path / "out"), "orders", partition_bytes=64 << 10,
+                         scheduler="synchronous")
+    assert len(result.notes) == 1
+    note = result.notes[0]
+    assert note.startswith("big.jsonl.gz: ") and "read whole by one task (compressed" in note
+    assert note in caplog.text
+    summary = json.loads((tmp_path / "out" / _scaleout.SCHEMA_FILE).read_text())
+    assert summary["notes"] == result.notes
+    # Split files and files under the partition size give no note.
+    again = flatten(str(orders_jsonl), str(tmp_path / "out2"), "orders", partition_bytes=64 << 10,
+                    scheduler="synchronous")
+    assert again.notes == []

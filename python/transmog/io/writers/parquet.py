@@ -61,8 +61,17 @@ class ParquetStreamingWriter(NativeStreamingWriter):
             import pyarrow.parquet as pq
         except ImportError:
             return
+        import os
+
+        import pyarrow as pa
+
         for key, path in self._output_files.items():
-            schema = pq.read_schema(path)
+            if os.path.isdir(path):
+                # A table past max_file_size: a folder of parts, read as their union.
+                parts = sorted(os.path.join(path, f) for f in os.listdir(path))
+                schema = pa.unify_schemas([pq.read_schema(f) for f in parts])
+            else:
+                schema = pq.read_schema(path)
             self.schemas[key] = schema
             self.table_columns[key] = list(schema.names)
 
