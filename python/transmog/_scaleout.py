@@ -191,7 +191,7 @@ Part = Tuple[str, Optional[Tuple[int, int]]]
 def partitions(files: Sequence[str], limit: int, input_format: str = "auto",
                csv_options: Optional[Dict[str, Any]] = None) -> List[List[Part]]:
     """Consecutive files packed up to ``limit`` bytes per partition; a local uncompressed
-    JSON Lines file larger than ``limit`` is split into byte ranges of ``limit`` bytes
+    JSON Lines or CSV file larger than ``limit`` is split into byte ranges of ``limit`` bytes
     (at least ``MIN_SPLIT_BYTES``), one partition each (the engine's rule, ``_native.split_ranges``: a range holds the
     lines that start in it). Partitions cover the inputs in their order, so naming the
     parts again in partition order names columns as one run over the inputs does, and
@@ -239,8 +239,6 @@ def whole_file_notes(groups: List[List[Part]], limit: int) -> List[str]:
                 why = "a remote file"
             elif lower.endswith((".gz", ".gzip", ".zst", ".zstd")):
                 why = "compressed: decompress it to JSON Lines to let it split"
-            elif _native.input_kind(name) in ("csv", "tsv"):
-                why = "CSV is read whole"
             else:
                 why = "one JSON document: JSON Lines would split"
             notes.append(f"{os.path.basename(name)}: {n / 1e6:.0f} MB ({n / total:.0%} of the input) "

@@ -66,7 +66,7 @@ fn detect_maps_in(py: Python<'_>, data: Vec<u8>) -> PyResult<Vec<Vec<String>>> {
 }
 
 /// Byte ranges of about `size` bytes a job's tasks read `path` in: several for an
-/// uncompressed JSON Lines file larger than `size`, else one, the whole file.
+/// uncompressed JSON Lines or CSV file larger than `size`, else one, the whole file.
 #[pyfunction]
 #[pyo3(signature = (path, size, format="auto", csv_options=None))]
 fn split_ranges(

@@ -98,8 +98,8 @@ impl Input {
         self
     }
 
-    /// This input restricted to the JSON Lines records that start in bytes
-    /// `start..end` of its file (see [`read::for_each_record_in_range`]).
+    /// This input restricted to the records that start in bytes `start..end` of its file
+    /// (see [`read::for_each_record_in_range`] and [`read::split_ranges`]).
     pub fn with_range(mut self, start: u64, end: u64) -> Input {
         self.range = Some((start, end));
         self
@@ -118,7 +118,14 @@ impl Input {
                     path: label.clone(),
                     source,
                 })?;
-                read::for_each_record_in_range(&label, file, start, end, f)
+                // The file's own name tells CSV from JSON Lines (the label may not).
+                let format = match &self.format {
+                    InputFormat::Auto => {
+                        read::format_from_name(&p.to_string_lossy()).unwrap_or(InputFormat::Auto)
+                    }
+                    other => other.clone(),
+                };
+                read::for_each_record_in_range(&label, &format, file, start, end, f)
             }
             (Some(_), _) => Err(ReadError::Framing {
                 path: label,

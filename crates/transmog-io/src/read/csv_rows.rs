@@ -2,7 +2,7 @@
 //! header names sanitized, null markers become null, no type inference), framed as
 //! JSON object text so it flows through the same pipeline as JSON input.
 
-use std::io::BufRead;
+use std::io::{self, BufRead};
 
 use transmog_core::naming::sanitize;
 use transmog_core::text::push_json_string;
@@ -230,6 +230,128 @@ pub(crate) fn csv_records<E: From<ReadError>>(
             bytes: text.as_bytes(),
             line: Some(line),
             offset,
+        })?;
+    }
+    Ok(())
+}
+
+/// Where a CSV file's records start, found with the parser the reader uses (so quoted
+/// fields that hold line breaks are never cut): `header_end`, the offset after the skipped
+/// lines and the header row, and `cuts`, the first record start at or after each multiple
+/// of `size` past the header (`size = 0`: none; the scan stops after the header).
+pub(crate) struct CsvCuts {
+    pub header_end: u64,
+    pub delimiter: u8,
+    pub cuts: Vec<u64>,
+}
+
+pub(crate) fn csv_cuts(
+    reader: &mut dyn BufRead,
+    opts: &CsvOptions,
+    size: u64,
+) -> io::Result<CsvCuts> {
+    let mut pos = 0u64;
+    let mut scratch = Vec::new();
+    for _ in 0..opts.skip_rows {
+        scratch.clear();
+        let n = reader.read_until(b'\n', &mut scratch)?;
+        if n == 0 {
+            break;
+        }
+        pos += n as u64;
+    }
+    let delimiter = match opts.delimiter {
+        Some(d) => d,
+        None => {
+            let buf = reader.fill_buf()?;
+            let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+            guess_delimiter(&buf[..end])
+        }
+    };
+    let mut parser = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(opts.quote)
+        .build();
+    // The fields are not wanted: the parser writes them here and they are dropped.
+    let mut out = vec![0u8; 1 << 16];
+    let mut ends = vec![0usize; 256];
+    let mut found = CsvCuts {
+        header_end: pos,
+        delimiter,
+        cuts: Vec::new(),
+    };
+    let mut in_header = opts.has_header;
+    if !in_header && size == 0 {
+        return Ok(found);
+    }
+    let mut next = size;
+    loop {
+        let buf = reader.fill_buf()?;
+        let (result, nin, _, _) = parser.read_record(buf, &mut out, &mut ends);
+        reader.consume(nin);
+        pos += nin as u64;
+        match result {
+            csv_core::ReadRecordResult::Record => {
+                if in_header {
+                    in_header = false;
+                    found.header_end = pos;
+                    if size == 0 {
+                        return Ok(found);
+                    }
+                    next = pos + size;
+                } else if pos >= next {
+                    found.cuts.push(pos);
+                    next = pos + size;
+                }
+            }
+            csv_core::ReadRecordResult::End => return Ok(found),
+            _ => {}
+        }
+    }
+}
+
+/// The CSV records of bytes `start..end` of `file`, where `start` and `end` are record
+/// starts from [`csv_cuts`]: the header is read from the file's beginning, the records from
+/// the range; offsets are the file's (line numbers known only for a range at 0).
+pub(crate) fn csv_records_in_range<E: From<ReadError>>(
+    path: &str,
+    opts: &CsvOptions,
+    mut file: std::fs::File,
+    start: u64,
+    end: u64,
+    mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io_err = |source| ReadError::Io {
+        path: path.to_string(),
+        source,
+    };
+    let head = csv_cuts(&mut io::BufReader::new(&mut file), opts, 0).map_err(io_err)?;
+    let opts = CsvOptions {
+        delimiter: Some(head.delimiter),
+        ..opts.clone()
+    };
+    let (prefix, from) = if start == 0 {
+        (Vec::new(), 0)
+    } else {
+        let mut prefix = vec![0u8; head.header_end as usize];
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        file.read_exact(&mut prefix).map_err(io_err)?;
+        (prefix, start.max(head.header_end))
+    };
+    if from >= end && start > 0 {
+        return Ok(());
+    }
+    file.seek(SeekFrom::Start(from)).map_err(io_err)?;
+    let shift = prefix.len() as u64;
+    let body = io::Read::chain(io::Cursor::new(prefix), file.take(end - from));
+    let reader: Box<dyn BufRead + Send> = Box::new(io::BufReader::with_capacity(1 << 20, body));
+    let mut rows = CsvRecords::new(path, &opts, reader)?;
+    while let Some((text, line, offset)) = rows.next_record()? {
+        f(Framed {
+            bytes: text.as_bytes(),
+            line: (start == 0).then_some(line),
+            offset: offset - shift + from,
         })?;
     }
     Ok(())

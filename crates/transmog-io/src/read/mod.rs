@@ -186,8 +186,9 @@ fn detect(path: &str, reader: &mut Box<dyn BufRead + Send>) -> io::Result<InputF
 
 /// Byte ranges of about `size` bytes covering a file whose records can be read range
 /// by range ([`for_each_record_in_range`]): an uncompressed file of JSON Lines (by its
-/// name or `format`, or, for `Auto`, its content). Any other file, or one not larger
-/// than `size`, is one range: `[(0, len)]`.
+/// name or `format`, or, for `Auto`, its content), cut anywhere; or an uncompressed CSV
+/// file, cut at record starts found by parsing it (a quoted field may hold line breaks).
+/// Any other file, or one not larger than `size`, is one range: `[(0, len)]`.
 pub fn split_ranges(path: &Path, format: &InputFormat, size: u64) -> io::Result<Vec<(u64, u64)>> {
     let len = std::fs::metadata(path)?.len();
     let whole = vec![(0, len)];
@@ -205,6 +206,13 @@ pub fn split_ranges(path: &Path, format: &InputFormat, size: u64) -> io::Result<
         InputFormat::Auto => detect(&name, &mut raw)?,
         other => other.clone(),
     };
+    if let InputFormat::Csv(opts) = &format {
+        let found = csv_rows::csv_cuts(&mut raw, opts, size.max(1))?;
+        let mut starts = vec![0];
+        starts.extend(found.cuts.into_iter().filter(|&c| c < len));
+        let ends = starts.iter().skip(1).copied().chain([len]);
+        return Ok(starts.iter().copied().zip(ends).collect());
+    }
     if !matches!(format, InputFormat::Jsonl) {
         return Ok(whole);
     }
@@ -214,18 +222,32 @@ pub fn split_ranges(path: &Path, format: &InputFormat, size: u64) -> io::Result<
         .collect())
 }
 
-/// The JSON Lines records of a byte range of a file: the lines that start at or after
-/// `start` and before `end` (the last one read to its end, past `end`). Together, the
+/// The records of a byte range of a file. JSON Lines: the lines that start at or after
+/// `start` and before `end` (the last one read to its end, past `end`); together, the
 /// ranges `[0, a)`, `[a, b)`, ... `[z, len)` give every line once, whatever the cut
-/// points; offsets are the file's, line numbers unknown.
+/// points. CSV: the records of the range, whose ends must be record starts as
+/// [`split_ranges`] gives them, under the file's header. Offsets are the file's, line
+/// numbers unknown (but for a CSV range at 0).
 pub fn for_each_record_in_range<E: From<ReadError>>(
     path: &str,
+    format: &InputFormat,
     file: std::fs::File,
     start: u64,
     end: u64,
     f: impl FnMut(Framed<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     use std::io::{Seek, SeekFrom};
+    let csv = match format {
+        InputFormat::Csv(opts) => Some(opts.clone()),
+        InputFormat::Auto => match format_from_name(path) {
+            Some(InputFormat::Csv(opts)) => Some(opts),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(opts) = csv {
+        return csv_rows::csv_records_in_range(path, &opts, file, start, end, f);
+    }
     let mut file = file;
     let mut base = start;
     if start > 0 {
@@ -505,11 +527,18 @@ mod tests {
         let mut out = Vec::new();
         for w in bounds.windows(2) {
             let file = std::fs::File::open(tmp.path()).unwrap();
-            for_each_record_in_range::<ReadError>("x.jsonl", file, w[0], w[1], |r| {
-                assert_eq!(r.line, None);
-                out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
-                Ok(())
-            })
+            for_each_record_in_range::<ReadError>(
+                "x.jsonl",
+                &InputFormat::Auto,
+                file,
+                w[0],
+                w[1],
+                |r| {
+                    assert_eq!(r.line, None);
+                    out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
+                    Ok(())
+                },
+            )
             .unwrap();
         }
         out
@@ -593,12 +622,85 @@ mod tests {
         std::io::Write::write_all(&mut enc, lines.as_bytes()).unwrap();
         std::fs::write(&gz, enc.finish().unwrap()).unwrap();
         assert_eq!(split_ranges(&gz, &InputFormat::Auto, 10).unwrap().len(), 1);
-        let csv = dir.path().join("c.csv");
-        std::fs::write(&csv, "a\n".to_string() + &"1\n".repeat(300)).unwrap();
-        assert_eq!(
-            split_ranges(&csv, &InputFormat::Auto, 100).unwrap().len(),
-            1
-        );
+        let csv = dir.path().join("c.csv.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, "a\n1\n2\n3\n".repeat(50).as_bytes()).unwrap();
+        std::fs::write(&csv, enc.finish().unwrap()).unwrap();
+        assert_eq!(split_ranges(&csv, &InputFormat::Auto, 10).unwrap().len(), 1);
+    }
+
+    /// A CSV file's records read whole, and read range by range as `split_ranges` cuts
+    /// it for `size`: (record text, offset) each, and the ranges.
+    type Records = Vec<(String, u64)>;
+
+    fn csv_both_ways(text: &str, opts: &CsvOptions, size: u64) -> (Records, Records, usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let format = InputFormat::Csv(opts.clone());
+        let mut whole = Vec::new();
+        let reader: Box<dyn BufRead + Send> =
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec()));
+        for_each_record::<ReadError>("t.csv", format.clone(), reader, |r| {
+            whole.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
+            Ok(())
+        })
+        .unwrap();
+        let ranges = split_ranges(&path, &format, size).unwrap();
+        assert_eq!(ranges.first().map(|r| r.0), Some(0));
+        assert_eq!(ranges.last().map(|r| r.1), Some(text.len() as u64));
+        assert!(ranges.windows(2).all(|w| w[0].1 == w[1].0), "{ranges:?}");
+        let mut parts = Vec::new();
+        for (start, end) in &ranges {
+            let file = std::fs::File::open(&path).unwrap();
+            for_each_record_in_range::<ReadError>("t.csv", &format, file, *start, *end, |r| {
+                parts.push((String::from_utf8_lossy(r.bytes).into_owned(), r.offset));
+                Ok(())
+            })
+            .unwrap();
+        }
+        (whole, parts, ranges.len())
+    }
+
+    #[test]
+    fn csv_ranges_start_at_records_and_give_the_whole_files_records() {
+        // Quoted fields holding line breaks, commas and doubled quotes, a literal quote
+        // inside an unquoted field, CRLF, a blank line, no final newline.
+        let mut text = String::from("id,text,note\r\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "{i},\"line one\nline two, {i}\",5\" screen\r\n{i}b,plain,\"\"\"q\"\"\n\"\r\n"
+            ));
+            if i == 20 {
+                text.push_str("\r\n");
+            }
+        }
+        text.push_str("last,row,end");
+        let opts = CsvOptions::default();
+        for size in [1, 13, 64, 500, 1 << 20] {
+            let (whole, parts, n) = csv_both_ways(&text, &opts, size);
+            assert_eq!(whole.len(), 81);
+            assert_eq!(parts, whole, "size {size}");
+            assert_eq!(n > 1, size < text.len() as u64, "size {size}: {n} ranges");
+        }
+        // Skipped lines, no header (columns named by position), `;` guessed from the
+        // first data line: every range reads with the same delimiter and names.
+        let text = "# exported\n".to_string() + &"a;\"b\nc\";1\n".repeat(30);
+        let opts = CsvOptions {
+            has_header: false,
+            skip_rows: 1,
+            ..CsvOptions::default()
+        };
+        for size in [1, 40, 1 << 20] {
+            let (whole, parts, _) = csv_both_ways(&text, &opts, size);
+            assert_eq!(whole.len(), 30);
+            assert!(
+                whole[0].0.contains("\"column_2\":\"b\\nc\""),
+                "{}",
+                whole[0].0
+            );
+            assert_eq!(parts, whole, "size {size}");
+        }
     }
 
     #[test]

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Scale evidence, measured in one run: (a) the CLI on generated orders of growing size
+(peak RSS and MB/s, with the default --max-file-size and with one file per table), and
+(b) Spark local[2] on one large JSON Lines file, split into byte ranges vs read by one
+task, against the CLI on the same file.
+
+usage: bench/scale.py --inputs SMALL MEDIUM LARGE --spark-input FILE [--bin PATH]
+                      [--work-dir DIR] [--results FILE] [--skip-spark]
+
+Inputs are made with bench/gen_orders.py (e.g. --records 200000 / 1720000 / 8600000 for
+0.23 / 2 / 10 GB). Run it with the test venv's python (pyarrow, pyspark, our package).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scaleout import timed  # noqa: E402  (one measuring helper for the bench scripts)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPARK_JOB = r"""
+import json, sys, time
+t0 = time.time()
+from pyspark.sql import SparkSession
+builder = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+           .config("spark.driver.memory", "2g"))
+if sys.argv[3] != "default":
+    builder = builder.config("spark.sql.files.maxPartitionBytes", sys.argv[3])
+spark = builder.getOrCreate()
+spark.sparkContext.setLogLevel("ERROR")
+t1 = time.time()
+from transmog.spark import flatten
+result = flatten(spark, sys.argv[1], sys.argv[2], "orders", mode="overwrite")
+t2 = time.time()
+spark.stop()
+print(json.dumps({"job": t2 - t1, "tasks": len(result["orders"].files),
+                  "rows": {k: v.rows for k, v in result.items()}}))
+"""
+
+
+def folder_rows(out):
+    """Rows per table of a CLI output folder (single files and folder tables)."""
+    import pyarrow.parquet as pq
+
+    rows = {}
+    for p in Path(out).iterdir():
+        if p.name.startswith("."):
+            continue
+        files = sorted(p.glob("*.parquet")) if p.is_dir() else [p]
+        rows[p.name.removesuffix(".parquet")] = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return rows
+
+
+def cli(args, inp, out, *extra):
+    shutil.rmtree(out, ignore_errors=True)
+    wall, rss, _ = timed([args.bin, "convert", str(inp), "-o", str(out), "--entity", "orders",
+                          "--ids", "position", "-q", *extra])
+    files = sum(1 for _ in Path(out).rglob("*.parquet"))
+    rows = folder_rows(out)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"wall": wall, "rss": rss, "files": files, "rows": rows}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--inputs", nargs="+", required=True)
+    ap.add_argument("--spark-input")
+    ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "transmog"))
+    ap.add_argument("--work-dir", default="/work/scratch/scale-out")
+    ap.add_argument("--results", default=None)
+    ap.add_argument("--skip-spark", action="store_true")
+    args = ap.parse_args()
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Scale benchmark, {datetime.date.today()}", "",
+             f"Machine: {platform.node()}, {os.cpu_count()} cores. Parquet snappy, position ids; "
+             "output on the same disk as the input.", "",
+             "## (a) The CLI on growing inputs", "",
+             "| input | MB | layout | wall s | MB/s | peak RSS MiB | RSS / smallest | files |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    base = {}
+    for inp in args.inputs:
+        mb = os.path.getsize(inp) / 1e6
+        for label, extra in [("default (256M parts)", []), ("one file per table", ["--max-file-size", "0"])]:
+            r = cli(args, inp, work / "cli", *extra)
+            base.setdefault(label, r["rss"])
+            row = (f"| {Path(inp).name} | {mb:.0f} | {label} | {r['wall']:.1f} | {mb / r['wall']:.0f} | "
+                   f"{r['rss']:.0f} | {r['rss'] / base[label]:.2f} | {r['files']} |")
+            print(row, flush=True)
+            lines.append(row)
+    if args.spark_input and not args.skip_spark:
+        inp = args.spark_input
+        mb = os.path.getsize(inp) / 1e6
+        lines += ["", f"## (b) Spark local[2] on one {mb:.0f} MB JSON Lines file", "",
+                  "| run | tasks | wall s | job s (no JVM start) | MB/s (job) | job / CLI |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        ref = cli(args, inp, work / "cli", "-j", "2")
+        env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+        lines.append(f"| CLI -j 2 | - | {ref['wall']:.1f} | {ref['wall']:.1f} | {mb / ref['wall']:.0f} | 1.00 |")
+        for label, conf in [("split (maxPartitionBytes 128 MiB)", "default"),
+                            ("not split (maxPartitionBytes 1 TiB)", str(1 << 40))]:
+            out = work / "spark"
+            shutil.rmtree(out, ignore_errors=True)
+            wall, _rss, stdout = timed([sys.executable, "-c", SPARK_JOB, inp, str(out), conf], env)
+            info = json.loads(stdout.strip().splitlines()[-1])
+            if info["rows"] != ref["rows"]:
+                raise SystemExit(f"spark {label}: rows {info['rows']} differ from the CLI's {ref['rows']}")
+            shutil.rmtree(out, ignore_errors=True)
+            row = (f"| Spark {label} | {info['tasks']} | {wall:.1f} | {info['job']:.1f} | "
+                   f"{mb / info['job']:.0f} | {info['job'] / ref['wall']:.2f} |")
+            print(row, flush=True)
+            lines.append(row)
+        lines += ["", "Rows of every table equal the CLI's in each Spark run."]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    dest = Path(args.results or ROOT / "bench" / "results" / f"{datetime.date.today()}-scale.md")
+    dest.write_text(report)
+    print(f"report: {dest}")
+
+
+if __name__ == "__main__":
+    main()
