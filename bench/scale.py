@@ -17,7 +17,10 @@ import json
 import os
 import platform
 import shutil
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,11 +39,21 @@ if sys.argv[3] != "default":
 spark = builder.getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
 t1 = time.time()
+from transmog import _scaleout
 from transmog.spark import flatten
+commit, spent = _scaleout.commit, {}
+def timed_commit(*args, **kwargs):
+    t = time.time()
+    try:
+        return commit(*args, **kwargs)
+    finally:
+        spent["commit"] = time.time() - t
+_scaleout.commit = timed_commit
 result = flatten(spark, sys.argv[1], sys.argv[2], "orders", mode="overwrite")
 t2 = time.time()
 spark.stop()
-print(json.dumps({"job": t2 - t1, "tasks": len(result["orders"].files),
+print(json.dumps({"job": t2 - t1, "commit": spent["commit"], "tasks": len(result["orders"].files),
+                  "parts": sum(len(t.files) for t in result.values()),
                   "rows": {k: v.rows for k, v in result.items()}}))
 """
 
@@ -58,14 +71,54 @@ def folder_rows(out):
     return rows
 
 
+def traced(cmd):
+    """Runs cmd, sampling its resident memory every 0.2 s: wall s, peak RSS MiB (kernel's
+    high-water mark), and the samples (MiB) in time order."""
+    start = time.time()
+    err = open(Path(os.environ.get("TMPDIR", "/tmp")) / "scale-stderr.txt", "w+b")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    samples = []
+    status = Path(f"/proc/{proc.pid}/status")
+    while True:
+        # wait4 gives this child's own peak (ru_maxrss, KiB) once it has exited.
+        pid, code, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            text = status.read_text()
+            samples.append(int(text.split("VmRSS:")[1].split()[0]) / 1024)
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.2)
+    wall = time.time() - start
+    proc.returncode = os.waitstatus_to_exitcode(code)
+    if proc.returncode != 0:
+        err.seek(0)
+        raise SystemExit(f"{cmd[0]} failed: {err.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, samples
+
+
+def second_half(samples, mb):
+    """Median RSS over the run's second half, and its slope in MiB per GB of input (a
+    least-squares line through the second half's samples, input read at an even rate)."""
+    half = samples[len(samples) // 2:]
+    if len(half) < 25:
+        return None, None
+    xs = [i / len(samples) * mb / 1000 for i in range(len(samples) // 2, len(samples))]
+    mx, my = statistics.fmean(xs), statistics.fmean(half)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, half)) / sum((x - mx) ** 2 for x in xs)
+    return statistics.median(half), slope
+
+
 def cli(args, inp, out, *extra):
     shutil.rmtree(out, ignore_errors=True)
-    wall, rss, _ = timed([args.bin, "convert", str(inp), "-o", str(out), "--entity", "orders",
-                          "--ids", "position", "-q", *extra])
+    wall, rss, samples = traced([args.bin, "convert", str(inp), "-o", str(out), "--entity", "orders",
+                                 "--ids", "position", "-q", *extra])
     files = sum(1 for _ in Path(out).rglob("*.parquet"))
     rows = folder_rows(out)
     shutil.rmtree(out, ignore_errors=True)
-    return {"wall": wall, "rss": rss, "files": files, "rows": rows}
+    steady, slope = second_half(samples, os.path.getsize(inp) / 1e6)
+    return {"wall": wall, "rss": rss, "steady": steady, "slope": slope, "files": files, "rows": rows}
 
 
 def main():
@@ -83,8 +136,9 @@ def main():
              f"Machine: {platform.node()}, {os.cpu_count()} cores. Parquet snappy, position ids; "
              "output on the same disk as the input.", "",
              "## (a) The CLI on growing inputs", "",
-             "| input | MB | layout | wall s | MB/s | peak RSS MiB | RSS / smallest | files |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+             "| input | MB | layout | wall s | MB/s | peak RSS MiB | peak / smallest's | "
+             "median RSS, 2nd half | its slope MiB/GB | files |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     base = {}
     for inp in args.inputs:
         mb = os.path.getsize(inp) / 1e6
@@ -92,18 +146,20 @@ def main():
             r = cli(args, inp, work / "cli", *extra)
             base.setdefault(label, r["rss"])
             row = (f"| {Path(inp).name} | {mb:.0f} | {label} | {r['wall']:.1f} | {mb / r['wall']:.0f} | "
-                   f"{r['rss']:.0f} | {r['rss'] / base[label]:.2f} | {r['files']} |")
+                   f"{r['rss']:.0f} | {r['rss'] / base[label]:.2f} | "
+                   + ("- | - |" if r["steady"] is None else f"{r['steady']:.0f} | {r['slope']:+.1f} |")
+                   + f" {r['files']} |")
             print(row, flush=True)
             lines.append(row)
     if args.spark_input and not args.skip_spark:
         inp = args.spark_input
         mb = os.path.getsize(inp) / 1e6
         lines += ["", f"## (b) Spark local[2] on one {mb:.0f} MB JSON Lines file", "",
-                  "| run | tasks | wall s | job s (no JVM start) | MB/s (job) | job / CLI |",
-                  "|---|---:|---:|---:|---:|---:|"]
+                  "| run | tasks | wall s | job s (no JVM start) | MB/s (job) | job / CLI | driver commit s (parts) |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         ref = cli(args, inp, work / "cli", "-j", "2")
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
-        lines.append(f"| CLI -j 2 | - | {ref['wall']:.1f} | {ref['wall']:.1f} | {mb / ref['wall']:.0f} | 1.00 |")
+        lines.append(f"| CLI -j 2 | - | {ref['wall']:.1f} | {ref['wall']:.1f} | {mb / ref['wall']:.0f} | 1.00 | - |")
         for label, conf in [("split (maxPartitionBytes 128 MiB)", "default"),
                             ("not split (maxPartitionBytes 1 TiB)", str(1 << 40))]:
             out = work / "spark"
@@ -114,7 +170,8 @@ def main():
                 raise SystemExit(f"spark {label}: rows {info['rows']} differ from the CLI's {ref['rows']}")
             shutil.rmtree(out, ignore_errors=True)
             row = (f"| Spark {label} | {info['tasks']} | {wall:.1f} | {info['job']:.1f} | "
-                   f"{mb / info['job']:.0f} | {info['job'] / ref['wall']:.2f} |")
+                   f"{mb / info['job']:.0f} | {info['job'] / ref['wall']:.2f} | "
+                   f"{info['commit']:.2f} ({info['parts']}) |")
             print(row, flush=True)
             lines.append(row)
         lines += ["", "Rows of every table equal the CLI's in each Spark run."]
