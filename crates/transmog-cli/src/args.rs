@@ -156,6 +156,17 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub errors_file: Option<PathBuf>,
 
+    /// Keep names stable across runs: start from this schema file when it exists (every
+    /// table and column keeps its saved name and type), write the updated one at the end
+    /// (with the tables, in one commit, when FILE is in OUT_DIR) and report what changed.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
+    /// Write the run's report as JSON to FILE: records, skipped, tables, and the drift
+    /// against --schema.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,

@@ -1,5 +1,6 @@
 //! `transmog convert`: inputs through the run engine into one file per table.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::time::Instant;
 
@@ -8,23 +9,31 @@ use transmog_io::TableSink;
 use transmog_run::{Run, RunOptions};
 
 use crate::args::ConvertArgs;
-use crate::{progress, signals, summary};
+use crate::{progress, schema, signals, summary};
 
 pub fn run(args: &ConvertArgs) -> Result<()> {
     let started = Instant::now();
-    let cfg = args.config()?;
+    let mut cfg = args.config()?;
     let opts = args.sink_options()?;
     let entity = args.entity_name();
     let inputs = args.inputs()?;
+    let saved = match &args.schema {
+        Some(path) if path.exists() => Some(schema::load(path, &entity, &mut cfg)?),
+        _ => None,
+    };
+    let run_cfg = cfg.clone();
     let run_opts = RunOptions {
         threads: args.threads,
         chunk_records: args.batch_size.max(1),
         interrupted: signals::interrupt_flag()?,
     };
-    let mut run = Run::new(&entity, cfg, run_opts)?;
+    let mut run = Run::new(&entity, run_cfg, run_opts)?;
     let mut sink = TableSink::create(&args.output, opts)
         .with_context(|| format!("cannot write to {}", args.output.display()))?;
     sink.set_entity(&entity);
+    if let Some(saved) = &saved {
+        run.seed(saved, &mut sink)?;
+    }
     let bar = progress::bar(args.quiet, args.total_bytes());
     let mut errors = progress::ErrorsFile::create(args.errors_file.as_deref())?;
     let outcome = run.read_with_progress(inputs, &mut sink, &mut |t, skipped| {
@@ -43,10 +52,50 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         sink.abort();
         return Err(e);
     }
+    if let Err(e) = run.flush(&mut sink) {
+        sink.abort();
+        return Err(e.into());
+    }
+    // Which saved columns this run's records had, for the drift report.
+    let seen: HashSet<(String, String)> = saved
+        .iter()
+        .flat_map(|s| s.tables.iter())
+        .flat_map(|(t, schema)| {
+            schema
+                .fields()
+                .iter()
+                .map(move |f| (t.clone(), f.name().clone()))
+        })
+        .filter(|(t, c)| run.seen(t, c))
+        .collect();
     let totals = run.finish(&mut sink)?;
-    let outputs = sink.finish()?;
+    let plan = schema::Plan::new(args.schema.as_deref(), &args.output);
+    let mut updated = None;
+    let outputs = sink.finish_with(|outputs| {
+        let Some(plan) = &plan else {
+            return Vec::new();
+        };
+        let next = schema::updated(saved.as_ref(), &entity, &cfg, &totals, outputs);
+        let files = plan.in_output(&next);
+        updated = Some(next);
+        files
+    })?;
+    if let (Some(plan), Some(next)) = (&plan, &updated) {
+        plan.write_outside(next)?;
+    }
+    let drift = saved.as_ref().map(|s| {
+        schema::drift(s, &outputs, &|t, c| {
+            seen.contains(&(t.to_string(), c.to_string()))
+        })
+    });
+    if let Some(path) = &args.report {
+        schema::write_report(path, &totals, &outputs, drift.as_ref())?;
+    }
     if !args.quiet {
         summary::print(&totals, &outputs, started);
+        if let Some(drift) = &drift {
+            summary::print_drift(drift, args.schema.as_deref());
+        }
     }
     std::io::stderr().flush()?;
     Ok(())

@@ -5,6 +5,7 @@
 mod args;
 mod convert;
 mod progress;
+mod schema;
 mod signals;
 mod summary;
 mod unflatten_cmd;

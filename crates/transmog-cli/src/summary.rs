@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use transmog_core::schema_file::Drift;
 use transmog_io::TableOutput;
 use transmog_run::Totals;
 
@@ -90,5 +91,31 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
             "{} objects deeper than --max-depth dropped",
             report.truncation_count
         );
+    }
+}
+
+/// What changed against the schema file (`--schema`).
+#[allow(clippy::print_stderr)]
+pub fn print_drift(d: &Drift, file: Option<&std::path::Path>) {
+    let file = file.map_or(String::new(), |f| format!(" ({})", f.display()));
+    if d.is_empty() {
+        eprintln!("schema{file}: no change");
+        return;
+    }
+    eprintln!("schema{file}: changes against the saved schema:");
+    for t in &d.new_tables {
+        eprintln!("  new table {t}");
+    }
+    for (t, c, p) in &d.new_columns {
+        eprintln!("  new column {t}.{c} (from {p})");
+    }
+    for (t, c, a, b) in &d.widened {
+        eprintln!("  widened {t}.{c}: {a} -> {b}");
+    }
+    for t in &d.missing_tables {
+        eprintln!("  no rows for table {t}");
+    }
+    for (t, c) in &d.missing_columns {
+        eprintln!("  no values for column {t}.{c} (NULL in this run's rows)");
     }
 }

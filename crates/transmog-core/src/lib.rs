@@ -33,6 +33,7 @@ pub mod options;
 pub mod report;
 pub mod result;
 pub mod rows;
+pub mod schema_file;
 mod table;
 pub mod tape;
 pub mod text;

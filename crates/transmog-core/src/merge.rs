@@ -48,6 +48,9 @@ pub struct NameRegistry {
     /// Every table name given so far (the main table's included).
     table_names: FxHashSet<Arc<str>>,
     report: Report,
+    /// `(table, column)` of the data columns met, once a saved schema was seeded (the
+    /// drift report tells saved columns that no record had from the others).
+    seen: Option<FxHashSet<(String, String)>>,
 }
 
 impl NameRegistry {
@@ -59,7 +62,54 @@ impl NameRegistry {
             table_by_path: FxHashMap::default(),
             table_names: FxHashSet::default(),
             report: Report::default(),
+            seen: None,
         }
+    }
+
+    /// Gives table `table` and its columns the names a saved schema holds for them
+    /// (their source paths in the field metadata): later batches with those paths get
+    /// the saved names, new paths are named after them by the usual rules. Tables must
+    /// be seeded in their saved order, before any batch.
+    pub fn seed(&mut self, table: &str, schema: &Schema) {
+        let name: Arc<str> = Arc::from(table);
+        self.table_names.insert(name.clone());
+        if let Some(path) = schema.metadata().get(TABLE_PATH_KEY) {
+            self.table_by_path.insert(path.clone(), name.clone());
+        }
+        self.seen.get_or_insert_with(FxHashSet::default);
+        let names = self.tables.entry(name).or_default();
+        if let Some(list) = schema.metadata().get(ARRAYS_KEY) {
+            let entries: Vec<serde_json::Value> = serde_json::from_str(list).unwrap_or_default();
+            for e in entries {
+                if !names.arrays.contains(&e) {
+                    names.arrays.push(e);
+                }
+            }
+            names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
+        }
+        for f in schema.fields() {
+            names.taken.insert(f.name().clone());
+            let meta = f.metadata();
+            let Some(path) = meta.get(PATH_KEY) else {
+                continue;
+            };
+            let occurrence = meta
+                .get(OCCURRENCE_KEY)
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0);
+            let raw = meta.get(RAW_KEY).is_some_and(|r| r == "true");
+            let family = meta.get(FAMILY_KEY).and_then(|f| Family::parse(f));
+            let entry = names.by_source.entry((path.clone(), raw)).or_default();
+            entry.primary.get_or_insert(family);
+            entry.names.insert((occurrence, family), f.name().clone());
+        }
+    }
+
+    /// Whether a batch had the data column `column` of `table` since [`Self::seed`].
+    pub fn seen(&self, table: &str, column: &str) -> bool {
+        self.seen
+            .as_ref()
+            .is_some_and(|s| s.contains(&(table.to_string(), column.to_string())))
     }
 
     /// Columns renamed because their natural name was taken.
@@ -209,6 +259,11 @@ impl NameRegistry {
                 }
             };
             used.insert(name.clone());
+            if let Some(seen) = &mut self.seen {
+                if !seen.contains(&(table.to_string(), name.clone())) {
+                    seen.insert((table.to_string(), name.clone()));
+                }
+            }
             // The base name stays in the files: a job's driver names its tasks' parts
             // by it, as this registry names a run's chunks.
             if name != *f.name() || !meta.contains_key(BASE_KEY) {
@@ -248,6 +303,35 @@ mod tests {
             .iter()
             .map(|f| f.name().clone())
             .collect()
+    }
+
+    fn name_of_path(b: &TableBatch, path: &str) -> String {
+        let schema = b.batch.schema();
+        let f = schema
+            .fields()
+            .iter()
+            .find(|f| f.metadata().get(PATH_KEY).map(String::as_str) == Some(path));
+        f.map(|f| f.name().clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_seeded_registry_gives_the_saved_names_whatever_the_order() {
+        // Day 1: the nested path comes first and owns `a_b`; the literal key gets `a_b_2`.
+        let mut day1 = NameRegistry::new("_");
+        let first = day1.rename(chunk(&[r#"{"a": {"b": 1}, "a_b": 2}"#]).remove(0));
+        assert_eq!(name_of_path(&first, r#"["a","b"]"#), "a_b");
+        let saved = first.batch.schema();
+        // Day 2 meets them the other way round.
+        let day2 = chunk(&[r#"{"a_b": 3, "a": {"b": 4}, "c": 5}"#]).remove(0);
+        let plain = NameRegistry::new("_").rename(day2.clone());
+        assert_eq!(name_of_path(&plain, r#"["a","b"]"#), "a_b_2");
+        let mut seeded = NameRegistry::new("_");
+        seeded.seed("t", &saved);
+        let kept = seeded.rename(day2);
+        assert_eq!(name_of_path(&kept, r#"["a","b"]"#), "a_b");
+        assert_eq!(name_of_path(&kept, r#"["a_b"]"#), "a_b_2");
+        assert_eq!(name_of_path(&kept, r#"["c"]"#), "c");
+        assert!(seeded.seen("t", "c") && seeded.seen("t", "a_b") && !seeded.seen("t", "zz"));
     }
 
     #[test]

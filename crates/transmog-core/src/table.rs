@@ -144,6 +144,18 @@ pub struct TableBatch {
     pub extras: Vec<CellExtras>,
 }
 
+impl TableBatch {
+    /// No rows, only a schema: starts a sink's table from saved columns and types.
+    pub fn empty(table: &str, schema: arrow_schema::SchemaRef) -> TableBatch {
+        let extras = vec![CellExtras::default(); schema.fields().len()];
+        TableBatch {
+            table: Arc::from(table),
+            batch: RecordBatch::new_empty(schema),
+            extras,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Column {
     pub name: String,

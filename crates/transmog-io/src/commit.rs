@@ -31,7 +31,8 @@ use crate::error::{Error, Result};
 pub const MANIFEST: &str = ".transmog-manifest.json";
 
 /// One file to commit: its temporary path (in the output folder) and final name, a file
-/// name or `<table folder>/<file name>` for a table written as several files.
+/// name or `<table folder>/<file name>` for a table written as several files; `table`
+/// is empty for a file that is not a table (not listed in the manifest).
 pub(crate) struct NewFile<'a> {
     pub table: &'a str,
     pub tmp: &'a Path,
@@ -99,7 +100,7 @@ pub(crate) fn commit(dir: &Path, entity: Option<&str>, files: &[NewFile<'_>]) ->
         let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
     }
     if let Some(entity) = entity {
-        let _ = write_manifest(dir, dir, entity, &names);
+        let _ = write_manifest(dir, dir, entity, &table_entries(files));
     }
     sync_dir(dir).map_err(|e| Error::io("", dir, e))?;
     Ok(Commit::Renamed)
@@ -211,7 +212,7 @@ fn exchange_in(
             fs::rename(f.tmp, &target).map_err(|e| Error::io(f.table, &target, e))?;
         }
         if let Some(entity) = entity {
-            write_manifest(dir, &stage, entity, names).map_err(io_err)?;
+            write_manifest(dir, &stage, entity, &table_entries(files)).map_err(io_err)?;
         }
         sync_dir(&stage).map_err(io_err)?;
         if !exchange(&stage, dir).map_err(io_err)? {
@@ -240,6 +241,18 @@ fn exchange_in(
     // after an exchange, or a partial stage.
     let _ = fs::remove_dir_all(&stage);
     outcome
+}
+
+/// The entries of the tables among `files` (not the other files committed with them,
+/// such as a schema file): what the manifest lists, and a later run may drop.
+fn table_entries<'a>(files: &[NewFile<'a>]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = files
+        .iter()
+        .filter(|f| !f.table.is_empty())
+        .map(|f| top_entry(f.name))
+        .collect();
+    names.dedup();
+    names
 }
 
 /// The output folder's entry a committed name lives in: the file, or the table folder.

@@ -10,6 +10,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
@@ -201,5 +203,9 @@ impl TableWriter for CsvTable {
 
     fn temps(&mut self) -> &mut TempFiles {
         &mut self.temps
+    }
+
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        Arc::clone(self.union.schema())
     }
 }

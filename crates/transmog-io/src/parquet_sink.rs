@@ -241,6 +241,10 @@ impl TableWriter for ParquetTable {
     fn temps(&mut self) -> &mut TempFiles {
         &mut self.temps
     }
+
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        Arc::clone(self.union.schema())
+    }
 }
 
 impl ParquetTable {

@@ -168,7 +168,17 @@ impl TableSink {
     /// are they committed, all at once ([`crate::commit`]): flushed to disk, then made the
     /// folder's content in one step where the platform allows. On error every temporary
     /// file is removed.
-    pub fn finish(mut self) -> Result<Vec<TableOutput>> {
+    pub fn finish(self) -> Result<Vec<TableOutput>> {
+        self.finish_with(|_| Vec::new())
+    }
+
+    /// [`finish`](Self::finish), committing with the tables the files `extra` makes from
+    /// their outputs (file name in the output folder, content): a file that must change
+    /// together with the tables, such as the run's schema file.
+    pub fn finish_with(
+        mut self,
+        extra: impl FnOnce(&[TableOutput]) -> Vec<(String, Vec<u8>)>,
+    ) -> Result<Vec<TableOutput>> {
         if self.poisoned {
             self.cleanup();
             return Err(Error::Poisoned);
@@ -176,7 +186,10 @@ impl TableSink {
         let mut staged: Vec<(usize, Staged)> = Vec::new();
         for (i, outcome) in stage_all(&mut self.tables) {
             match outcome {
-                Ok(Some(s)) => staged.push((i, s)),
+                Ok(Some(mut s)) => {
+                    s.output.schema = Some(self.tables[i].schema());
+                    staged.push((i, s));
+                }
                 Ok(None) => {}
                 Err(e) => {
                     self.cleanup();
@@ -184,7 +197,23 @@ impl TableSink {
                 }
             }
         }
-        let files: Vec<NewFile<'_>> = staged
+        let outputs: Vec<TableOutput> = staged.iter().map(|(_, s)| s.output.clone()).collect();
+        let mut extras = Vec::new();
+        for (n, (name, bytes)) in extra(&outputs).into_iter().enumerate() {
+            let tmp = self
+                .dir
+                .join(format!(".{name}.tmp-{}-x{n}", std::process::id()));
+            if let Err(e) = std::fs::write(&tmp, bytes) {
+                let _ = std::fs::remove_file(&tmp);
+                for (t, _) in &extras {
+                    let _ = std::fs::remove_file(t);
+                }
+                self.cleanup();
+                return Err(Error::io("", &tmp, e));
+            }
+            extras.push((tmp, name));
+        }
+        let mut files: Vec<NewFile<'_>> = staged
             .iter()
             .flat_map(|(_, s)| {
                 s.files.iter().map(|(tmp, name)| NewFile {
@@ -194,16 +223,22 @@ impl TableSink {
                 })
             })
             .collect();
+        files.extend(extras.iter().map(|(tmp, name)| NewFile {
+            table: "",
+            tmp,
+            name,
+        }));
         if let Err(e) = commit(&self.dir, self.entity.as_deref(), &files) {
+            for (t, _) in &extras {
+                let _ = std::fs::remove_file(t);
+            }
             self.cleanup();
             return Err(e);
         }
-        let mut outputs = Vec::with_capacity(staged.len());
-        for (i, s) in staged {
+        for (i, s) in &staged {
             for (tmp, _) in &s.files {
-                self.tables[i].temps().forget(tmp);
+                self.tables[*i].temps().forget(tmp);
             }
-            outputs.push(s.output);
         }
         self.cleanup();
         Ok(outputs)

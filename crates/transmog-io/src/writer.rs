@@ -28,6 +28,8 @@ pub struct TableOutput {
     /// Parquet only: how the final file was assembled from part files, `None` when the
     /// single part file could simply be renamed.
     pub splice: Option<SpliceStats>,
+    /// The table's final (union) schema.
+    pub schema: Option<arrow_schema::SchemaRef>,
 }
 
 /// A table's finished files under temporary names, waiting for the commit.
@@ -71,6 +73,7 @@ impl Staged {
                 row_groups,
                 bytes,
                 splice,
+                schema: None,
             },
         })
     }
@@ -96,6 +99,7 @@ impl Staged {
             row_groups: 0,
             bytes: 0,
             splice: None,
+            schema: None,
         };
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.into_iter().enumerate() {
@@ -122,4 +126,6 @@ pub(crate) trait TableWriter: Send {
     fn stage(&mut self) -> Result<Option<Staged>>;
     /// The temporary files the writer holds, for cleanup and commit.
     fn temps(&mut self) -> &mut TempFiles;
+    /// The table's union schema so far.
+    fn schema(&self) -> arrow_schema::SchemaRef;
 }

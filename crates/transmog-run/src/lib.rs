@@ -35,6 +35,7 @@ use transmog_core::maps::{MapPath, MapSample};
 use transmog_core::merge::NameRegistry;
 use transmog_core::report::{Report, Skipped};
 use transmog_core::result::{FlatResult, ResultTable};
+use transmog_core::schema_file::SavedSchema;
 use transmog_core::{ids, value, Config, Flattener, Location, Node, TableBatch};
 use transmog_io::TableSink;
 
@@ -457,6 +458,24 @@ impl Run {
             self.apply_maps(paths);
         }
         outcome
+    }
+
+    /// Starts the run from a saved schema (see [`transmog_core::schema_file`]): its
+    /// tables and columns keep their saved names, and `sink` starts each saved table
+    /// from its saved columns and types (no rows), in the saved order. Call before any
+    /// record.
+    pub fn seed(&mut self, saved: &SavedSchema, sink: &mut dyn BatchSink) -> Result<()> {
+        for (table, schema) in &saved.tables {
+            self.names.seed(table, schema);
+            sink.write(&[TableBatch::empty(table, schema.clone())])?;
+        }
+        Ok(())
+    }
+
+    /// Whether a record of this run (so far) had the data column `column` of `table`
+    /// (known once the run was [seeded](Self::seed); flush first to count every record).
+    pub fn seen(&self, table: &str, column: &str) -> bool {
+        self.names.seen(table, column)
     }
 
     /// Ends the run: hands the last pushed records' rows to `sink`; returns the totals,

@@ -1,0 +1,109 @@
+"""`transmog convert --schema FILE`: names that mean the same field run after run, the
+drift report, and the schema file committed with the tables."""
+
+import json
+
+import pyarrow.parquet as pq
+
+from conftest import run_cli
+
+
+def write_lines(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def data(path):
+    """Each row's data columns (no metadata columns), by column name."""
+    table = pq.read_table(path)
+    return table.select([c for c in table.column_names if not c.startswith("__")]).to_pylist()
+
+
+def by_path(path):
+    """{source path: column name} of a Parquet file's data columns."""
+    schema = pq.read_schema(path)
+    return {json.loads(f.metadata[b"transmog.path"]).__repr__(): f.name
+            for f in schema if f.metadata and b"transmog.path" in f.metadata}
+
+
+def test_two_days_in_other_orders_keep_their_names_with_a_schema_file(transmog_bin, tmp_path):
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"a_b": 1}, {"a": {"b": 2}}])
+    day2 = write_lines(tmp_path / "day2.jsonl", [{"a": {"b": 3}}, {"a_b": 4}])
+    common = ["--entity", "feed", "--extract-time", "T"]
+    # Without a schema file each day decides alone: `a_b` changes meaning.
+    run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "plain1", "-q", *common)
+    run_cli(transmog_bin, "convert", day2, "-o", tmp_path / "plain2", "-q", *common)
+    assert by_path(tmp_path / "plain1" / "feed.parquet") != by_path(tmp_path / "plain2" / "feed.parquet")
+    # With one, day 2 starts from day 1's names.
+    out = tmp_path / "out"
+    schema = out / "schema.json"
+    run_cli(transmog_bin, "convert", day1, "-o", out, "--schema", schema, "-q", *common)
+    first = by_path(out / "feed.parquet")
+    assert first == {"['a_b']": "a_b", "['a', 'b']": "a_b_2"}
+    proc = run_cli(transmog_bin, "convert", day2, "-o", out, "--schema", schema, *common)
+    assert by_path(out / "feed.parquet") == first
+    assert data(out / "feed.parquet") == [{"a_b": None, "a_b_2": "3"}, {"a_b": "4", "a_b_2": None}]
+    assert "schema (" in proc.stderr.decode() and "no change" in proc.stderr.decode()
+    saved = json.loads(schema.read_text())
+    assert saved["format"] == "transmog-schema" and saved["version"] == 1
+    assert [c["name"] for c in saved["tables"][0]["columns"]][-2:] == ["a_b", "a_b_2"]
+
+
+def test_drift_report_new_widened_and_missing(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    schema = out / "feed.schema.json"
+    common = ["--entity", "feed", "--typed", "--extract-time", "T", "--schema", schema]
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1, "gone": "x", "s": "a"}])
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
+    day2 = write_lines(tmp_path / "day2.jsonl", [{"n": 1.5, "s": "b", "new": True, "items": [{"k": 1}]}])
+    report = tmp_path / "report.json"
+    proc = run_cli(transmog_bin, "convert", day2, "-o", out, "--report", report, *common)
+    err = proc.stderr.decode()
+    assert "new table feed_items" in err
+    assert "new column feed.new (from new)" in err
+    assert "widened feed.n: int64 -> float64" in err
+    assert "no values for column feed.gone" in err
+    drift = json.loads(report.read_text())["drift"]
+    assert drift["new_tables"] == ["feed_items"]
+    assert drift["widened"] == [{"table": "feed", "column": "n", "from": "int64", "to": "float64"}]
+    assert drift["missing_columns"] == [{"table": "feed", "column": "gone"}]
+    # The saved column stays in the table (NULL this run), in its saved place.
+    table = pq.read_table(out / "feed.parquet")
+    assert table.column_names.index("gone") < table.column_names.index("new")
+    assert data(out / "feed.parquet") == [{"n": 1.5, "gone": None, "s": "b", "new": True}]
+    # Day 3 of day 1's shape: n stays float64 (columns widen, never narrow).
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
+    assert str(pq.read_schema(out / "feed.parquet").field("n").type) == "double"
+    assert json.loads(schema.read_text())["tables"][1]["name"] == "feed_items"
+
+
+def test_a_schema_file_from_other_naming_options_is_refused(transmog_bin, tmp_path):
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"a": {"b": 1}}])
+    schema = tmp_path / "s.json"
+    run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o1", "--schema", schema, "-q")
+    proc = run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o2", "--schema", schema, "--separator", ".",
+                   check=False)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert "s.json" in err and "separator `_` (this run: `.`)" in err
+    assert not (tmp_path / "o2").exists() or not any((tmp_path / "o2").iterdir())
+    schema.write_text("{\"format\": \"other\"}")
+    proc = run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o3", "--schema", schema, check=False)
+    assert proc.returncode == 1 and "not a transmog schema file" in proc.stderr.decode()
+
+
+def test_the_schema_file_changes_with_the_tables_or_not_at_all(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    schema = out / "schema.json"
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"a": 1}])
+    run_cli(transmog_bin, "convert", day1, "-o", out, "--schema", schema, "-q")
+    before = (schema.read_text(), (out / "day1.parquet").read_bytes())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a": 2, "b": 3}\n{"a": \n')
+    proc = run_cli(transmog_bin, "convert", bad, "-o", out, "--entity", "day1", "--schema", schema, "-q",
+                   check=False)
+    assert proc.returncode == 1
+    assert (schema.read_text(), (out / "day1.parquet").read_bytes()) == before
+    # A later run of the entity without --schema keeps the file (it is not a table).
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q")
+    assert schema.read_text() == before[0]
