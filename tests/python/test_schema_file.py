@@ -107,3 +107,56 @@ def test_the_schema_file_changes_with_the_tables_or_not_at_all(transmog_bin, tmp
     # A later run of the entity without --schema keeps the file (it is not a table).
     run_cli(transmog_bin, "convert", day1, "-o", out, "-q")
     assert schema.read_text() == before[0]
+
+
+def test_freeze_rejects_what_the_schema_does_not_hold_naming_the_record(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    schema = out / "schema.json"
+    common = ["--entity", "feed", "--typed", "--schema", schema, "--schema-contract", "freeze"]
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1, "s": "a"}])
+    # The first run has nothing to hold to: it makes the schema.
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    cases = [
+        ([{"n": 2}, {"n": 3, "extra": {"deep": 1}}], "day2.jsonl:2: new column `extra.deep` (table 'feed')"),
+        ([{"n": 2, "items": [{"k": 1}]}], "day2.jsonl:1: new table `items` (table 'feed_items')"),
+        ([{"n": 2.5}], "column feed.n would change type from int64 to float64"),
+    ]
+    for records, message in cases:
+        day2 = write_lines(tmp_path / "day2.jsonl", records)
+        proc = run_cli(transmog_bin, "convert", day2, "-o", out, *common, check=False)
+        assert proc.returncode == 1, records
+        assert message in proc.stderr.decode(), proc.stderr.decode()
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "nothing written"
+    # What the schema holds passes.
+    ok = write_lines(tmp_path / "day3.jsonl", [{"n": 7}, {"s": "z"}])
+    run_cli(transmog_bin, "convert", ok, "-o", out, "-q", *common)
+    assert data(out / "feed.parquet") == [{"n": 7, "s": None}, {"n": None, "s": "z"}]
+
+
+def test_discard_drops_new_tables_and_columns_and_counts_them(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    schema = out / "schema.json"
+    common = ["--entity", "feed", "--schema", schema, "--schema-contract", "discard"]
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1}])
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
+    day2 = write_lines(tmp_path / "day2.jsonl",
+                       [{"n": 2, "x": "a", "items": [{"k": 1}, {"k": 2}]}, {"n": 3, "x": None}, {"x": "b"}])
+    report = tmp_path / "report.json"
+    proc = run_cli(transmog_bin, "convert", day2, "-o", out, "--report", report, *common)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["feed.parquet", "schema.json"]
+    assert data(out / "feed.parquet") == [{"n": "2"}, {"n": "3"}, {"n": None}]
+    got = json.loads(report.read_text())
+    # x: 2 values; the items table: 2 rows.
+    assert sorted(got["discarded"]) == ["feed.x", "feed_items"] and got["discarded_values"] == 4
+    assert "2 new tables and columns not in the schema were dropped (4 values)" in proc.stderr.decode()
+    # The schema file is not widened by what was dropped.
+    saved = json.loads(schema.read_text())
+    assert [t["name"] for t in saved["tables"]] == ["feed"]
+    assert "x" not in [c["name"] for c in saved["tables"][0]["columns"]]
+
+
+def test_a_contract_needs_a_schema_file(transmog_bin, tmp_path):
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1}])
+    proc = run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o", "--schema-contract", "freeze", check=False)
+    assert proc.returncode == 1 and "--schema-contract needs --schema FILE" in proc.stderr.decode()

@@ -162,6 +162,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
+    /// With --schema: what a new table, column or type does. evolve: added (widened);
+    /// freeze: an error naming the record, nothing written; discard: dropped and counted.
+    #[arg(long, value_enum, default_value_t = ContractArg::Evolve, value_name = "MODE")]
+    pub schema_contract: ContractArg,
+
     /// Write the run's report as JSON to FILE: records, skipped, tables, and the drift
     /// against --schema.
     #[arg(long, value_name = "FILE")]
@@ -260,6 +265,14 @@ pub struct FlattenArgs {
     extract_time: Option<String>,
 }
 
+/// `--schema-contract` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ContractArg {
+    Evolve,
+    Freeze,
+    Discard,
+}
+
 #[derive(Args)]
 pub struct ParquetArgs {
     /// Codec: snappy, gzip, brotli, zstd, lz4, none; a level after a colon (zstd:3).
@@ -340,6 +353,7 @@ impl ConvertArgs {
                 })
                 .collect::<Result<_>>()?,
             maps_auto: matches!(f.maps, MapsArg::Auto),
+            frozen: None,
             id_field: f.id_field.clone(),
             parent_field: f.parent_field.clone(),
             time_field: f.time_field.clone(),

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use transmog_io::TableSink;
 use transmog_run::{Run, RunOptions};
 
-use crate::args::ConvertArgs;
+use crate::args::{ContractArg, ConvertArgs};
 use crate::{progress, schema, signals, summary};
 
 pub fn run(args: &ConvertArgs) -> Result<()> {
@@ -17,10 +17,20 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let opts = args.sink_options()?;
     let entity = args.entity_name();
     let inputs = args.inputs()?;
+    if args.schema.is_none() && args.schema_contract != ContractArg::Evolve {
+        anyhow::bail!("--schema-contract needs --schema FILE");
+    }
     let saved = match &args.schema {
         Some(path) if path.exists() => Some(schema::load(path, &entity, &mut cfg)?),
         _ => None,
     };
+    // Contracts bind once there is a saved schema (the first run makes it).
+    let contract = saved
+        .as_ref()
+        .map_or(ContractArg::Evolve, |_| args.schema_contract);
+    if let (ContractArg::Freeze, Some(saved)) = (contract, &saved) {
+        cfg.frozen = Some(std::sync::Arc::new(saved.paths()));
+    }
     let run_cfg = cfg.clone();
     let run_opts = RunOptions {
         threads: args.threads,
@@ -33,6 +43,9 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     sink.set_entity(&entity);
     if let Some(saved) = &saved {
         run.seed(saved, &mut sink)?;
+        if contract == ContractArg::Discard {
+            run.discard_new();
+        }
     }
     let bar = progress::bar(args.quiet, args.total_bytes());
     let mut errors = progress::ErrorsFile::create(args.errors_file.as_deref())?;
@@ -69,6 +82,12 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         .filter(|(t, c)| run.seen(t, c))
         .collect();
     let totals = run.finish(&mut sink)?;
+    if let (ContractArg::Freeze, Some(saved)) = (contract, &saved) {
+        if let Err(e) = schema::check_types(saved, &sink.schemas()) {
+            sink.abort();
+            return Err(e);
+        }
+    }
     let plan = schema::Plan::new(args.schema.as_deref(), &args.output);
     let mut updated = None;
     let outputs = sink.finish_with(|outputs| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use serde_json::json;
 use transmog_core::maps::{parse_path, MapPath};
-use transmog_core::schema_file::{Drift, SavedSchema};
+use transmog_core::schema_file::{Drift, SavedSchema, SchemaRef};
 use transmog_core::Config;
 use transmog_io::TableOutput;
 use transmog_run::Totals;
@@ -173,9 +173,23 @@ pub fn write_report(
         "tables": tables,
         "renamed_columns": report.collision_count,
         "maps_detected": report.maps_detected,
+        "discarded": report.discarded,
+        "discarded_values": report.discarded_values,
         "drift": drift.map(Drift::to_json),
     });
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     write_atomically(path, text.as_bytes())
+}
+
+/// `--schema-contract freeze`: refuses a column whose type had to widen.
+pub fn check_types(saved: &SavedSchema, now: &[(String, SchemaRef)]) -> Result<()> {
+    let drift = Drift::between(saved, now, &|_, _| true);
+    match drift.widened.first() {
+        None => Ok(()),
+        Some((t, c, from, to)) => Err(anyhow!(
+            "column {t}.{c} would change type from {from} to {to}, and the schema is frozen \
+             (--schema-contract freeze); nothing was written"
+        )),
+    }
 }

@@ -43,6 +43,14 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
         secs,
         bytes_in as f64 / 1e6 / secs.max(1e-9)
     );
+    if !report.discarded.is_empty() {
+        eprintln!(
+            "{} new tables and columns not in the schema were dropped ({} values): {}",
+            report.discarded.len(),
+            report.discarded_values,
+            report.discarded.join(", ")
+        );
+    }
     if report.skipped_count > 0 {
         eprintln!("{} records skipped:", report.skipped_count);
         for s in &report.skipped {

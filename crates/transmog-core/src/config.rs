@@ -116,6 +116,9 @@ pub struct Config {
     /// Also detect maps from the first records of a run (a run engine's job; a
     /// [`crate::Flattener`] alone uses `map_paths`).
     pub maps_auto: bool,
+    /// A frozen saved schema (`--schema-contract freeze`): a record that would add a
+    /// table or column it does not hold is an error naming the record and the path.
+    pub frozen: Option<std::sync::Arc<crate::schema_file::SchemaPaths>>,
 }
 
 impl Default for Config {
@@ -142,6 +145,7 @@ impl Default for Config {
             lossless: false,
             map_paths: Vec::new(),
             maps_auto: false,
+            frozen: None,
         }
     }
 }

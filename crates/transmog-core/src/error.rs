@@ -125,6 +125,14 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// A record would add a table or column that a frozen saved schema does not hold.
+    #[error("{location}: {what} is not in the frozen schema")]
+    SchemaFrozen {
+        /// Which record.
+        location: Location,
+        /// What it would add: "new column `a.b` (table 't')" or "new table `items` ...".
+        what: String,
+    },
     /// Tables that cannot be put back together (see [`crate::unflatten`]).
     #[error("cannot unflatten table '{table}'{}: {message}", row.map(|r| format!(" row {r}")).unwrap_or_default())]
     Unflatten {
@@ -152,6 +160,7 @@ impl Error {
             Error::NotAnObject { .. }
             | Error::InvalidRecord { .. }
             | Error::TooManyColumns { .. }
+            | Error::SchemaFrozen { .. }
             | Error::Unflatten { .. } => ErrorKind::Processing,
         }
     }

@@ -546,6 +546,27 @@ impl Flattener {
         family: Option<Family>,
         location: &Location,
     ) -> Result<u32> {
+        if let Some(frozen) = &self.cfg.frozen {
+            let table = &self.tables[t];
+            let key = table.owner.as_ref().map_or("", |o| o.path_json.as_str());
+            let (what, shown) = if !frozen.tables.contains(key) {
+                let owner: Vec<String> = serde_json::from_str(key).unwrap_or_default();
+                ("new table", owner.join("."))
+            } else if !frozen
+                .columns
+                .contains(&(key.to_string(), path_json(path.iter().copied())))
+            {
+                ("new column", path.join("."))
+            } else {
+                ("", String::new())
+            };
+            if !what.is_empty() {
+                return Err(Error::SchemaFrozen {
+                    location: location.clone(),
+                    what: format!("{what} `{shown}` (table '{}')", table.name),
+                });
+            }
+        }
         if self.tables[t].columns.len() >= self.cfg.max_columns {
             return Err(Error::TooManyColumns {
                 location: location.clone(),

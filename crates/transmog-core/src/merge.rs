@@ -51,7 +51,12 @@ pub struct NameRegistry {
     /// `(table, column)` of the data columns met, once a saved schema was seeded (the
     /// drift report tells saved columns that no record had from the others).
     seen: Option<FxHashSet<(String, String)>>,
+    /// `Contract::Discard`: the seeded tables and columns, the only ones kept.
+    discard: Option<Kept>,
 }
+
+/// The tables, and `(table, column)` pairs, a discarding run keeps.
+type Kept = (FxHashSet<String>, FxHashSet<(String, String)>);
 
 impl NameRegistry {
     /// A registry for a run that joins paths with `separator`.
@@ -63,7 +68,62 @@ impl NameRegistry {
             table_names: FxHashSet::default(),
             report: Report::default(),
             seen: None,
+            discard: None,
         }
+    }
+
+    /// Keeps only the seeded tables and columns from now on ([`Self::keep`]).
+    pub fn discard_new(&mut self) {
+        let tables = self.tables.keys().map(|t| t.to_string()).collect();
+        let columns = self
+            .tables
+            .iter()
+            .flat_map(|(t, n)| n.taken.iter().map(move |c| (t.to_string(), c.clone())))
+            .collect();
+        self.discard = Some((tables, columns));
+    }
+
+    /// A renamed batch without what [`Self::discard_new`] drops (the batch itself, for a
+    /// new table); what is dropped is counted in the report.
+    pub fn keep(&mut self, b: TableBatch) -> Option<TableBatch> {
+        let Some((tables, columns)) = &self.discard else {
+            return Some(b);
+        };
+        if !tables.contains(&*b.table) {
+            let name = b.table.to_string();
+            if !self.report.discarded.contains(&name) {
+                self.report.discarded.push(name);
+            }
+            self.report.discarded_values += b.batch.num_rows() as u64;
+            return None;
+        }
+        let schema = b.batch.schema();
+        let mut keep = Vec::with_capacity(schema.fields().len());
+        for (i, f) in schema.fields().iter().enumerate() {
+            if columns.contains(&(b.table.to_string(), f.name().clone())) {
+                keep.push(i);
+                continue;
+            }
+            let name = format!("{}.{}", b.table, f.name());
+            if !self.report.discarded.contains(&name) {
+                self.report.discarded.push(name);
+            }
+            let column = b.batch.column(i);
+            self.report.discarded_values += (column.len() - column.logical_null_count()) as u64;
+        }
+        if keep.len() == schema.fields().len() {
+            return Some(b);
+        }
+        let batch = b.batch.project(&keep).ok()?;
+        let extras = keep
+            .iter()
+            .filter_map(|&i| b.extras.get(i).cloned())
+            .collect();
+        Some(TableBatch {
+            table: b.table,
+            batch,
+            extras,
+        })
     }
 
     /// Gives table `table` and its columns the names a saved schema holds for them

@@ -35,7 +35,8 @@ impl Skipped {
             Error::NotAnObject { location, .. }
             | Error::InvalidRecord { location, .. }
             | Error::Parse { location, .. }
-            | Error::TooManyColumns { location, .. } => location.clone(),
+            | Error::TooManyColumns { location, .. }
+            | Error::SchemaFrozen { location, .. } => location.clone(),
             _ => Location::default(),
         };
         Skipped {
@@ -62,6 +63,11 @@ pub struct Report {
     pub shortened_count: u64,
     /// Map paths detected from the run's first records (`maps auto`), as `--map` text.
     pub maps_detected: Vec<String>,
+    /// `--schema-contract discard`: the new tables and columns dropped (`table` or
+    /// `table.column`), and the values (rows, for a table) they held.
+    pub discarded: Vec<String>,
+    /// Values (or rows of dropped tables) not written because of `discarded`.
+    pub discarded_values: u64,
     /// Objects dropped by `max_depth`: (table, dotted path), first `MAX_DETAILS`.
     pub truncations: Vec<(String, String)>,
     /// Number of objects dropped by `max_depth`.

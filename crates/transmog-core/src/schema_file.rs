@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+pub use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, Field, Schema};
 use serde_json::{json, Value};
 
 use crate::config::Config;
@@ -279,6 +280,50 @@ impl SavedSchema {
             ))
         }
     }
+}
+
+/// The tables and columns a saved schema holds, by source path: table keys are the
+/// owning array path's JSON ([`TABLE_PATH_KEY`], `""` for the main table), column keys
+/// `(table key, column path JSON)` ([`PATH_KEY`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaPaths {
+    /// Table keys.
+    pub tables: std::collections::HashSet<String>,
+    /// Column keys.
+    pub columns: std::collections::HashSet<(String, String)>,
+}
+
+impl SavedSchema {
+    /// The source paths of the saved tables and columns.
+    pub fn paths(&self) -> SchemaPaths {
+        let mut paths = SchemaPaths::default();
+        for (_, schema) in &self.tables {
+            let table = schema
+                .metadata()
+                .get(TABLE_PATH_KEY)
+                .cloned()
+                .unwrap_or_default();
+            for f in schema.fields() {
+                if let Some(p) = f.metadata().get(PATH_KEY) {
+                    paths.columns.insert((table.clone(), p.clone()));
+                }
+            }
+            paths.tables.insert(table);
+        }
+        paths
+    }
+}
+
+/// What a run with a saved schema does with what the schema does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Contract {
+    /// Add new tables and columns, widen types (the default).
+    #[default]
+    Evolve,
+    /// A new table, column or type is an error; nothing is written.
+    Freeze,
+    /// New tables and columns are dropped and counted; types still widen.
+    Discard,
 }
 
 /// What changed in a run against its schema file.

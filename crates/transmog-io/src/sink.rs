@@ -244,6 +244,16 @@ impl TableSink {
         Ok(outputs)
     }
 
+    /// Each table's union schema so far, by table name.
+    pub fn schemas(&self) -> Vec<(String, arrow_schema::SchemaRef)> {
+        let mut named: Vec<(&String, &usize)> = self.by_name.iter().collect();
+        named.sort_by_key(|(_, i)| **i);
+        named
+            .into_iter()
+            .map(|(name, &i)| (name.clone(), self.tables[i].schema()))
+            .collect()
+    }
+
     /// Names the run's entity: the folder's manifest then lists the files this run
     /// wrote for it, and the next run of the entity there drops those it no longer makes.
     pub fn set_entity(&mut self, entity: &str) {

@@ -398,7 +398,13 @@ impl Run {
         batches.extend(f.take_batches());
         let report = f.take_report();
         self.totals.absorb(report);
-        let batches: Vec<TableBatch> = batches.into_iter().map(|b| self.names.rename(b)).collect();
+        let batches: Vec<TableBatch> = batches
+            .into_iter()
+            .filter_map(|b| {
+                let b = self.names.rename(b);
+                self.names.keep(b)
+            })
+            .collect();
         if batches.is_empty() {
             return Ok(());
         }
@@ -472,6 +478,12 @@ impl Run {
         Ok(())
     }
 
+    /// `Contract::Discard`: from now on only the seeded tables and columns are written;
+    /// the rest is dropped and counted (`Report::discarded`). Call after [`Self::seed`].
+    pub fn discard_new(&mut self) {
+        self.names.discard_new();
+    }
+
     /// Whether a record of this run (so far) had the data column `column` of `table`
     /// (known once the run was [seeded](Self::seed); flush first to count every record).
     pub fn seen(&self, table: &str, column: &str) -> bool {
@@ -489,6 +501,8 @@ impl Run {
         report.table_renames = named.table_renames.clone();
         report.table_rename_count = named.table_rename_count;
         report.shortened_count = named.shortened_count;
+        report.discarded = named.discarded.clone();
+        report.discarded_values = named.discarded_values;
         Ok(self.totals)
     }
 }

@@ -437,8 +437,13 @@ impl Pass<'_> {
                 // The reader may stop early (error, end of input); a full channel is fine.
                 let _ = tickets.try_send(std::mem::take(&mut done.spare));
                 let (batches, report) = done.outcome?;
-                let batches: Vec<TableBatch> =
-                    batches.into_iter().map(|b| names.rename(b)).collect();
+                let batches: Vec<TableBatch> = batches
+                    .into_iter()
+                    .filter_map(|b| {
+                        let b = names.rename(b);
+                        names.keep(b)
+                    })
+                    .collect();
                 if !batches.is_empty() {
                     sink.write(&batches)?;
                 }
