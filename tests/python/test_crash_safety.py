@@ -165,3 +165,39 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(transmog_bin, big_input, 
     assert err.count("No space left on device") == 1 and err.startswith("transmog: error: table `"), err
     assert stage in err, f"expected the disk to fill while writing a {stage} file: {err}"
     assert lines[1:] == [], f"files left on the full disk: {lines[1:]}"
+
+
+def test_sigkill_during_an_append_leaves_the_dataset_as_it_was_or_adds_the_whole_run(transmog_bin, big_input,
+                                                                                      tmp_path):
+    out = tmp_path / "ds"
+    args = ["convert", big_input, "-o", out, "-q", "--append", "--schema", out / "schema.json"]
+    run_cli(transmog_bin, *args)
+
+    def parts():
+        return sorted(str(p.relative_to(out)) for p in out.rglob("part-*"))
+
+    before = parts()
+    started = time.monotonic()
+    run_cli(transmog_bin, *args)
+    duration = time.monotonic() - started
+    assert len(before) == 3 and len([p for p in parts() if p not in before]) == 3, "a part per table and run"
+    seed = int(os.environ.get("TRANSMOG_KILL_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    outcomes = set()
+    for k in range(6):
+        current = parts()
+        delay = rng.uniform(0.3, 1.1) * duration
+        proc = subprocess.Popen([str(transmog_bin), *map(str, args)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        now = parts()
+        added = [p for p in now if p not in current]
+        assert set(current) <= set(now), f"seed {seed}: an append removed parts"
+        assert len(added) in (0, 3), f"seed {seed}, kill {k} after {delay:.2f}s: {added}"
+        for p in added:
+            assert pq.ParquetFile(out / p).metadata.num_rows > 0
+        outcomes.add(len(added))
+    assert 0 in outcomes, f"seed {seed}: no kill landed before the commit"

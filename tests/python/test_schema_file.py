@@ -160,3 +160,41 @@ def test_a_contract_needs_a_schema_file(transmog_bin, tmp_path):
     day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1}])
     proc = run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o", "--schema-contract", "freeze", check=False)
     assert proc.returncode == 1 and "--schema-contract needs --schema FILE" in proc.stderr.decode()
+
+
+def test_ten_appended_runs_read_back_as_one_table(transmog_bin, tmp_path):
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    out = tmp_path / "ds"
+    schema = out / "schema.json"
+    expected = []
+    for day in range(10):
+        records = [{"day": day, "n": i, "tags": [f"t{i}"]} for i in range(day + 1)]
+        if day >= 5:
+            for r in records:
+                r["late"] = f"L{day}"
+        path = write_lines(tmp_path / f"day{day}.jsonl", records)
+        run_cli(transmog_bin, "convert", path, "-o", out, "--entity", "feed", "--append", "--schema", schema,
+                "--ids", "position", "-q")
+        expected += [(str(day), str(i), f"L{day}" if day >= 5 else None) for i in range(day + 1)]
+    parts = sorted((out / "feed").iterdir())
+    assert len(parts) == 10 and all(p.name.startswith("part-") for p in parts)
+    # Earlier parts are never rewritten: the first run's part is still there, unchanged in rows.
+    assert pq.ParquetFile(parts[0]).metadata.num_rows == 1
+    query = f"select day, n, late from read_parquet('{out}/feed/*.parquet', union_by_name=true)"
+    assert sorted(duckdb.sql(query).fetchall(), key=str) == sorted(expected, key=str)
+    schemas = [pq.read_schema(p) for p in parts]
+    table = ds.dataset([str(p) for p in parts], schema=pa.unify_schemas(schemas)).to_table()
+    assert table.num_rows == len(expected) == 55
+    ids = table.column("__extract_id").to_pylist()
+    assert len(set(ids)) == 55, "position ids stay unique across runs (their inputs differ)"
+    children = duckdb.sql(f"select count(*) from read_parquet('{out}/feed_tags/*.parquet')").fetchall()[0][0]
+    assert children == 55
+
+
+def test_append_needs_a_schema_file(transmog_bin, tmp_path):
+    day = write_lines(tmp_path / "d.jsonl", [{"n": 1}])
+    proc = run_cli(transmog_bin, "convert", day, "-o", tmp_path / "o", "--append", check=False)
+    assert proc.returncode == 1 and "--append needs --schema FILE" in proc.stderr.decode()

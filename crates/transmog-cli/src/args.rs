@@ -167,6 +167,17 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = ContractArg::Evolve, value_name = "MODE")]
     pub schema_contract: ContractArg,
 
+    /// file: one file per table (a folder of parts past --max-file-size); dataset: every
+    /// table a folder of this run's parts, TABLE/part-RUN-00000.parquet, ...
+    #[arg(long, value_enum, default_value_t = LayoutArg::File)]
+    pub layout: LayoutArg,
+
+    /// Add this run's parts to the dataset in OUT_DIR, keeping earlier runs' parts (all
+    /// of a run's parts appear at once; a killed run adds none). Implies --layout dataset;
+    /// needs --schema so that every run names the same fields alike.
+    #[arg(long)]
+    pub append: bool,
+
     /// Write the run's report as JSON to FILE: records, skipped, tables, and the drift
     /// against --schema.
     #[arg(long, value_name = "FILE")]
@@ -263,6 +274,13 @@ pub struct FlattenArgs {
     /// Value of the extraction time column [default: now, UTC].
     #[arg(long)]
     extract_time: Option<String>,
+}
+
+/// `--layout` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    File,
+    Dataset,
 }
 
 /// `--schema-contract` values.

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use transmog_io::TableSink;
 use transmog_run::{Run, RunOptions};
 
-use crate::args::{ContractArg, ConvertArgs};
+use crate::args::{ContractArg, ConvertArgs, LayoutArg};
 use crate::{progress, schema, signals, summary};
 
 pub fn run(args: &ConvertArgs) -> Result<()> {
@@ -19,6 +19,9 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let inputs = args.inputs()?;
     if args.schema.is_none() && args.schema_contract != ContractArg::Evolve {
         anyhow::bail!("--schema-contract needs --schema FILE");
+    }
+    if args.append && args.schema.is_none() {
+        anyhow::bail!("--append needs --schema FILE (every run must name the same fields alike)");
     }
     let saved = match &args.schema {
         Some(path) if path.exists() => Some(schema::load(path, &entity, &mut cfg)?),
@@ -41,6 +44,14 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let mut sink = TableSink::create(&args.output, opts)
         .with_context(|| format!("cannot write to {}", args.output.display()))?;
     sink.set_entity(&entity);
+    if args.append || args.layout == LayoutArg::Dataset {
+        // Sortable by time, unique per process: parts list in run order.
+        let stamp: String = transmog_core::ids::now_timestamp()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        sink.set_dataset(&format!("{stamp}-{}", std::process::id()), args.append);
+    }
     if let Some(saved) = &saved {
         run.seed(saved, &mut sink)?;
         if contract == ContractArg::Discard {

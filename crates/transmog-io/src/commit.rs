@@ -50,7 +50,12 @@ pub enum Commit {
 
 /// Makes `files` the new content of `dir` (see the module docs); `entity` names the run
 /// in the manifest.
-pub(crate) fn commit(dir: &Path, entity: Option<&str>, files: &[NewFile<'_>]) -> Result<Commit> {
+pub(crate) fn commit(
+    dir: &Path,
+    entity: Option<&str>,
+    files: &[NewFile<'_>],
+    append: bool,
+) -> Result<Commit> {
     for f in files {
         let target = dir.join(f.name);
         let refuse = match f.name.split_once('/') {
@@ -74,7 +79,7 @@ pub(crate) fn commit(dir: &Path, entity: Option<&str>, files: &[NewFile<'_>]) ->
     // Commits into one folder take turns, or one run's stage could miss the files
     // another run just committed.
     let _lock = ParentLock::take(dir);
-    match exchange_in(dir, entity, files, &names) {
+    match exchange_in(dir, entity, files, &names, append) {
         Ok(true) => return Ok(Commit::Exchanged),
         Ok(false) => {}
         Err(e) => return Err(e),
@@ -87,15 +92,15 @@ pub(crate) fn commit(dir: &Path, entity: Option<&str>, files: &[NewFile<'_>]) ->
         fs::rename(f.tmp, &target).map_err(|e| Error::io(f.table, &target, e))?;
     }
     // Part files of an earlier, longer run of a table written as several files, and a
-    // table's earlier file or folder when it changed form.
-    for name in &names {
+    // table's earlier file or folder when it changed form (an append keeps them).
+    for name in names.iter().filter(|_| !append) {
         if let Some(stale) = stale_parts(dir, name, files) {
             for path in stale {
                 let _ = fs::remove_file(path);
             }
         }
     }
-    for other in other_forms(dir, files) {
+    for other in other_forms(dir, files).into_iter().filter(|_| !append) {
         let path = dir.join(other);
         let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
     }
@@ -164,6 +169,7 @@ fn exchange_in(
     entity: Option<&str>,
     files: &[NewFile<'_>],
     names: &[&str],
+    append: bool,
 ) -> Result<bool> {
     // A symlinked output folder stays a symlink: its files are renamed in place.
     if fs::symlink_metadata(dir).map_or(true, |m| m.file_type().is_symlink()) {
@@ -178,8 +184,11 @@ fn exchange_in(
         if let Ok(meta) = fs::metadata(dir) {
             let _ = fs::set_permissions(&stage, meta.permissions());
         }
-        let mut dropped = entity.map(|e| previous_files(dir, e)).unwrap_or_default();
-        dropped.extend(other_forms(dir, files));
+        let mut dropped = Vec::new();
+        if !append {
+            dropped.extend(entity.map(|e| previous_files(dir, e)).unwrap_or_default());
+            dropped.extend(other_forms(dir, files));
+        }
         let ours: Vec<&Path> = files.iter().map(|f| f.tmp).collect();
         let mut seen = Vec::new();
         for entry in fs::read_dir(dir)
@@ -190,8 +199,10 @@ fn exchange_in(
             seen.push(name.clone());
             let path = entry.path();
             let text = name.to_string_lossy();
+            // An append keeps the table folders' earlier parts: they are carried over.
+            let replaced = names.contains(&&*text) && !(append && path.is_dir());
             if ours.contains(&path.as_path())
-                || names.contains(&&*text)
+                || replaced
                 || dropped.iter().any(|d| *d == *text)
                 // This run writes the manifest anew; a run without an entity keeps it.
                 || (entity.is_some() && text == MANIFEST)
@@ -275,12 +286,13 @@ fn is_table_folder(path: &Path) -> bool {
     entries.flatten().all(|e| {
         let name = e.file_name();
         let name = name.to_string_lossy();
+        // `part-00000.<ext>`, or `part-<run>-00000.<ext>` of the dataset layout.
         let Some(rest) = name.strip_prefix("part-") else {
             return false;
         };
-        let digits = rest.split('.').next().unwrap_or("");
-        !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
+        let id = rest.split('.').next().unwrap_or("");
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit() || b == b'-')
             && e.file_type().is_ok_and(|t| t.is_file())
     })
 }
@@ -555,6 +567,7 @@ mod tests {
                     tmp: &tmp,
                     name,
                 }],
+                false,
             )
             .unwrap();
         }
@@ -575,7 +588,7 @@ mod tests {
                 name: "t_items.csv",
             },
         ];
-        let how = commit(&out, Some("t"), &files).unwrap();
+        let how = commit(&out, Some("t"), &files, false).unwrap();
         assert_eq!(
             listing(&out),
             [MANIFEST, "notes.txt", "sub", "t.csv", "t_items.csv"]
@@ -593,6 +606,7 @@ mod tests {
                 tmp: &tmp,
                 name: "t.csv",
             }],
+            false,
         )
         .unwrap();
         let expected: &[&str] = if how == Commit::Exchanged {
@@ -611,7 +625,7 @@ mod tests {
             tmp: &tmp,
             name: "u.csv",
         };
-        commit(&out, None, &[file]).unwrap();
+        commit(&out, None, &[file], false).unwrap();
         assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), manifest);
         assert!(out.join("u.csv").exists() && out.join("t.csv").exists());
         // No staging folder is left next to the output.
@@ -636,7 +650,7 @@ mod tests {
                             tmp: &tmp,
                             name: &name,
                         };
-                        commit(out, Some(&format!("e{t}")), &[file]).unwrap();
+                        commit(out, Some(&format!("e{t}")), &[file], false).unwrap();
                     }
                 });
             }

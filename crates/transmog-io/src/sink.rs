@@ -37,6 +37,9 @@ pub struct TableSink {
     poisoned: bool,
     /// The run's entity, named in the folder's manifest ([`crate::commit::MANIFEST`]).
     entity: Option<String>,
+    /// Dataset layout ([`TableSink::set_dataset`]): the run's id in part names, and
+    /// whether earlier runs' parts stay.
+    dataset: Option<(String, bool)>,
 }
 
 impl std::fmt::Debug for TableSink {
@@ -70,6 +73,7 @@ impl TableSink {
             by_file: HashMap::new(),
             poisoned: false,
             entity: None,
+            dataset: None,
         })
     }
 
@@ -197,6 +201,11 @@ impl TableSink {
                 }
             }
         }
+        if let Some((run, _)) = &self.dataset {
+            for (_, s) in &mut staged {
+                as_dataset(s, &self.dir, run);
+            }
+        }
         let outputs: Vec<TableOutput> = staged.iter().map(|(_, s)| s.output.clone()).collect();
         let mut extras = Vec::new();
         for (n, (name, bytes)) in extra(&outputs).into_iter().enumerate() {
@@ -228,7 +237,8 @@ impl TableSink {
             tmp,
             name,
         }));
-        if let Err(e) = commit(&self.dir, self.entity.as_deref(), &files) {
+        let append = self.dataset.as_ref().is_some_and(|(_, a)| *a);
+        if let Err(e) = commit(&self.dir, self.entity.as_deref(), &files, append) {
             for (t, _) in &extras {
                 let _ = std::fs::remove_file(t);
             }
@@ -242,6 +252,14 @@ impl TableSink {
         }
         self.cleanup();
         Ok(outputs)
+    }
+
+    /// Writes every table as a folder of part files named after the run,
+    /// `<table>/part-<run>-00000.<ext>`, ... (the dataset layout). With `append`, the
+    /// parts earlier runs left in those folders stay: the run adds its own, all at once
+    /// (a killed run adds none); without, the run's parts replace the folder's.
+    pub fn set_dataset(&mut self, run: &str, append: bool) {
+        self.dataset = Some((run.to_owned(), append));
     }
 
     /// Each table's union schema so far, by table name.
@@ -276,6 +294,27 @@ impl Drop for TableSink {
     fn drop(&mut self) {
         self.cleanup();
     }
+}
+
+/// Renames a table's staged files to the dataset layout: `t.ext` or `t/part-N.ext`
+/// become `t/part-<run>-0000N.ext`.
+fn as_dataset(s: &mut Staged, dir: &Path, run: &str) {
+    let mut paths = Vec::with_capacity(s.files.len());
+    let mut folder = String::new();
+    for (i, (_, name)) in s.files.iter_mut().enumerate() {
+        let (stem, file) = name.split_once('/').unwrap_or(("", name.as_str()));
+        let ext = file.rsplit_once('.').map_or("", |(_, e)| e).to_string();
+        let stem = if stem.is_empty() {
+            file.rsplit_once('.').map_or(file, |(s, _)| s).to_string()
+        } else {
+            stem.to_string()
+        };
+        *name = format!("{stem}/part-{run}-{i:05}.{ext}");
+        paths.push(dir.join(&*name));
+        folder = stem;
+    }
+    s.output.path = dir.join(folder);
+    s.output.files = paths;
 }
 
 /// Below this many rows a [`TableSink::write_all`] is not worth a thread.
