@@ -55,22 +55,24 @@ def test_drift_report_new_widened_and_missing(transmog_bin, tmp_path):
     common = ["--entity", "feed", "--typed", "--extract-time", "T", "--schema", schema]
     day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1, "gone": "x", "s": "a"}])
     run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
-    day2 = write_lines(tmp_path / "day2.jsonl", [{"n": 1.5, "s": "b", "new": True, "items": [{"k": 1}]}])
+    day2 = write_lines(tmp_path / "day2.jsonl", [{"n": 1.5, "s": "b"}, {"new": True, "items": [{"k": 1}]}])
     report = tmp_path / "report.json"
     proc = run_cli(transmog_bin, "convert", day2, "-o", out, "--report", report, *common)
     err = proc.stderr.decode()
     assert "new table feed_items" in err
-    assert "new column feed.new (from new)" in err
+    assert f"new column feed.new (from new, first at {day2}:2)" in err, err
     assert "widened feed.n: int64 -> float64" in err
     assert "no values for column feed.gone" in err
     drift = json.loads(report.read_text())["drift"]
     assert drift["new_tables"] == ["feed_items"]
+    assert drift["new_columns"][0] == {"table": "feed", "column": "new", "path": "new", "first": f"{day2}:2"}
     assert drift["widened"] == [{"table": "feed", "column": "n", "from": "int64", "to": "float64"}]
     assert drift["missing_columns"] == [{"table": "feed", "column": "gone"}]
     # The saved column stays in the table (NULL this run), in its saved place.
     table = pq.read_table(out / "feed.parquet")
     assert table.column_names.index("gone") < table.column_names.index("new")
-    assert data(out / "feed.parquet") == [{"n": 1.5, "gone": None, "s": "b", "new": True}]
+    assert data(out / "feed.parquet") == [{"n": 1.5, "gone": None, "s": "b", "new": None},
+                                          {"n": None, "gone": None, "s": None, "new": True}]
     # Day 3 of day 1's shape: n stays float64 (columns widen, never narrow).
     run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *common)
     assert str(pq.read_schema(out / "feed.parquet").field("n").type) == "double"

@@ -372,6 +372,7 @@ impl ConvertArgs {
                 .collect::<Result<_>>()?,
             maps_auto: matches!(f.maps, MapsArg::Auto),
             frozen: None,
+            known: None,
             id_field: f.id_field.clone(),
             parent_field: f.parent_field.clone(),
             time_field: f.time_field.clone(),

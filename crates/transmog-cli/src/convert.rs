@@ -31,8 +31,13 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let contract = saved
         .as_ref()
         .map_or(ContractArg::Evolve, |_| args.schema_contract);
-    if let (ContractArg::Freeze, Some(saved)) = (contract, &saved) {
-        cfg.frozen = Some(std::sync::Arc::new(saved.paths()));
+    if let Some(saved) = &saved {
+        let paths = std::sync::Arc::new(saved.paths());
+        if contract == ContractArg::Freeze {
+            cfg.frozen = Some(paths);
+        } else {
+            cfg.known = Some(paths);
+        }
     }
     let run_cfg = cfg.clone();
     let run_opts = RunOptions {
@@ -114,7 +119,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         plan.write_outside(next)?;
     }
     let drift = saved.as_ref().map(|s| {
-        schema::drift(s, &outputs, &|t, c| {
+        schema::drift(s, &outputs, &totals, &|t, c| {
             seen.contains(&(t.to_string(), c.to_string()))
         })
     });

@@ -137,13 +137,22 @@ pub fn updated(
 pub fn drift(
     saved: &SavedSchema,
     outputs: &[TableOutput],
+    totals: &Totals,
     seen: &dyn Fn(&str, &str) -> bool,
 ) -> Drift {
     let now: Vec<_> = outputs
         .iter()
         .filter_map(|o| o.schema.clone().map(|s| (o.name.clone(), s)))
         .collect();
-    Drift::between(saved, &now, seen)
+    let first = |table: &str, path: &str| {
+        totals
+            .report
+            .first_new
+            .iter()
+            .find(|(t, p, _)| t == table && p == path)
+            .map(|(_, _, location)| location.to_string())
+    };
+    Drift::between(saved, &now, seen, &first)
 }
 
 /// `--report FILE`: the run's figures and drift as JSON, written aside and renamed.
@@ -184,7 +193,7 @@ pub fn write_report(
 
 /// `--schema-contract freeze`: refuses a column whose type had to widen.
 pub fn check_types(saved: &SavedSchema, now: &[(String, SchemaRef)]) -> Result<()> {
-    let drift = Drift::between(saved, now, &|_, _| true);
+    let drift = Drift::between(saved, now, &|_, _| true, &|_, _| None);
     match drift.widened.first() {
         None => Ok(()),
         Some((t, c, from, to)) => Err(anyhow!(

@@ -114,8 +114,15 @@ pub fn print_drift(d: &Drift, file: Option<&std::path::Path>) {
     for t in &d.new_tables {
         eprintln!("  new table {t}");
     }
-    for (t, c, p) in &d.new_columns {
-        eprintln!("  new column {t}.{c} (from {p})");
+    for c in &d.new_columns {
+        let first = c
+            .first
+            .as_ref()
+            .map_or(String::new(), |f| format!(", first at {f}"));
+        eprintln!(
+            "  new column {}.{} (from {}{first})",
+            c.table, c.column, c.path
+        );
     }
     for (t, c, a, b) in &d.widened {
         eprintln!("  widened {t}.{c}: {a} -> {b}");

@@ -119,6 +119,9 @@ pub struct Config {
     /// A frozen saved schema (`--schema-contract freeze`): a record that would add a
     /// table or column it does not hold is an error naming the record and the path.
     pub frozen: Option<std::sync::Arc<crate::schema_file::SchemaPaths>>,
+    /// A saved schema's paths (`--schema`): the record that first brings a table or
+    /// column it does not hold is noted in the report (`Report::first_new`).
+    pub known: Option<std::sync::Arc<crate::schema_file::SchemaPaths>>,
 }
 
 impl Default for Config {
@@ -146,6 +149,7 @@ impl Default for Config {
             map_paths: Vec::new(),
             maps_auto: false,
             frozen: None,
+            known: None,
         }
     }
 }

@@ -546,25 +546,27 @@ impl Flattener {
         family: Option<Family>,
         location: &Location,
     ) -> Result<u32> {
-        if let Some(frozen) = &self.cfg.frozen {
+        if let Some(saved) = self.cfg.frozen.as_ref().or(self.cfg.known.as_ref()) {
             let table = &self.tables[t];
             let key = table.owner.as_ref().map_or("", |o| o.path_json.as_str());
-            let (what, shown) = if !frozen.tables.contains(key) {
+            let column = path_json(path.iter().copied());
+            let what = if !saved.tables.contains(key) {
                 let owner: Vec<String> = serde_json::from_str(key).unwrap_or_default();
-                ("new table", owner.join("."))
-            } else if !frozen
-                .columns
-                .contains(&(key.to_string(), path_json(path.iter().copied())))
-            {
-                ("new column", path.join("."))
+                Some(("new table", owner.join(".")))
+            } else if !saved.columns.contains(&(key.to_string(), column.clone())) {
+                Some(("new column", path.join(".")))
             } else {
-                ("", String::new())
+                None
             };
-            if !what.is_empty() {
-                return Err(Error::SchemaFrozen {
-                    location: location.clone(),
-                    what: format!("{what} `{shown}` (table '{}')", table.name),
-                });
+            if let Some((what, shown)) = what {
+                if self.cfg.frozen.is_some() {
+                    return Err(Error::SchemaFrozen {
+                        location: location.clone(),
+                        what: format!("{what} `{shown}` (table '{}')", table.name),
+                    });
+                }
+                let key = key.to_string();
+                self.report.first_new.push((key, column, location.clone()));
             }
         }
         if self.tables[t].columns.len() >= self.cfg.max_columns {

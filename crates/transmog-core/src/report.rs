@@ -68,6 +68,9 @@ pub struct Report {
     pub discarded: Vec<String>,
     /// Values (or rows of dropped tables) not written because of `discarded`.
     pub discarded_values: u64,
+    /// With a saved schema (`Config::known`): `(table path JSON, column path JSON,
+    /// record)` of the first record that brought each column the schema does not hold.
+    pub first_new: Vec<(String, String, Location)>,
     /// Objects dropped by `max_depth`: (table, dotted path), first `MAX_DETAILS`.
     pub truncations: Vec<(String, String)>,
     /// Number of objects dropped by `max_depth`.

@@ -326,13 +326,26 @@ pub enum Contract {
     Discard,
 }
 
+/// A column a run added to its saved schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewColumn {
+    /// The table.
+    pub table: String,
+    /// The column's name.
+    pub column: String,
+    /// Its source path, `.`-joined.
+    pub path: String,
+    /// The first record that had it (`source:line`), when known.
+    pub first: Option<String>,
+}
+
 /// What changed in a run against its schema file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Drift {
     /// Tables the file did not have.
     pub new_tables: Vec<String>,
-    /// `(table, column, source path)` of columns the file did not have.
-    pub new_columns: Vec<(String, String, String)>,
+    /// Columns the file did not have.
+    pub new_columns: Vec<NewColumn>,
     /// `(table, column, saved type, type now)`.
     pub widened: Vec<(String, String, String, String)>,
     /// Saved tables this run wrote no row to.
@@ -347,12 +360,14 @@ impl Drift {
         *self == Drift::default()
     }
 
-    /// `saved` against the run's final tables (`now`, with their schemas) and the
-    /// `(table, column)` pairs its records actually had (`seen`).
+    /// `saved` against the run's final tables (`now`, with their schemas), the
+    /// `(table, column)` pairs its records actually had (`seen`) and the first record
+    /// that had a column, by table path and column path JSON (`first`).
     pub fn between(
         saved: &SavedSchema,
         now: &[(String, SchemaRef)],
         seen: &dyn Fn(&str, &str) -> bool,
+        first: &dyn Fn(&str, &str) -> Option<String>,
     ) -> Drift {
         let mut d = Drift::default();
         let old: HashMap<&str, &SchemaRef> =
@@ -366,7 +381,8 @@ impl Drift {
             for f in schema.fields() {
                 match before.field_with_name(f.name()) {
                     Err(_) => {
-                        let path = f.metadata().get(PATH_KEY).map_or_else(
+                        let json = f.metadata().get(PATH_KEY);
+                        let path = json.map_or_else(
                             || f.name().clone(),
                             |p| {
                                 serde_json::from_str::<Vec<String>>(p)
@@ -374,7 +390,16 @@ impl Drift {
                                     .unwrap_or_else(|_| p.clone())
                             },
                         );
-                        d.new_columns.push((table.clone(), f.name().clone(), path));
+                        let key = schema
+                            .metadata()
+                            .get(TABLE_PATH_KEY)
+                            .map_or("", String::as_str);
+                        d.new_columns.push(NewColumn {
+                            table: table.clone(),
+                            column: f.name().clone(),
+                            path,
+                            first: json.and_then(|j| first(key, j)),
+                        });
                     }
                     Ok(b) if b.data_type() != f.data_type() && *b.data_type() != DataType::Null => {
                         d.widened.push((
@@ -407,7 +432,8 @@ impl Drift {
         json!({
             "new_tables": self.new_tables,
             "new_columns": self.new_columns.iter()
-                .map(|(t, c, p)| json!({"table": t, "column": c, "path": p})).collect::<Vec<_>>(),
+                .map(|c| json!({"table": c.table, "column": c.column, "path": c.path, "first": c.first}))
+                .collect::<Vec<_>>(),
             "widened": self.widened.iter()
                 .map(|(t, c, a, b)| json!({"table": t, "column": c, "from": a, "to": b})).collect::<Vec<_>>(),
             "missing_tables": self.missing_tables,
@@ -503,9 +529,18 @@ mod tests {
             ("t".to_string(), Arc::new(Schema::new(fields))),
             ("t_tags".to_string(), Arc::new(Schema::empty())),
         ];
-        let d = Drift::between(&s, &now, &|_, c| c != "a_b");
+        let first = |t: &str, p: &str| {
+            (t.is_empty() && p == r#"["l","ate"]"#).then(|| "x.jsonl:7".to_string())
+        };
+        let d = Drift::between(&s, &now, &|_, c| c != "a_b", &first);
         assert_eq!(d.new_tables, ["t_tags"]);
-        assert_eq!(d.new_columns, [("t".into(), "late".into(), "l.ate".into())]);
+        let late = NewColumn {
+            table: "t".into(),
+            column: "late".into(),
+            path: "l.ate".into(),
+            first: Some("x.jsonl:7".into()),
+        };
+        assert_eq!(d.new_columns, [late]);
         assert_eq!(
             d.widened,
             [("t".into(), "a_b_2".into(), "int64".into(), "string".into())]

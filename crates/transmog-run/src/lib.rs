@@ -100,6 +100,17 @@ impl Totals {
         let room = MAX.saturating_sub(into.truncations.len());
         into.truncations
             .extend(from.truncations.into_iter().take(room));
+        // Chunks arrive in input order: the first report to name a path has its first record.
+        for (table, path, location) in from.first_new {
+            if into.first_new.len() < 10 * MAX
+                && !into
+                    .first_new
+                    .iter()
+                    .any(|(t, p, _)| *t == table && *p == path)
+            {
+                into.first_new.push((table, path, location));
+            }
+        }
         into.skipped_count += from.skipped_count;
         let room = MAX.saturating_sub(into.skipped.len());
         into.skipped.extend(from.skipped.iter().take(room).cloned());
