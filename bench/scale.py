@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scaleout import timed  # noqa: E402  (one measuring helper for the bench scripts)
+from scaleout import timed, write_report  # noqa: E402  (shared by the bench scripts)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -175,11 +175,7 @@ def main():
             print(row, flush=True)
             lines.append(row)
         lines += ["", "Rows of every table equal the CLI's in each Spark run."]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    dest = Path(args.results or ROOT / "bench" / "results" / f"{datetime.date.today()}-scale.md")
-    dest.write_text(report)
-    print(f"report: {dest}")
+    write_report(lines, args.results, "scale")
 
 
 if __name__ == "__main__":

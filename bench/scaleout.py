@@ -148,9 +148,14 @@ def main():
               "leaves out the JVM (not reaped by the driver), so it is not comparable.",
               "Spark and Dask get one task per file (files are never split); start-up is "
               "the SparkSession (JVM) launch."]
+    write_report(lines, args.results, "scaleout")
+
+
+def write_report(lines, results, name):
+    """Prints the report and writes it to `results` (default bench/results/<date>-<name>.md)."""
     report = "\n".join(lines) + "\n"
     print(report)
-    dest = Path(args.results or ROOT / "bench" / "results" / f"{datetime.date.today()}-scaleout.md")
+    dest = Path(results or ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}.md")
     dest.write_text(report)
     print(f"report: {dest}")
 

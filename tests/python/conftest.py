@@ -27,6 +27,21 @@ def transmog_bin() -> Path:
     return exe
 
 
+def kill_after(cmd, delay):
+    """Starts `cmd`, SIGKILLs it after `delay` seconds unless it ended first; whether the
+    kill landed on a running process."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    return killed
+
+
 def run_cli(exe, *args, check=True, input=None):
     proc = subprocess.run([str(exe), *map(str, args)], capture_output=True, input=input)
     if check and proc.returncode != 0:

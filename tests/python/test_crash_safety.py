@@ -14,7 +14,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli
+from conftest import kill_after, run_cli
 
 RECORDS = 60000
 
@@ -53,13 +53,7 @@ def test_sigkill_never_leaves_a_truncated_final_file(transmog_bin, big_input, tm
     for k in range(5):
         out = tmp_path / f"kill{k}"
         delay = rng.uniform(0.05, duration)
-        proc = subprocess.Popen([str(transmog_bin), "convert", str(big_input), "-o", str(out), "-q"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            killed += 1
-        proc.wait(timeout=60)
+        killed += kill_after([transmog_bin, "convert", big_input, "-o", out, "-q"], delay)
         for p in final_files(out):
             where = f"seed {seed}, kill {k} after {delay:.2f}s: {p.name}"
             assert p.name in expected, where
@@ -107,12 +101,7 @@ def test_sigkill_while_replacing_a_run_leaves_one_whole_run(transmog_bin, big_in
         run_cli(transmog_bin, *a)
         # Mostly late: the commit is at the end.
         delay = rng.uniform(0.5, 1.1) * duration
-        proc = subprocess.Popen([str(transmog_bin), *map(str, b)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        kill_after([transmog_bin, *b], delay)
         state = run_set(out)
         assert state in (set_a, set_b), f"seed {seed}, kill {k} after {delay:.2f}s: {state}"
         seen.add(state[1])
@@ -187,12 +176,7 @@ def test_sigkill_during_an_append_leaves_the_dataset_as_it_was_or_adds_the_whole
     for k in range(6):
         current = parts()
         delay = rng.uniform(0.3, 1.1) * duration
-        proc = subprocess.Popen([str(transmog_bin), *map(str, args)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        kill_after([transmog_bin, *args], delay)
         now = parts()
         added = [p for p in now if p not in current]
         assert set(current) <= set(now), f"seed {seed}: an append removed parts"

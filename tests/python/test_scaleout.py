@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli
+from conftest import kill_after, run_cli
 from transmog import _scaleout
 from transmog.config import TransmogConfig
 from transmog.error import ConfigurationError, OutputError, ParsingError
@@ -502,7 +502,6 @@ def test_sigkill_of_the_driver_leaves_one_whole_dataset(shards, tmp_path):
     """A driver killed at any moment of a job that replaces a dataset: the folder holds the
     previous dataset or the new one, never parts of both."""
     import random
-    import signal
     import subprocess
     import time as clock
 
@@ -520,12 +519,8 @@ def test_sigkill_of_the_driver_leaves_one_whole_dataset(shards, tmp_path):
     for k in range(6):
         job(shards, out, "A", "overwrite")
         state_a = dataset_state(out)
-        proc = subprocess.Popen([sys.executable, "-c", script])
         delay = rng.uniform(0.3, 1.1) * duration
-        clock.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        kill_after([sys.executable, "-c", script], delay)
         state = dataset_state(out)
         assert state in (state_a, state_b), f"seed {seed}, kill {k} after {delay:.2f}s"
         seen.add("A" if state == state_a else "B")

@@ -30,6 +30,30 @@ struct PathNames {
     primary: Option<Option<Family>>,
 }
 
+/// What identifies a data column across batches: its source path (field metadata
+/// [`PATH_KEY`]), whether it is a raw key, its occurrence and family.
+struct SourceKey {
+    path: String,
+    raw: bool,
+    occurrence: usize,
+    family: Option<Family>,
+}
+
+impl SourceKey {
+    /// The key in a field's metadata; `None` for metadata columns (no source path).
+    fn of(meta: &arrow_schema::Metadata) -> Option<SourceKey> {
+        Some(SourceKey {
+            path: meta.get(PATH_KEY)?.clone(),
+            raw: meta.get(RAW_KEY).is_some_and(|r| r == "true"),
+            occurrence: meta
+                .get(OCCURRENCE_KEY)
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0),
+            family: meta.get(FAMILY_KEY).and_then(|f| Family::parse(f)),
+        })
+    }
+}
+
 #[derive(Default)]
 struct TableNames {
     by_source: FxHashMap<(String, bool), PathNames>,
@@ -149,16 +173,15 @@ impl NameRegistry {
         }
         for f in schema.fields() {
             names.taken.insert(f.name().clone());
-            let meta = f.metadata();
-            let Some(path) = meta.get(PATH_KEY) else {
+            let Some(SourceKey {
+                path,
+                raw,
+                occurrence,
+                family,
+            }) = SourceKey::of(f.metadata())
+            else {
                 continue;
             };
-            let occurrence = meta
-                .get(OCCURRENCE_KEY)
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(0);
-            let raw = meta.get(RAW_KEY).is_some_and(|r| r == "true");
-            let family = meta.get(FAMILY_KEY).and_then(|f| Family::parse(f));
             let entry = names.by_source.entry((path.clone(), raw)).or_default();
             entry.primary.get_or_insert(family);
             entry.names.insert((occurrence, family), f.name().clone());
@@ -256,20 +279,21 @@ impl NameRegistry {
         let mut used: FxHashSet<String> = FxHashSet::default();
         for f in schema.fields() {
             let meta = f.metadata();
-            let Some(path) = meta.get(PATH_KEY) else {
+            let Some(SourceKey {
+                path,
+                raw,
+                occurrence,
+                family,
+            }) = SourceKey::of(meta)
+            else {
                 fields.push(f.as_ref().clone());
                 continue;
             };
-            let occurrence = meta
-                .get(OCCURRENCE_KEY)
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(0);
-            let raw = meta.get(RAW_KEY).is_some_and(|r| r == "true");
+            let path = &path;
             let base = meta
                 .get(BASE_KEY)
                 .cloned()
                 .unwrap_or_else(|| f.name().clone());
-            let family = meta.get(FAMILY_KEY).and_then(|f| Family::parse(f));
             let entry = names.by_source.entry((path.clone(), raw)).or_default();
             let known = match (entry.primary, family) {
                 // A column without a family yet (only nulls) is the path's first column.
