@@ -351,23 +351,40 @@ struct ParentLock(#[allow(dead_code)] Option<fs::File>);
 
 impl ParentLock {
     fn take(dir: &Path) -> Self {
+        Self::with(dir, true)
+    }
+
+    fn with(dir: &Path, exclusive: bool) -> Self {
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
         let file = fs::File::open(parent.unwrap_or(Path::new(".")));
-        ParentLock(file.ok().filter(lock_exclusive))
+        ParentLock(file.ok().filter(|f| lock(f, exclusive)))
     }
+}
+
+/// Creates a file in an output folder. A commit replaces the folder and removes the old
+/// one; creating under a shared lock makes the file land in the folder either before the
+/// commit looks (carried over) or after it is done, never in a folder being removed.
+pub(crate) fn create_file(path: &Path) -> io::Result<fs::File> {
+    let _lock = path.parent().map(|dir| ParentLock::with(dir, false));
+    fs::File::create(path)
 }
 
 #[cfg(unix)]
 #[allow(unsafe_code)]
-fn lock_exclusive(file: &fs::File) -> bool {
+fn lock(file: &fs::File, exclusive: bool) -> bool {
     use std::os::unix::io::AsRawFd;
+    let how = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
     // SAFETY: the descriptor is open for the duration of the call; the lock is released
     // when the file is closed.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) == 0 }
+    unsafe { libc::flock(file.as_raw_fd(), how) == 0 }
 }
 
 #[cfg(not(unix))]
-fn lock_exclusive(_file: &fs::File) -> bool {
+fn lock(_file: &fs::File, _exclusive: bool) -> bool {
     false
 }
 
@@ -644,7 +661,10 @@ mod tests {
                     for round in 0..15 {
                         let name = format!("e{t}.csv");
                         let tmp = out.join(format!(".{name}.tmp-{t}-{round}"));
-                        write(&tmp, &format!("{t} {round}"));
+                        let mut file = create_file(&tmp).unwrap();
+                        std::io::Write::write_all(&mut file, format!("{t} {round}").as_bytes())
+                            .unwrap();
+                        drop(file);
                         let file = NewFile {
                             table: &name,
                             tmp: &tmp,

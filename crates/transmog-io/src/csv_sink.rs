@@ -90,7 +90,7 @@ impl CsvTable {
             move |e| Error::io(&name, p.clone(), e)
         };
         let mut input = BufReader::new(File::open(src).map_err(io(src))?);
-        let mut out = BufWriter::new(File::create(&dst).map_err(io(&dst))?);
+        let mut out = BufWriter::new(crate::commit::create_file(&dst).map_err(io(&dst))?);
         if self.opts.include_header {
             out.write_all(self.header_line().as_bytes())
                 .map_err(io(&dst))?;
@@ -136,7 +136,8 @@ impl TableWriter for CsvTable {
         }
         if self.out.is_none() {
             let path = self.temps.create_path("tmp");
-            let file = File::create(&path).map_err(|e| Error::io(&self.name, &path, e))?;
+            let file =
+                crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
             self.out = Some((path, BufWriter::new(file)));
             if self.opts.include_header {
                 let header = self.header_line();

@@ -53,7 +53,8 @@ impl TableWriter for JsonlTable {
         }
         if self.out.is_none() {
             let path = self.temps.create_path("tmp");
-            let file = File::create(&path).map_err(|e| Error::io(&self.name, &path, e))?;
+            let file =
+                crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
             self.out = Some((path, BufWriter::new(file)));
         }
         // Batch columns in union order, with their JSON-encoded keys.

@@ -116,7 +116,8 @@ impl ParquetTable {
             // Numbered across files: a file's single part stays as its finished file.
             let n = self.parts.len() + self.part_offset;
             let path = self.temps.create_path(&format!("part{n}"));
-            let file = File::create(&path).map_err(|e| Error::io(&self.name, &path, e))?;
+            let file =
+                crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
             let props =
                 self.opts
                     .writer_properties(self.opts.write_page_checksum, &union, Some(&group))?;

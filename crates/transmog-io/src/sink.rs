@@ -212,7 +212,9 @@ impl TableSink {
             let tmp = self
                 .dir
                 .join(format!(".{name}.tmp-{}-x{n}", std::process::id()));
-            if let Err(e) = std::fs::write(&tmp, bytes) {
+            let written = crate::commit::create_file(&tmp)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes));
+            if let Err(e) = written {
                 let _ = std::fs::remove_file(&tmp);
                 for (t, _) in &extras {
                     let _ = std::fs::remove_file(t);

@@ -126,7 +126,7 @@ pub(crate) fn assemble(
     let pq_schema = ArrowSchemaConverter::new()
         .convert(union)
         .map_err(&out_err)?;
-    let file = File::create(out).map_err(|e| Error::io(table, out, e))?;
+    let file = crate::commit::create_file(out).map_err(|e| Error::io(table, out, e))?;
     let mut writer = SerializedFileWriter::new(
         BufWriter::new(file),
         pq_schema.root_schema_ptr(),
