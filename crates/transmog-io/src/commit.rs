@@ -17,8 +17,8 @@
 //! leftover staging folder); after it, the output folder holds the complete new set. A
 //! reader listing the folder sees one or the other, never tables of both runs. Where the
 //! exchange is not available (not Linux, or a file system without it, or the output
-//! folder is a mount point), the files are renamed one by one, each flushed first, and
-//! the folder after.
+//! folder is a mount point), or the folder holds more than [`MAX_CARRIED`] entries, the
+//! files are renamed one by one, each flushed first, and the folder after.
 
 use std::fs;
 use std::io;
@@ -29,6 +29,10 @@ use crate::error::{Error, Result};
 /// The manifest a run leaves in its output folder: the entity and the files it wrote,
 /// so that the next run of that entity there drops the tables it no longer makes.
 pub const MANIFEST: &str = ".transmog-manifest.json";
+
+/// An output folder with more entries than this is committed file by file (see
+/// the module docs): carrying them all over at every run would cost too much.
+pub const MAX_CARRIED: usize = 4096;
 
 /// One file to commit: its temporary path (in the output folder) and final name, a file
 /// name or `<table folder>/<file name>` for a table written as several files; `table`
@@ -173,6 +177,13 @@ fn exchange_in(
 ) -> Result<bool> {
     // A symlinked output folder stays a symlink: its files are renamed in place.
     if fs::symlink_metadata(dir).map_or(true, |m| m.file_type().is_symlink()) {
+        return Ok(false);
+    }
+    // Every entry is carried over as a hard link at every commit: a folder that holds
+    // many files besides the run's (one folder for thousands of entities' tables) would
+    // make each commit slow, so it is renamed into file by file instead.
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("", dir, e))?;
+    if entries.take(MAX_CARRIED + 1).count() > MAX_CARRIED {
         return Ok(false);
     }
     let Some(stage) = staging_path(dir) else {
@@ -685,6 +696,29 @@ mod tests {
         let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
         let json: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         assert_eq!(json["entities"].as_object().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_crowded_folder_is_committed_file_by_file() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        fs::create_dir(&out).unwrap();
+        for i in 0..MAX_CARRIED {
+            write(&out.join(format!("other-{i}.csv")), "x");
+        }
+        let tmp = out.join(".t.csv.tmp-1-1");
+        write(&tmp, "t");
+        let file = NewFile {
+            table: "t",
+            tmp: &tmp,
+            name: "t.csv",
+        };
+        assert_eq!(
+            commit(&out, Some("t"), &[file], false).unwrap(),
+            Commit::Renamed
+        );
+        assert_eq!(fs::read_to_string(out.join("t.csv")).unwrap(), "t");
+        assert_eq!(fs::read_dir(&out).unwrap().count(), MAX_CARRIED + 2);
     }
 
     #[test]
