@@ -102,7 +102,8 @@ pub fn print(totals: &Totals, outputs: &[TableOutput], started: Instant) {
     }
 }
 
-/// What changed against the schema file (`--schema`).
+/// What changed against the schema file (`--schema`): up to [`DRIFT_LINES`] lines per
+/// kind of change (all of them are in `--report`).
 #[allow(clippy::print_stderr)]
 pub fn print_drift(d: &Drift, file: Option<&std::path::Path>) {
     let file = file.map_or(String::new(), |f| format!(" ({})", f.display()));
@@ -111,26 +112,63 @@ pub fn print_drift(d: &Drift, file: Option<&std::path::Path>) {
         return;
     }
     eprintln!("schema{file}: changes against the saved schema:");
-    for t in &d.new_tables {
-        eprintln!("  new table {t}");
-    }
-    for c in &d.new_columns {
-        let first = c
-            .first
-            .as_ref()
-            .map_or(String::new(), |f| format!(", first at {f}"));
-        eprintln!(
-            "  new column {}.{} (from {}{first})",
-            c.table, c.column, c.path
-        );
-    }
-    for (t, c, a, b) in &d.widened {
-        eprintln!("  widened {t}.{c}: {a} -> {b}");
-    }
-    for t in &d.missing_tables {
-        eprintln!("  no rows for table {t}");
-    }
-    for (t, c) in &d.missing_columns {
-        eprintln!("  no values for column {t}.{c} (NULL in this run's rows)");
+    let new_columns: Vec<String> = d
+        .new_columns
+        .iter()
+        .map(|c| {
+            let first = c
+                .first
+                .as_ref()
+                .map_or(String::new(), |f| format!(", first at {f}"));
+            format!(
+                "new column {}.{} (from {}{first})",
+                c.table, c.column, c.path
+            )
+        })
+        .collect();
+    let kinds: [(&str, Vec<String>); 5] = [
+        (
+            "new tables",
+            d.new_tables
+                .iter()
+                .map(|t| format!("new table {t}"))
+                .collect(),
+        ),
+        ("new columns", new_columns),
+        (
+            "widened columns",
+            d.widened
+                .iter()
+                .map(|(t, c, a, b)| format!("widened {t}.{c}: {a} -> {b}"))
+                .collect(),
+        ),
+        (
+            "tables without rows",
+            d.missing_tables
+                .iter()
+                .map(|t| format!("no rows for table {t}"))
+                .collect(),
+        ),
+        (
+            "columns without values",
+            d.missing_columns
+                .iter()
+                .map(|(t, c)| format!("no values for column {t}.{c} (NULL in this run's rows)"))
+                .collect(),
+        ),
+    ];
+    for (what, lines) in kinds {
+        for line in lines.iter().take(DRIFT_LINES) {
+            eprintln!("  {line}");
+        }
+        if lines.len() > DRIFT_LINES {
+            eprintln!(
+                "  ... {} {what} in all (every one in --report FILE)",
+                lines.len()
+            );
+        }
     }
 }
+
+/// Lines per kind of schema change in the summary.
+const DRIFT_LINES: usize = 20;
