@@ -200,3 +200,15 @@ def test_append_needs_a_schema_file(transmog_bin, tmp_path):
     day = write_lines(tmp_path / "d.jsonl", [{"n": 1}])
     proc = run_cli(transmog_bin, "convert", day, "-o", tmp_path / "o", "--append", check=False)
     assert proc.returncode == 1 and "--append needs --schema FILE" in proc.stderr.decode()
+
+
+def test_the_summary_lists_20_changes_of_a_kind_and_the_report_all(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    common = ["--entity", "feed", "--schema", out / "schema.json"]
+    run_cli(transmog_bin, "convert", write_lines(tmp_path / "d1.jsonl", [{"a": 1}]), "-o", out, "-q", *common)
+    wide = write_lines(tmp_path / "d2.jsonl", [{"a": 2, **{f"c{i:02d}": i for i in range(25)}}])
+    report = tmp_path / "r.json"
+    err = run_cli(transmog_bin, "convert", wide, "-o", out, "--report", report, *common).stderr.decode()
+    assert err.count("  new column feed.") == 20
+    assert "... 25 new columns in all (every one in --report FILE)" in err
+    assert len(json.loads(report.read_text())["drift"]["new_columns"]) == 25
