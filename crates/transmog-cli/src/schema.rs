@@ -2,6 +2,7 @@
 //! the drift against it, and the run's report as JSON.
 
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
@@ -72,24 +73,35 @@ impl Plan {
         if self.in_output {
             return Ok(());
         }
-        write_atomically(&self.path, schema.to_json().as_bytes())
+        let text = schema.to_json();
+        write_atomically(&self.path, |w| Ok(w.write_all(text.as_bytes())?))
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `path` through `write` under a temporary name in its folder, flushed to disk,
+/// then renamed: a reader never finds half a file, and a failed write leaves none.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = fs::write(&tmp, bytes)
-        .and_then(|()| fs::File::open(&tmp)?.sync_all())
-        .and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = written {
+    let written = (|| -> Result<()> {
+        let file =
+            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut out = BufWriter::new(file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))
+    })();
+    if written.is_err() {
         let _ = fs::remove_file(&tmp);
-        return Err(anyhow!("cannot write {}: {e}", path.display()));
     }
-    Ok(())
+    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The schema after this run: the saved tables in their order (with this run's schema
@@ -188,7 +200,7 @@ pub fn write_report(
     });
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
-    write_atomically(path, text.as_bytes())
+    write_atomically(path, |w| Ok(w.write_all(text.as_bytes())?))
 }
 
 /// `--schema-contract freeze`: refuses a column whose type had to widen.

@@ -1,10 +1,9 @@
 //! `transmog unflatten`: the Parquet files of a `convert` run back to nested records.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use transmog_core::text::push_json;
@@ -66,22 +65,8 @@ pub fn run(args: &UnflattenArgs) -> Result<()> {
     match &args.output {
         None => write_all(&mut std::io::stdout().lock())?,
         Some(p) if p.as_os_str() == "-" => write_all(&mut std::io::stdout().lock())?,
-        Some(p) => {
-            // Written under a temporary name and renamed, like convert's outputs.
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-            let tmp = p.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-            let result = File::create(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))
-                .and_then(|f| write_all(&mut BufWriter::new(f)))
-                .and_then(|()| {
-                    std::fs::rename(&tmp, p)
-                        .with_context(|| format!("cannot rename to {}", p.display()))
-                });
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            result?;
-        }
+        // Written under a temporary name and renamed, like convert's outputs.
+        Some(p) => crate::schema::write_atomically(p, write_all)?,
     }
     if !args.quiet {
         #[allow(clippy::print_stderr)]

@@ -74,13 +74,13 @@ pub struct NameRegistry {
     report: Report,
     /// `(table, column)` of the data columns met, once a saved schema was seeded (the
     /// drift report tells saved columns that no record had from the others).
-    seen: Option<FxHashSet<(String, String)>>,
+    seen: Option<Columns>,
     /// `Contract::Discard`: the seeded tables and columns, the only ones kept.
-    discard: Option<Kept>,
+    discard: Option<Columns>,
 }
 
-/// The tables, and `(table, column)` pairs, a discarding run keeps.
-type Kept = (FxHashSet<String>, FxHashSet<(String, String)>);
+/// Column names by table (looked up by `&str`, without building keys).
+type Columns = FxHashMap<String, FxHashSet<String>>;
 
 impl NameRegistry {
     /// A registry for a run that joins paths with `separator`.
@@ -98,33 +98,32 @@ impl NameRegistry {
 
     /// Keeps only the seeded tables and columns from now on ([`Self::keep`]).
     pub fn discard_new(&mut self) {
-        let tables = self.tables.keys().map(|t| t.to_string()).collect();
-        let columns = self
+        let kept = self
             .tables
             .iter()
-            .flat_map(|(t, n)| n.taken.iter().map(move |c| (t.to_string(), c.clone())))
+            .map(|(t, n)| (t.to_string(), n.taken.iter().cloned().collect()))
             .collect();
-        self.discard = Some((tables, columns));
+        self.discard = Some(kept);
     }
 
     /// A renamed batch without what [`Self::discard_new`] drops (the batch itself, for a
     /// new table); what is dropped is counted in the report.
     pub fn keep(&mut self, b: TableBatch) -> Option<TableBatch> {
-        let Some((tables, columns)) = &self.discard else {
+        let Some(kept) = &self.discard else {
             return Some(b);
         };
-        if !tables.contains(&*b.table) {
+        let Some(columns) = kept.get(&*b.table) else {
             let name = b.table.to_string();
             if !self.report.discarded.contains(&name) {
                 self.report.discarded.push(name);
             }
             self.report.discarded_values += b.batch.num_rows() as u64;
             return None;
-        }
+        };
         let schema = b.batch.schema();
         let mut keep = Vec::with_capacity(schema.fields().len());
         for (i, f) in schema.fields().iter().enumerate() {
-            if columns.contains(&(b.table.to_string(), f.name().clone())) {
+            if columns.contains(f.name()) {
                 keep.push(i);
                 continue;
             }
@@ -160,7 +159,7 @@ impl NameRegistry {
         if let Some(path) = schema.metadata().get(TABLE_PATH_KEY) {
             self.table_by_path.insert(path.clone(), name.clone());
         }
-        self.seen.get_or_insert_with(FxHashSet::default);
+        self.seen.get_or_insert_with(Columns::default);
         let names = self.tables.entry(name).or_default();
         if let Some(list) = schema.metadata().get(ARRAYS_KEY) {
             let entries: Vec<serde_json::Value> = serde_json::from_str(list).unwrap_or_default();
@@ -192,7 +191,8 @@ impl NameRegistry {
     pub fn seen(&self, table: &str, column: &str) -> bool {
         self.seen
             .as_ref()
-            .is_some_and(|s| s.contains(&(table.to_string(), column.to_string())))
+            .and_then(|s| s.get(table))
+            .is_some_and(|columns| columns.contains(column))
     }
 
     /// Columns renamed because their natural name was taken.
@@ -344,8 +344,10 @@ impl NameRegistry {
             };
             used.insert(name.clone());
             if let Some(seen) = &mut self.seen {
-                if !seen.contains(&(table.to_string(), name.clone())) {
-                    seen.insert((table.to_string(), name.clone()));
+                if !seen.get(table).is_some_and(|c| c.contains(&name)) {
+                    seen.entry(table.to_string())
+                        .or_default()
+                        .insert(name.clone());
                 }
             }
             // The base name stays in the files: a job's driver names its tasks' parts

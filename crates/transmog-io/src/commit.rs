@@ -566,6 +566,20 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// Commits one file `name` holding `text` into `out`, as a run of `entity` would.
+    fn commit_one(out: &Path, entity: Option<&str>, name: &str, text: &str) -> Commit {
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = out.join(format!(".{name}.tmp-1-{n}"));
+        write(&tmp, text);
+        let file = NewFile {
+            table: name,
+            tmp: &tmp,
+            name,
+        };
+        commit(out, entity, &[file], false).unwrap()
+    }
+
     fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
@@ -584,20 +598,8 @@ mod tests {
         fs::create_dir(out.join("sub")).unwrap();
         write(&out.join("sub/x"), "x");
         // A first run of entity t: t.csv and t_items.csv.
-        for (name, text) in [("t.csv", "old"), ("t_items.csv", "old")] {
-            let tmp = out.join(format!(".{name}.tmp-1-1"));
-            write(&tmp, text);
-            commit(
-                &out,
-                Some("t"),
-                &[NewFile {
-                    table: name,
-                    tmp: &tmp,
-                    name,
-                }],
-                false,
-            )
-            .unwrap();
+        for name in ["t.csv", "t_items.csv"] {
+            commit_one(&out, Some("t"), name, "old");
         }
         // The manifest lists only what the last commit of `t` wrote.
         let tmp_a = out.join(".t.csv.tmp-1-2");
@@ -624,19 +626,7 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("t.csv")).unwrap(), "new");
         assert_eq!(fs::read_to_string(out.join("sub/x")).unwrap(), "x");
         // A third run that no longer makes t_items: its old file goes.
-        let tmp = out.join(".t.csv.tmp-1-3");
-        write(&tmp, "newer");
-        commit(
-            &out,
-            Some("t"),
-            &[NewFile {
-                table: "t",
-                tmp: &tmp,
-                name: "t.csv",
-            }],
-            false,
-        )
-        .unwrap();
+        commit_one(&out, Some("t"), "t.csv", "newer");
         let expected: &[&str] = if how == Commit::Exchanged {
             &[MANIFEST, "notes.txt", "sub", "t.csv"]
         } else {
@@ -646,14 +636,7 @@ mod tests {
         assert_eq!(listing(&out), expected);
         // A run without an entity (the Python API) leaves the manifest as it was.
         let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
-        let tmp = out.join(".u.csv.tmp-1-4");
-        write(&tmp, "u");
-        let file = NewFile {
-            table: "u",
-            tmp: &tmp,
-            name: "u.csv",
-        };
-        commit(&out, None, &[file], false).unwrap();
+        commit_one(&out, None, "u.csv", "u");
         assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), manifest);
         assert!(out.join("u.csv").exists() && out.join("t.csv").exists());
         // No staging folder is left next to the output.
@@ -706,17 +689,7 @@ mod tests {
         for i in 0..MAX_CARRIED {
             write(&out.join(format!("other-{i}.csv")), "x");
         }
-        let tmp = out.join(".t.csv.tmp-1-1");
-        write(&tmp, "t");
-        let file = NewFile {
-            table: "t",
-            tmp: &tmp,
-            name: "t.csv",
-        };
-        assert_eq!(
-            commit(&out, Some("t"), &[file], false).unwrap(),
-            Commit::Renamed
-        );
+        assert_eq!(commit_one(&out, Some("t"), "t.csv", "t"), Commit::Renamed);
         assert_eq!(fs::read_to_string(out.join("t.csv")).unwrap(), "t");
         assert_eq!(fs::read_dir(&out).unwrap().count(), MAX_CARRIED + 2);
     }

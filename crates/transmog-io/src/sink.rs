@@ -311,7 +311,7 @@ fn as_dataset(s: &mut Staged, dir: &Path, run: &str) {
         } else {
             stem.to_string()
         };
-        *name = format!("{stem}/part-{run}-{i:05}.{ext}");
+        *name = format!("{stem}/{}", crate::writer::part_name(Some(run), i, &ext));
         paths.push(dir.join(&*name));
         folder = stem;
     }

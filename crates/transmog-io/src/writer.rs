@@ -40,6 +40,15 @@ pub(crate) struct Staged {
     pub output: TableOutput,
 }
 
+/// The name of a table's `i`-th part file in its folder: `part-00000.<ext>`, or with the
+/// dataset layout's run id, `part-<run>-00000.<ext>`.
+pub(crate) fn part_name(run: Option<&str>, i: usize, ext: &str) -> String {
+    match run {
+        Some(run) => format!("part-{run}-{i:05}.{ext}"),
+        None => format!("part-{i:05}.{ext}"),
+    }
+}
+
 /// A finished file of a table that rolled over, under its temporary name.
 pub(crate) struct Rolled {
     pub tmp: PathBuf,
@@ -103,7 +112,7 @@ impl Staged {
         };
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.into_iter().enumerate() {
-            let file = format!("part-{i:05}.{ext}");
+            let file = part_name(None, i, &ext);
             output.bytes += crate::files::file_size(name, &part.tmp)?;
             output.rows += part.rows;
             output.row_groups += part.row_groups;
