@@ -291,6 +291,17 @@ pub enum ContractArg {
     Discard,
 }
 
+impl From<ContractArg> for transmog_core::schema_file::Contract {
+    fn from(c: ContractArg) -> Self {
+        use transmog_core::schema_file::Contract;
+        match c {
+            ContractArg::Evolve => Contract::Evolve,
+            ContractArg::Freeze => Contract::Freeze,
+            ContractArg::Discard => Contract::Discard,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ParquetArgs {
     /// Codec: snappy, gzip, brotli, zstd, lz4, none; a level after a colon (zstd:3).

@@ -1,12 +1,11 @@
 //! `transmog convert`: inputs through the run engine into one file per table.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use transmog_io::TableSink;
-use transmog_run::{Run, RunOptions};
+use transmog_run::{Run, RunOptions, SchemaSession};
 
 use crate::args::{ContractArg, ConvertArgs, LayoutArg};
 use crate::{progress, schema, signals, summary};
@@ -23,22 +22,15 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     if args.append && args.schema.is_none() {
         anyhow::bail!("--append needs --schema FILE (every run must name the same fields alike)");
     }
-    let saved = match &args.schema {
-        Some(path) if path.exists() => Some(schema::load(path, &entity, &mut cfg)?),
-        _ => None,
+    let mut session = match &args.schema {
+        Some(path) => Some(SchemaSession::open(
+            path,
+            &entity,
+            &mut cfg,
+            args.schema_contract.into(),
+        )?),
+        None => None,
     };
-    // Contracts bind once there is a saved schema (the first run makes it).
-    let contract = saved
-        .as_ref()
-        .map_or(ContractArg::Evolve, |_| args.schema_contract);
-    if let Some(saved) = &saved {
-        let paths = std::sync::Arc::new(saved.paths());
-        if contract == ContractArg::Freeze {
-            cfg.frozen = Some(paths);
-        } else {
-            cfg.known = Some(paths);
-        }
-    }
     let run_cfg = cfg.clone();
     let run_opts = RunOptions {
         threads: args.threads,
@@ -57,11 +49,8 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             .collect();
         sink.set_dataset(&format!("{stamp}-{}", std::process::id()), args.append);
     }
-    if let Some(saved) = &saved {
-        run.seed(saved, &mut sink)?;
-        if contract == ContractArg::Discard {
-            run.discard_new();
-        }
+    if let Some(session) = &mut session {
+        session.start(&mut run, Some(&mut sink))?;
     }
     let bar = progress::bar(args.quiet, args.total_bytes());
     let mut errors = progress::ErrorsFile::create(args.errors_file.as_deref())?;
@@ -85,44 +74,34 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         sink.abort();
         return Err(e.into());
     }
-    // Which saved columns this run's records had, for the drift report.
-    let seen: HashSet<(String, String)> = saved
-        .iter()
-        .flat_map(|s| s.tables.iter())
-        .flat_map(|(t, schema)| {
-            schema
-                .fields()
-                .iter()
-                .map(move |f| (t.clone(), f.name().clone()))
-        })
-        .filter(|(t, c)| run.seen(t, c))
-        .collect();
+    if let Some(session) = &mut session {
+        session.note_seen(&run);
+    }
     let totals = run.finish(&mut sink)?;
-    if let (ContractArg::Freeze, Some(saved)) = (contract, &saved) {
-        if let Err(e) = schema::check_types(saved, &sink.schemas()) {
+    if let Some(session) = &mut session {
+        session.set_tables(&sink.schemas());
+        if let Err(e) = session.check_types() {
             sink.abort();
-            return Err(e);
+            return Err(e.into());
         }
     }
-    let plan = schema::Plan::new(args.schema.as_deref(), &args.output);
-    let mut updated = None;
-    let outputs = sink.finish_with(|outputs| {
-        let Some(plan) = &plan else {
-            return Vec::new();
-        };
-        let next = schema::updated(saved.as_ref(), &entity, &cfg, &totals, outputs);
-        let files = plan.in_output(&next);
-        updated = Some(next);
-        files
+    // The updated schema file is committed with the tables when it is in the output
+    // folder, else written on its own after them.
+    let plan = args
+        .schema
+        .as_deref()
+        .and_then(|p| schema::Plan::new(p, &args.output));
+    let updated = session.as_ref().map(|s| s.updated(&entity, &cfg, &totals));
+    let outputs = sink.finish_with(|_| match (&plan, &updated) {
+        (Some(plan), Some(next)) => plan.files(next),
+        _ => Vec::new(),
     })?;
-    if let (Some(plan), Some(next)) = (&plan, &updated) {
-        plan.write_outside(next)?;
+    if let (Some(session), Some(next)) = (&session, &updated) {
+        if !plan.as_ref().is_some_and(|p| p.in_output) {
+            session.write(next)?;
+        }
     }
-    let drift = saved.as_ref().map(|s| {
-        schema::drift(s, &outputs, &totals, &|t, c| {
-            seen.contains(&(t.to_string(), c.to_string()))
-        })
-    });
+    let drift = session.as_ref().and_then(|s| s.drift(&totals));
     if let Some(path) = &args.report {
         schema::write_report(path, &totals, &outputs, drift.as_ref())?;
     }

@@ -133,6 +133,18 @@ pub enum Error {
         /// What it would add: "new column `a.b` (table 't')" or "new table `items` ...".
         what: String,
     },
+    /// A saved column's type would widen under a frozen schema.
+    #[error("column {table}.{column} would change type from {from} to {to}, and the schema is frozen; nothing was written")]
+    SchemaTypeChanged {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its saved type.
+        from: String,
+        /// The type this run's values need.
+        to: String,
+    },
     /// Tables that cannot be put back together (see [`crate::unflatten`]).
     #[error("cannot unflatten table '{table}'{}: {message}", row.map(|r| format!(" row {r}")).unwrap_or_default())]
     Unflatten {
@@ -161,6 +173,7 @@ impl Error {
             | Error::InvalidRecord { .. }
             | Error::TooManyColumns { .. }
             | Error::SchemaFrozen { .. }
+            | Error::SchemaTypeChanged { .. }
             | Error::Unflatten { .. } => ErrorKind::Processing,
         }
     }

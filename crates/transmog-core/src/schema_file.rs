@@ -282,6 +282,69 @@ impl SavedSchema {
     }
 }
 
+impl SavedSchema {
+    /// Reads the schema file's text `text` for a run of `entity` with `cfg`, refuses it
+    /// when it was written with other naming options, and prepares `cfg` for it: the
+    /// file's map decisions are added, and the contract is bound (the saved paths become
+    /// [`Config::frozen`] under [`Contract::Freeze`], else [`Config::known`], which lets
+    /// the run tell what it meets for the first time).
+    pub fn load_for(
+        text: &str,
+        entity: &str,
+        cfg: &mut Config,
+        contract: Contract,
+    ) -> Result<SavedSchema, String> {
+        let saved = SavedSchema::from_json(text)?;
+        saved.check(entity, cfg)?;
+        for m in &saved.maps {
+            let p = crate::maps::parse_path(m).map_err(|e| format!("map `{m}`: {e}"))?;
+            if !cfg.map_paths.contains(&p) {
+                cfg.map_paths.push(p);
+            }
+        }
+        let paths = Arc::new(saved.paths());
+        if contract == Contract::Freeze {
+            cfg.frozen = Some(paths);
+        } else {
+            cfg.known = Some(paths);
+        }
+        Ok(saved)
+    }
+
+    /// The schema after a run that started from `saved` (if any): the saved tables in
+    /// their order, with the run's final schema (`now`) where it made the table, else
+    /// as saved; then the tables the run made first. Maps: the run's given ones
+    /// (`cfg.map_paths`, which hold the saved ones) and those it detected.
+    pub fn after_run(
+        saved: Option<&SavedSchema>,
+        entity: &str,
+        cfg: &Config,
+        maps_detected: &[String],
+        now: &[(String, SchemaRef)],
+    ) -> SavedSchema {
+        let made = |name: &str| now.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+        let mut tables: Vec<(String, SchemaRef)> = Vec::new();
+        for (name, schema) in saved.map(|s| s.tables.as_slice()).unwrap_or_default() {
+            tables.push((name.clone(), Arc::clone(made(name).unwrap_or(schema))));
+        }
+        for (name, schema) in now {
+            if !tables.iter().any(|(n, _)| n == name) {
+                tables.push((name.clone(), Arc::clone(schema)));
+            }
+        }
+        let mut maps: Vec<crate::maps::MapPath> = cfg.map_paths.clone();
+        for m in maps_detected {
+            if let Ok(p) = crate::maps::parse_path(m) {
+                if !maps.contains(&p) {
+                    maps.push(p);
+                }
+            }
+        }
+        let maps = maps.iter().map(|p| json!(p).to_string()).collect();
+        SavedSchema::new(entity, cfg, maps, tables)
+    }
+}
+
 /// The tables and columns a saved schema holds, by source path: table keys are the
 /// owning array path's JSON ([`TABLE_PATH_KEY`], `""` for the main table), column keys
 /// `(table key, column path JSON)` ([`PATH_KEY`]).
@@ -425,6 +488,23 @@ impl Drift {
             }
         }
         d
+    }
+
+    /// [`Self::between`] with the first records of new columns taken from a run's
+    /// report ([`crate::Report::first_new`]).
+    pub fn of_run(
+        saved: &SavedSchema,
+        now: &[(String, SchemaRef)],
+        seen: &dyn Fn(&str, &str) -> bool,
+        first_new: &[(String, String, crate::Location)],
+    ) -> Drift {
+        let first = |table: &str, path: &str| {
+            first_new
+                .iter()
+                .find(|(t, p, _)| t == table && p == path)
+                .map(|(_, _, location)| location.to_string())
+        };
+        Drift::between(saved, now, seen, &first)
     }
 
     /// The drift as JSON (for `--report` files and bindings).

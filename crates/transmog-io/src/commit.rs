@@ -115,6 +115,36 @@ pub(crate) fn commit(
     Ok(Commit::Renamed)
 }
 
+/// Writes the file `path` through `write` under a temporary name in its folder, flushed
+/// to disk, then renamed: a reader never finds half a file, and a failed write leaves
+/// none (a schema file, a report, `unflatten -o`).
+pub fn write_atomically<E: From<io::Error>>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| -> std::result::Result<(), E> {
+        let file = fs::File::create(&tmp)?;
+        let mut out = io::BufWriter::new(file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = sync_dir(parent);
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
 /// Makes the finished folder `stage` (a sibling of `dir` on the same file system) the
 /// folder `dir`, in one step where the platform allows: every file and folder in `stage`
 /// is flushed to disk, the two are exchanged, the parent is flushed and the old content

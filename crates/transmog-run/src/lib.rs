@@ -26,6 +26,7 @@
 pub mod error;
 pub mod input;
 mod pipeline;
+pub mod schema;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -42,6 +43,7 @@ use transmog_io::TableSink;
 pub use error::{ConfigError, Fault, Result, RunError};
 pub use input::{origin_name, origin_names, Input, Source};
 pub use pipeline::Feed;
+pub use schema::{SchemaSession, Tracked};
 
 /// How a run uses the machine.
 #[derive(Debug, Clone)]
