@@ -6,7 +6,7 @@ seen late are kept (NULL in earlier rows), colliding names keep both values, and
 """
 
 from . import _native
-from .config import (CacheConfig, ErrorHandlingConfig, ExtensionRegistry, MetadataConfig, NamingConfig,
+from .config import (CacheConfig, SchemaConfig, ErrorHandlingConfig, ExtensionRegistry, MetadataConfig, NamingConfig,
                      ProcessingConfig, ProcessingMode, TransmogConfig, TransmogSettings, configure, extensions,
                      load_config, load_profile, settings)
 from .core.extractor import extract_arrays, stream_extract_arrays
@@ -36,7 +36,7 @@ from .features import Features  # noqa: E402
 __all__ = [
     "Processor", "ProcessingResult", "ProcessingStrategy", "InMemoryStrategy", "FileStrategy", "BatchStrategy",
     "ChunkedStrategy", "CSVStrategy", "TransmogConfig", "ProcessingMode", "NamingConfig", "ProcessingConfig",
-    "MetadataConfig", "ErrorHandlingConfig", "CacheConfig", "TransmogSettings", "ExtensionRegistry", "settings",
+    "MetadataConfig", "ErrorHandlingConfig", "CacheConfig", "SchemaConfig", "TransmogSettings", "ExtensionRegistry", "settings",
     "extensions", "load_profile", "load_config", "configure", "FormatRegistry", "detect_format", "create_writer",
     "DataWriter", "StreamingWriter", "create_streaming_writer", "get_supported_streaming_formats",
     "is_streaming_format_available", "ParquetStreamingWriter", "initialize_io_features", "Features",

@@ -9,7 +9,14 @@ class Engine:
     """Records in, tables out; one engine per processing call."""
 
     def __init__(
-        self, entity_name: str, options: Dict[str, Any], threads: int = 0, chunk_records: int = 10000
+        self,
+        entity_name: str,
+        options: Dict[str, Any],
+        threads: int = 0,
+        chunk_records: int = 10000,
+        schema_file: Optional[Union[str, PathLike[str]]] = None,
+        schema_text: Optional[str] = None,
+        schema_contract: str = "evolve",
     ) -> None: ...
     def push_records(self, records: Iterable[Any]) -> int: ...
     def push_bytes(self, data: bytes, format: str, source: str, origin: str = "") -> int: ...
@@ -100,11 +107,26 @@ def split_ranges(
 # Spark/Dask commit: one naming and one type per column and table for a job's parts.
 # Renamed entries: (table, path, wanted, given).
 def job_tables(
-    paths: Sequence[Union[str, PathLike[str]]], separator: str
+    paths: Sequence[Union[str, PathLike[str]]], separator: str, schema_text: Optional[str] = None
 ) -> Tuple[List[Tuple[str, str, List[int]]], List[Tuple[str, str, str, str]]]: ...
 def harmonize(
-    table: str, paths: Sequence[Union[str, PathLike[str]]], options: Dict[str, Any], separator: str
+    table: str,
+    paths: Sequence[Union[str, PathLike[str]]],
+    options: Dict[str, Any],
+    separator: str,
+    schema_text: Optional[str] = None,
+    saved_table: Optional[str] = None,
 ) -> Tuple[ArrowStream, List[Tuple[str, str, str, str]]]: ...
+# A distributed job's updated schema file text and drift (JSON text, with a saved schema).
+def job_schema(
+    entity: str,
+    options: Dict[str, Any],
+    schema_text: Optional[str],
+    tables: Sequence[Tuple[str, Sequence[Union[str, PathLike[str]]]]],
+    first_new: Sequence[Tuple[str, str, str]],
+) -> Tuple[str, Optional[str]]: ...
+# Writes a file aside, flushed, then renamed into place.
+def write_atomically(path: Union[str, PathLike[str]], data: bytes) -> None: ...
 # Makes the finished folder `stage` the folder `output` in one step; True when exchanged
 # atomically (else renamed aside and into place).
 def replace_dir(stage: Union[str, PathLike[str]], output: Union[str, PathLike[str]]) -> bool: ...

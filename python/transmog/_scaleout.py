@@ -63,6 +63,10 @@ class Plan:
     task_hook: Optional[Callable[[int, int], None]] = field(default=None)
     # What the job's summary should say about its partitions (see ``whole_file_notes``).
     notes: List[str] = field(default_factory=list)
+    # The config's schema file (read on the driver: tasks get its content), and its contract.
+    schema_file: Optional[str] = None
+    schema_text: Optional[str] = None
+    schema_contract: str = "evolve"
 
 
 def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogConfig], ids: str,
@@ -92,6 +96,18 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
     else:
         opts["id_mode"] = ids
     native_format = "jsonl" if output_format == "json" else output_format
+    schema_args = config._schema_args()
+    schema_file, schema_text = schema_args.get("schema_file"), None
+    if schema_file is not None:
+        if native_format != "parquet":
+            raise ConfigurationError("a schema file needs Parquet output in a distributed job (the parts' "
+                                     "schemas are read back)", "output_format", output_format)
+        schema_file = os.path.abspath(schema_file)
+        if os.path.exists(schema_file):
+            with open(schema_file, encoding="utf-8") as fh:
+                schema_text = fh.read()
+            # Refused here (other naming options, not a schema file) rather than in every task.
+            _native.Engine(entity, opts, schema_text=schema_text, schema_contract=schema_args["schema_contract"])
     # Workers may run in another directory: they get absolute paths.
     output = normalize(output)
     prepare_output(output, mode)
@@ -99,7 +115,8 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
     return Plan(entity=entity, engine_options=opts, output_format=native_format,
                 sink_options=dict(format_options), input_format=input_format,
                 csv_options=csv_options, chunk_size=max(1, chunk_size), root=root,
-                job_dir=job_dir, output=output, task_hook=task_hook)
+                job_dir=job_dir, output=output, task_hook=task_hook, schema_file=schema_file,
+                schema_text=schema_text, schema_contract=schema_args.get("schema_contract", "evolve"))
 
 
 def decide_maps(plan: Plan, paths: Sequence[str] = (), texts: Sequence[Any] = ()) -> List[List[str]]:
@@ -281,7 +298,9 @@ def _start(plan: Plan, partition: int, attempt: str) -> Tuple[str, Any, Any]:
     """A task attempt's folder, engine and sink."""
     attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
     os.makedirs(attempt_dir, exist_ok=True)
-    engine = _native.Engine(plan.entity, plan.engine_options)
+    schema = {} if plan.schema_text is None else {"schema_text": plan.schema_text,
+                                                   "schema_contract": plan.schema_contract}
+    engine = _native.Engine(plan.entity, plan.engine_options, **schema)
     return attempt_dir, engine, _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
 
 
@@ -343,7 +362,9 @@ def _finish(plan: Plan, partition: int, attempt_dir: str, engine: Any, sink: Any
     report = native.report()
     records = native.records()
     skipped = int(report.get("skipped_count", 0) or 0)
-    problems = json.dumps(list(report.get("skipped", []))[:MAX_PROBLEMS])
+    # The head row's problems also carry the first records of columns new to the schema.
+    problems = json.dumps({"skipped": list(report.get("skipped", []))[:MAX_PROBLEMS],
+                           "first_new": [list(f) for f in report.get("first_new", [])]})
     outputs = sink.finish()
     if plan.task_hook is not None:
         plan.task_hook(partition, len(outputs))
@@ -371,6 +392,7 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
     parts: List[Tuple[int, int, str, str, int]] = []
     records = skipped = 0
     problems: List[str] = []
+    first_new: List[Tuple[int, str, str, str]] = []
     for seq, (partition, attempt_dir, stem, fname, n, recs, skip, probs) in enumerate(results):
         # One attempt per partition; a second one would be a scheduler bug, not data.
         if kept.setdefault(partition, attempt_dir) != attempt_dir:
@@ -378,7 +400,9 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
         if stem is None:
             records += int(recs)
             skipped += int(skip)
-            problems.extend(json.loads(probs))
+            head = json.loads(probs)
+            problems.extend(head["skipped"])
+            first_new.extend((int(partition), *f) for f in head["first_new"])
         else:
             parts.append((int(partition), seq, stem, os.path.join(attempt_dir, fname), int(n)))
     parts.sort()
@@ -387,10 +411,11 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
     groups: List[Tuple[str, List[int]]] = []
     if plan.output_format == "parquet":
         separator = plan.engine_options.get("separator") or "_"
-        named, tables_renamed = _native.job_tables([p[3] for p in parts], separator)
+        named, tables_renamed = _native.job_tables([p[3] for p in parts], separator, plan.schema_text)
         renamed.extend(dict(zip(("table", "path", "wanted", "given"), r)) for r in tables_renamed)
-        for _table, stem, members in named:
-            schemas[stem], names = harmonize([parts[i][3] for i in members], plan.sink_options, stem, separator)
+        for table, stem, members in named:
+            schemas[stem], names = harmonize([parts[i][3] for i in members], plan.sink_options, stem, separator,
+                                             plan.schema_text, table)
             renamed.extend(names)
             groups.append((stem, members))
     else:
@@ -398,9 +423,20 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
         for i, part in enumerate(parts):
             by_stem.setdefault(part[2], []).append(i)
         groups = list(by_stem.items())
+    updated_schema = drift = None
+    if plan.schema_file is not None:
+        # Partitions in input order: a new column's first record is in the earliest.
+        first_new.sort(key=lambda f: f[0])
+        updated_schema, drift_text = _native.job_schema(
+            plan.entity, plan.engine_options, plan.schema_text,
+            [(table, [parts[i][3] for i in members]) for table, _stem, members in named],
+            [f[1:] for f in first_new])
+        drift = None if drift_text is None else json.loads(drift_text)
     # The dataset is assembled in a sibling folder and then replaces the output folder
     # in one step: a reader (or a driver killed here) sees the old dataset or the new.
     target_dir = os.path.realpath(output)
+    schema_inside = plan.schema_file is not None and \
+        os.path.dirname(os.path.realpath(plan.schema_file)) == target_dir
     stage = os.path.join(os.path.dirname(target_dir),
                          f".{os.path.basename(target_dir)}.transmog-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     os.makedirs(stage)
@@ -419,7 +455,11 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
                                        schema=schemas.get(stem))
         result = JobResult(output=output, entity=plan.entity, records=records, skipped=skipped,
                            problems=problems[:MAX_PROBLEMS], tables=tables, renamed=renamed,
-                           notes=list(plan.notes))
+                           notes=list(plan.notes), schema_file=plan.schema_file, schema_drift=drift)
+        if schema_inside:
+            # Committed with the dataset: the old file is replaced with the folder.
+            with open(os.path.join(stage, os.path.basename(plan.schema_file)), "w", encoding="utf-8") as fh:
+                fh.write(updated_schema)
         for note in plan.notes:
             _log.warning("%s", note)
         with open(os.path.join(stage, SCHEMA_FILE), "w", encoding="utf-8") as fh:
@@ -429,6 +469,10 @@ def commit(plan: Plan, output: str, results: Iterable[Sequence[Any]]) -> "JobRes
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    if plan.schema_file is not None and not schema_inside:
+        # After the dataset: a job killed in between leaves the schema it started from,
+        # under which a rerun names every field as this job did.
+        _native.write_atomically(plan.schema_file, updated_schema.encode("utf-8"))
     return result
 
 
@@ -462,6 +506,11 @@ class JobResult(Mapping[str, TableOutput]):
     renamed: List[Dict[str, str]] = field(default_factory=list)
     #: What bounded the job's parallelism: inputs larger than a partition read whole.
     notes: List[str] = field(default_factory=list)
+    #: The schema file the job started from and updated (``config.with_schema``).
+    schema_file: Optional[str] = None
+    #: What changed against it: new tables and columns (with the first record that had
+    #: each), widened types, saved tables and columns without values. None without one.
+    schema_drift: Optional[Dict[str, Any]] = None
 
     def __getitem__(self, key: str) -> TableOutput:
         return self.tables[key]
@@ -480,6 +529,7 @@ class JobResult(Mapping[str, TableOutput]):
             "problems": self.problems,
             "renamed": self.renamed,
             "notes": self.notes,
+            "schema_drift": self.schema_drift,
             "tables": {
                 stem: {"rows": t.rows, "files": len(t.files),
                        "columns": None if t.schema is None else
@@ -491,8 +541,9 @@ class JobResult(Mapping[str, TableOutput]):
 
 # -- one schema per table ------------------------------------------------------------
 
-def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "",
-              separator: str = "_") -> Tuple[Any, List[Dict[str, str]]]:
+def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "", separator: str = "_",
+              schema_text: Optional[str] = None, saved_table: Optional[str] = None
+              ) -> Tuple[Any, List[Dict[str, str]]]:
     """A table's parts (in input order) brought to one name and one type per column by
     the engine; returns the union schema (a ``pyarrow.Schema``) and the renamed columns.
 
@@ -501,8 +552,11 @@ def harmonize(paths: List[str], sink_options: Dict[str, Any], table: str = "",
     equal ``transmog convert``'s). Columns that one part typed differently from another
     (typed mode: ints here, text there) meet at the engine's widening lattice: int+float
     -> float64 while every int is within 2**53, any other mix -> text (``true``,
-    ``1.5``). Parts that change are rewritten with the job's writer settings."""
+    ``1.5``). Parts that change are rewritten with the job's writer settings. With a
+    schema file's content (``schema_text``), the columns its table ``saved_table`` holds
+    keep their saved names."""
     import pyarrow as pa
 
-    stream, renamed = _native.harmonize(table, list(paths), dict(sink_options), separator)
+    stream, renamed = _native.harmonize(table, list(paths), dict(sink_options), separator, schema_text,
+                                        saved_table)
     return pa.schema(stream), [dict(zip(("table", "path", "wanted", "given"), r)) for r in renamed]

@@ -583,3 +583,80 @@ def _native_ranges(path):
     from transmog import _native
 
     return _native.split_ranges(str(path), _scaleout.MIN_SPLIT_BYTES)
+
+
+def test_a_schema_file_round_trips_through_the_cli_python_spark_and_dask(spark, transmog_bin, tmp_path):
+    """One schema file, five days, four faces: each day meets the colliding shapes in
+    another order, and every face gives each saved name the field it had on day 1,
+    reports what is new with its first record, and leaves the file for the next face."""
+    import transmog as tm
+    from transmog.dask import flatten as dask_flatten
+    from transmog.spark import flatten as spark_flatten
+
+    def lines(path, records):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        return path
+
+    def names(schema):
+        """{source path: column name} of the data columns."""
+        return {tuple(json.loads(f.metadata[b"transmog.path"])): f.name
+                for f in schema if f.metadata and b"transmog.path" in f.metadata}
+
+    schema_file = tmp_path / "feed.schema.json"
+    config = tm.TransmogConfig.default().with_processing(cast_to_string=False).with_schema(schema_file)
+    # Day 1, CLI: the field `a_b` comes first and owns the name.
+    day1 = lines(tmp_path / "d1" / "day1.jsonl", [{"a_b": 1}, {"a": {"b": 2}}])
+    run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "cli1", "--entity", "t", "--typed", "--naming",
+            "nested", "--maps", "off", "--schema", schema_file, "-q")
+    day1_names = names(pq.read_schema(tmp_path / "cli1" / "t.parquet"))
+    assert day1_names == {("a_b",): "a_b", ("a", "b"): "a_b_2"}
+
+    # Day 2, Python: the path a.b comes first; a new column on line 2.
+    day2 = lines(tmp_path / "d2" / "day2.jsonl", [{"a": {"b": 3}}, {"a_b": 4, "new": "x"}])
+    result = tm.Processor(config).process_file(str(day2), "t")
+    assert names(result.to_arrow()["main"].schema) == {**day1_names, ("new",): "new"}
+    drift = result.report()["schema_drift"]
+    assert [(c["column"], c["first"]) for c in drift["new_columns"]] == [("new", f"{day2}:2")]
+    assert drift["widened"] == [] and drift["new_tables"] == []
+
+    # Day 3, Spark, one partition per file: the parts meet at the driver under the saved names.
+    src3 = tmp_path / "d3"
+    lines(src3 / "p1.jsonl", [{"a": {"b": 5}, "new": "y", "items": [{"k": 1}]}])
+    lines(src3 / "p2.jsonl", [{"a_b": 6, "z": 1.5}, {"a_b": "seven"}])
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "40")
+    try:
+        job = spark_flatten(spark, str(src3 / "*.jsonl"), str(tmp_path / "spark"), "t", config=config)
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
+    assert len(job["t"].files) == 2
+    assert names(job["t"].schema) == {**day1_names, ("new",): "new", ("z",): "z"}
+    drift = job.schema_drift
+    assert drift["new_tables"] == ["t_items"]
+    # Spark names its inputs by URI.
+    assert [(c["column"], c["first"]) for c in drift["new_columns"]] == [("z", f"file:{src3 / 'p2.jsonl'}:1")]
+    assert drift["widened"] == [{"table": "t", "column": "a_b", "from": "int64", "to": "string"}]
+    assert json.loads((tmp_path / "spark" / "_schema.json").read_text())["schema_drift"] == drift
+    saved = json.loads(schema_file.read_text())
+    assert [t["name"] for t in saved["tables"]] == ["t", "t_items"]
+
+    # Day 4, Dask, frozen: what the file holds passes, anything new is refused with its line.
+    frozen = config.with_schema(schema_file, contract="freeze")
+    day4 = lines(tmp_path / "d4" / "day4.jsonl", [{"a": {"b": 8}, "z": 2.5, "a_b": "x"}])
+    job = dask_flatten(str(day4), str(tmp_path / "dask"), "t", config=frozen, scheduler="synchronous")
+    assert names(job["t"].schema) == {**day1_names, ("z",): "z"}
+    assert job.schema_drift["new_columns"] == [] and job.schema_drift["widened"] == []
+    before = schema_file.read_text()
+    bad = lines(tmp_path / "d4b" / "day4.jsonl", [{"a_b": "x"}, {"brand_new": 1}])
+    with pytest.raises(Exception, match=r"day4.jsonl:2: new column `brand_new`"):
+        dask_flatten(str(bad), str(tmp_path / "dask-bad"), "t", config=frozen, scheduler="synchronous")
+    assert schema_file.read_text() == before
+
+    # Day 5, CLI again, from the file the other faces wrote: the same names, no change.
+    day5 = lines(tmp_path / "d5" / "day5.jsonl", [{"a": {"b": 9}}, {"a_b": "ten", "new": "n", "z": 3.5}])
+    run_cli(transmog_bin, "convert", day5, "-o", tmp_path / "cli5", "--entity", "t", "--typed", "--naming",
+            "nested", "--maps", "off", "--schema", schema_file, "--report", tmp_path / "report.json", "-q")
+    assert names(pq.read_schema(tmp_path / "cli5" / "t.parquet")) == {**day1_names, ("new",): "new",
+                                                                        ("z",): "z"}
+    drift = json.loads((tmp_path / "report.json").read_text())["drift"]
+    assert (drift["new_tables"], drift["new_columns"], drift["widened"]) == ([], [], [])

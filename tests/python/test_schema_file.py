@@ -212,3 +212,60 @@ def test_the_summary_lists_20_changes_of_a_kind_and_the_report_all(transmog_bin,
     assert err.count("  new column feed.") == 20
     assert "... 25 new columns in all (every one in --report FILE)" in err
     assert len(json.loads(report.read_text())["drift"]["new_columns"]) == 25
+
+
+# -- the Python API (TransmogConfig.with_schema) --------------------------------------
+
+def test_python_runs_keep_names_across_calls_and_report_drift(tmp_path):
+    import transmog as tm
+
+    schema = tmp_path / "feed.schema.json"
+    processor = tm.Processor(tm.TransmogConfig.default().with_schema(schema))
+    first = processor.process([{"a_b": 1}, {"a": {"b": 2}}], "feed")
+    assert first.report()["schema_drift"] is None, "nothing saved to compare with"
+    assert json.loads(schema.read_text())["entity"] == "feed"
+    # Another call, the shapes in the other order: the saved names hold.
+    second = processor.process([{"a": {"b": 3}}, {"a_b": 4, "c": {"d": 5}, "items": [{"k": 1}]}], "feed")
+    assert [{k: v for k, v in r.items() if not k.startswith("__")} for r in second.get_main_table()] == \
+        [{"a_b_2": "3"}, {"a_b": "4", "c_d": "5"}]
+    drift = second.report()["schema_drift"]
+    assert [(c["column"], c["path"], c["first"]) for c in drift["new_columns"]] == [("c_d", "c.d", "record 1")]
+    assert drift["new_tables"] == ["feed_items"]
+    # A streaming call (straight from a file into the Parquet writer) uses and updates it too.
+    day3 = write_lines(tmp_path / "day3.jsonl", [{"a": {"b": 6}, "late": True}, {"a_b": 7}])
+    processor.stream_process_file(str(day3), "feed", "parquet", str(tmp_path / "out"))
+    assert by_path(tmp_path / "out" / "feed.parquet") == {"['a', 'b']": "a_b_2", "['late']": "late",
+                                                          "['a_b']": "a_b"}
+    saved = json.loads(schema.read_text())
+    assert [c["name"] for c in saved["tables"][0]["columns"] if not c["name"].startswith("__")] == \
+        ["a_b", "a_b_2", "c_d", "late"]
+
+
+def test_python_contracts_freeze_and_discard(tmp_path):
+    import pytest
+
+    import transmog as tm
+    from transmog.error import ConfigurationError, ProcessingError
+
+    schema = tmp_path / "s.json"
+    config = tm.TransmogConfig.default().with_processing(cast_to_string=False)
+    tm.Processor(config.with_schema(schema)).process([{"n": 1, "s": "a"}], "feed")
+    before = schema.read_text()
+    frozen = tm.Processor(config.with_schema(schema, contract="freeze"))
+    day2 = write_lines(tmp_path / "day2.jsonl", [{"n": 2}, {"n": 3, "extra": 1}])
+    with pytest.raises(ProcessingError, match=r"day2.jsonl:2: new column `extra`"):
+        frozen.process_file(str(day2), "feed")
+    with pytest.raises(ProcessingError, match=r"column feed.n would change type from int64 to float64"):
+        frozen.process([{"n": 2.5}], "feed")
+    assert schema.read_text() == before, "a refused run leaves the file as it was"
+    result = tm.Processor(config.with_schema(schema, contract="discard")).process(
+        [{"n": 4, "extra": 1, "more": 2, "items": [{"k": 1}, {"k": 2}]}], "feed")
+    assert result.get_table_names() == [] and [r["n"] for r in result.get_main_table()] == [4]
+    report = result.report()
+    assert sorted(report["discarded"]) == ["feed.extra", "feed.more", "feed_items"]
+    assert report["discarded_values"] == 4
+    assert schema.read_text() == before, "discard adds nothing"
+    with pytest.raises(ConfigurationError, match="schema contract"):
+        config.with_schema(schema, contract="lenient")
+    with pytest.raises(ConfigurationError, match="separator `_`"):
+        tm.Processor(config.with_schema(schema).with_naming(separator=".")).process([{"n": 1}], "feed")

@@ -312,9 +312,9 @@ impl SavedSchema {
     }
 
     /// The schema after a run that started from `saved` (if any): the saved tables in
-    /// their order, with the run's final schema (`now`) where it made the table, else
-    /// as saved; then the tables the run made first. Maps: the run's given ones
-    /// (`cfg.map_paths`, which hold the saved ones) and those it detected.
+    /// their order (their saved columns first and kept, widened by the run's final
+    /// schema `now` where it made the table); then the tables the run made first. Maps:
+    /// the saved ones, the run's given ones (`cfg.map_paths`) and those it detected.
     pub fn after_run(
         saved: Option<&SavedSchema>,
         entity: &str,
@@ -325,14 +325,36 @@ impl SavedSchema {
         let made = |name: &str| now.iter().find(|(n, _)| n == name).map(|(_, s)| s);
         let mut tables: Vec<(String, SchemaRef)> = Vec::new();
         for (name, schema) in saved.map(|s| s.tables.as_slice()).unwrap_or_default() {
-            tables.push((name.clone(), Arc::clone(made(name).unwrap_or(schema))));
+            // Saved columns stay, in their places, even where this run's tables lack
+            // them (a distributed job's parts hold only the columns their records had).
+            let mut union = crate::UnionSchema::new();
+            let merged = union
+                .merge_fields(schema, |_| false)
+                .and_then(|_| match made(name) {
+                    Some(now) => union.merge_fields(now, |_| false),
+                    None => Ok(false),
+                });
+            let kept = match merged {
+                Ok(_) => Arc::clone(union.schema()),
+                Err(_) => Arc::clone(made(name).unwrap_or(schema)),
+            };
+            tables.push((name.clone(), kept));
         }
         for (name, schema) in now {
             if !tables.iter().any(|(n, _)| n == name) {
                 tables.push((name.clone(), Arc::clone(schema)));
             }
         }
-        let mut maps: Vec<crate::maps::MapPath> = cfg.map_paths.clone();
+        let mut maps: Vec<crate::maps::MapPath> = Vec::new();
+        let saved_maps = saved.map(|s| s.maps.as_slice()).unwrap_or_default();
+        let given = saved_maps
+            .iter()
+            .filter_map(|m| crate::maps::parse_path(m).ok());
+        for p in given.chain(cfg.map_paths.iter().cloned()) {
+            if !maps.contains(&p) {
+                maps.push(p);
+            }
+        }
         for m in maps_detected {
             if let Ok(p) = crate::maps::parse_path(m) {
                 if !maps.contains(&p) {
@@ -387,6 +409,21 @@ pub enum Contract {
     Freeze,
     /// New tables and columns are dropped and counted; types still widen.
     Discard,
+}
+
+impl std::str::FromStr for Contract {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "evolve" => Ok(Contract::Evolve),
+            "freeze" => Ok(Contract::Freeze),
+            "discard" => Ok(Contract::Discard),
+            other => Err(format!(
+                "unknown schema contract `{other}` (evolve, freeze or discard)"
+            )),
+        }
+    }
 }
 
 /// A column a run added to its saved schema.
@@ -551,6 +588,37 @@ mod tests {
                 ("t_items".into(), Arc::new(child)),
             ],
         )
+    }
+
+    #[test]
+    fn after_a_run_saved_columns_stay_types_widen_and_new_tables_follow() {
+        let before = saved();
+        // The run made `t` with one saved column (widened) and one new, and a new table.
+        let now_main = Schema::new(vec![
+            Field::new("a_b_2", DataType::Float64, true),
+            Field::new("c", DataType::Utf8, true),
+        ]);
+        let other = Schema::new(vec![Field::new("k", DataType::Int64, true)]);
+        let now = vec![
+            ("t".to_string(), Arc::new(now_main)),
+            ("t_more".to_string(), Arc::new(other)),
+        ];
+        let after = SavedSchema::after_run(Some(&before), "t", &Config::default(), &[], &now);
+        let names: Vec<_> = after.tables.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["t", "t_items", "t_more"]);
+        let main = &after.tables[0].1;
+        let cols: Vec<_> = main.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(cols, ["__extract_id", "a_b", "a_b_2", "c"]);
+        assert_eq!(main.field(2).data_type(), &DataType::Float64);
+        assert_eq!(
+            main.field(2).metadata().get(PATH_KEY).map(String::as_str),
+            Some(r#"["a","b"]"#)
+        );
+        assert_eq!(
+            after.tables[1].1, before.tables[1].1,
+            "a table the run did not make stays"
+        );
+        assert_eq!(after.maps, [r#"["events"]"#]);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use parquet::arrow::ProjectionMask;
 use transmog_core::merge::NameRegistry;
 use transmog_core::naming;
 use transmog_core::report::Collision;
+use transmog_core::schema_file::SavedSchema;
 use transmog_core::types::{cast, has_big_ints};
 use transmog_core::UnionSchema;
 
@@ -74,9 +75,17 @@ pub struct JobTable {
 /// Groups the Parquet part files that separate tasks wrote (all tables, parts in input
 /// order) into the job's tables: each task named its child tables on its own, so they
 /// are named again by the array path owning them, in input order, as one run names
-/// them ([`NameRegistry::table_name`]). Also returns the tables renamed.
-pub fn job_tables(parts: &[PathBuf], separator: &str) -> Result<(Vec<JobTable>, Vec<Collision>)> {
+/// them ([`NameRegistry::table_name`]); with a saved schema, the tables it holds keep
+/// their saved names. Also returns the tables renamed.
+pub fn job_tables(
+    parts: &[PathBuf],
+    separator: &str,
+    saved: Option<&SavedSchema>,
+) -> Result<(Vec<JobTable>, Vec<Collision>)> {
     let mut names = NameRegistry::new(separator);
+    for (name, schema) in saved.map(|s| s.tables.as_slice()).unwrap_or_default() {
+        names.seed(name, schema);
+    }
     let mut tables: Vec<JobTable> = Vec::new();
     for (i, path) in parts.iter().enumerate() {
         let stem = path
@@ -109,18 +118,23 @@ pub fn job_tables(parts: &[PathBuf], separator: &str) -> Result<(Vec<JobTable>, 
 /// type per column; returns the union schema (first-seen column order) and the columns
 /// renamed because another path had claimed their name first. A part is rewritten in
 /// place (written beside it, then renamed over it) when one of its columns changes name
-/// or type; columns a part lacks stay absent (readers fill them by name).
+/// or type; columns a part lacks stay absent (readers fill them by name). With the
+/// table's saved schema (`saved`), the columns it holds keep their saved names.
 pub fn harmonize(
     table: &str,
     parts: &[PathBuf],
     opts: &SinkOptions,
     separator: &str,
+    saved: Option<&Schema>,
 ) -> Result<(SchemaRef, Vec<Collision>)> {
     let originals: Vec<SchemaRef> = parts
         .iter()
         .map(|p| schema_of(table, p))
         .collect::<Result<_>>()?;
     let mut names = NameRegistry::new(separator);
+    if let Some(saved) = saved {
+        names.seed(table, saved);
+    }
     let renamed: Vec<SchemaRef> = originals
         .iter()
         .map(|s| {
@@ -186,6 +200,17 @@ pub fn harmonize(
         }
     }
     Ok((target, names.report().collisions.clone()))
+}
+
+/// The union schema of a table's Parquet parts (after [`harmonize`], the table's schema).
+pub fn parts_schema(table: &str, parts: &[PathBuf]) -> Result<SchemaRef> {
+    let mut union = UnionSchema::new();
+    for p in parts {
+        union
+            .merge_fields(&*schema_of(table, p)?, |_| false)
+            .map_err(|e| Error::schema(table, e))?;
+    }
+    Ok(Arc::clone(union.schema()))
 }
 
 /// Rewrites one part under `part_schema`: its own columns, renamed and cast.

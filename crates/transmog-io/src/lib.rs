@@ -82,7 +82,7 @@ mod writer;
 pub use commit::{replace_dir, write_atomically, Commit, MANIFEST};
 pub use error::{Error, Result};
 pub use files::table_file_name;
-pub use harmonize::{harmonize, job_tables, JobTable};
+pub use harmonize::{harmonize, job_tables, parts_schema, JobTable};
 pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     MAX_FILE_COLUMN_CHUNKS, PARQUET_OPTION_KEYS,

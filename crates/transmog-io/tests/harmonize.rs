@@ -72,7 +72,7 @@ fn parts_meet_at_the_lattice_and_keep_their_own_columns() {
     let c = part(dir.path(), "c", vec![("other", strs(["y"]))], &opts);
     let c_before = std::fs::read(&c).unwrap();
 
-    let schema = harmonize("t", &[a.clone(), b.clone(), c.clone()], &opts, "_")
+    let schema = harmonize("t", &[a.clone(), b.clone(), c.clone()], &opts, "_", None)
         .unwrap()
         .0;
     assert_eq!(field_names(&schema), ["n", "flag", "only_b", "other"]);
@@ -108,7 +108,7 @@ fn an_int_beyond_two_to_the_53_keeps_int_and_float_apart() {
     let opts = SinkOptions::new(Format::Parquet);
     let a = part(dir.path(), "a", vec![("n", ints([1 << 60]))], &opts);
     let b = part(dir.path(), "b", vec![("n", floats([0.5]))], &opts);
-    let schema = harmonize("t", &[a.clone(), b.clone()], &opts, "_")
+    let schema = harmonize("t", &[a.clone(), b.clone()], &opts, "_", None)
         .unwrap()
         .0;
     assert_eq!(field_type(&schema, "n"), DataType::Utf8);
@@ -152,7 +152,7 @@ fn parts_are_named_again_in_input_order_like_one_run() {
     let (_, before) = read_parquet(&two);
     assert_eq!(col_str(&before, "a_b"), [Some("nested".into())]);
 
-    let (schema, renamed) = harmonize("t", &[one.clone(), two.clone()], &opts, "_").unwrap();
+    let (schema, renamed) = harmonize("t", &[one.clone(), two.clone()], &opts, "_", None).unwrap();
     let data: Vec<String> = field_names(&schema)
         .into_iter()
         .filter(|n| !n.starts_with("__"))

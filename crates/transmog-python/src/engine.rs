@@ -12,7 +12,9 @@ use pyo3::types::PyDict;
 use transmog_core::{value, Location, TableBatch, Tape, Value};
 use transmog_io::read::ReadError;
 use transmog_io::TableSink;
-use transmog_run::{BatchSink, Collect, Feed, Input, Run, RunError, RunOptions};
+use transmog_run::{
+    BatchSink, Collect, Feed, Input, Run, RunError, RunOptions, SchemaSession, Tracked,
+};
 
 use crate::errors::{self, Context};
 use crate::options;
@@ -28,6 +30,18 @@ const MIN_RECORD_CHUNK: usize = 128;
 struct State {
     run: Run,
     tables: Collect,
+    /// The run's schema file, when it has one.
+    schema: Option<SchemaSession>,
+}
+
+impl State {
+    /// The run, and its in-memory tables as a sink (batches tracked by the schema file).
+    fn parts(&mut self) -> (&mut Run, Tracked<'_, Collect>) {
+        (
+            &mut self.run,
+            Tracked::new(&mut self.tables, self.schema.as_mut()),
+        )
+    }
 }
 
 /// Records in, tables out. One engine per processing call.
@@ -207,14 +221,14 @@ fn push_in_place(
                 &[("entity_name", Some(entity.into()))],
             ));
         }
+        let (run, mut tables) = s.parts();
         for record in tape.records() {
-            s.run
-                .push(record, &mut s.tables)
+            run.push(record, &mut tables)
                 .map_err(|e| errors::run_err(py, e, ctx))?;
         }
     }
-    s.run
-        .flush(&mut s.tables)
+    let (run, mut tables) = s.parts();
+    run.flush(&mut tables)
         .map_err(|e| errors::run_err(py, e, ctx))?;
     Ok(s.run.totals().accepted())
 }
@@ -223,16 +237,25 @@ fn push_in_place(
 impl Engine {
     /// A run of `entity_name` with engine options (see `transmog_core::options`);
     /// `threads` flattening threads for files (0: one per core).
+    ///
+    /// `schema_file`: the run starts from this schema file when it exists and writes it
+    /// updated when it finishes (`finish`); `schema_text`: a schema file's content to
+    /// start from, written nowhere (a Spark or Dask task gets its driver's).
+    /// `schema_contract`: evolve, freeze or discard.
     #[new]
-    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000))]
+    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000, schema_file=None, schema_text=None, schema_contract="evolve"))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         entity_name: &str,
         options: &Bound<'_, PyDict>,
         threads: usize,
         chunk_records: usize,
+        schema_file: Option<PathBuf>,
+        schema_text: Option<String>,
+        schema_contract: &str,
     ) -> PyResult<Self> {
-        let cfg = options::config(py, options)?;
+        let mut cfg = options::config(py, options)?;
         let opts = RunOptions {
             threads,
             chunk_records: chunk_records.max(1),
@@ -242,12 +265,40 @@ impl Engine {
             entity: Some(entity_name),
             format: None,
         };
-        let run = Run::new(entity_name, cfg, opts).map_err(|e| errors::run_err(py, e, ctx))?;
+        let contract = schema_contract.parse().map_err(|message| {
+            errors::config(
+                py,
+                "schema_contract",
+                Some(schema_contract.to_string()),
+                message,
+            )
+        })?;
+        let schema = match (schema_file, schema_text) {
+            (Some(path), _) => Some(SchemaSession::open(&path, entity_name, &mut cfg, contract)),
+            (None, Some(text)) => Some(SchemaSession::from_text(
+                Some(&text),
+                "schema_text",
+                entity_name,
+                &mut cfg,
+                contract,
+            )),
+            (None, None) => None,
+        }
+        .transpose()
+        .map_err(|e| errors::run_err(py, e, ctx))?;
+        let mut run = Run::new(entity_name, cfg, opts).map_err(|e| errors::run_err(py, e, ctx))?;
+        let mut schema = schema;
+        if let Some(session) = &mut schema {
+            session
+                .start(&mut run, None)
+                .map_err(|e| errors::run_err(py, e, ctx))?;
+        }
         Ok(Engine {
             entity: entity_name.to_string(),
             inner: Mutex::new(Some(State {
                 run,
                 tables: Collect::new(entity_name),
+                schema,
             })),
         })
     }
@@ -273,8 +324,9 @@ impl Engine {
             // and the one that flattens it (measured: 2048 records beat 10 000 by 10%);
             // a short list is cut in four so that writing and flattening overlap.
             let chunk = (known / 4).clamp(MIN_RECORD_CHUNK, RECORD_CHUNK);
-            let tables = &mut s.tables;
-            let outcome = with_chunks(&mut s.run, chunk, |run| {
+            let (run, mut tables) = s.parts();
+            let tables = &mut tables;
+            let outcome = with_chunks(run, chunk, |run| {
                 detached(py, run, |run| {
                     run.produce(
                         |feed| {
@@ -345,17 +397,22 @@ impl Engine {
         let ctx = self.ctx();
         let entity = self.entity.clone();
         self.with(py, |s| {
+            let schema = s.schema.as_mut();
             let tables = &mut s.tables;
             let outcome = with_chunks(&mut s.run, every, |run| match sink {
                 Some(sink) => sink.with_table_sink(py, |t| {
-                    let mut target = Renamed {
+                    let mut renamed = Renamed {
                         sink: t,
                         entity: &entity,
                         main_stem: main_stem.as_deref().unwrap_or(&entity),
                     };
+                    let mut target = Tracked::new(&mut renamed, schema);
                     Ok(detached(py, run, |run| run.read(vec![input], &mut target)))
                 }),
-                None => Ok(detached(py, run, |run| run.read(vec![input], tables))),
+                None => {
+                    let mut target = Tracked::new(tables, schema);
+                    Ok(detached(py, run, |run| run.read(vec![input], &mut target)))
+                }
             })?;
             outcome.map_err(|e| errors::run_err(py, e, ctx))?;
             Ok(s.run.totals().accepted())
@@ -378,8 +435,8 @@ impl Engine {
             .with_origin(Some(origin));
         let ctx = self.ctx();
         self.with(py, |s| {
-            let tables = &mut s.tables;
-            detached(py, &mut s.run, |run| run.read(vec![input], tables))
+            let (run, mut tables) = s.parts();
+            detached(py, run, |run| run.read(vec![input], &mut tables))
                 .map_err(|e| errors::run_err(py, e, ctx))?;
             Ok(s.run.totals().accepted())
         })
@@ -403,9 +460,10 @@ impl Engine {
             )
         })?;
         self.with(py, |s| {
+            let (run, mut tables) = s.parts();
             py.detach(|| match &doc {
-                Value::Array(items) => items.iter().try_for_each(|v| s.run.push(v, &mut s.tables)),
-                other => s.run.push(other, &mut s.tables),
+                Value::Array(items) => items.iter().try_for_each(|v| run.push(v, &mut tables)),
+                other => run.push(other, &mut tables),
             })
             .map_err(|e| errors::run_err(py, e, ctx))?;
             Ok(s.run.totals().accepted())
@@ -425,6 +483,7 @@ impl Engine {
         let source: Option<std::sync::Arc<str>> = source.as_deref().map(Into::into);
         let ctx = self.ctx();
         self.with(py, |s| {
+            let (run, mut tables) = s.parts();
             py.detach(|| {
                 texts.iter().enumerate().try_for_each(|(i, text)| {
                     let location = Location {
@@ -434,7 +493,7 @@ impl Engine {
                         origin: None,
                         offset: None,
                     };
-                    s.run.push_json(text.as_bytes(), location, &mut s.tables)
+                    run.push_json(text.as_bytes(), location, &mut tables)
                 })
             })
             .map_err(|e| errors::run_err(py, e, ctx))?;
@@ -446,8 +505,8 @@ impl Engine {
     fn take_batches(&self, py: Python<'_>) -> PyResult<NativeResult> {
         let ctx = self.ctx();
         self.with(py, |s| {
-            s.run
-                .flush(&mut s.tables)
+            let (run, mut tables) = s.parts();
+            run.flush(&mut tables)
                 .map_err(|e| errors::run_err(py, e, ctx))?;
             let totals = s.run.totals();
             let mut taken = Collect::new(&self.entity);
@@ -462,13 +521,33 @@ impl Engine {
             .inner
             .lock()
             .map_err(|_| PyRuntimeError::new_err("engine poisoned"))?;
-        let Some(State { run, mut tables }) = guard.take() else {
+        let Some(State {
+            mut run,
+            mut tables,
+            mut schema,
+        }) = guard.take()
+        else {
             return Err(errors::processing(py, "this engine has already finished"));
         };
+        let ctx = self.ctx();
+        let fail = |e| errors::run_err(py, e, ctx);
+        let Some(session) = &mut schema else {
+            let totals = run.finish(&mut tables).map_err(fail)?;
+            return Ok(NativeResult::new(tables.into_result(&totals)));
+        };
+        run.flush(&mut Tracked::new(&mut tables, Some(session)))
+            .map_err(fail)?;
+        session.note_seen(&run);
+        let cfg = run.config().clone();
         let totals = run
-            .finish(&mut tables)
-            .map_err(|e| errors::run_err(py, e, self.ctx()))?;
-        Ok(NativeResult::new(tables.into_result(&totals)))
+            .finish(&mut Tracked::new(&mut tables, Some(session)))
+            .map_err(fail)?;
+        session.check_types().map_err(fail)?;
+        session
+            .write(&session.updated(&self.entity, &cfg, &totals))
+            .map_err(fail)?;
+        let drift = session.drift(&totals).map(|d| d.to_json().to_string());
+        Ok(NativeResult::new(tables.into_result(&totals)).with_drift(drift))
     }
 
     /// Records accepted so far.

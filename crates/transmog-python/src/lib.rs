@@ -80,6 +80,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unflatten_files, m)?)?;
     m.add_function(wrap_pyfunction!(sink::harmonize, m)?)?;
     m.add_function(wrap_pyfunction!(sink::job_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(sink::job_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(sink::write_atomically, m)?)?;
     m.add_function(wrap_pyfunction!(sink::replace_dir, m)?)?;
     m.add_class::<Engine>()?;
     m.add_class::<NativeResult>()?;

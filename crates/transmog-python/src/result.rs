@@ -31,11 +31,19 @@ struct RowColumn<'a, 'py> {
 #[pyclass(module = "transmog._native")]
 pub struct NativeResult {
     inner: FlatResult,
+    /// The drift against the run's schema file, as JSON text.
+    drift: Option<String>,
 }
 
 impl NativeResult {
     pub fn new(inner: FlatResult) -> Self {
-        NativeResult { inner }
+        NativeResult { inner, drift: None }
+    }
+
+    /// The result with the drift against its run's schema file.
+    pub fn with_drift(mut self, drift: Option<String>) -> Self {
+        self.drift = drift;
+        self
     }
 
     pub fn table(&self, name: &str) -> PyResult<&transmog_core::ResultTable> {
@@ -148,6 +156,18 @@ impl NativeResult {
         }
         d.set_item("skipped", skipped)?;
         d.set_item("skipped_count", r.skipped_count)?;
+        d.set_item("discarded", &r.discarded)?;
+        d.set_item("discarded_values", r.discarded_values)?;
+        let first_new = PyList::empty(py);
+        for (table, path, location) in &r.first_new {
+            first_new.append((table.as_str(), path.as_str(), location.to_string()))?;
+        }
+        d.set_item("first_new", first_new)?;
+        let drift = match &self.drift {
+            Some(text) => py.import("json")?.call_method1("loads", (text.as_str(),))?,
+            None => py.None().into_bound(py),
+        };
+        d.set_item("schema_drift", drift)?;
         Ok(d)
     }
 

@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::FxHashMap;
+use transmog_core::schema_file::{Contract, Drift, SavedSchema};
 use transmog_core::text::push_py_json;
 use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
 use transmog_io::TableSink;
@@ -229,22 +230,31 @@ type Renamed = (String, String, String, String);
 /// input order) to one name and one type per column, rewriting parts with the run's
 /// writer settings. Returns the union schema as an empty Arrow stream
 /// (`pyarrow.schema(...)` reads it) and the renamed columns as
-/// `(table, path, wanted, given)`.
+/// `(table, path, wanted, given)`. With `schema_text` (a schema file's content), the
+/// columns that its table `saved_table` holds keep their saved names.
 #[pyfunction]
+#[pyo3(signature = (table, paths, options, separator, schema_text=None, saved_table=None))]
 pub fn harmonize(
     py: Python<'_>,
     table: &str,
     paths: Vec<PathBuf>,
     options: &Bound<'_, PyDict>,
     separator: &str,
+    schema_text: Option<&str>,
+    saved_table: Option<&str>,
 ) -> PyResult<(ArrowStream, Vec<Renamed>)> {
     let opts = options::sink(py, "parquet", options)?;
     let ctx = Context {
         entity: None,
         format: Some("parquet"),
     };
+    let saved = saved_schema(py, schema_text)?;
+    let saved = saved.as_ref().and_then(|s| {
+        let name = saved_table.unwrap_or(table);
+        s.tables.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    });
     let (schema, renamed) = py
-        .detach(|| transmog_io::harmonize(table, &paths, &opts, separator))
+        .detach(|| transmog_io::harmonize(table, &paths, &opts, separator, saved.map(|s| &**s)))
         .map_err(|e| errors::io_err(py, e, ctx))?;
     let stream = ArrowStream {
         schema,
@@ -259,19 +269,23 @@ pub fn harmonize(
 
 /// The job's tables from its tasks' Parquet parts (all tables, in input order), named
 /// again by the array paths owning them: `([(table, stem, [part positions])], renamed)`.
+/// With `schema_text` (a schema file's content), its tables keep their saved names.
 #[pyfunction]
+#[pyo3(signature = (paths, separator, schema_text=None))]
 #[allow(clippy::type_complexity)]
 pub fn job_tables(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     separator: &str,
+    schema_text: Option<&str>,
 ) -> PyResult<(Vec<(String, String, Vec<usize>)>, Vec<Renamed>)> {
     let ctx = Context {
         entity: None,
         format: Some("parquet"),
     };
+    let saved = saved_schema(py, schema_text)?;
     let (tables, renamed) = py
-        .detach(|| transmog_io::job_tables(&paths, separator))
+        .detach(|| transmog_io::job_tables(&paths, separator, saved.as_ref()))
         .map_err(|e| errors::io_err(py, e, ctx))?;
     Ok((
         tables
@@ -283,6 +297,65 @@ pub fn job_tables(
             .map(|c| (c.table, c.path, c.wanted, c.given))
             .collect(),
     ))
+}
+
+/// A schema file's content, read (its options are checked where a run starts from it).
+fn saved_schema(py: Python<'_>, text: Option<&str>) -> PyResult<Option<SavedSchema>> {
+    text.map(|t| {
+        SavedSchema::from_json(t)
+            .map_err(|message| errors::config(py, "schema_file", None, message))
+    })
+    .transpose()
+}
+
+/// A distributed job's schema file after the job: `tables` are its tables (run-wide
+/// names, in order) with their harmonized Parquet parts; `first_new` the tasks' first
+/// records of new columns `(table path JSON, column path JSON, location)`, in input
+/// order. Returns the updated schema file's text and, when the job started from a saved
+/// schema (`schema_text`), the drift against it as JSON text.
+#[pyfunction]
+#[pyo3(signature = (entity, options, schema_text, tables, first_new))]
+pub fn job_schema(
+    py: Python<'_>,
+    entity: &str,
+    options: &Bound<'_, PyDict>,
+    schema_text: Option<&str>,
+    tables: Vec<(String, Vec<PathBuf>)>,
+    first_new: Vec<(String, String, String)>,
+) -> PyResult<(String, Option<String>)> {
+    let mut cfg = options::config(py, options)?;
+    let saved = schema_text
+        .map(|t| SavedSchema::load_for(t, entity, &mut cfg, Contract::Evolve))
+        .transpose()
+        .map_err(|message| errors::config(py, "schema_file", None, message))?;
+    let ctx = Context {
+        entity: Some(entity),
+        format: Some("parquet"),
+    };
+    let now = py
+        .detach(|| {
+            tables
+                .iter()
+                .map(|(name, parts)| Ok((name.clone(), transmog_io::parts_schema(name, parts)?)))
+                .collect::<transmog_io::Result<Vec<_>>>()
+        })
+        .map_err(|e| errors::io_err(py, e, ctx))?;
+    let updated = SavedSchema::after_run(saved.as_ref(), entity, &cfg, &[], &now);
+    // A task's parts hold only the columns its records had.
+    let seen = |t: &str, c: &str| {
+        now.iter()
+            .any(|(n, s)| n == t && s.field_with_name(c).is_ok())
+    };
+    let first = |t: &str, p: &str| {
+        first_new
+            .iter()
+            .find(|(table, path, _)| table == t && path == p)
+            .map(|(_, _, at)| at.clone())
+    };
+    let drift = saved
+        .as_ref()
+        .map(|s| Drift::between(s, &now, &seen, &first).to_json().to_string());
+    Ok((updated.to_json(), drift))
 }
 
 /// Makes the finished folder `stage` the folder `output` in one step (see
@@ -297,4 +370,23 @@ pub fn replace_dir(py: Python<'_>, stage: PathBuf, output: PathBuf) -> PyResult<
     py.detach(|| transmog_io::replace_dir(&stage, &output))
         .map(|how| how == transmog_io::Commit::Exchanged)
         .map_err(|e| errors::io_err(py, e, ctx))
+}
+
+/// Writes `data` to the file `path` aside, flushed to disk, then renamed into place
+/// (`transmog_io::write_atomically`): a reader never finds half a file.
+#[pyfunction]
+pub fn write_atomically(py: Python<'_>, path: PathBuf, data: Vec<u8>) -> PyResult<()> {
+    let ctx = Context {
+        entity: None,
+        format: None,
+    };
+    py.detach(|| {
+        transmog_io::write_atomically(&path, |w: &mut dyn std::io::Write| w.write_all(&data))
+            .map_err(|source| transmog_io::Error::Io {
+                table: String::new(),
+                path: path.clone(),
+                source,
+            })
+    })
+    .map_err(|e| errors::io_err(py, e, ctx))
 }

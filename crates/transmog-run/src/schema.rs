@@ -116,7 +116,8 @@ impl SchemaSession {
             return Ok(());
         };
         let mut none = |_: &[TableBatch]| Ok(());
-        let seeded = run.seed(&saved, &mut Tracked::new(sink.unwrap_or(&mut none), self));
+        let sink: &mut dyn BatchSink = sink.unwrap_or(&mut none);
+        let seeded = run.seed(&saved, &mut Tracked::new(sink, Some(self)));
         self.saved = Some(saved);
         seeded?;
         if self.contract == Contract::Discard {
@@ -242,22 +243,24 @@ impl SchemaSession {
     }
 }
 
-/// A sink whose batches a [`SchemaSession`] tracks on their way.
-pub struct Tracked<'a> {
-    sink: &'a mut dyn BatchSink,
-    session: &'a mut SchemaSession,
+/// A sink whose batches a [`SchemaSession`] (when there is one) tracks on their way.
+pub struct Tracked<'a, S: BatchSink + ?Sized = dyn BatchSink> {
+    sink: &'a mut S,
+    session: Option<&'a mut SchemaSession>,
 }
 
-impl<'a> Tracked<'a> {
+impl<'a, S: BatchSink + ?Sized> Tracked<'a, S> {
     /// Batches go to `sink`, their schemas into `session`.
-    pub fn new(sink: &'a mut dyn BatchSink, session: &'a mut SchemaSession) -> Self {
+    pub fn new(sink: &'a mut S, session: Option<&'a mut SchemaSession>) -> Self {
         Tracked { sink, session }
     }
 }
 
-impl BatchSink for Tracked<'_> {
+impl<S: BatchSink + ?Sized> BatchSink for Tracked<'_, S> {
     fn write(&mut self, batches: &[TableBatch]) -> Result<()> {
-        self.session.track(batches)?;
+        if let Some(session) = self.session.as_deref_mut() {
+            session.track(batches)?;
+        }
         self.sink.write(batches)
     }
 }
@@ -282,10 +285,13 @@ mod tests {
         let mut tables = Collect::new("feed");
         session.start(&mut run, None)?;
         let input = Input::bytes("day.jsonl", lines.as_bytes().to_vec());
-        run.read(vec![input], &mut Tracked::new(&mut tables, &mut session))?;
-        run.flush(&mut Tracked::new(&mut tables, &mut session))?;
+        run.read(
+            vec![input],
+            &mut Tracked::new(&mut tables, Some(&mut session)),
+        )?;
+        run.flush(&mut Tracked::new(&mut tables, Some(&mut session)))?;
         session.note_seen(&run);
-        let totals = run.finish(&mut Tracked::new(&mut tables, &mut session))?;
+        let totals = run.finish(&mut Tracked::new(&mut tables, Some(&mut session)))?;
         session.check_types()?;
         session.write(&session.updated("feed", &cfg, &totals))?;
         Ok((session, totals))

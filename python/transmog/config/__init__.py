@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
@@ -18,7 +19,7 @@ from .validation import (validate_batch_size, validate_cache_size, validate_comp
 __all__ = [
     "settings", "extensions", "load_profile", "load_config", "configure", "TransmogSettings",
     "ExtensionRegistry", "ProcessingMode", "NamingConfig", "ProcessingConfig", "MetadataConfig",
-    "ErrorHandlingConfig", "TransmogConfig", "validate_component_length", "CacheConfig",
+    "ErrorHandlingConfig", "TransmogConfig", "validate_component_length", "CacheConfig", "SchemaConfig",
 ]
 
 settings = TransmogSettings()
@@ -88,6 +89,19 @@ class ErrorHandlingConfig:
 
 
 @dataclass
+class SchemaConfig:
+    """Not in 1.0.6: a schema file that keeps names stable across runs (the CLI's
+    ``--schema``). A run starts from ``file`` when it exists, so that every name it holds
+    means the same field as before, and writes it back updated when the run ends.
+    ``contract``: ``evolve`` (new tables and columns are added, types widen), ``freeze``
+    (anything new is an error naming the record) or ``discard`` (new tables and columns
+    are dropped and counted)."""
+
+    file: Optional[str] = None
+    contract: str = "evolve"
+
+
+@dataclass
 class CacheConfig:
     enabled: bool = True
     maxsize: int = 10000
@@ -125,6 +139,8 @@ class TransmogConfig:
     metadata: MetadataConfig = field(default_factory=MetadataConfig)
     error_handling: ErrorHandlingConfig = field(default_factory=ErrorHandlingConfig)
     cache_config: CacheConfig = field(default_factory=CacheConfig)
+    # Not in 1.0.6: see SchemaConfig and with_schema().
+    schema: SchemaConfig = field(default_factory=SchemaConfig)
 
     # -- presets ---------------------------------------------------------------------
     @classmethod
@@ -256,6 +272,24 @@ class TransmogConfig:
         if clear_after_batch is not None:
             new.cache_config.clear_after_batch = clear_after_batch
         return new
+
+    def with_schema(self, file: Optional[Union[str, "os.PathLike[str]"]],
+                    contract: str = "evolve") -> "TransmogConfig":
+        """Not in 1.0.6: keep names stable across runs with the schema file ``file``
+        (``None``: none); see ``SchemaConfig``."""
+        if contract not in ("evolve", "freeze", "discard"):
+            raise ConfigurationError("schema contract must be 'evolve', 'freeze' or 'discard'", "contract",
+                                     contract)
+        new = self._copy()
+        new.schema = SchemaConfig(file=None if file is None else os.fspath(file), contract=contract)
+        return new
+
+    def _schema_args(self) -> Dict[str, Any]:
+        """The engine's keyword arguments for the schema file."""
+        s = getattr(self, "schema", None)
+        if s is None or s.file is None:
+            return {}
+        return {"schema_file": os.fspath(s.file), "schema_contract": s.contract}
 
     def with_extraction(self, **kwargs: Any) -> "TransmogConfig":
         return self.with_metadata(**kwargs)

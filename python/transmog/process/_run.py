@@ -3,6 +3,7 @@ extraction timestamp, and what happens to records that are not objects."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, Iterator, Optional
 
@@ -13,6 +14,7 @@ from ..error.recovery import DEFAULT, LENIENT
 from .result import ProcessingResult
 
 _JSON_SCALARS = (str, int, float, bool)
+_log = logging.getLogger("transmog")
 
 
 class Stamp:
@@ -46,7 +48,7 @@ def new_engine(config: Any, entity_name: Any, stamp: Stamp, **extra: Any) -> Any
     if opts["id_mode"] == "custom":
         # Ids are replaced from Python after the run (custom_ids below).
         opts["id_mode"] = "random"
-    return _native.Engine(entity_name, opts)
+    return _native.Engine(entity_name, opts, **config._schema_args())
 
 
 def finish(config: Any, engine: Any, entity_name: str, stamp: Stamp,
@@ -59,6 +61,19 @@ def finish(config: Any, engine: Any, entity_name: str, stamp: Stamp,
     if config._custom_ids():
         custom_ids(result, config)
     return result
+
+
+def finish_stream(config: Any, engine: Any) -> None:
+    """Ends a streaming run whose tables were all handed to a writer: with a schema file,
+    the engine writes it updated, and the drift against it is logged (a streaming call
+    returns no result to carry it)."""
+    if not config._schema_args():
+        return
+    drift = engine.finish().report().get("schema_drift")
+    if drift and any(drift.values()):
+        _log.info("schema %s changed: %d new tables, %d new columns, %d widened, %d tables and %d columns "
+                  "without values", config.schema.file, len(drift["new_tables"]), len(drift["new_columns"]),
+                  len(drift["widened"]), len(drift["missing_tables"]), len(drift["missing_columns"]))
 
 
 def _kind(item: Any) -> str:

@@ -118,6 +118,7 @@ def stream_process(processor: Any, data: Any, entity_name: str, output_format: s
                     writer.write_child_records(name, part.get_child_table(name))
             else:
                 writer._write_native(engine.take_batches(), entity_name)
+    _run.finish_stream(config, engine)
 
 
 @error_context("Failed to stream process file", log_exceptions=False)
