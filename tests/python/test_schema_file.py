@@ -269,3 +269,26 @@ def test_python_contracts_freeze_and_discard(tmp_path):
         config.with_schema(schema, contract="lenient")
     with pytest.raises(ConfigurationError, match="separator `_`"):
         tm.Processor(config.with_schema(schema).with_naming(separator=".")).process([{"n": 1}], "feed")
+
+
+def test_readme_schema_file_sample_runs(tmp_path):
+    """The README's Python/Dask schema file sample, as written, in a fresh process."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("**The same file from Python, Spark and Dask.**"):]
+    code = section[section.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    write_lines(tmp_path / "day1.jsonl", [{"id": 1, "a_b": 1}, {"id": 2, "a": {"b": 2}}])
+    (tmp_path / "day2").mkdir()
+    write_lines(tmp_path / "day2" / "x.jsonl", [{"id": 3, "a": {"b": 3}, "new": {"n": 1}}])
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first, second = proc.stdout.splitlines()
+    assert first == "None"
+    assert "'new_columns': [{'column': 'new_n'" in second and "x.jsonl:1" in second
+    assert by_path(tmp_path / "out" / "day2" / "feed" / "part-00000.parquet")["['a', 'b']"] == "a_b_2"
