@@ -236,13 +236,19 @@ def test_remote_inputs_arrive_as_bytes_and_keep_their_name(shards, tmp_path):
     assert not [p for p in (tmp_path / "out").rglob(".input-*")]
 
 
-def test_cli_position_ids_do_not_depend_on_threads(transmog_bin, orders_jsonl, tmp_path):
+def test_cli_position_ids_do_not_depend_on_threads_or_chunks(transmog_bin, orders_jsonl, tmp_path):
     one = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "j1", "--ids", "position", "-j", "1",
                      "--batch-size", "100")
     two = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "j2", "--ids", "position", "-j", "2",
                      "--batch-size", "100")
+    # Chunks cut by size (a few records each, or one per chunk) give the same files.
+    small = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "small", "--ids", "position", "-j", "2",
+                       "--chunk-bytes", "3K")
+    single = cli_tables(transmog_bin, [orders_jsonl], tmp_path / "single", "--ids", "position", "-j", "2",
+                        "--chunk-bytes", "1")
     for stem in one:
         assert one[stem].read_bytes() == two[stem].read_bytes(), stem
+        assert one[stem].read_bytes() == small[stem].read_bytes() == single[stem].read_bytes(), stem
     ids = pq.read_table(one["orders"]).column("__extract_id").to_pylist()
     assert ids[1234] == position_id("orders.jsonl", offsets(orders_jsonl)[1234])
     proc = run_cli(transmog_bin, "convert", orders_jsonl, orders_jsonl, "-o", tmp_path / "dup", "--ids",

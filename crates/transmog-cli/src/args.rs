@@ -139,9 +139,15 @@ pub struct ConvertArgs {
     null_values: Vec<String>,
 
     /// Records per chunk: the unit of work handed to a flattening thread and then to
-    /// the writer (Transmog's batch_size / chunk_size).
+    /// the writer (Transmog's batch_size / chunk_size); a chunk also ends at
+    /// --chunk-bytes of input, so that memory does not depend on the size of records.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub batch_size: usize,
+
+    /// Input bytes per chunk at most (4M, 512K, ...): with the threads' chunks in
+    /// flight, what bounds the run's memory.
+    #[arg(long, default_value = "4M", value_name = "BYTES", value_parser = parse_size)]
+    pub chunk_bytes: u64,
 
     /// Flattening threads (0 = one per core). Output is the same for any value.
     #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]

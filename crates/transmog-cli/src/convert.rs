@@ -35,6 +35,9 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let run_opts = RunOptions {
         threads: args.threads,
         chunk_records: args.batch_size.max(1),
+        chunk_bytes: usize::try_from(args.chunk_bytes)
+            .unwrap_or(usize::MAX)
+            .max(1),
         interrupted: signals::interrupt_flag()?,
     };
     let mut run = Run::new(&entity, run_cfg, run_opts)?;

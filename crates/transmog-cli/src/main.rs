@@ -2,6 +2,7 @@
 //! one child table per nested array, linked by generated ids) and writes them as
 //! Parquet, CSV or JSON Lines.
 
+mod alloc;
 mod args;
 mod convert;
 mod progress;

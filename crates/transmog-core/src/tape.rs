@@ -78,6 +78,11 @@ impl Tape {
         self.text.len()
     }
 
+    /// Bytes the records take: their text and their nodes.
+    pub fn byte_len(&self) -> usize {
+        self.text.len() + self.slots.len() * std::mem::size_of::<Slot>()
+    }
+
     /// The records, in order.
     pub fn records(&self) -> impl Iterator<Item = TapeNode<'_>> {
         self.roots.iter().map(move |&i| TapeNode { tape: self, i })

@@ -24,6 +24,8 @@ use crate::sink::Sink;
 
 /// Records per tape handed to a flattening thread.
 const RECORD_CHUNK: usize = 2048;
+/// Bytes per chunk at most (see `RunOptions::chunk_bytes`).
+const PY_CHUNK_BYTES: usize = 16 << 20;
 /// Fewer records per tape do not pay for the hand-over.
 const MIN_RECORD_CHUNK: usize = 128;
 
@@ -259,6 +261,9 @@ impl Engine {
         let opts = RunOptions {
             threads,
             chunk_records: chunk_records.max(1),
+            // The process's allocator is glibc's (not the CLI's jemalloc), for which
+            // small chunks cost time: 16 MiB still bounds memory for large records.
+            chunk_bytes: PY_CHUNK_BYTES,
             ..RunOptions::default()
         };
         let ctx = Context {

@@ -3,7 +3,8 @@
 //! threads parse and flatten chunks, and the calling thread puts results back in input
 //! order, gives columns their run-wide names and hands them to the sink.
 //!
-//! Output does not depend on the number of workers: chunks are cut by record count,
+//! Output does not depend on the number of workers: chunks are cut by record count and
+//! size,
 //! every worker flattens with the same options (one timestamp for the run), and the
 //! [`NameRegistry`] names columns in input order, as one flattener would.
 
@@ -44,7 +45,7 @@ struct Done {
 }
 
 /// Emptied chunk buffers: reusing them spares the allocator and the page faults of a
-/// fresh 4 MiB buffer per chunk.
+/// fresh buffer per chunk.
 #[derive(Default)]
 struct Spare {
     data: Vec<u8>,
@@ -54,13 +55,9 @@ struct Spare {
 
 impl Chunk {
     fn new(seq: u64, spare: Spare) -> Chunk {
-        let mut data = spare.data;
-        if data.capacity() == 0 {
-            data.reserve(1 << 22);
-        }
         Chunk {
             seq,
-            data,
+            data: spare.data,
             records: spare.records,
             tape: spare.tape,
             first: 0,
@@ -69,6 +66,11 @@ impl Chunk {
 
     fn len(&self) -> usize {
         self.records.len() + self.tape.len()
+    }
+
+    /// Whether the chunk has its records or its bytes.
+    fn is_full(&self, records: usize, bytes: usize) -> bool {
+        self.len() >= records || self.data.len() + self.tape.byte_len() >= bytes
     }
 }
 
@@ -104,14 +106,15 @@ impl Feed<'_, '_> {
     /// Whether [`Feed::record_done`] hands the chunk over now (and may wait for a
     /// worker): a caller holding a lock others need can release it around that call.
     pub fn chunk_full(&self) -> bool {
-        self.chunk.tape.len() >= self.sender.chunk_records
+        self.chunk
+            .is_full(self.sender.chunk_records, self.sender.chunk_bytes)
     }
 
     /// Ends the record just written; hands the chunk to the workers when it is full.
     /// An error means the run stopped (a failure downstream, or an interrupt): return.
     pub fn record_done(&mut self) -> Result<()> {
         self.sender.records += 1;
-        if self.chunk.tape.len() >= self.sender.chunk_records {
+        if self.chunk_full() {
             self.sender.send_full(&mut self.chunk)?;
             self.chunk.first = self.sender.records;
         }
@@ -125,6 +128,7 @@ struct Sender<'p> {
     tickets: Receiver<Spare>,
     interrupted: &'p AtomicBool,
     chunk_records: usize,
+    chunk_bytes: usize,
     seq: u64,
     /// Records handed out by a feed so far (tape numbering).
     records: u64,
@@ -221,6 +225,7 @@ pub(crate) struct Pass<'a> {
     pub cfg: &'a Config,
     pub threads: usize,
     pub chunk_records: usize,
+    pub chunk_bytes: usize,
     pub interrupted: &'a AtomicBool,
     /// Map detection still to do: the producer samples the first records and sets the
     /// detected paths here before any chunk reaches a worker.
@@ -253,6 +258,7 @@ impl Pass<'_> {
             tickets: ticket_rx,
             interrupted: self.interrupted,
             chunk_records: self.chunk_records,
+            chunk_bytes: self.chunk_bytes,
             seq: 0,
             records: totals.records,
             sample: self.detect.map(|_| MapSample::new()),
@@ -324,6 +330,16 @@ impl Pass<'_> {
             let origin = input.origin.clone();
             let mut record = 0u64;
             let outcome = input.for_each_record::<Stop>(|r| {
+                // A chunk ends before the record that would take it past its size (its
+                // buffer, reserved at that size, then never grows but for one record
+                // larger than a chunk).
+                if !chunk.records.is_empty() && chunk.data.len() + r.bytes.len() > self.chunk_bytes
+                {
+                    sender.send_full(&mut chunk).map_err(|_| Stop::Closed)?;
+                }
+                if chunk.data.capacity() == 0 {
+                    chunk.data.reserve_exact(self.chunk_bytes.min(MAX_RESERVE));
+                }
                 let start = chunk.data.len();
                 chunk.data.extend_from_slice(r.bytes);
                 chunk.records.push((
@@ -512,6 +528,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Stack of the pipeline's threads.
 const STACK: usize = 8 << 20;
+
+/// The most a chunk's buffer is given up front (a larger `chunk_bytes` grows it as
+/// records come).
+const MAX_RESERVE: usize = 64 << 20;
 
 fn thread_error(e: std::io::Error) -> RunError {
     RunError::Internal(format!("cannot start a thread: {e}"))

@@ -86,6 +86,7 @@ fn tables(tables: &[ResultTable]) -> Vec<(String, Vec<String>)> {
 fn check(
     records: &[Value<'static>],
     chunk: usize,
+    chunk_bytes: usize,
     threads: usize,
     mode: u8,
 ) -> Result<(), TestCaseError> {
@@ -128,6 +129,7 @@ fn check(
     let opts = RunOptions {
         threads,
         chunk_records: chunk,
+        chunk_bytes,
         ..RunOptions::default()
     };
     let mut run = Run::new("t", config(mode), opts).expect("config");
@@ -158,9 +160,11 @@ proptest! {
     fn pipeline_equals_one_flattener_for_any_threads_and_chunks(
         records in prop::collection::vec(record(), 1..12),
         chunk in 1usize..5,
+        // Chunks also end at a byte size: from every record alone to a few together.
+        chunk_bytes in 1usize..400,
         threads in 1usize..4,
         mode in 0u8..4,
     ) {
-        check(&records, chunk, threads, mode)?;
+        check(&records, chunk, chunk_bytes, threads, mode)?;
     }
 }
