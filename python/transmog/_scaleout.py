@@ -244,11 +244,13 @@ def whole_file_notes(groups: List[List[Part]], limit: int) -> List[str]:
         return os.path.getsize(local) if local is not None and os.path.exists(local) else 0
 
     total = sum(size(p) for g in groups for p in g) or 1
+    # A file no larger than the smallest split is one task's work whatever its kind.
+    split = max(limit, MIN_SPLIT_BYTES)
     notes = []
     for group in groups:
         for part in group:
             n = size(part)
-            if part[1] is not None or n <= limit:
+            if part[1] is not None or n <= split:
                 continue
             name = part[0]
             lower = name.lower()

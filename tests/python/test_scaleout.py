@@ -564,6 +564,10 @@ def test_a_big_file_read_whole_is_named_in_the_job_summary(orders_jsonl, tmp_pat
     again = flatten(str(orders_jsonl), str(tmp_path / "out2"), "orders", partition_bytes=64 << 10,
                     scheduler="synchronous")
     assert again.notes == []
+    # A file above a tiny partition size but below the smallest split (64 KiB) is no news.
+    tiny = flatten(str(data / "small.jsonl"), str(tmp_path / "out3"), "orders", partition_bytes=100,
+                   scheduler="synchronous")
+    assert (data / "small.jsonl").stat().st_size > 100 and tiny.notes == []
 
 
 def test_a_csv_file_split_into_ranges_gives_the_cli_tables(transmog_bin, tmp_path):
