@@ -67,6 +67,7 @@ class Plan:
     schema_file: Optional[str] = None
     schema_text: Optional[str] = None
     schema_contract: str = "evolve"
+    schema_tables: List[Tuple[str, str]] = field(default_factory=list)
 
 
 def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogConfig], ids: str,
@@ -107,7 +108,8 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
             with open(schema_file, encoding="utf-8") as fh:
                 schema_text = fh.read()
             # Refused here (other naming options, not a schema file) rather than in every task.
-            _native.Engine(entity, opts, schema_text=schema_text, schema_contract=schema_args["schema_contract"])
+            _native.Engine(entity, opts, schema_text=schema_text, schema_contract=schema_args["schema_contract"],
+                           schema_tables=schema_args["schema_tables"])
     # Workers may run in another directory: they get absolute paths.
     output = normalize(output)
     prepare_output(output, mode)
@@ -116,7 +118,8 @@ def make_plan(output: str, entity: str, *, mode: str, config: Optional[TransmogC
                 sink_options=dict(format_options), input_format=input_format,
                 csv_options=csv_options, chunk_size=max(1, chunk_size), root=root,
                 job_dir=job_dir, output=output, task_hook=task_hook, schema_file=schema_file,
-                schema_text=schema_text, schema_contract=schema_args.get("schema_contract", "evolve"))
+                schema_text=schema_text, schema_contract=schema_args.get("schema_contract", "evolve"),
+                schema_tables=list(schema_args.get("schema_tables", [])))
 
 
 def decide_maps(plan: Plan, paths: Sequence[str] = (), texts: Sequence[Any] = ()) -> List[List[str]]:
@@ -301,7 +304,8 @@ def _start(plan: Plan, partition: int, attempt: str) -> Tuple[str, Any, Any]:
     attempt_dir = os.path.join(plan.job_dir, f"{partition:05d}-{attempt}")
     os.makedirs(attempt_dir, exist_ok=True)
     schema = {} if plan.schema_text is None else {"schema_text": plan.schema_text,
-                                                   "schema_contract": plan.schema_contract}
+                                                   "schema_contract": plan.schema_contract,
+                                                   "schema_tables": plan.schema_tables}
     engine = _native.Engine(plan.entity, plan.engine_options, **schema)
     return attempt_dir, engine, _native.Sink(attempt_dir, plan.output_format, plan.sink_options)
 

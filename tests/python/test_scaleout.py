@@ -661,6 +661,11 @@ def test_a_schema_file_round_trips_through_the_cli_python_spark_and_dask(spark, 
     with pytest.raises(Exception, match=r"day4.jsonl:2: new column `brand_new`"):
         dask_flatten(str(bad), str(tmp_path / "dask-bad"), "t", config=frozen, scheduler="synchronous")
     assert schema_file.read_text() == before
+    # Frozen but for the items table, whose new columns are let in.
+    open_items = config.with_schema(schema_file, contract="freeze", tables={"t_items": "evolve"})
+    day4c = lines(tmp_path / "d4c" / "day4.jsonl", [{"a_b": "y", "items": [{"k": 2, "note": "n"}]}])
+    job = dask_flatten(str(day4c), str(tmp_path / "dask-items"), "t", config=open_items, scheduler="synchronous")
+    assert [(c["table"], c["column"]) for c in job.schema_drift["new_columns"]] == [("t_items", "note")]
 
     # Day 5, CLI again, from the file the other faces wrote: the same names, no change.
     day5 = lines(tmp_path / "d5" / "day5.jsonl", [{"a": {"b": 9}}, {"a_b": "ten", "new": "n", "z": 3.5}])

@@ -158,10 +158,45 @@ def test_discard_drops_new_tables_and_columns_and_counts_them(transmog_bin, tmp_
     assert "x" not in [c["name"] for c in saved["tables"][0]["columns"]]
 
 
+def test_per_table_contracts_bind_their_tables_and_new_tables_follow_the_run(transmog_bin, tmp_path):
+    out = tmp_path / "out"
+    schema = tmp_path / "schema.json"
+    base = ["--entity", "feed", "--typed", "--schema", schema]
+    day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1, "items": [{"k": 1}]}])
+    run_cli(transmog_bin, "convert", day1, "-o", out, "-q", *base)
+    before = schema.read_text()
+    # The run frozen, its items table open: a new item field passes, a new top field fails.
+    frozen = [*base, "--schema-contract", "freeze", "--table-contract", "feed_items=evolve"]
+    ok = write_lines(tmp_path / "ok.jsonl", [{"n": 2, "items": [{"k": 2, "new": "x"}, {"k": 2.5}]}])
+    run_cli(transmog_bin, "convert", ok, "-o", tmp_path / "ok", "-q", *frozen)
+    assert data(tmp_path / "ok" / "feed_items.parquet") == [{"k": 2.0, "new": "x"}, {"k": 2.5, "new": None}]
+    bad = write_lines(tmp_path / "bad.jsonl", [{"n": 3}, {"n": 4, "top": True}])
+    proc = run_cli(transmog_bin, "convert", bad, "-o", tmp_path / "bad", *frozen, check=False)
+    assert proc.returncode == 1 and "bad.jsonl:2: new column `top` (table 'feed')" in proc.stderr.decode()
+    # A new table follows the run's own contract.
+    other = write_lines(tmp_path / "other.jsonl", [{"n": 5, "tags": ["a"]}])
+    proc = run_cli(transmog_bin, "convert", other, "-o", tmp_path / "other", *frozen, check=False)
+    assert proc.returncode == 1 and "new table `tags`" in proc.stderr.decode()
+    # The run open, the main table discarding: its new columns are dropped, items' kept.
+    schema.write_text(before)
+    mixed = [*base, "--table-contract", "feed=discard"]
+    day2 = write_lines(tmp_path / "day2.jsonl", [{"n": 6, "top": "x", "items": [{"k": 3, "more": 1}]}])
+    report = tmp_path / "report.json"
+    run_cli(transmog_bin, "convert", day2, "-o", tmp_path / "mixed", "-q", "--report", report, *mixed)
+    assert data(tmp_path / "mixed" / "feed.parquet") == [{"n": 6}]
+    assert data(tmp_path / "mixed" / "feed_items.parquet") == [{"k": 3, "more": 1}]
+    assert json.loads(report.read_text())["discarded"] == ["feed.top"]
+    # A contract for a table the file does not hold is refused.
+    proc = run_cli(transmog_bin, "convert", day2, "-o", tmp_path / "typo", *base, "--table-contract",
+                   "feed_itms=freeze", check=False)
+    assert proc.returncode == 1 and "names table `feed_itms`, which the schema file does not hold" in \
+        proc.stderr.decode()
+
+
 def test_a_contract_needs_a_schema_file(transmog_bin, tmp_path):
     day1 = write_lines(tmp_path / "day1.jsonl", [{"n": 1}])
     proc = run_cli(transmog_bin, "convert", day1, "-o", tmp_path / "o", "--schema-contract", "freeze", check=False)
-    assert proc.returncode == 1 and "--schema-contract needs --schema FILE" in proc.stderr.decode()
+    assert proc.returncode == 1 and "--schema-contract and --table-contract need --schema FILE" in proc.stderr.decode()
 
 
 def test_ten_appended_runs_read_back_as_one_table(transmog_bin, tmp_path):
@@ -267,6 +302,17 @@ def test_python_contracts_freeze_and_discard(tmp_path):
     assert schema.read_text() == before, "discard adds nothing"
     with pytest.raises(ConfigurationError, match="schema contract"):
         config.with_schema(schema, contract="lenient")
+    with pytest.raises(ConfigurationError, match="schema contract"):
+        config.with_schema(schema, tables={"feed": "lenient"})
+    # Per table: the run frozen, but a table whose new columns are dropped instead.
+    per_table = tm.Processor(config.with_schema(schema, contract="freeze", tables={"feed": "discard"}))
+    result = per_table.process([{"n": 5, "extra": 1}], "feed")
+    assert [{k: v for k, v in r.items() if not k.startswith("__")} for r in result.get_main_table()] == [{"n": 5}]
+    assert result.report()["discarded"] == ["feed.extra"]
+    with pytest.raises(ProcessingError, match=r"new table `items`"):
+        per_table.process([{"n": 6, "items": [{"k": 1}]}], "feed")
+    with pytest.raises(ConfigurationError, match="names table `nope`"):
+        tm.Processor(config.with_schema(schema, tables={"nope": "freeze"})).process([{"n": 1}], "feed")
     with pytest.raises(ConfigurationError, match="separator `_`"):
         tm.Processor(config.with_schema(schema).with_naming(separator=".")).process([{"n": 1}], "feed")
 

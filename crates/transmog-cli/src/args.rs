@@ -2,6 +2,7 @@
 //! options (flattening [`Config`], sink options, input layout).
 
 use std::path::{Path, PathBuf};
+use transmog_core::schema_file::{Contract, Contracts};
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -173,6 +174,12 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = ContractArg::Evolve, value_name = "MODE")]
     pub schema_contract: ContractArg,
 
+    /// With --schema: another contract for one saved table, TABLE=evolve|freeze|discard
+    /// (its new columns and type changes; repeatable). New tables follow
+    /// --schema-contract.
+    #[arg(long, value_name = "TABLE=MODE", value_parser = parse_table_contract)]
+    pub table_contract: Vec<(String, Contract)>,
+
     /// file: one file per table (a folder of parts past --max-file-size); dataset: every
     /// table a folder of this run's parts, TABLE/part-RUN-00000.parquet, ...
     #[arg(long, value_enum, default_value_t = LayoutArg::File)]
@@ -297,9 +304,8 @@ pub enum ContractArg {
     Discard,
 }
 
-impl From<ContractArg> for transmog_core::schema_file::Contract {
+impl From<ContractArg> for Contract {
     fn from(c: ContractArg) -> Self {
-        use transmog_core::schema_file::Contract;
         match c {
             ContractArg::Evolve => Contract::Evolve,
             ContractArg::Freeze => Contract::Freeze,
@@ -388,7 +394,6 @@ impl ConvertArgs {
                 })
                 .collect::<Result<_>>()?,
             maps_auto: matches!(f.maps, MapsArg::Auto),
-            frozen: None,
             known: None,
             id_field: f.id_field.clone(),
             parent_field: f.parent_field.clone(),
@@ -527,6 +532,23 @@ impl ConvertArgs {
 }
 
 /// A byte size: digits with an optional K, M, G or T suffix (powers of 1024).
+fn parse_table_contract(text: &str) -> std::result::Result<(String, Contract), String> {
+    let (table, mode) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected TABLE=MODE, got `{text}`"))?;
+    Ok((table.to_string(), mode.parse()?))
+}
+
+impl ConvertArgs {
+    /// The run's contracts: --schema-contract, and --table-contract for saved tables.
+    pub fn contracts(&self) -> Contracts {
+        Contracts {
+            default: self.schema_contract.into(),
+            tables: self.table_contract.clone(),
+        }
+    }
+}
+
 fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let t = text.trim();
     let (digits, shift) = match t.char_indices().last() {

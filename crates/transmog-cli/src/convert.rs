@@ -16,8 +16,10 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let opts = args.sink_options()?;
     let entity = args.entity_name();
     let inputs = args.inputs()?;
-    if args.schema.is_none() && args.schema_contract != ContractArg::Evolve {
-        anyhow::bail!("--schema-contract needs --schema FILE");
+    if args.schema.is_none()
+        && (args.schema_contract != ContractArg::Evolve || !args.table_contract.is_empty())
+    {
+        anyhow::bail!("--schema-contract and --table-contract need --schema FILE");
     }
     if args.append && args.schema.is_none() {
         anyhow::bail!("--append needs --schema FILE (every run must name the same fields alike)");
@@ -27,7 +29,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             path,
             &entity,
             &mut cfg,
-            args.schema_contract.into(),
+            args.contracts(),
         )?),
         None => None,
     };

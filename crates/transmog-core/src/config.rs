@@ -116,11 +116,10 @@ pub struct Config {
     /// Also detect maps from the first records of a run (a run engine's job; a
     /// [`crate::Flattener`] alone uses `map_paths`).
     pub maps_auto: bool,
-    /// A frozen saved schema (`--schema-contract freeze`): a record that would add a
-    /// table or column it does not hold is an error naming the record and the path.
-    pub frozen: Option<std::sync::Arc<crate::schema_file::SchemaPaths>>,
     /// A saved schema's paths (`--schema`): the record that first brings a table or
-    /// column it does not hold is noted in the report (`Report::first_new`).
+    /// column it does not hold is noted in the report (`Report::first_new`), or is an
+    /// error naming the record and the path where a contract freezes it
+    /// ([`crate::schema_file::SchemaPaths::frozen`]).
     pub known: Option<std::sync::Arc<crate::schema_file::SchemaPaths>>,
 }
 
@@ -148,7 +147,6 @@ impl Default for Config {
             lossless: false,
             map_paths: Vec::new(),
             maps_auto: false,
-            frozen: None,
             known: None,
         }
     }

@@ -546,20 +546,20 @@ impl Flattener {
         family: Option<Family>,
         location: &Location,
     ) -> Result<u32> {
-        if let Some(saved) = self.cfg.frozen.as_ref().or(self.cfg.known.as_ref()) {
+        if let Some(saved) = self.cfg.known.as_ref() {
             let table = &self.tables[t];
             let key = table.owner.as_ref().map_or("", |o| o.path_json.as_str());
             let column = path_json(path.iter().copied());
             let what = if !saved.tables.contains(key) {
                 let owner: Vec<String> = serde_json::from_str(key).unwrap_or_default();
-                Some(("new table", owner.join(".")))
+                Some(("new table", owner.join("."), saved.frozen_new_tables))
             } else if !saved.columns.contains(&(key.to_string(), column.clone())) {
-                Some(("new column", path.join(".")))
+                Some(("new column", path.join("."), saved.frozen.contains(key)))
             } else {
                 None
             };
-            if let Some((what, shown)) = what {
-                if self.cfg.frozen.is_some() {
+            if let Some((what, shown, frozen)) = what {
+                if frozen {
                     return Err(Error::SchemaFrozen {
                         location: location.clone(),
                         what: format!("{what} `{shown}` (table '{}')", table.name),

@@ -75,8 +75,18 @@ pub struct NameRegistry {
     /// `(table, column)` of the data columns met, once a saved schema was seeded (the
     /// drift report tells saved columns that no record had from the others).
     seen: Option<Columns>,
-    /// `Contract::Discard`: the seeded tables and columns, the only ones kept.
-    discard: Option<Columns>,
+    /// `Contract::Discard`: what is kept.
+    discard: Option<Discard>,
+}
+
+/// What a run under [`crate::schema_file::Contract::Discard`] keeps.
+struct Discard {
+    /// Seeded tables that keep only their seeded columns, with those columns.
+    columns: Columns,
+    /// Every seeded table.
+    seeded: FxHashSet<String>,
+    /// Whether a table that was not seeded is dropped.
+    new_tables: bool,
 }
 
 /// Column names by table (looked up by `&str`, without building keys).
@@ -96,14 +106,22 @@ impl NameRegistry {
         }
     }
 
-    /// Keeps only the seeded tables and columns from now on ([`Self::keep`]).
-    pub fn discard_new(&mut self) {
-        let kept = self
+    /// From now on ([`Self::keep`]), the seeded tables that `contracts` bind to discard
+    /// keep only their seeded columns, and tables that were not seeded are dropped
+    /// when the run's own contract is discard.
+    pub fn discard_new(&mut self, contracts: &crate::schema_file::Contracts) {
+        use crate::schema_file::Contract;
+        let columns = self
             .tables
             .iter()
+            .filter(|(t, _)| contracts.of(t) == Contract::Discard)
             .map(|(t, n)| (t.to_string(), n.taken.iter().cloned().collect()))
             .collect();
-        self.discard = Some(kept);
+        self.discard = Some(Discard {
+            columns,
+            seeded: self.tables.keys().map(|t| t.to_string()).collect(),
+            new_tables: contracts.default == Contract::Discard,
+        });
     }
 
     /// A renamed batch without what [`Self::discard_new`] drops (the batch itself, for a
@@ -112,7 +130,10 @@ impl NameRegistry {
         let Some(kept) = &self.discard else {
             return Some(b);
         };
-        let Some(columns) = kept.get(&*b.table) else {
+        let Some(columns) = kept.columns.get(&*b.table) else {
+            if kept.seeded.contains(&*b.table) || !kept.new_tables {
+                return Some(b);
+            }
             let name = b.table.to_string();
             if !self.report.discarded.contains(&name) {
                 self.report.discarded.push(name);

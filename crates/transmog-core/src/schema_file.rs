@@ -284,30 +284,47 @@ impl SavedSchema {
 
 impl SavedSchema {
     /// Reads the schema file's text `text` for a run of `entity` with `cfg`, refuses it
-    /// when it was written with other naming options, and prepares `cfg` for it: the
-    /// file's map decisions are added, and the contract is bound (the saved paths become
-    /// [`Config::frozen`] under [`Contract::Freeze`], else [`Config::known`], which lets
-    /// the run tell what it meets for the first time).
+    /// when it was written with other naming options or `contracts` name a table it does
+    /// not hold, and prepares `cfg` for it: the file's map decisions are added, and its
+    /// paths become [`Config::known`] (which lets the run tell what it meets for the
+    /// first time), with the tables that the contracts freeze.
     pub fn load_for(
         text: &str,
         entity: &str,
         cfg: &mut Config,
-        contract: Contract,
+        contracts: &Contracts,
     ) -> Result<SavedSchema, String> {
         let saved = SavedSchema::from_json(text)?;
         saved.check(entity, cfg)?;
+        for (name, _) in &contracts.tables {
+            if !saved.tables.iter().any(|(n, _)| n == name) {
+                return Err(format!(
+                    "a contract names table `{name}`, which the schema file does not hold \
+                     (its tables: {})",
+                    saved
+                        .tables
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
         for m in &saved.maps {
             let p = crate::maps::parse_path(m).map_err(|e| format!("map `{m}`: {e}"))?;
             if !cfg.map_paths.contains(&p) {
                 cfg.map_paths.push(p);
             }
         }
-        let paths = Arc::new(saved.paths());
-        if contract == Contract::Freeze {
-            cfg.frozen = Some(paths);
-        } else {
-            cfg.known = Some(paths);
+        let mut paths = saved.paths();
+        for (name, schema) in &saved.tables {
+            if contracts.of(name) == Contract::Freeze {
+                let key = schema.metadata().get(TABLE_PATH_KEY).cloned();
+                paths.frozen.insert(key.unwrap_or_default());
+            }
         }
+        paths.frozen_new_tables = contracts.default == Contract::Freeze;
+        cfg.known = Some(Arc::new(paths));
         Ok(saved)
     }
 
@@ -376,6 +393,10 @@ pub struct SchemaPaths {
     pub tables: std::collections::HashSet<String>,
     /// Column keys.
     pub columns: std::collections::HashSet<(String, String)>,
+    /// Saved tables (by key) that a new column may not enter ([`Contract::Freeze`]).
+    pub frozen: std::collections::HashSet<String>,
+    /// Whether a new table is refused (the run's own contract is freeze).
+    pub frozen_new_tables: bool,
 }
 
 impl SavedSchema {
@@ -423,6 +444,40 @@ impl std::str::FromStr for Contract {
                 "unknown schema contract `{other}` (evolve, freeze or discard)"
             )),
         }
+    }
+}
+
+/// The contracts of a run: its own, and the saved tables that another one binds (what
+/// may happen to their columns: new ones added, refused or dropped; types widened or
+/// refused). A table the run meets for the first time follows the run's own contract.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contracts {
+    /// The run's contract.
+    pub default: Contract,
+    /// `(table name, contract)` for the saved tables bound otherwise.
+    pub tables: Vec<(String, Contract)>,
+}
+
+impl Contracts {
+    /// One contract for the whole run.
+    pub fn all(contract: Contract) -> Self {
+        Contracts {
+            default: contract,
+            tables: Vec::new(),
+        }
+    }
+
+    /// The contract binding table `table`.
+    pub fn of(&self, table: &str) -> Contract {
+        self.tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(self.default, |(_, c)| *c)
+    }
+
+    /// Whether any table is bound by `contract`.
+    pub fn any(&self, contract: Contract) -> bool {
+        self.default == contract || self.tables.iter().any(|(_, c)| *c == contract)
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use transmog_core::schema_file::{Contract, Contracts};
 use transmog_core::{value, Location, TableBatch, Tape, Value};
 use transmog_io::read::ReadError;
 use transmog_io::TableSink;
@@ -243,9 +244,10 @@ impl Engine {
     /// `schema_file`: the run starts from this schema file when it exists and writes it
     /// updated when it finishes (`finish`); `schema_text`: a schema file's content to
     /// start from, written nowhere (a Spark or Dask task gets its driver's).
-    /// `schema_contract`: evolve, freeze or discard.
+    /// `schema_contract`: evolve, freeze or discard; `schema_tables`: `(table, contract)`
+    /// for saved tables bound otherwise.
     #[new]
-    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000, schema_file=None, schema_text=None, schema_contract="evolve"))]
+    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000, schema_file=None, schema_text=None, schema_contract="evolve", schema_tables=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -256,6 +258,7 @@ impl Engine {
         schema_file: Option<PathBuf>,
         schema_text: Option<String>,
         schema_contract: &str,
+        schema_tables: Vec<(String, String)>,
     ) -> PyResult<Self> {
         let mut cfg = options::config(py, options)?;
         let opts = RunOptions {
@@ -270,22 +273,25 @@ impl Engine {
             entity: Some(entity_name),
             format: None,
         };
-        let contract = schema_contract.parse().map_err(|message| {
-            errors::config(
-                py,
-                "schema_contract",
-                Some(schema_contract.to_string()),
-                message,
-            )
-        })?;
+        let parse = |param: &str, text: &str| {
+            text.parse::<Contract>()
+                .map_err(|message| errors::config(py, param, Some(text.to_string()), message))
+        };
+        let contracts = Contracts {
+            default: parse("schema_contract", schema_contract)?,
+            tables: schema_tables
+                .iter()
+                .map(|(t, c)| Ok((t.clone(), parse("schema_tables", c)?)))
+                .collect::<PyResult<_>>()?,
+        };
         let schema = match (schema_file, schema_text) {
-            (Some(path), _) => Some(SchemaSession::open(&path, entity_name, &mut cfg, contract)),
+            (Some(path), _) => Some(SchemaSession::open(&path, entity_name, &mut cfg, contracts)),
             (None, Some(text)) => Some(SchemaSession::from_text(
                 Some(&text),
                 "schema_text",
                 entity_name,
                 &mut cfg,
-                contract,
+                contracts,
             )),
             (None, None) => None,
         }

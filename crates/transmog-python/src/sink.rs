@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::FxHashMap;
-use transmog_core::schema_file::{Contract, Drift, SavedSchema};
+use transmog_core::schema_file::{Contracts, Drift, SavedSchema};
 use transmog_core::text::push_py_json;
 use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
 use transmog_io::TableSink;
@@ -325,7 +325,7 @@ pub fn job_schema(
 ) -> PyResult<(String, Option<String>)> {
     let mut cfg = options::config(py, options)?;
     let saved = schema_text
-        .map(|t| SavedSchema::load_for(t, entity, &mut cfg, Contract::Evolve))
+        .map(|t| SavedSchema::load_for(t, entity, &mut cfg, &Contracts::default()))
         .transpose()
         .map_err(|message| errors::config(py, "schema_file", None, message))?;
     let ctx = Context {

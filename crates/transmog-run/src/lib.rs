@@ -503,10 +503,12 @@ impl Run {
         Ok(())
     }
 
-    /// `Contract::Discard`: from now on only the seeded tables and columns are written;
-    /// the rest is dropped and counted (`Report::discarded`). Call after [`Self::seed`].
-    pub fn discard_new(&mut self) {
-        self.names.discard_new();
+    /// `Contract::Discard`: from now on the seeded tables that `contracts` bind to
+    /// discard get only their seeded columns, and new tables are dropped when the run's
+    /// own contract is discard; what is dropped is counted (`Report::discarded`). Call
+    /// after [`Self::seed`].
+    pub fn discard_new(&mut self, contracts: &transmog_core::schema_file::Contracts) {
+        self.names.discard_new(contracts);
     }
 
     /// Whether a record of this run (so far) had the data column `column` of `table`

@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use transmog_core::schema_file::{Contract, Drift, SavedSchema, SchemaRef};
+use transmog_core::schema_file::{Contract, Contracts, Drift, SavedSchema, SchemaRef};
 use transmog_core::{Config, TableBatch, UnionSchema};
 use transmog_io::read::ReadError;
 
@@ -29,15 +29,16 @@ use crate::{BatchSink, ConfigError, Result, Run, RunError, Totals};
 pub struct SchemaSession {
     file: Option<PathBuf>,
     saved: Option<SavedSchema>,
-    contract: Contract,
+    contracts: Contracts,
     tables: Vec<(String, UnionSchema)>,
     seen: HashSet<(String, String)>,
 }
 
 impl SchemaSession {
     /// The schema file at `path`: read when it exists (refused when written with other
-    /// naming options; its maps and the contract go into `cfg`), else this run makes it.
-    pub fn open(path: &Path, entity: &str, cfg: &mut Config, contract: Contract) -> Result<Self> {
+    /// naming options, or when `contracts` name a table it does not hold; its maps and
+    /// the contracts go into `cfg`), else this run makes it.
+    pub fn open(path: &Path, entity: &str, cfg: &mut Config, contracts: Contracts) -> Result<Self> {
         let text = match fs::read_to_string(path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -53,7 +54,7 @@ impl SchemaSession {
             &path.display().to_string(),
             entity,
             cfg,
-            contract,
+            contracts,
         )?;
         session.file = Some(path.to_path_buf());
         Ok(session)
@@ -66,10 +67,10 @@ impl SchemaSession {
         label: &str,
         entity: &str,
         cfg: &mut Config,
-        contract: Contract,
+        contracts: Contracts,
     ) -> Result<Self> {
         let saved = text
-            .map(|t| SavedSchema::load_for(t, entity, cfg, contract))
+            .map(|t| SavedSchema::load_for(t, entity, cfg, &contracts))
             .transpose()
             .map_err(|message| {
                 RunError::Config(ConfigError::new(
@@ -81,10 +82,10 @@ impl SchemaSession {
         Ok(SchemaSession {
             file: None,
             // Contracts bind once there is a saved schema (the first run makes it).
-            contract: if saved.is_some() {
-                contract
+            contracts: if saved.is_some() {
+                contracts
             } else {
-                Contract::Evolve
+                Contracts::default()
             },
             saved,
             tables: Vec::new(),
@@ -97,9 +98,9 @@ impl SchemaSession {
         self.saved.as_ref()
     }
 
-    /// The contract in force: the one asked for once a saved schema exists, else evolve.
-    pub fn contract(&self) -> Contract {
-        self.contract
+    /// The contracts in force: those asked for once a saved schema exists, else evolve.
+    pub fn contracts(&self) -> &Contracts {
+        &self.contracts
     }
 
     /// The schema file, when the session was opened from one.
@@ -110,7 +111,7 @@ impl SchemaSession {
     /// Gives `run` the saved names, and the saved tables (empty, so that they keep
     /// their columns in their places) to this session and to `sink` when one is given
     /// (a file sink; an in-memory result lists only tables with rows). Under
-    /// [`Contract::Discard`] the run writes only the saved tables and columns from now on.
+    /// [`Contract::Discard`] the run drops new tables and columns from now on.
     pub fn start(&mut self, run: &mut Run, sink: Option<&mut dyn BatchSink>) -> Result<()> {
         let Some(saved) = self.saved.take() else {
             return Ok(());
@@ -120,8 +121,8 @@ impl SchemaSession {
         let seeded = run.seed(&saved, &mut Tracked::new(sink, Some(self)));
         self.saved = Some(saved);
         seeded?;
-        if self.contract == Contract::Discard {
-            run.discard_new();
+        if self.contracts.any(Contract::Discard) {
+            run.discard_new(&self.contracts);
         }
         Ok(())
     }
@@ -181,14 +182,21 @@ impl SchemaSession {
         }
     }
 
-    /// Under [`Contract::Freeze`]: refuses a saved column whose type had to widen
-    /// (new tables and columns were refused record by record).
+    /// Refuses a saved column whose type had to widen in a table that
+    /// [`Contract::Freeze`] binds (new tables and columns were refused record by record).
     pub fn check_types(&self) -> Result<()> {
-        let (Some(saved), Contract::Freeze) = (&self.saved, self.contract) else {
+        let Some(saved) = &self.saved else {
             return Ok(());
         };
+        if !self.contracts.any(Contract::Freeze) {
+            return Ok(());
+        }
         let drift = Drift::between(saved, &self.tables(), &|_, _| true, &|_, _| None);
-        match drift.widened.first() {
+        let frozen = drift
+            .widened
+            .iter()
+            .find(|(t, ..)| self.contracts.of(t) == Contract::Freeze);
+        match frozen {
             None => Ok(()),
             Some((table, column, from, to)) => {
                 Err(RunError::Data(transmog_core::Error::SchemaTypeChanged {
@@ -280,7 +288,7 @@ mod tests {
     /// One run of `lines` (JSON Lines) with the schema file at `path`.
     fn day(path: &Path, lines: &str, contract: Contract) -> Result<(SchemaSession, Totals)> {
         let mut cfg = typed();
-        let mut session = SchemaSession::open(path, "feed", &mut cfg, contract)?;
+        let mut session = SchemaSession::open(path, "feed", &mut cfg, Contracts::all(contract))?;
         let mut run = Run::new("feed", cfg.clone(), RunOptions::default())?;
         let mut tables = Collect::new("feed");
         session.start(&mut run, None)?;
@@ -320,7 +328,7 @@ mod tests {
         // Day 1 makes the file: `a_b` is the field `a_b`, `a.b` becomes `a_b_2`.
         let (first, _) = day(&path, "{\"a_b\":1}\n{\"a\":{\"b\":2}}\n", Contract::Freeze).unwrap();
         assert_eq!(
-            first.contract(),
+            first.contracts().default,
             Contract::Evolve,
             "nothing saved to hold to yet"
         );
@@ -366,7 +374,7 @@ mod tests {
             "s.json",
             "feed",
             &mut cfg,
-            Contract::Evolve,
+            Contracts::default(),
         )
         .unwrap_err();
         assert_eq!(err.fault(), Fault::Config);

@@ -95,10 +95,12 @@ class SchemaConfig:
     means the same field as before, and writes it back updated when the run ends.
     ``contract``: ``evolve`` (new tables and columns are added, types widen), ``freeze``
     (anything new is an error naming the record) or ``discard`` (new tables and columns
-    are dropped and counted)."""
+    are dropped and counted). ``tables``: another contract for some saved tables, by
+    name (their new columns and type changes); new tables follow ``contract``."""
 
     file: Optional[str] = None
     contract: str = "evolve"
+    tables: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -273,15 +275,16 @@ class TransmogConfig:
             new.cache_config.clear_after_batch = clear_after_batch
         return new
 
-    def with_schema(self, file: Optional[Union[str, "os.PathLike[str]"]],
-                    contract: str = "evolve") -> "TransmogConfig":
+    def with_schema(self, file: Optional[Union[str, "os.PathLike[str]"]], contract: str = "evolve",
+                    tables: Optional[Dict[str, str]] = None) -> "TransmogConfig":
         """Not in 1.0.6: keep names stable across runs with the schema file ``file``
         (``None``: none); see ``SchemaConfig``."""
-        if contract not in ("evolve", "freeze", "discard"):
-            raise ConfigurationError("schema contract must be 'evolve', 'freeze' or 'discard'", "contract",
-                                     contract)
+        for name, mode in [("contract", contract), *((f"tables[{t!r}]", m) for t, m in (tables or {}).items())]:
+            if mode not in ("evolve", "freeze", "discard"):
+                raise ConfigurationError("schema contract must be 'evolve', 'freeze' or 'discard'", name, mode)
         new = self._copy()
-        new.schema = SchemaConfig(file=None if file is None else os.fspath(file), contract=contract)
+        new.schema = SchemaConfig(file=None if file is None else os.fspath(file), contract=contract,
+                                  tables=dict(tables or {}))
         return new
 
     def _schema_args(self) -> Dict[str, Any]:
@@ -289,7 +292,8 @@ class TransmogConfig:
         s = getattr(self, "schema", None)
         if s is None or s.file is None:
             return {}
-        return {"schema_file": os.fspath(s.file), "schema_contract": s.contract}
+        return {"schema_file": os.fspath(s.file), "schema_contract": s.contract,
+                "schema_tables": sorted((getattr(s, "tables", None) or {}).items())}
 
     def with_extraction(self, **kwargs: Any) -> "TransmogConfig":
         return self.with_metadata(**kwargs)
