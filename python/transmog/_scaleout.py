@@ -354,9 +354,7 @@ def run_json_partition(plan: Plan, partition: int, attempt: str, batches: Iterab
             engine.push_json_records([t for t in texts if t is not None], label, start)
             start += len(texts)
             native = engine.take_batches()
-            for name in native.table_names():
-                if native.num_rows(name):
-                    sink.write_result_table(name, native, name)
+            sink.write_result_tables([(n, n) for n in native.table_names() if native.num_rows(n)], native)
         return _finish(plan, partition, attempt_dir, engine, sink)
     except BaseException:
         sink.abort()

@@ -194,13 +194,17 @@ impl NativeResult {
             .detach(
                 || -> Result<Vec<transmog_io::TableOutput>, transmog_io::Error> {
                     let mut sink = TableSink::create(&directory, opts)?;
-                    for (table, stem) in &jobs {
-                        for b in &table.batches {
-                            if let Err(e) = sink.write(stem, &b.batch) {
-                                sink.abort();
-                                return Err(e);
-                            }
-                        }
+                    // All at once: the sink encodes the tables side by side, a thread
+                    // per core (the files are the same as batch by batch).
+                    let pairs: Vec<_> = jobs
+                        .iter()
+                        .flat_map(|(table, stem)| {
+                            table.batches.iter().map(move |b| (stem.as_str(), &b.batch))
+                        })
+                        .collect();
+                    if let Err(e) = sink.write_all(&pairs) {
+                        sink.abort();
+                        return Err(e);
                     }
                     sink.finish()
                 },

@@ -171,26 +171,28 @@ impl Sink {
         Ok(n)
     }
 
-    /// Appends a table of a native result (no Python rows involved).
-    fn write_result_table(
+    /// Writes several tables of `result` at once, `(file stem, table)` each: the sink
+    /// encodes them side by side, a thread per core. Returns the rows written.
+    fn write_result_tables(
         &self,
         py: Python<'_>,
-        table: &str,
+        tables: Vec<(String, String)>,
         result: &NativeResult,
-        source: &str,
     ) -> PyResult<usize> {
         let mut guard = self.state(py)?;
         let Some((sink, _)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
-        let t = result.table(source)?;
-        let mut n = 0;
-        for b in &t.batches {
-            n += b.batch.num_rows();
-            py.detach(|| sink.write(table, &b.batch))
-                .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        let mut pairs = Vec::new();
+        for (stem, source) in &tables {
+            for b in &result.table(source)?.batches {
+                pairs.push((stem.as_str(), &b.batch));
+            }
         }
-        Ok(n)
+        let rows = pairs.iter().map(|(_, b)| b.num_rows()).sum();
+        py.detach(|| sink.write_all(&pairs))
+            .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        Ok(rows)
     }
 
     /// Writes everything and renames files to their final names; returns

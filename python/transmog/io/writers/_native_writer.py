@@ -66,6 +66,7 @@ class NativeStreamingWriter(StreamingWriter):
     def _write_native(self, native: Any, entity_name: str) -> None:
         if self._sink is None:
             return
+        tables = []
         for i, name in enumerate(native.table_names()):
             if native.num_rows(name):
                 key = "main" if i == 0 else name
@@ -74,7 +75,9 @@ class NativeStreamingWriter(StreamingWriter):
                 # file names and keeps two tables that sanitize alike apart.
                 stem = self._stem(key) if i == 0 else name
                 self._keys[stem] = key
-                self._sink.write_result_table(stem, native, name)
+                tables.append((stem, name))
+        # One call: the sink encodes the tables side by side.
+        self._sink.write_result_tables(tables, native)
 
     def _note_tables(self, engine: Any) -> None:
         """Remembers which file stem belongs to which table after the engine wrote
