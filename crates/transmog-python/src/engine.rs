@@ -284,7 +284,7 @@ impl Engine {
                 .map(|(t, c)| Ok((t.clone(), parse("schema_tables", c)?)))
                 .collect::<PyResult<_>>()?,
         };
-        let schema = match (schema_file, schema_text) {
+        let mut schema = match (schema_file, schema_text) {
             (Some(path), _) => Some(SchemaSession::open(&path, entity_name, &mut cfg, contracts)),
             (None, Some(text)) => Some(SchemaSession::from_text(
                 Some(&text),
@@ -298,7 +298,6 @@ impl Engine {
         .transpose()
         .map_err(|e| errors::run_err(py, e, ctx))?;
         let mut run = Run::new(entity_name, cfg, opts).map_err(|e| errors::run_err(py, e, ctx))?;
-        let mut schema = schema;
         if let Some(session) = &mut schema {
             session
                 .start(&mut run, None)

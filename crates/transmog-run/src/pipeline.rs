@@ -3,10 +3,10 @@
 //! threads parse and flatten chunks, and the calling thread puts results back in input
 //! order, gives columns their run-wide names and hands them to the sink.
 //!
-//! Output does not depend on the number of workers: chunks are cut by record count and
-//! size,
-//! every worker flattens with the same options (one timestamp for the run), and the
-//! [`NameRegistry`] names columns in input order, as one flattener would.
+//! Output does not depend on the number of workers or the chunk size: chunks are cut by
+//! record count and size, every worker flattens with the same options (one timestamp
+//! for the run), and the [`NameRegistry`] names columns in input order, as one flattener
+//! would.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
