@@ -145,6 +145,12 @@ pub fn write_atomically<E: From<io::Error>>(
     written
 }
 
+/// [`write_atomically`] of `data`, failing with the sink's error for `path`.
+pub fn write_file_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomically(path, |w: &mut dyn io::Write| w.write_all(data))
+        .map_err(|e| Error::io("", path, e))
+}
+
 /// Makes the finished folder `stage` (a sibling of `dir` on the same file system) the
 /// folder `dir`, in one step where the platform allows: every file and folder in `stage`
 /// is flushed to disk, the two are exchanged, the parent is flushed and the old content

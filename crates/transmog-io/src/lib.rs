@@ -79,7 +79,7 @@ pub mod splice;
 mod text;
 mod writer;
 
-pub use commit::{replace_dir, write_atomically, Commit, MANIFEST};
+pub use commit::{replace_dir, write_atomically, write_file_atomically, Commit, MANIFEST};
 pub use error::{Error, Result};
 pub use files::table_file_name;
 pub use harmonize::{harmonize, job_tables, parts_schema, JobTable};

@@ -382,13 +382,6 @@ pub fn write_atomically(py: Python<'_>, path: PathBuf, data: Vec<u8>) -> PyResul
         entity: None,
         format: None,
     };
-    py.detach(|| {
-        transmog_io::write_atomically(&path, |w: &mut dyn std::io::Write| w.write_all(&data))
-            .map_err(|source| transmog_io::Error::Io {
-                table: String::new(),
-                path: path.clone(),
-                source,
-            })
-    })
-    .map_err(|e| errors::io_err(py, e, ctx))
+    py.detach(|| transmog_io::write_file_atomically(&path, &data))
+        .map_err(|e| errors::io_err(py, e, ctx))
 }

@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -239,15 +239,8 @@ impl SchemaSession {
         let Some(path) = &self.file else {
             return Ok(());
         };
-        let text = schema.to_json();
-        transmog_io::write_atomically(path, |w: &mut dyn Write| w.write_all(text.as_bytes()))
-            .map_err(|source| {
-                RunError::Sink(transmog_io::Error::Io {
-                    table: String::new(),
-                    path: path.clone(),
-                    source,
-                })
-            })
+        transmog_io::write_file_atomically(path, schema.to_json().as_bytes())
+            .map_err(RunError::Sink)
     }
 }
 
