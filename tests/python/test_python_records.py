@@ -79,3 +79,22 @@ def test_records_nested_hundreds_of_levels_flatten_on_the_worker_threads():
     result = tm.Processor(cfg).process({"root": value}, entity_name="deep")
     assert result.get_table_names()
     assert sum(len(result.get_child_table(n)) for n in result.get_table_names()) == 250
+
+
+def test_only_batches_of_plain_dicts_skip_the_per_item_rules():
+    from transmog import _native
+
+    class D(dict):
+        pass
+
+    class K(str):
+        pass
+
+    assert _native.all_dicts([{"a": 1}, {}]) and _native.all_dicts(({"a": 1},)) and _native.all_dicts([])
+    assert not _native.all_dicts([{"a": 1}, D(a=2)]) and not _native.all_dicts([{"a": 1}, None])
+    assert not _native.all_dicts(iter([{"a": 1}])) and not _native.all_dicts({"a": 1})
+    # The other path keeps 1.0.6's rules: None is an empty record, a subclass a record.
+    main, _ = rows([{"a": 1}, None, D(a=2)])
+    assert main == [{"a": "1"}, {}, {"a": "2"}]
+    # A key of a str subclass is a string key.
+    assert rows([{K("k"): "v"}])[0] == [{"k": "v"}]

@@ -429,7 +429,7 @@ impl Flattener {
             View::Bool(b) => Scratch::Bool(b),
             View::Int(i) if cast => {
                 let start = self.arena.len() as u32;
-                let _ = write!(self.arena, "{i}");
+                self.arena.push_str(itoa::Buffer::new().format(i));
                 Scratch::Text(Kind::Str, start, self.arena.len() as u32)
             }
             View::Int(i) => Scratch::Int(i),

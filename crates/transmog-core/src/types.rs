@@ -102,10 +102,7 @@ pub fn push_text(bytes: &mut Vec<u8>, cell: Cell<'_>) {
     match cell {
         Cell::Null => {}
         Cell::Bool(b) => bytes.extend_from_slice(if b { b"true" } else { b"false" }),
-        Cell::Int(i) => {
-            use std::io::Write as _;
-            let _ = write!(bytes, "{i}");
-        }
+        Cell::Int(i) => bytes.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
         Cell::Float(f) => {
             let mut s = String::new();
             push_py_float(&mut s, f);

@@ -20,6 +20,23 @@ fn input_kind(path: PathBuf) -> Option<&'static str> {
     }
 }
 
+/// True when `records` is a list or tuple whose items are all exactly `dict` (no
+/// subclass, no `None`): such a batch goes to the engine whole, without the per-item
+/// recovery rules. One type comparison per item, where a Python-level `all(...)` took
+/// 5 % of `process(list)` (40 ms for 200 000 records).
+#[pyfunction]
+fn all_dicts(records: &Bound<'_, PyAny>) -> bool {
+    use pyo3::types::{PyDict, PyList, PyTuple};
+    let exact = |item: Bound<'_, PyAny>| item.is_exact_instance_of::<PyDict>();
+    if let Ok(list) = records.cast_exact::<PyList>() {
+        list.iter().all(exact)
+    } else if let Ok(tuple) = records.cast_exact::<PyTuple>() {
+        tuple.iter().all(exact)
+    } else {
+        false
+    }
+}
+
 /// An input's stable name for position ids: its path under `root`, else its file name.
 #[pyfunction]
 #[pyo3(signature = (path, root=None))]
@@ -96,6 +113,7 @@ fn split_ranges(
 /// Adds the functions above to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(input_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(all_dicts, m)?)?;
     m.add_function(wrap_pyfunction!(origin_name, m)?)?;
     m.add_function(wrap_pyfunction!(origin_names, m)?)?;
     m.add_function(wrap_pyfunction!(detect_maps, m)?)?;

@@ -167,8 +167,12 @@ impl<'a> Iterator for Entries<'a> {
         if more == 0 {
             return None;
         }
-        // SAFETY: `key` is a live object borrowed from the dict.
-        if unsafe { ffi::PyUnicode_Check(key) } == 0 {
+        // SAFETY: `key` is a live object borrowed from the dict. The exact type first:
+        // under the stable ABI the subtype check is a function call.
+        let is_str = unsafe {
+            ffi::Py_TYPE(key) == addr_of_mut!(ffi::PyUnicode_Type) || ffi::PyUnicode_Check(key) != 0
+        };
+        if !is_str {
             let shown = self.node.str_of(key);
             return Some(Err(NodeError(format!(
                 "dictionary key {shown} is not a string"

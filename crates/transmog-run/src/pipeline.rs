@@ -268,14 +268,19 @@ impl Pass<'_> {
         thread::scope(|scope| -> Result<()> {
             // Deep documents recurse (Python objects up to 512 levels): threads get the
             // stack of a main thread.
-            let spawn = || thread::Builder::new().stack_size(STACK);
-            spawn()
+            // Named, so `top -H` and profilers tell the stages apart.
+            let spawn = |name: &str| {
+                thread::Builder::new()
+                    .name(name.to_string())
+                    .stack_size(STACK)
+            };
+            spawn("transmog-read")
                 .spawn_scoped(scope, move || self.produce(producer, sender))
                 .map_err(thread_error)?;
             for _ in 0..threads {
                 let rx = work_rx.clone();
                 let tx = done_tx.clone();
-                spawn()
+                spawn("transmog-flatten")
                     .spawn_scoped(scope, move || self.worker(rx, tx))
                     .map_err(thread_error)?;
             }

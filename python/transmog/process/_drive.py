@@ -119,7 +119,7 @@ def feed_records(engine: Any, records: Iterable[Any], config: Any, entity_name: 
     """Records (dicts; see ``_run.records`` for anything else). With ``chunk_size`` an
     iterable is consumed that many records at a time: no more are held at once. A list
     of dicts, already in memory, goes to the engine whole (one pass on all cores)."""
-    if isinstance(records, (list, tuple)) and all(type(r) is dict for r in records):  # noqa: E721
+    if _native.all_dicts(records):
         engine.push_records(records)
         return
     rows = _run.records(records, config, entity_name)
