@@ -191,9 +191,6 @@ pub(crate) struct Owner {
     pub shortened: bool,
 }
 
-/// A path node's children by the position of their key in the last object met at that
-/// path (`u32::MAX`: none yet). Records mostly repeat one key order, so the key at
-/// position i is usually found with one comparison instead of a hash lookup.
 /// `a == b` without a `memcmp` call for keys of up to 16 bytes (most JSON keys): for
 /// them the call cost more than the comparison (perf: 7 % of the flattening threads'
 /// time was `memcmp` from the key-order check).
@@ -219,6 +216,9 @@ pub(crate) fn same_key(a: &str, b: &str) -> bool {
     }
 }
 
+/// A path node's children by the position of their key in the last object met at that
+/// path (`u32::MAX`: none yet). Records mostly repeat one key order, so the key at
+/// position i is usually found with one comparison instead of a hash lookup.
 #[derive(Debug, Default)]
 pub(crate) struct KeyOrder(Vec<u32>);
 
