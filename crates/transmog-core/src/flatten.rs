@@ -142,6 +142,60 @@ struct Item<'v> {
     parent_len: usize,
 }
 
+/// What walking a row's fields found for child rows, in document order. The child rows
+/// are made once the row is committed (its id is known) from this list, instead of a
+/// second walk of the whole record.
+#[derive(Clone, Copy)]
+enum SiteKind {
+    Array,
+    Map,
+    /// An object below the depth limit: its fields were not walked, so its arrays are
+    /// looked for with [`Flattener::extract_arrays`].
+    Deep,
+}
+
+#[derive(Clone, Copy)]
+struct Site<'v, N> {
+    kind: SiteKind,
+    value: N,
+    key: &'v str,
+    /// The value's node in `Flattener::arrays`.
+    node: u32,
+    /// The keys from the row down to the value's parent: `Sites::keys[start..end]`.
+    keys: (u32, u32),
+}
+
+/// The sites of the rows being made; a row's sites sit above those of its ancestors.
+struct Sites<'v, N> {
+    list: Vec<Site<'v, N>>,
+    keys: Vec<&'v str>,
+}
+
+impl<'v, N> Sites<'v, N> {
+    fn new() -> Self {
+        Sites {
+            list: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    fn mark(&self) -> (usize, usize) {
+        (self.list.len(), self.keys.len())
+    }
+
+    fn push(&mut self, kind: SiteKind, value: N, key: &'v str, node: u32, parents: &[&'v str]) {
+        let start = self.keys.len() as u32;
+        self.keys.extend_from_slice(parents);
+        self.list.push(Site {
+            kind,
+            value,
+            key,
+            node,
+            keys: (start, self.keys.len() as u32),
+        });
+    }
+}
+
 /// Metadata of one row about to be committed.
 struct RowMeta<'a> {
     id: &'a str,
@@ -297,15 +351,17 @@ impl Flattener {
         }
         self.start_row(0);
         let mut path = Vec::new();
+        let mut sites = Sites::new();
         let max_depth = self.cfg.max_depth;
         self.flatten_fields(
             0,
             record,
-            0,
+            (0, 0),
             0,
             max_depth,
             &mut path,
             RowMode::Main { top: true },
+            &mut sites,
             &location,
         )?;
         let deferred = std::mem::take(&mut self.deferred);
@@ -348,10 +404,8 @@ impl Flattener {
         );
         self.records += 1;
         self.child_seq = 0;
-        if self.cfg.visit_arrays {
-            let mut raw_path = Vec::new();
-            self.extract_arrays(record, &id, 0, 0, &mut raw_path, &location)?;
-        }
+        let mut raw_path = Vec::new();
+        self.child_rows(&mut sites, (0, 0), &id, &mut raw_path, &location)?;
         id.clear();
         self.id_pool.push(id);
         if self.tables.iter().any(|t| t.text_bytes() > MAX_BATCH_TEXT) {
@@ -640,23 +694,29 @@ impl Flattener {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Walks an object's fields into the row being built. `nodes` are the object's node
+    /// in table `t` and in `arrays`; arrays and maps met (and objects past the depth
+    /// limit) are noted in `sites` for [`Flattener::child_rows`].
     fn flatten_fields<'v, N: Node<'v>>(
         &mut self,
         t: usize,
         object: N,
-        node: u32,
+        nodes: (u32, u32),
         depth: usize,
         max_depth: usize,
         path: &mut Vec<&'v str>,
         mode: RowMode,
+        sites: &mut Sites<'v, N>,
         location: &Location,
     ) -> Result<()> {
         let View::Object { entries, .. } = object.view() else {
             return Ok(());
         };
+        let (node, anode) = nodes;
         let top = mode == RowMode::Main { top: true };
         let in_main = matches!(mode, RowMode::Main { .. });
         let lossless = self.cfg.lossless;
+        let visit = self.cfg.visit_arrays;
         for (pos, entry) in entries.enumerate() {
             let (key, v) = entry.map_err(|e| bad_node(e, location))?;
             if !lossless && key.starts_with("__") {
@@ -672,16 +732,29 @@ impl Flattener {
             match v.view() {
                 View::Object { len: 0, .. } if lossless => self.note_empty(path, "{}"),
                 View::Object { len: 0, .. } => {}
-                // A map becomes a child table (see `extract_arrays`).
-                View::Object { .. } if self.field_is_map(t, node, child, key) => {}
+                // A map becomes a child table.
+                View::Object { .. } if self.field_is_map(t, node, child, key) => {
+                    if visit {
+                        let a = self.array_child(anode, pos, key);
+                        sites.push(SiteKind::Map, v, key, a, &path[..path.len() - 1]);
+                    }
+                }
                 View::Object { .. } => {
+                    let a = if visit {
+                        self.array_child(anode, pos, key)
+                    } else {
+                        0
+                    };
                     if depth + 1 >= max_depth {
                         self.report.truncated(&self.tables[t].name, &path.join("."));
+                        if visit {
+                            sites.push(SiteKind::Deep, v, key, a, &path[..path.len() - 1]);
+                        }
                     } else {
                         self.flatten_fields(
                             t,
                             v,
-                            child,
+                            (child, a),
                             depth + 1,
                             max_depth,
                             path,
@@ -690,6 +763,7 @@ impl Flattener {
                             } else {
                                 RowMode::Item
                             },
+                            sites,
                             location,
                         )?;
                         if top && self.cfg.keep_arrays {
@@ -704,7 +778,11 @@ impl Flattener {
                 View::Array { len: 0, .. } if lossless => self.note_empty(path, "[]"),
                 View::Array { len: 0, .. } => {}
                 View::Array { .. } => {
-                    if in_main && (!self.cfg.visit_arrays || (self.cfg.keep_arrays && top)) {
+                    if visit {
+                        let a = self.array_child(anode, pos, key);
+                        sites.push(SiteKind::Array, v, key, a, &path[..path.len() - 1]);
+                    }
+                    if in_main && (!visit || (self.cfg.keep_arrays && top)) {
                         let c = self.column_for(t, child, path, false, None, location)?;
                         let cell = self.json_or_raw(v, location)?;
                         if top {
@@ -758,6 +836,52 @@ impl Flattener {
         self.json_text(v, kind, location)
     }
 
+    /// Makes the child rows of the sites noted since `mark` by the row just committed
+    /// (id `parent_id`, path `raw_path`), in document order, then forgets those sites.
+    fn child_rows<'v, N: Node<'v>>(
+        &mut self,
+        sites: &mut Sites<'v, N>,
+        mark: (usize, usize),
+        parent_id: &str,
+        raw_path: &mut Vec<&'v str>,
+        location: &Location,
+    ) -> Result<()> {
+        let parent_len = raw_path.len();
+        for i in mark.0..sites.list.len() {
+            let site = sites.list[i];
+            raw_path.truncate(parent_len);
+            raw_path.extend_from_slice(&sites.keys[site.keys.0 as usize..site.keys.1 as usize]);
+            match (site.kind, site.value.view()) {
+                (SiteKind::Array, View::Array { items, .. }) => {
+                    self.process_array::<N>(
+                        site.key, items, parent_id, site.node, parent_len, raw_path, sites,
+                        location,
+                    )?;
+                }
+                (SiteKind::Map, View::Object { entries, .. }) => {
+                    self.process_map::<N>(
+                        site.key, entries, parent_id, site.node, parent_len, raw_path, sites,
+                        location,
+                    )?;
+                }
+                (SiteKind::Deep, _) => {
+                    raw_path.push(site.key);
+                    self.extract_arrays(
+                        site.value, parent_id, site.node, parent_len, raw_path, sites, location,
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        raw_path.truncate(parent_len);
+        sites.list.truncate(mark.0);
+        sites.keys.truncate(mark.1);
+        Ok(())
+    }
+
+    /// The child rows below an object whose fields were not walked (past the depth
+    /// limit): a walk of its own.
+    #[allow(clippy::too_many_arguments)]
     fn extract_arrays<'v, N: Node<'v>>(
         &mut self,
         object: N,
@@ -765,6 +889,7 @@ impl Flattener {
         node: u32,
         parent_len: usize,
         raw_path: &mut Vec<&'v str>,
+        sites: &mut Sites<'v, N>,
         location: &Location,
     ) -> Result<()> {
         let View::Object { entries, .. } = object.view() else {
@@ -782,28 +907,21 @@ impl Flattener {
                         let View::Object { entries, .. } = v.view() else {
                             continue;
                         };
-                        let names = self.array_names(child, key, raw_path);
-                        for (index, entry) in entries.enumerate() {
-                            let (map_key, value) = entry.map_err(|e| bad_node(e, location))?;
-                            let at = Item {
-                                key,
-                                map_key: Some(map_key),
-                                index,
-                                node: child,
-                                parent_len,
-                            };
-                            self.child_row(&at, value, parent_id, raw_path, &names, location)?;
-                        }
+                        self.process_map::<N>(
+                            key, entries, parent_id, child, parent_len, raw_path, sites, location,
+                        )?;
                         continue;
                     }
                     raw_path.push(key);
-                    self.extract_arrays(v, parent_id, child, parent_len, raw_path, location)?;
+                    self.extract_arrays(
+                        v, parent_id, child, parent_len, raw_path, sites, location,
+                    )?;
                     raw_path.pop();
                 }
                 View::Array { len, items } if len > 0 => {
                     let child = self.array_child(node, pos, key);
                     self.process_array::<N>(
-                        key, items, parent_id, child, parent_len, raw_path, location,
+                        key, items, parent_id, child, parent_len, raw_path, sites, location,
                     )?;
                 }
                 _ => {}
@@ -915,10 +1033,11 @@ impl Flattener {
         self.trie.is_map(nodes[child as usize].trie)
     }
 
-    /// The `__array_field` value and the separator-joined path of an array (or map).
-    fn array_names(&mut self, node: u32, key: &str, raw_path: &[&str]) -> (Arc<str>, Arc<str>) {
-        if let Some(names) = &self.arrays[node as usize].names {
-            return names.clone();
+    /// The `__array_field` value and the separator-joined path of an array (or map),
+    /// lent out (no reference counting per array): give them back with `put_names`.
+    fn take_names(&mut self, node: u32, key: &str, raw_path: &[&str]) -> (Arc<str>, Arc<str>) {
+        if let Some(names) = self.arrays[node as usize].names.take() {
+            return names;
         }
         let sep = &self.cfg.separator;
         let mut path = raw_path.join(sep);
@@ -926,9 +1045,11 @@ impl Flattener {
             path.push_str(sep);
         }
         path.push_str(key);
-        let names: (Arc<str>, Arc<str>) = (naming::sanitize(key, sep).into(), path.into());
-        self.arrays[node as usize].names = Some(names.clone());
-        names
+        (naming::sanitize(key, sep).into(), path.into())
+    }
+
+    fn put_names(&mut self, node: u32, names: (Arc<str>, Arc<str>)) {
+        self.arrays[node as usize].names = Some(names);
     }
 
     fn child_id_field(&mut self, node: u32, array_path: &str, table: &str) -> Option<String> {
@@ -955,9 +1076,10 @@ impl Flattener {
         node: u32,
         parent_len: usize,
         raw_path: &mut Vec<&'v str>,
+        sites: &mut Sites<'v, N>,
         location: &Location,
     ) -> Result<()> {
-        let names = self.array_names(node, key, raw_path);
+        let names = self.take_names(node, key, raw_path);
         for (index, item) in items.enumerate() {
             let at = Item {
                 key,
@@ -966,12 +1088,43 @@ impl Flattener {
                 node,
                 parent_len,
             };
-            self.child_row(&at, item, parent_id, raw_path, &names, location)?;
+            self.child_row(&at, item, parent_id, raw_path, &names, sites, location)?;
         }
+        self.put_names(node, names);
+        Ok(())
+    }
+
+    /// The entries of a map as rows of its table (`__key` the entry's key).
+    #[allow(clippy::too_many_arguments)]
+    fn process_map<'v, N: Node<'v>>(
+        &mut self,
+        key: &'v str,
+        entries: N::Entries,
+        parent_id: &str,
+        node: u32,
+        parent_len: usize,
+        raw_path: &mut Vec<&'v str>,
+        sites: &mut Sites<'v, N>,
+        location: &Location,
+    ) -> Result<()> {
+        let names = self.take_names(node, key, raw_path);
+        for (index, entry) in entries.enumerate() {
+            let (map_key, value) = entry.map_err(|e| bad_node(e, location))?;
+            let at = Item {
+                key,
+                map_key: Some(map_key),
+                index,
+                node,
+                parent_len,
+            };
+            self.child_row(&at, value, parent_id, raw_path, &names, sites, location)?;
+        }
+        self.put_names(node, names);
         Ok(())
     }
 
     /// One array item or map entry as a row of the array's table, then its own arrays.
+    #[allow(clippy::too_many_arguments)]
     fn child_row<'v, N: Node<'v>>(
         &mut self,
         at: &Item<'v>,
@@ -979,6 +1132,7 @@ impl Flattener {
         parent_id: &str,
         raw_path: &mut Vec<&'v str>,
         names: &(Arc<str>, Arc<str>),
+        sites: &mut Sites<'v, N>,
         location: &Location,
     ) -> Result<()> {
         let (array_field, array_path) = names;
@@ -1004,6 +1158,7 @@ impl Flattener {
             self.tables[t].add_array(&path, parent_len, array_field, map);
         }
         self.start_row(t);
+        let mark = sites.mark();
         if is_object {
             if empty_object {
                 self.note_empty(&[], "{}");
@@ -1012,7 +1167,7 @@ impl Flattener {
             self.flatten_fields(
                 t,
                 item,
-                0,
+                (0, node),
                 0,
                 if lossless {
                     usize::MAX
@@ -1021,6 +1176,7 @@ impl Flattener {
                 },
                 &mut path,
                 RowMode::Item,
+                sites,
                 location,
             )?;
         } else if lossless {
@@ -1081,8 +1237,7 @@ impl Flattener {
         );
         if is_object {
             raw_path.push(key);
-            let item_len = raw_path.len();
-            self.extract_arrays(item, &id, node, item_len, raw_path, location)?;
+            self.child_rows(sites, mark, &id, raw_path, location)?;
             raw_path.pop();
         }
         id.clear();

@@ -23,11 +23,43 @@ pub fn push_py_float(out: &mut String, f: f64) {
     if f < 0.0 {
         out.push('-');
     }
+    if push_cents(out, f.abs()) {
+        return;
+    }
+    push_shortest(out, f.abs());
+}
+
+/// Writes `a` when it has at most two decimals (prices, rates: most floats of business
+/// data) without the general digit search. If `a * 100` is an integer `m` and `m / 100`
+/// reads back as `a`, then `m / 100` written out reads back as `a`; below 1e12 doubles
+/// lie less than 0.0002 apart, so no decimal with fewer digits (0.01 or more away) does
+/// too: it is the shortest round-trip text, as Python prints it.
+fn push_cents(out: &mut String, a: f64) -> bool {
+    if a >= 1e12 {
+        return false;
+    }
+    let m = a * 100.0;
+    let cents = m as u64;
+    if cents as f64 != m || cents as f64 / 100.0 != a {
+        return false;
+    }
+    out.push_str(itoa::Buffer::new().format(cents / 100));
+    let (tenths, hundredths) = ((cents / 10 % 10) as u8, (cents % 10) as u8);
+    out.push('.');
+    out.push(char::from(b'0' + tenths));
+    if hundredths != 0 {
+        out.push(char::from(b'0' + hundredths));
+    }
+    true
+}
+
+/// Python's float repr of a positive finite `a`, in general.
+fn push_shortest(out: &mut String, a: f64) {
     // ryu gives the shortest round-trip digits, several times faster than `{:e}`, but
     // in its own layout (`1e16`, `0.00001`, `1000.0`): read the digits and the decimal
     // exponent back out of it and lay them out Python's way.
     let mut buf = ryu::Buffer::new();
-    let text = buf.format_finite(f.abs());
+    let text = buf.format_finite(a);
     // Between 1e-4 and 1e16 ryu already writes Python's layout (`0.5`, `1000.0`).
     if !text.contains('e') && !text.starts_with("0.0000") {
         out.push_str(text);
@@ -365,6 +397,45 @@ mod tests {
         fn float_repr_agrees_for_short_decimals(m in -99_999_999i64..99_999_999, e in -30i32..30) {
             let f: f64 = format!("{m}e{e}").parse().unwrap();
             proptest::prop_assert_eq!(py_float(f), reference_py_float(f));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn float_repr_of_cents_agrees_with_the_general_layout(
+            cents in -200_000_000_000_000i64..200_000_000_000_000,
+            scale in 0u32..4,
+        ) {
+            // Amounts with 0-3 decimals, some beyond the 1e12 limit of the short path.
+            let f: f64 = format!("{cents}e-{scale}").parse().unwrap();
+            let mut general = String::new();
+            if f < 0.0 {
+                general.push('-');
+            }
+            if f == 0.0 {
+                general = py_float(f);
+            } else {
+                push_shortest(&mut general, f.abs());
+            }
+            proptest::prop_assert_eq!(py_float(f), general);
+        }
+    }
+
+    #[test]
+    fn float_repr_of_cents_matches_python() {
+        for (f, want) in [
+            (0.05, "0.05"),
+            (0.1, "0.1"),
+            (12.3, "12.3"),
+            (-12.34, "-12.34"),
+            (19.99, "19.99"),
+            (100.0, "100.0"),
+            (999999999999.99, "999999999999.99"),
+            (1e12, "1000000000000.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.005, "1.005"),
+        ] {
+            assert_eq!(py_float(f), want, "{f:e}");
         }
     }
 
