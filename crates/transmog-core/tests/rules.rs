@@ -366,3 +366,70 @@ fn depth_truncation_is_reported() {
     assert_eq!(r.report.truncation_count, 1);
     assert_eq!(r.report.truncations[0].1, "a.b");
 }
+
+/// Child rows come from the sites the row's walk noted: arrays, maps and objects past
+/// the depth limit, in document order, each linked to the right parent row.
+#[test]
+fn child_rows_follow_document_order_across_arrays_maps_and_truncated_objects() {
+    let cfg = Config {
+        max_depth: 2,
+        map_paths: vec![vec!["m".to_string()]],
+        id_mode: IdMode::Position,
+        ..Config::default()
+    };
+    let r = run(
+        cfg,
+        &[r#"{"a": [1, 2], "m": {"k1": {"v": 1, "in": [{"w": 1}]}, "k2": {"v": 2}},
+             "deep": {"x": {"y": {"l": [3]}}, "z": [4]}, "b": [{"c": [5, 6]}, {"c": [7]}]}"#],
+    );
+    let names = r.table_names();
+    assert_eq!(
+        names,
+        [
+            "t",
+            "t_a",
+            "t_m",
+            "t_m_in",
+            "t_deep_nested_l",
+            "t_deep_z",
+            "t_b",
+            "t_b_c"
+        ]
+    );
+    let col = |table: &str, field: &str| -> Vec<String> {
+        r.table(table)
+            .expect("table")
+            .rows()
+            .iter()
+            .map(|row| {
+                match row.iter().find(|(k, _)| k == field) {
+                    Some((_, Value::Str(s))) => s.to_string(),
+                    other => panic!("{table}.{field}: {other:?}"),
+                }
+            })
+            .collect()
+    };
+    // Scalar items keep their type (1.0.6 does not cast them).
+    assert_eq!(data_rows(&r, "t_a"), [r#"{"value":1}"#, r#"{"value":2}"#]);
+    assert_eq!(col("t_m", "__key"), ["k1", "k2"]);
+    assert_eq!(data_rows(&r, "t_m_in"), [r#"{"w":"1"}"#]);
+    assert_eq!(data_rows(&r, "t_deep_nested_l"), [r#"{"value":3}"#]);
+    assert_eq!(data_rows(&r, "t_b_c"), [5, 6, 7].map(|v| format!(r#"{{"value":{v}}}"#)));
+    // Parents: the record for its own arrays, the item (or map entry) for nested ones.
+    let root = col("t", "__extract_id");
+    for table in ["t_a", "t_m", "t_deep_nested_l", "t_deep_z", "t_b"] {
+        assert!(col(table, "__parent_extract_id").iter().all(|p| *p == root[0]), "{table}");
+    }
+    assert_eq!(col("t_m_in", "__parent_extract_id"), [col("t_m", "__extract_id")[0].clone()]);
+    let b_ids = col("t_b", "__extract_id");
+    assert_eq!(
+        col("t_b_c", "__parent_extract_id"),
+        [&b_ids[0], &b_ids[0], &b_ids[1]].map(|s| s.clone())
+    );
+    // Position ids count child rows in document order: every id distinct.
+    let mut all: Vec<String> = names.iter().flat_map(|t| col(t, "__extract_id")).collect();
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n);
+}
