@@ -16,6 +16,7 @@ use crate::naming;
 use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
 use crate::table::{Family, KeyOrder, Owner, Role, Source, Table, TableBatch};
+use crate::tape::Tape;
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
 
@@ -126,6 +127,8 @@ pub struct Flattener {
     empties: String,
     /// The map paths (`Config::map_paths`).
     trie: MapTrie,
+    /// The record `push_json` reads.
+    tape: Tape,
 }
 
 /// One array item or map entry about to become a child row.
@@ -259,6 +262,7 @@ impl Flattener {
             child_seq: 0,
             empties: String::new(),
             trie,
+            tape: Tape::new(),
             cfg,
         })
     }
@@ -311,6 +315,19 @@ impl Flattener {
             .iter()
             .rposition(|b| !value::is_json_space(b))
             .map_or(0, |i| i + 1);
+        // Onto a tape first (no tree: no allocation per object); whatever the tape's
+        // reading leaves open (bad text, inexact numbers) goes the exact way below.
+        let mut tape = std::mem::take(&mut self.tape);
+        tape.clear();
+        if tape.parse_record(&text[..end]) {
+            let pushed = match tape.records().next() {
+                Some(record) => self.push(record, location),
+                None => Ok(()),
+            };
+            self.tape = tape;
+            return pushed;
+        }
+        self.tape = tape;
         match value::parse(&text[..end]) {
             Ok(v) => self.push(&v, location),
             Err(e) => {

@@ -8,9 +8,13 @@
 //! record where their subtree ends, so a walk skips a value in one step.
 
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::node::{Node, NodeError, View};
-use crate::value::Value;
+use crate::value::{self, KeySeed, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -207,6 +211,34 @@ impl Tape {
         Ok(())
     }
 
+    /// Parses one JSON document onto the tape as its next record, with no tree in
+    /// between: what [`value::parse`] would give, read the same way. `false`, with
+    /// nothing written, when only that reading can tell — a number serde_json cannot
+    /// hand over exactly, text that is not UTF-8, any syntax error: `value::parse` then
+    /// gives the value, or the error with its position.
+    pub fn parse_record(&mut self, text: &[u8]) -> bool {
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        let Ok(text) = std::str::from_utf8(text) else {
+            return false;
+        };
+        if text.len() > u32::MAX as usize {
+            return false;
+        }
+        let suspect = Cell::new(false);
+        self.begin_record();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let seed = TapeSeed {
+            tape: self,
+            suspect: &suspect,
+        };
+        let read = seed.deserialize(&mut de).and_then(|()| de.end());
+        if read.is_err() || suspect.get() {
+            self.abandon_record();
+            return false;
+        }
+        true
+    }
+
     /// Drops the record being written (after a failed [`Tape::node`]).
     pub fn abandon_record(&mut self) {
         if let Some(start) = self.roots.pop() {
@@ -255,6 +287,90 @@ impl Tape {
             Tag::Array | Tag::Object => slot.b as u32,
             _ => i + 1,
         }
+    }
+}
+
+/// Writes the value serde_json reads onto the tape (see [`Tape::parse_record`]).
+struct TapeSeed<'t, 's> {
+    tape: &'t mut Tape,
+    suspect: &'s Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for TapeSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TapeSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.tape.null();
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.tape.null();
+        Ok(())
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<(), E> {
+        self.tape.bool(b);
+        Ok(())
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<(), E> {
+        self.tape.int(i);
+        Ok(())
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<(), E> {
+        match i64::try_from(u) {
+            Ok(i) => self.tape.int(i),
+            Err(_) => self.tape.big_int(itoa::Buffer::new().format(u)),
+        }
+        Ok(())
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<(), E> {
+        if value::may_be_inexact(f) {
+            self.suspect.set(true);
+        }
+        self.tape.float(f);
+        Ok(())
+    }
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        self.tape.str(s);
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.tape.begin_array();
+        let mut n = 0;
+        while seq
+            .next_element_seed(TapeSeed {
+                tape: &mut *self.tape,
+                suspect: self.suspect,
+            })?
+            .is_some()
+        {
+            n += 1;
+        }
+        self.tape.end(n);
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.tape.begin_object();
+        let mut n = 0;
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            self.tape.key(&k);
+            map.next_value_seed(TapeSeed {
+                tape: &mut *self.tape,
+                suspect: self.suspect,
+            })?;
+            n += 1;
+        }
+        self.tape.end(n);
+        Ok(())
     }
 }
 
@@ -401,5 +517,85 @@ mod tests {
         assert_eq!(again, values);
         tape.clear();
         assert!(tape.is_empty() && tape.text_len() == 0);
+    }
+
+    #[test]
+    fn parsing_onto_a_tape_leaves_the_exact_cases_to_the_value_reader() {
+        let mut tape = Tape::new();
+        for doc in [
+            r#"{"a": -0}"#,
+            r#"{"a": 123456789012345678901234567890}"#,
+            r#"{"a": [1e400]}"#,
+            r#"{"a": 1"#,
+            r#"{"a": 1} x"#,
+            "",
+        ] {
+            assert!(!tape.parse_record(doc.as_bytes()), "{doc}");
+            assert!(tape.is_empty(), "{doc}: nothing written");
+        }
+        assert!(!tape.parse_record(b"{\"a\": \"\xff\"}"));
+        let doc =
+            "\u{feff}{\"k\\n\": 18446744073709551615, \"e\": \"\\u00e9\", \"k\\n\": -1.5e-7}\n";
+        assert!(tape.parse_record(doc.as_bytes()));
+        let node = tape.records().next().unwrap();
+        assert_eq!(node.to_value().unwrap(), parse(doc.as_bytes()).unwrap());
+    }
+
+    fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let scalar = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("-0".to_string()),
+            Just("-0.0".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("9223372036854775807".to_string()),
+            Just("1e400".to_string()),
+            Just("\"\\u00e9\\n\\ud83d\\ude00\"".to_string()),
+            any::<i64>().prop_map(|i| i.to_string()),
+            any::<u64>().prop_map(|i| i.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            "[a-z é]{0,6}".prop_map(|s| format!("{s:?}")),
+        ];
+        scalar.prop_recursive(5, 48, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                proptest::collection::vec(("[a-c]{1,2}", inner), 0..4).prop_map(|entries| {
+                    let body: Vec<_> = entries.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+                    format!("{{ {} }}", body.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The tape's reading agrees with the value reader, on whole and on cut or
+        /// altered documents: the same value, or a `false` that sends it the exact way.
+        #[test]
+        fn parsing_onto_a_tape_agrees_with_the_value_reader(
+            doc in json_text(),
+            cut in proptest::option::of(0usize..200),
+            flip in proptest::option::of((0usize..200, proptest::num::u8::ANY)),
+        ) {
+            let mut bytes = doc.into_bytes();
+            if let Some(cut) = cut {
+                bytes.truncate(cut.min(bytes.len()));
+            }
+            if let Some((at, b)) = flip {
+                if at < bytes.len() {
+                    bytes[at] = b;
+                }
+            }
+            let mut tape = Tape::new();
+            let fast = tape.parse_record(&bytes);
+            match parse(&bytes) {
+                Ok(v) if fast => {
+                    proptest::prop_assert_eq!(tape.records().next().unwrap().to_value().unwrap(), v)
+                }
+                Ok(_) => proptest::prop_assert!(tape.is_empty()),
+                Err(_) => proptest::prop_assert!(!fast && tape.is_empty()),
+            }
+        }
     }
 }

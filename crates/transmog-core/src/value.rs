@@ -274,6 +274,12 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 /// Magnitude from which an integral f64 may be an integer beyond 64 bits.
 const BIG: f64 = 9_223_372_036_854_775_808.0;
 
+/// Whether a float serde_json handed over may not be what the text says: it reads `-0`
+/// as -0.0 and integers beyond 64 bits as floats. Only the exact reading can tell.
+pub(crate) fn may_be_inexact(f: f64) -> bool {
+    (f == 0.0 && f.is_sign_negative()) || (f.abs() >= BIG && f.fract() == 0.0)
+}
+
 impl<'de> Visitor<'de> for ValueSeed<'_> {
     type Value = Value<'de>;
 
@@ -299,8 +305,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         })
     }
     fn visit_f64<E>(self, f: f64) -> Result<Value<'de>, E> {
-        // serde_json reads `-0` as -0.0 and integers beyond 64 bits as floats.
-        if (f == 0.0 && f.is_sign_negative()) || (f.abs() >= BIG && f.fract() == 0.0) {
+        if may_be_inexact(f) {
             self.suspect.set(true);
         }
         Ok(Value::Float(f))
@@ -347,7 +352,7 @@ fn number_from_text<'a>(text: String) -> Result<Value<'a>, String> {
     }
 }
 
-struct KeySeed;
+pub(crate) struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;

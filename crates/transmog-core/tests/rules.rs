@@ -379,8 +379,10 @@ fn child_rows_follow_document_order_across_arrays_maps_and_truncated_objects() {
     };
     let r = run(
         cfg,
-        &[r#"{"a": [1, 2], "m": {"k1": {"v": 1, "in": [{"w": 1}]}, "k2": {"v": 2}},
-             "deep": {"x": {"y": {"l": [3]}}, "z": [4]}, "b": [{"c": [5, 6]}, {"c": [7]}]}"#],
+        &[
+            r#"{"a": [1, 2], "m": {"k1": {"v": 1, "in": [{"w": 1}]}, "k2": {"v": 2}},
+             "deep": {"x": {"y": {"l": [3]}}, "z": [4]}, "b": [{"c": [5, 6]}, {"c": [7]}]}"#,
+        ],
     );
     let names = r.table_names();
     assert_eq!(
@@ -401,11 +403,9 @@ fn child_rows_follow_document_order_across_arrays_maps_and_truncated_objects() {
             .expect("table")
             .rows()
             .iter()
-            .map(|row| {
-                match row.iter().find(|(k, _)| k == field) {
-                    Some((_, Value::Str(s))) => s.to_string(),
-                    other => panic!("{table}.{field}: {other:?}"),
-                }
+            .map(|row| match row.iter().find(|(k, _)| k == field) {
+                Some((_, Value::Str(s))) => s.to_string(),
+                other => panic!("{table}.{field}: {other:?}"),
             })
             .collect()
     };
@@ -414,13 +414,24 @@ fn child_rows_follow_document_order_across_arrays_maps_and_truncated_objects() {
     assert_eq!(col("t_m", "__key"), ["k1", "k2"]);
     assert_eq!(data_rows(&r, "t_m_in"), [r#"{"w":"1"}"#]);
     assert_eq!(data_rows(&r, "t_deep_nested_l"), [r#"{"value":3}"#]);
-    assert_eq!(data_rows(&r, "t_b_c"), [5, 6, 7].map(|v| format!(r#"{{"value":{v}}}"#)));
+    assert_eq!(
+        data_rows(&r, "t_b_c"),
+        [5, 6, 7].map(|v| format!(r#"{{"value":{v}}}"#))
+    );
     // Parents: the record for its own arrays, the item (or map entry) for nested ones.
     let root = col("t", "__extract_id");
     for table in ["t_a", "t_m", "t_deep_nested_l", "t_deep_z", "t_b"] {
-        assert!(col(table, "__parent_extract_id").iter().all(|p| *p == root[0]), "{table}");
+        assert!(
+            col(table, "__parent_extract_id")
+                .iter()
+                .all(|p| *p == root[0]),
+            "{table}"
+        );
     }
-    assert_eq!(col("t_m_in", "__parent_extract_id"), [col("t_m", "__extract_id")[0].clone()]);
+    assert_eq!(
+        col("t_m_in", "__parent_extract_id"),
+        [col("t_m", "__extract_id")[0].clone()]
+    );
     let b_ids = col("t_b", "__extract_id");
     assert_eq!(
         col("t_b_c", "__parent_extract_id"),
