@@ -224,6 +224,15 @@ impl ColumnBuilder {
 
     /// Appends one cell, widening the column first when the cell needs it.
     pub fn push(&mut self, cell: Cell<'_>) {
+        // Most cells: a string into a text column of strings only (every value cast).
+        if let (Cell::Text(Kind::Str, text), Data::Str { offsets, bytes }, None) =
+            (cell, &mut self.data, &self.kinds)
+        {
+            self.valid.push(true);
+            bytes.extend_from_slice(text.as_bytes());
+            offsets.push(bytes.len() as i32);
+            return;
+        }
         let kind = cell.kind();
         if kind == Kind::Null {
             let row = self.valid.len() as u32;
