@@ -34,6 +34,8 @@ struct OpenPart {
     path: PathBuf,
     schema: SchemaRef,
     writer: ArrowWriter<BufWriter<File>>,
+    /// Bytes written when the last write-back was started.
+    written_back: u64,
 }
 
 /// Streaming state of one table written as Parquet.
@@ -128,6 +130,7 @@ impl ParquetTable {
                 path,
                 schema: union,
                 writer,
+                written_back: 0,
             });
         }
         let part = match self.current.as_mut() {
@@ -144,6 +147,11 @@ impl ParquetTable {
         part.writer
             .flush()
             .map_err(|e| Error::parquet(&self.name, &part.path, e))?;
+        let written = part.writer.bytes_written() as u64;
+        if written - part.written_back >= crate::commit::WRITEBACK_STEP {
+            crate::commit::start_writeback(part.writer.inner().get_ref());
+            part.written_back = written;
+        }
         self.rows += rows as u64;
         self.row_groups += 1;
         self.chunks += part.schema.fields().len();
