@@ -229,7 +229,7 @@ impl ColumnBuilder {
             (cell, &mut self.data, &self.kinds)
         {
             self.valid.push(true);
-            bytes.extend_from_slice(text.as_bytes());
+            crate::small::extend(bytes, text.as_bytes());
             offsets.push(bytes.len() as i32);
             return;
         }

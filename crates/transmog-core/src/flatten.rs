@@ -474,7 +474,7 @@ impl Flattener {
 
     fn text(&mut self, kind: Kind, s: &str) -> Scratch {
         let start = self.arena.len() as u32;
-        self.arena.push_str(s);
+        crate::small::push_str(&mut self.arena, s);
         Scratch::Text(kind, start, self.arena.len() as u32)
     }
 

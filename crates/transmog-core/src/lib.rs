@@ -34,6 +34,7 @@ pub mod report;
 pub mod result;
 pub mod rows;
 pub mod schema_file;
+mod small;
 mod table;
 pub mod tape;
 pub mod text;

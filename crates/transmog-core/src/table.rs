@@ -11,6 +11,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::column::{CellExtras, ColType, ColumnBuilder};
+use crate::small::same_key;
 
 /// Field-metadata key that marks Transmog's metadata columns in Arrow schemas.
 pub const ROLE_KEY: &str = "transmog.role";
@@ -189,31 +190,6 @@ pub(crate) struct Owner {
     pub path_json: String,
     pub base: String,
     pub shortened: bool,
-}
-
-/// `a == b` without a `memcmp` call for keys of up to 16 bytes (most JSON keys): for
-/// them the call cost more than the comparison (perf: 7 % of the flattening threads'
-/// time was `memcmp` from the key-order check).
-#[inline]
-pub(crate) fn same_key(a: &str, b: &str) -> bool {
-    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-        let mut w = [0u8; N];
-        w.copy_from_slice(&s[at..at + N]);
-        w
-    }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    // Two overlapping words cover the key.
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
-        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
-        _ => a == b,
-    }
 }
 
 /// A path node's children by the position of their key in the last object met at that
@@ -442,28 +418,5 @@ impl Table {
             batch,
             extras,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_key;
-
-    #[test]
-    fn same_key_agrees_with_equality_at_every_length_and_position() {
-        for n in 0..=40usize {
-            let a: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
-            assert!(same_key(&a, &a.clone()), "{a:?}");
-            for at in 0..n {
-                let mut b = a.clone().into_bytes();
-                b[at] = b'Z';
-                let b = String::from_utf8(b).unwrap();
-                assert!(!same_key(&a, &b), "{a:?} vs {b:?}");
-            }
-            // Same prefix, one byte longer.
-            let longer = format!("{a}x");
-            assert!(!same_key(&a, &longer) && !same_key(&longer, &a));
-        }
-        assert!(same_key("ключ", "ключ") && !same_key("ключ", "ключи"));
     }
 }

@@ -105,7 +105,7 @@ impl Tape {
 
     fn text_slot(&mut self, tag: Tag, s: &str) {
         let offset = self.text.len() as u64;
-        self.text.push_str(s);
+        crate::small::push_str(&mut self.text, s);
         self.slots.push(Slot {
             tag,
             a: s.len() as u32,

@@ -108,7 +108,7 @@ pub fn push_text(bytes: &mut Vec<u8>, cell: Cell<'_>) {
             push_py_float(&mut s, f);
             bytes.extend_from_slice(s.as_bytes());
         }
-        Cell::Text(_, s) => bytes.extend_from_slice(s.as_bytes()),
+        Cell::Text(_, s) => crate::small::extend(bytes, s.as_bytes()),
     }
 }
 
