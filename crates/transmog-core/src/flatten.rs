@@ -874,26 +874,20 @@ impl Flattener {
             let site = sites.list[i];
             raw_path.truncate(parent_len);
             raw_path.extend_from_slice(&sites.keys[site.keys.0 as usize..site.keys.1 as usize]);
-            match (site.kind, site.value.view()) {
-                (SiteKind::Array, View::Array { items, .. }) => {
-                    self.process_array::<N>(
-                        site.key, items, parent_id, site.node, parent_len, raw_path, sites,
-                        location,
+            match site.kind {
+                SiteKind::Array | SiteKind::Map => {
+                    let map = matches!(site.kind, SiteKind::Map);
+                    self.item_rows(
+                        site.key, site.value, map, parent_id, site.node, parent_len, raw_path,
+                        sites, location,
                     )?;
                 }
-                (SiteKind::Map, View::Object { entries, .. }) => {
-                    self.process_map::<N>(
-                        site.key, entries, parent_id, site.node, parent_len, raw_path, sites,
-                        location,
-                    )?;
-                }
-                (SiteKind::Deep, _) => {
+                SiteKind::Deep => {
                     raw_path.push(site.key);
                     self.extract_arrays(
                         site.value, parent_id, site.node, parent_len, raw_path, sites, location,
                     )?;
                 }
-                _ => {}
             }
         }
         raw_path.truncate(parent_len);
@@ -927,11 +921,8 @@ impl Flattener {
                 View::Object { len, .. } if len > 0 => {
                     let child = self.array_child(node, pos, key);
                     if self.trie.is_map(self.arrays[child as usize].trie) {
-                        let View::Object { entries, .. } = v.view() else {
-                            continue;
-                        };
-                        self.process_map::<N>(
-                            key, entries, parent_id, child, parent_len, raw_path, sites, location,
+                        self.item_rows(
+                            key, v, true, parent_id, child, parent_len, raw_path, sites, location,
                         )?;
                         continue;
                     }
@@ -941,10 +932,10 @@ impl Flattener {
                     )?;
                     raw_path.pop();
                 }
-                View::Array { len, items } if len > 0 => {
+                View::Array { len, .. } if len > 0 => {
                     let child = self.array_child(node, pos, key);
-                    self.process_array::<N>(
-                        key, items, parent_id, child, parent_len, raw_path, sites, location,
+                    self.item_rows(
+                        key, v, false, parent_id, child, parent_len, raw_path, sites, location,
                     )?;
                 }
                 _ => {}
@@ -1090,11 +1081,13 @@ impl Flattener {
         f
     }
 
+    /// The items of an array, or the entries of a map (`map`), as rows of its table.
     #[allow(clippy::too_many_arguments)]
-    fn process_array<'v, N: Node<'v>>(
+    fn item_rows<'v, N: Node<'v>>(
         &mut self,
         key: &'v str,
-        items: N::Items,
+        value: N,
+        map: bool,
         parent_id: &str,
         node: u32,
         parent_len: usize,
@@ -1103,44 +1096,29 @@ impl Flattener {
         location: &Location,
     ) -> Result<()> {
         let names = self.take_names(node, key, raw_path);
-        for (index, item) in items.enumerate() {
+        let mut row = |this: &mut Self, index, map_key, item, raw_path: &mut Vec<&'v str>| {
             let at = Item {
                 key,
-                map_key: None,
+                map_key,
                 index,
                 node,
                 parent_len,
             };
-            self.child_row(&at, item, parent_id, raw_path, &names, sites, location)?;
-        }
-        self.put_names(node, names);
-        Ok(())
-    }
-
-    /// The entries of a map as rows of its table (`__key` the entry's key).
-    #[allow(clippy::too_many_arguments)]
-    fn process_map<'v, N: Node<'v>>(
-        &mut self,
-        key: &'v str,
-        entries: N::Entries,
-        parent_id: &str,
-        node: u32,
-        parent_len: usize,
-        raw_path: &mut Vec<&'v str>,
-        sites: &mut Sites<'v, N>,
-        location: &Location,
-    ) -> Result<()> {
-        let names = self.take_names(node, key, raw_path);
-        for (index, entry) in entries.enumerate() {
-            let (map_key, value) = entry.map_err(|e| bad_node(e, location))?;
-            let at = Item {
-                key,
-                map_key: Some(map_key),
-                index,
-                node,
-                parent_len,
-            };
-            self.child_row(&at, value, parent_id, raw_path, &names, sites, location)?;
+            this.child_row(&at, item, parent_id, raw_path, &names, sites, location)
+        };
+        match value.view() {
+            View::Array { items, .. } if !map => {
+                for (index, item) in items.enumerate() {
+                    row(self, index, None, item, raw_path)?;
+                }
+            }
+            View::Object { entries, .. } if map => {
+                for (index, entry) in entries.enumerate() {
+                    let (map_key, item) = entry.map_err(|e| bad_node(e, location))?;
+                    row(self, index, Some(map_key), item, raw_path)?;
+                }
+            }
+            _ => {}
         }
         self.put_names(node, names);
         Ok(())
