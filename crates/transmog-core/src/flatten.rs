@@ -28,6 +28,8 @@ const ARRAY_INDEX: &str = "__array_index";
 const EMPTY_FIELD: &str = "__empty";
 /// Rows of maps: the entry's key ([`Role::Key`]).
 const KEY_FIELD: &str = "__key";
+/// The reading tape `push_json` keeps between records, at most (bytes).
+const MAX_KEPT_TAPE: usize = 16 << 20;
 /// A batch is finished early when its text nears Arrow's i32 offset limit.
 const MAX_BATCH_TEXT: usize = 1 << 30;
 
@@ -324,7 +326,10 @@ impl Flattener {
                 Some(record) => self.push(record, location),
                 None => Ok(()),
             };
-            self.tape = tape;
+            // Kept for the next record, unless one huge record grew it.
+            if tape.byte_len() <= MAX_KEPT_TAPE {
+                self.tape = tape;
+            }
             return pushed;
         }
         self.tape = tape;
