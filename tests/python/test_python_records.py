@@ -98,3 +98,36 @@ def test_only_batches_of_plain_dicts_skip_the_per_item_rules():
     assert main == [{"a": "1"}, {}, {"a": "2"}]
     # A key of a str subclass is a string key.
     assert rows([{K("k"): "v"}])[0] == [{"k": "v"}]
+
+
+def test_many_records_give_the_rows_of_their_json_on_the_threaded_path():
+    # 300 records: written onto tapes by the thread holding the GIL, flattened by others
+    # (fewer than 128 are flattened in place).
+    base = {"s": "é", "i": 7, "big": 2 ** 70, "f": 1.25, "b": False, "n": None,
+            "o": {"x": [1, {"y": 2.5}]}, "t": ("a", "b"), "od": collections.OrderedDict(k="v"),
+            "e": Color.RED, "neg": -3, "inf": float("inf")}
+    data = [dict(base, i=i, l=[{"k": j} for j in range(i % 3)]) for i in range(300)]
+    text = [json.loads(json.dumps({**r, "t": ["a", "b"], "e": 1})) for r in data]
+    assert rows(data) == rows(text)
+    assert rows(data, cast_to_string=False) == rows(text, cast_to_string=False)
+
+
+def test_a_value_whose_str_changes_its_own_list_stops_that_list_cleanly():
+    class Shrinks:
+        def __init__(self, items):
+            self.items = items
+
+        def __str__(self):
+            self.items.clear()
+            return "shrunk"
+
+    for copies in (1, 200):
+        data = []
+        for _ in range(copies):
+            items = [1, 2]
+            items.insert(0, Shrinks(items))
+            data.append({"l": items, "after": "kept"})
+        main, children = rows(data)
+        assert main == [{"after": "kept"}] * copies
+        # The list is walked while it shrinks: its first item, then nothing past its end.
+        assert children["t_l"] == [{"value": "shrunk"}] * copies

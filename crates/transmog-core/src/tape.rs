@@ -375,7 +375,7 @@ impl<'de> Visitor<'de> for TapeSeed<'_, '_> {
 }
 
 /// Text a slot can point at (lengths are 32 bits).
-fn fits(s: &str) -> Result<(), NodeError> {
+pub fn fits(s: &str) -> Result<(), NodeError> {
     if s.len() > u32::MAX as usize {
         return Err(NodeError(format!(
             "a text of {} bytes is too long",

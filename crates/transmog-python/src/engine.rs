@@ -19,7 +19,7 @@ use transmog_run::{
 
 use crate::errors::{self, Context};
 use crate::options;
-use crate::pynode::{PyNode, Trouble};
+use crate::pynode::{self, PyNode, Trouble};
 use crate::result::NativeResult;
 use crate::sink::Sink;
 
@@ -159,7 +159,7 @@ fn feed_records(
         let item = item?;
         let tape = feed.tape();
         tape.begin_record();
-        let written = tape.node(PyNode::new(&item, &trouble));
+        let written = pynode::write(tape, PyNode::new(&item, &trouble));
         let what = match written {
             Err(e) => Some(e.0),
             Ok(()) => trouble.take(),
@@ -212,7 +212,7 @@ fn push_in_place(
         let item = item?;
         tape.clear();
         tape.begin_record();
-        let what = match tape.node(PyNode::new(&item, &trouble)) {
+        let what = match pynode::write(&mut tape, PyNode::new(&item, &trouble)) {
             Err(e) => Some(e.0),
             Ok(()) => trouble.take(),
         };
