@@ -217,7 +217,7 @@ impl Tape {
     /// hand over exactly, text that is not UTF-8, any syntax error: `value::parse` then
     /// gives the value, or the error with its position.
     pub fn parse_record(&mut self, text: &[u8]) -> bool {
-        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        let text = value::without_bom(text);
         let Ok(text) = std::str::from_utf8(text) else {
             return false;
         };

@@ -115,7 +115,7 @@ pub fn is_json_space(b: &u8) -> bool {
 /// which it met a number it cannot hand over exactly (an integer beyond 64 bits, `-0`,
 /// a float beyond f64) is read a second time, keeping every number's text.
 pub fn parse(text: &[u8]) -> Result<Value<'_>, SyntaxError> {
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    let text = without_bom(text);
     let suspect = Cell::new(false);
     // One UTF-8 check of the whole text is much cheaper than serde_json's check of
     // every string. Invalid text can only be inside a string, where the slice reader
@@ -269,6 +269,11 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
         d.deserialize_any(self)
     }
+}
+
+/// A document's text without its leading UTF-8 byte order mark, if any.
+pub(crate) fn without_bom(text: &[u8]) -> &[u8] {
+    text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
 }
 
 /// Magnitude from which an integral f64 may be an integer beyond 64 bits.

@@ -227,6 +227,10 @@ pub fn write(tape: &mut Tape, n: PyNode<'_>) -> Result<(), NodeError> {
         } else if ty == addr_of_mut!(ffi::PyLong_Type) {
             match n.int(o) {
                 View::Int(i) => tape.int(i),
+                View::BigInt(digits) => {
+                    transmog_core::tape::fits(&digits)?;
+                    tape.big_int(&digits);
+                }
                 _ => return tape.node(n),
             }
         } else if ty == addr_of_mut!(ffi::PyBool_Type) {
