@@ -138,7 +138,7 @@ fn flatten_case(
         let mut tables = Collect::new(entity);
         run.read(vec![input], &mut tables)?;
         let totals = run.finish(&mut tables)?;
-        return Ok(tables.into_result(&totals));
+        return tables.into_result(&totals);
     }
     let mut f = Flattener::new(entity, cfg)?;
     let text = fs::read(case.join("input.json")).map_err(|e| {

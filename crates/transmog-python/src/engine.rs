@@ -15,6 +15,7 @@ use transmog_io::read::ReadError;
 use transmog_io::TableSink;
 use transmog_run::{
     BatchSink, Collect, Feed, Input, Run, RunError, RunOptions, SchemaSession, Tracked,
+    COMPACT_BUDGET,
 };
 
 use crate::errors::{self, Context};
@@ -247,7 +248,10 @@ impl Engine {
     /// `schema_contract`: evolve, freeze or discard; `schema_tables`: `(table, contract)`
     /// for saved tables bound otherwise.
     #[new]
-    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000, schema_file=None, schema_text=None, schema_contract="evolve", schema_tables=Vec::new()))]
+    ///
+    /// `compact`: the result holds its tables compressed past a few MiB (low-memory
+    /// processing; `transmog_run::Collect::compact`).
+    #[pyo3(signature = (entity_name, options, threads=0, chunk_records=10_000, schema_file=None, schema_text=None, schema_contract="evolve", schema_tables=Vec::new(), compact=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -259,6 +263,7 @@ impl Engine {
         schema_text: Option<String>,
         schema_contract: &str,
         schema_tables: Vec<(String, String)>,
+        compact: bool,
     ) -> PyResult<Self> {
         let mut cfg = options::config(py, options)?;
         let opts = RunOptions {
@@ -307,7 +312,11 @@ impl Engine {
             entity: entity_name.to_string(),
             inner: Mutex::new(Some(State {
                 run,
-                tables: Collect::new(entity_name),
+                tables: if compact {
+                    Collect::compact(entity_name, COMPACT_BUDGET)
+                } else {
+                    Collect::new(entity_name)
+                },
                 schema,
             })),
         })
@@ -518,10 +527,7 @@ impl Engine {
             let (run, mut tables) = s.parts();
             run.flush(&mut tables)
                 .map_err(|e| errors::run_err(py, e, ctx))?;
-            let totals = s.run.totals();
-            let mut taken = Collect::new(&self.entity);
-            std::mem::swap(&mut taken, &mut s.tables);
-            Ok(NativeResult::new(taken.into_result(totals)))
+            Ok(NativeResult::new(s.tables.take().into_held(s.run.totals())))
         })
     }
 
@@ -543,7 +549,7 @@ impl Engine {
         let fail = |e| errors::run_err(py, e, ctx);
         let Some(session) = &mut schema else {
             let totals = run.finish(&mut tables).map_err(fail)?;
-            return Ok(NativeResult::new(tables.into_result(&totals)));
+            return Ok(NativeResult::new(tables.into_held(&totals)));
         };
         run.flush(&mut Tracked::new(&mut tables, Some(session)))
             .map_err(fail)?;
@@ -557,7 +563,7 @@ impl Engine {
             .write(&session.updated(&self.entity, &cfg, &totals))
             .map_err(fail)?;
         let drift = session.drift(&totals).map(|d| d.to_json().to_string());
-        Ok(NativeResult::new(tables.into_result(&totals)).with_drift(drift))
+        Ok(NativeResult::new(tables.into_held(&totals)).with_drift(drift))
     }
 
     /// Records accepted so far.

@@ -9,9 +9,9 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use transmog_core::result::{row_order, Cells};
-use transmog_core::FlatResult;
 use transmog_core::{CellExtras, Value};
 use transmog_io::TableSink;
+use transmog_run::{HeldResult, HeldTable, RunError};
 
 use crate::arrow::ArrowStream;
 use crate::convert::to_py;
@@ -27,16 +27,16 @@ struct RowColumn<'a, 'py> {
     last: Option<(std::borrow::Cow<'a, str>, Bound<'py, PyAny>)>,
 }
 
-/// All tables of a run.
+/// All tables of a run (plain, or compressed past a budget for low-memory runs).
 #[pyclass(module = "transmog._native")]
 pub struct NativeResult {
-    inner: FlatResult,
+    inner: HeldResult,
     /// The drift against the run's schema file, as JSON text.
     drift: Option<String>,
 }
 
 impl NativeResult {
-    pub fn new(inner: FlatResult) -> Self {
+    pub fn new(inner: HeldResult) -> Self {
         NativeResult { inner, drift: None }
     }
 
@@ -46,7 +46,7 @@ impl NativeResult {
         self
     }
 
-    pub fn table(&self, name: &str) -> PyResult<&transmog_core::ResultTable> {
+    pub fn table(&self, name: &str) -> PyResult<&HeldTable> {
         self.inner
             .table(name)
             .ok_or_else(|| PyKeyError::new_err(name.to_string()))
@@ -70,6 +70,20 @@ impl NativeResult {
         Ok(self.table(name)?.num_rows())
     }
 
+    /// `(plain bytes, packed bytes, packed batches)` held over all tables.
+    fn held(&self) -> (usize, usize, usize) {
+        let mut out = (0, 0, 0);
+        for b in self.inner.tables.iter().flat_map(|t| &t.batches) {
+            if b.is_packed() {
+                out.1 += b.held_size();
+                out.2 += 1;
+            } else {
+                out.0 += b.held_size();
+            }
+        }
+        out
+    }
+
     fn records(&self) -> u64 {
         self.inner.records
     }
@@ -82,7 +96,11 @@ impl NativeResult {
         let table = self.table(name)?;
         let list = PyList::empty(py);
         let empty = CellExtras::default();
-        for b in &table.batches {
+        for held in &table.batches {
+            // A packed batch is unpacked for this loop only.
+            let b = held
+                .get()
+                .map_err(|e| errors::run_err(py, e, Context::default()))?;
             let schema = b.batch.schema();
             let mut columns: Vec<RowColumn<'_, 'py>> = row_order(&b.batch)
                 .into_iter()
@@ -120,8 +138,11 @@ impl NativeResult {
 
     /// The nested records rebuilt from the tables (`transmog_core::unflatten`).
     fn unflatten<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let flat = py
+            .detach(|| self.inner.to_flat())
+            .map_err(|e| errors::run_err(py, e, Context::default()))?;
         let records = py
-            .detach(|| transmog_core::unflatten::unflatten(&self.inner.tables))
+            .detach(|| transmog_core::unflatten::unflatten(&flat.tables))
             .map_err(|e| errors::core_err(py, e, Context::default()))?;
         records_list(py, &records)
     }
@@ -186,30 +207,23 @@ impl NativeResult {
             entity: None,
             format: Some(format),
         };
-        let jobs: Vec<(&transmog_core::ResultTable, String)> = files
+        let jobs: Vec<(&str, &HeldTable)> = files
             .iter()
-            .map(|(t, stem)| Ok((self.table(t)?, stem.clone())))
+            .map(|(t, stem)| Ok((stem.as_str(), self.table(t)?)))
             .collect::<PyResult<_>>()?;
         let outputs = py
             .detach(
-                || -> Result<Vec<transmog_io::TableOutput>, transmog_io::Error> {
-                    let mut sink = TableSink::create(&directory, opts)?;
-                    // All at once: the sink encodes the tables side by side, a thread
-                    // per core (the files are the same as batch by batch).
-                    let pairs: Vec<_> = jobs
-                        .iter()
-                        .flat_map(|(table, stem)| {
-                            table.batches.iter().map(move |b| (stem.as_str(), &b.batch))
-                        })
-                        .collect();
-                    if let Err(e) = sink.write_all(&pairs) {
+                || -> Result<Vec<transmog_io::TableOutput>, transmog_run::RunError> {
+                    let mut sink = TableSink::create(&directory, opts).map_err(RunError::Sink)?;
+                    // The sink encodes the tables side by side, a thread per core.
+                    if let Err(e) = transmog_run::held::write_tables(&mut sink, &jobs) {
                         sink.abort();
                         return Err(e);
                     }
-                    sink.finish()
+                    sink.finish().map_err(RunError::Sink)
                 },
             )
-            .map_err(|e| errors::io_err(py, e, ctx))?;
+            .map_err(|e| errors::run_err(py, e, ctx))?;
         let mut out = Vec::new();
         for (table, stem) in &files {
             if let Some(o) = outputs.iter().find(|o| &o.name == stem) {
@@ -223,7 +237,12 @@ impl NativeResult {
     /// Every batch is brought to the table's union schema (the widening lattice).
     fn arrow(&self, py: Python<'_>, name: &str) -> PyResult<ArrowStream> {
         let table = self.table(name)?;
-        let batches: Vec<RecordBatch> = table.batches.iter().map(|b| b.batch.clone()).collect();
+        let batches: Vec<RecordBatch> = table
+            .batches
+            .iter()
+            .map(|b| b.get().map(|b| b.into_owned().batch))
+            .collect::<Result<_, _>>()
+            .map_err(|e| errors::run_err(py, e, Context::default()))?;
         let (schema, batches) = transmog_core::UnionSchema::unify(&batches)
             .map_err(|e| errors::output(py, format!("table '{name}': {e}")))?;
         Ok(ArrowStream {

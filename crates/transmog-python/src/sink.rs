@@ -183,15 +183,13 @@ impl Sink {
         let Some((sink, _)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
-        let mut pairs = Vec::new();
-        for (stem, source) in &tables {
-            for b in &result.table(source)?.batches {
-                pairs.push((stem.as_str(), &b.batch));
-            }
-        }
-        let rows = pairs.iter().map(|(_, b)| b.num_rows()).sum();
-        py.detach(|| sink.write_all(&pairs))
-            .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        let jobs: Vec<(&str, &transmog_run::HeldTable)> = tables
+            .iter()
+            .map(|(stem, source)| Ok((stem.as_str(), result.table(source)?)))
+            .collect::<PyResult<_>>()?;
+        let rows = py
+            .detach(|| transmog_run::held::write_tables(sink, &jobs))
+            .map_err(|e| errors::run_err(py, e, Context::default()))?;
         Ok(rows)
     }
 

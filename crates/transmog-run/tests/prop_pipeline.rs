@@ -89,6 +89,7 @@ fn check(
     chunk_bytes: usize,
     threads: usize,
     mode: u8,
+    budget: Option<usize>,
 ) -> Result<(), TestCaseError> {
     let mut jsonl = String::new();
     for r in records {
@@ -133,7 +134,11 @@ fn check(
         ..RunOptions::default()
     };
     let mut run = Run::new("t", config(mode), opts).expect("config");
-    let mut collected = Collect::new("t");
+    // A compact collection holds batches past its budget compressed.
+    let mut collected = match budget {
+        Some(bytes) => Collect::compact("t", bytes),
+        None => Collect::new("t"),
+    };
     run.read(
         vec![Input::bytes("in.jsonl", jsonl.into_bytes())],
         &mut collected,
@@ -148,7 +153,7 @@ fn check(
     if mode == 3 {
         prop_assert_eq!(&totals.report.maps_detected, &detected);
     }
-    let par = collected.into_result(&totals);
+    let par = collected.into_result(&totals).expect("unpack");
     prop_assert_eq!(tables(&seq.tables), tables(&par.tables));
     Ok(())
 }
@@ -164,7 +169,8 @@ proptest! {
         chunk_bytes in 1usize..400,
         threads in 1usize..4,
         mode in 0u8..4,
+        budget in prop::option::of(0usize..20_000),
     ) {
-        check(&records, chunk, chunk_bytes, threads, mode)?;
+        check(&records, chunk, chunk_bytes, threads, mode, budget)?;
     }
 }

@@ -48,7 +48,15 @@ def new_engine(config: Any, entity_name: Any, stamp: Stamp, **extra: Any) -> Any
     if opts["id_mode"] == "custom":
         # Ids are replaced from Python after the run (custom_ids below).
         opts["id_mode"] = "random"
-    return _native.Engine(entity_name, opts, **config._schema_args())
+    return _native.Engine(entity_name, opts, compact=_low_memory(config), **config._schema_args())
+
+
+def _low_memory(config: Any) -> bool:
+    """Low-memory processing (``Processor.memory_optimized()``, ``optimize_for_memory``):
+    the result holds its tables compressed past a few MiB, unpacked a batch at a time
+    when read or written. Either of the two ``ProcessingMode`` enums counts."""
+    processing = config.processing
+    return getattr(processing.processing_mode, "name", None) == "LOW_MEMORY" or getattr(processing, "optimize_for_memory", None) is True
 
 
 def finish(config: Any, engine: Any, entity_name: str, stamp: Stamp,
