@@ -2,14 +2,15 @@
 """Times Transmog's Python API on a JSON Lines file; runs unchanged against Transmog
 1.0.6 and against our package (same API), so both can be measured in one run.
 
-usage: py_api.py chunked|streaming INPUT.jsonl OUTDIR
+usage: py_api.py chunked|chunked-path|streaming INPUT.jsonl OUTDIR
 
 chunked:   the seed's first sample: Processor.memory_optimized().process_chunked(
            records, entity_name="orders", chunk_size=1000) + result.stream_to_parquet(OUTDIR)
+chunked-path: the same with the file's path as the data source (no records loaded).
 streaming: the seed's second sample: process_batch per 1000 records + a Parquet
            streaming writer (row_group_size=10000), finalize() called explicitly
            (1.0.6 writes nothing without it).
-Records are read with json.loads per line in both modes (same cost for both).
+Records are read with json.loads per line in the other modes (same cost for both).
 Prints one line: mode, records, seconds spent in Transmog calls, resident memory just
 before the first Transmog call (the records loaded), tables and rows written.
 """
@@ -26,8 +27,11 @@ from transmog.io import create_streaming_writer
 mode, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.rmtree(out, ignore_errors=True)
 os.makedirs(out)
-with open(src, encoding="utf-8") as fh:
-    records = [json.loads(line) for line in fh if line.strip()]
+if mode == "chunked-path":
+    records = []
+else:
+    with open(src, encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
 
 def rss_mib():
     """Resident memory now (Linux), so the caller's own list of dicts can be told apart
@@ -41,9 +45,9 @@ def rss_mib():
 
 base_rss = rss_mib()
 t0 = time.perf_counter()
-if mode == "chunked":
+if mode in ("chunked", "chunked-path"):
     processor = tm.Processor.memory_optimized()
-    result = processor.process_chunked(records, entity_name="orders", chunk_size=1000)
+    result = processor.process_chunked(records or src, entity_name="orders", chunk_size=1000)
     files = result.stream_to_parquet(base_path=out, compression="snappy", row_group_size=10000)
 elif mode == "streaming":
     processor = tm.Processor.memory_optimized()
@@ -64,5 +68,5 @@ elapsed = time.perf_counter() - t0
 rows = {f: pq.ParquetFile(os.path.join(out, f)).metadata.num_rows for f in sorted(os.listdir(out))
         if f.endswith(".parquet")}
 main_cols = [len(pq.read_schema(os.path.join(out, f))) for f in rows if f in ("main.parquet", "orders.parquet")]
-print(f"{mode} records={len(records)} seconds={elapsed:.3f} base_rss_mib={base_rss:.0f} tables={len(rows)} "
+print(f"{mode} records={len(records) or rows.get('main.parquet', 0)} seconds={elapsed:.3f} base_rss_mib={base_rss:.0f} tables={len(rows)} "
       f"rows={rows} main_cols={main_cols}")

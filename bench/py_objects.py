@@ -91,7 +91,8 @@ def main() -> None:
           "| 1.0.6: peak RSS MiB (added) | speed-up | memory | memory added |")
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for mode, label in (("chunked", "1: process_chunked + stream_to_parquet"),
+        for mode, label in (("chunked", "1: process_chunked(list) + stream_to_parquet"),
+                            ("chunked-path", "1: process_chunked(path) + stream_to_parquet"),
                             ("streaming", "2: process_batch + streaming writer")):
             ours = seed_sample(sys.executable, mode, args.orders, Path(tmp) / f"ours-{mode}")
             old = (seed_sample(args.python_106, mode, args.orders, Path(tmp) / f"old-{mode}")
