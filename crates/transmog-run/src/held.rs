@@ -7,9 +7,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, StringArray};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_ipc::reader::StreamDecoder;
 use arrow_ipc::writer::StreamWriter;
+use arrow_schema::{Schema, SchemaRef};
 use transmog_core::report::Report;
 use transmog_core::result::{FlatResult, ResultTable};
 use transmog_core::{CellExtras, TableBatch};
@@ -32,14 +34,44 @@ pub struct HeldBatch(Held);
 #[derive(Debug, Clone)]
 enum Held {
     Plain(TableBatch),
-    Packed {
-        table: Arc<str>,
-        rows: usize,
-        /// Size of the IPC stream before compression.
-        ipc_len: usize,
-        bytes: Vec<u8>,
-        extras: Vec<CellExtras>,
-    },
+    Packed(Box<Packed>),
+}
+
+/// A batch held compressed. Two kinds of text column skip the compressor, which would
+/// spend most of its time on them for no better result: a column of one value (the
+/// extraction time, the array name of a child table) is kept once, and a column of
+/// canonical UUIDs (the ids) as 16 bytes per row.
+#[derive(Debug, Clone)]
+struct Packed {
+    table: Arc<str>,
+    schema: SchemaRef,
+    rows: usize,
+    /// The Arrow buffers' size before packing.
+    plain: usize,
+    /// The other columns as one IPC stream, compressed (empty when there are none).
+    bytes: Vec<u8>,
+    /// Size of that IPC stream before compression.
+    ipc_len: usize,
+    /// `(column index, column)` of the columns kept aside, in index order.
+    aside: Vec<(usize, Aside)>,
+    extras: Vec<CellExtras>,
+}
+
+#[derive(Debug, Clone)]
+enum Aside {
+    /// Every row holds this text.
+    Same(Box<str>),
+    /// Row i's UUID is bytes `16 i .. 16 i + 16`.
+    Uuids(Vec<u8>),
+}
+
+impl Aside {
+    fn size(&self) -> usize {
+        match self {
+            Aside::Same(text) => text.len(),
+            Aside::Uuids(bytes) => bytes.capacity(),
+        }
+    }
 }
 
 impl HeldBatch {
@@ -51,13 +83,16 @@ impl HeldBatch {
     /// A batch compressed; kept plain when it cannot be (a type IPC does not carry).
     pub fn packed(batch: TableBatch, packer: &mut Packer) -> Self {
         match packer.pack(&batch.batch) {
-            Ok((bytes, ipc_len)) => HeldBatch(Held::Packed {
-                table: batch.table,
+            Ok((bytes, ipc_len, aside)) => HeldBatch(Held::Packed(Box::new(Packed {
+                schema: batch.batch.schema(),
                 rows: batch.batch.num_rows(),
-                ipc_len,
+                plain: batch.batch.get_array_memory_size(),
+                table: batch.table,
                 bytes,
+                ipc_len,
+                aside,
                 extras: batch.extras,
-            }),
+            }))),
             Err(_) => HeldBatch::plain(batch),
         }
     }
@@ -66,39 +101,35 @@ impl HeldBatch {
     pub fn num_rows(&self) -> usize {
         match &self.0 {
             Held::Plain(b) => b.batch.num_rows(),
-            Held::Packed { rows, .. } => *rows,
+            Held::Packed(p) => p.rows,
         }
     }
 
     /// Whether the batch is held compressed.
     pub fn is_packed(&self) -> bool {
-        matches!(self.0, Held::Packed { .. })
+        matches!(self.0, Held::Packed(_))
     }
 
     /// The batch, unpacked when it is held compressed.
     pub fn get(&self) -> Result<Cow<'_, TableBatch>> {
         match &self.0 {
             Held::Plain(b) => Ok(Cow::Borrowed(b)),
-            Held::Packed {
-                table,
-                ipc_len,
-                bytes,
-                extras,
-                ..
-            } => Ok(Cow::Owned(TableBatch {
-                table: table.clone(),
-                batch: unpack(bytes, *ipc_len)
-                    .map_err(|e| RunError::Internal(format!("table '{table}': {e}")))?,
-                extras: extras.clone(),
+            Held::Packed(p) => Ok(Cow::Owned(TableBatch {
+                table: p.table.clone(),
+                batch: unpack(p)
+                    .map_err(|e| RunError::Internal(format!("table '{}': {e}", p.table)))?,
+                extras: p.extras.clone(),
             })),
         }
     }
 
-    /// Bytes the batch holds: its Arrow buffers, or its compressed bytes when packed.
+    /// Bytes the batch holds: its Arrow buffers, or its packed bytes.
     pub fn held_size(&self) -> usize {
         match &self.0 {
             Held::Plain(b) => b.batch.get_array_memory_size(),
-            Held::Packed { bytes, .. } => bytes.capacity(),
+            Held::Packed(p) => {
+                p.bytes.capacity() + p.aside.iter().map(|(_, a)| a.size()).sum::<usize>()
+            }
         }
     }
 
@@ -106,7 +137,7 @@ impl HeldBatch {
     fn plain_size(&self) -> usize {
         match &self.0 {
             Held::Plain(b) => b.batch.get_array_memory_size(),
-            Held::Packed { ipc_len, .. } => *ipc_len,
+            Held::Packed(p) => p.plain,
         }
     }
 }
@@ -267,12 +298,49 @@ impl std::fmt::Debug for Packer {
 }
 
 impl Packer {
-    /// The batch as one compressed IPC stream, with the stream's plain size.
-    fn pack(&mut self, batch: &RecordBatch) -> std::result::Result<(Vec<u8>, usize), String> {
+    /// The batch's columns kept aside, and the others as one compressed IPC stream
+    /// with its plain size.
+    #[allow(clippy::type_complexity)]
+    fn pack(
+        &mut self,
+        batch: &RecordBatch,
+    ) -> std::result::Result<(Vec<u8>, usize, Vec<(usize, Aside)>), String> {
+        let rows = batch.num_rows();
+        let mut aside = Vec::new();
+        let mut fields = Vec::new();
+        let mut columns = Vec::new();
+        for (i, (field, column)) in batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .enumerate()
+        {
+            let text = column.as_any().downcast_ref::<StringArray>();
+            match text
+                .filter(|t| t.null_count() == 0 && rows > 0)
+                .and_then(set_aside)
+            {
+                Some(a) => aside.push((i, a)),
+                None => {
+                    fields.push(field.clone());
+                    columns.push(column.clone());
+                }
+            }
+        }
+        if columns.is_empty() {
+            return Ok((Vec::new(), 0, aside));
+        }
+        let rest = RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(to_text)?;
         self.ipc.clear();
         let mut writer =
-            StreamWriter::try_new(&mut self.ipc, batch.schema_ref()).map_err(to_text)?;
-        writer.write(batch).map_err(to_text)?;
+            StreamWriter::try_new(&mut self.ipc, rest.schema_ref()).map_err(to_text)?;
+        writer.write(&rest).map_err(to_text)?;
         writer.finish().map_err(to_text)?;
         drop(writer);
         let zstd = match &mut self.zstd {
@@ -286,25 +354,160 @@ impl Packer {
             .reserve(zstd::zstd_safe::compress_bound(self.ipc.len()));
         zstd.compress_to_buffer(&self.ipc, &mut self.out)
             .map_err(to_text)?;
-        Ok((self.out.as_slice().to_vec(), self.ipc.len()))
+        Ok((self.out.as_slice().to_vec(), self.ipc.len(), aside))
     }
 }
 
-fn unpack(bytes: &[u8], ipc_len: usize) -> std::result::Result<RecordBatch, String> {
-    let ipc = zstd::bulk::decompress(bytes, ipc_len).map_err(to_text)?;
-    // The batch's arrays point into the decompressed bytes: no second copy.
-    let mut buffer = arrow_buffer::Buffer::from_vec(ipc);
-    // SAFETY: the bytes are the IPC stream `Packer::pack` wrote from a valid batch, in
-    // this process; checking them again (UTF-8 of every text) would be wasted work.
-    let mut decoder = unsafe { StreamDecoder::new().with_skip_validation(true) };
-    let mut batch = None;
-    while !buffer.is_empty() {
-        if let Some(b) = decoder.decode(&mut buffer).map_err(to_text)? {
-            batch = Some(b);
+/// The column kept aside when it is one value or canonical UUIDs throughout (and its
+/// text fits `i32` offsets when rebuilt).
+fn set_aside(text: &StringArray) -> Option<Aside> {
+    let rows = text.len();
+    let offsets = text.value_offsets();
+    let first = text.value(0);
+    let width = first.len();
+    if width.checked_mul(rows)? > i32::MAX as usize {
+        return None;
+    }
+    // Both kinds have every value of one width.
+    let start = offsets[0];
+    if offsets
+        .iter()
+        .enumerate()
+        .any(|(i, &o)| (o - start) as usize != i * width)
+    {
+        return None;
+    }
+    let values = &text.value_data()[start as usize..start as usize + rows * width];
+    if values
+        .chunks_exact(width.max(1))
+        .all(|v| v == first.as_bytes())
+    {
+        return Some(Aside::Same(first.into()));
+    }
+    if width != 36 {
+        return None;
+    }
+    let mut bytes = vec![0u8; 16 * rows];
+    for (text, out) in values.chunks_exact(36).zip(bytes.chunks_exact_mut(16)) {
+        if !uuid_bytes(text, out) {
+            return None;
         }
     }
-    decoder.finish().map_err(to_text)?;
-    batch.ok_or_else(|| "a packed batch holds no rows".to_string())
+    Some(Aside::Uuids(bytes))
+}
+
+/// Hex digit values (lowercase only); 0xff for any other byte.
+const NIBBLE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 10 {
+        t[b'0' as usize + c] = c as u8;
+        c += 1;
+    }
+    let mut c = 0;
+    while c < 6 {
+        t[b'a' as usize + c] = 10 + c as u8;
+        c += 1;
+    }
+    t
+};
+
+/// Where the two hex digits of each of a UUID's 16 bytes are in its 36-byte text.
+const HEX_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/// Writes the 16 bytes of a UUID written as `hyphenated` lowercase hex (what the
+/// engine's ids are) into `out`; false for any other text, so that writing the bytes
+/// back always gives the same text.
+fn uuid_bytes(text: &[u8], out: &mut [u8]) -> bool {
+    let (Ok(text), Ok(out)) = (<&[u8; 36]>::try_from(text), <&mut [u8; 16]>::try_from(out)) else {
+        return false;
+    };
+    let mut bad = (text[8] ^ b'-') | (text[13] ^ b'-') | (text[18] ^ b'-') | (text[23] ^ b'-');
+    for (o, &at) in out.iter_mut().zip(&HEX_AT) {
+        let (hi, lo) = (
+            NIBBLE[usize::from(text[at])],
+            NIBBLE[usize::from(text[at + 1])],
+        );
+        bad |= (hi | lo) & 0xf0;
+        *o = (hi << 4) | (lo & 15);
+    }
+    bad == 0
+}
+
+/// A text column of `rows` values of `width` bytes each, written by `fill` into the
+/// value bytes (zeroed, `rows * width` long).
+fn fixed_width_text(rows: usize, width: usize, fill: impl FnOnce(&mut [u8])) -> ArrayRef {
+    let mut values = vec![0u8; rows * width];
+    fill(&mut values);
+    // `set_aside` checked that rows * width fits i32.
+    let offsets: Vec<i32> = (0..=rows).map(|i| (i * width) as i32).collect();
+    Arc::new(StringArray::new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        Buffer::from_vec(values),
+        None,
+    ))
+}
+
+fn rebuild(aside: &Aside, rows: usize) -> ArrayRef {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match aside {
+        Aside::Same(text) => fixed_width_text(rows, text.len(), |values| {
+            for v in values.chunks_exact_mut(text.len().max(1)) {
+                v.copy_from_slice(text.as_bytes());
+            }
+        }),
+        Aside::Uuids(bytes) => fixed_width_text(rows, 36, |values| {
+            for (id, text) in bytes.chunks_exact(16).zip(values.chunks_exact_mut(36)) {
+                for (&b, &at) in id.iter().zip(&HEX_AT) {
+                    text[at] = HEX[usize::from(b >> 4)];
+                    text[at + 1] = HEX[usize::from(b & 15)];
+                }
+                for at in [8, 13, 18, 23] {
+                    text[at] = b'-';
+                }
+            }
+        }),
+    }
+}
+
+fn unpack(p: &Packed) -> std::result::Result<RecordBatch, String> {
+    let mut rest = if p.ipc_len == 0 {
+        Vec::new()
+    } else {
+        let ipc = zstd::bulk::decompress(&p.bytes, p.ipc_len).map_err(to_text)?;
+        // The batch's arrays point into the decompressed bytes: no second copy.
+        let mut buffer = Buffer::from_vec(ipc);
+        // SAFETY: the bytes are the IPC stream `Packer::pack` wrote from a valid batch,
+        // in this process; checking them again (UTF-8 of every text) would be wasted.
+        let mut decoder = unsafe { StreamDecoder::new().with_skip_validation(true) };
+        let mut batch = None;
+        while !buffer.is_empty() {
+            if let Some(b) = decoder.decode(&mut buffer).map_err(to_text)? {
+                batch = Some(b);
+            }
+        }
+        decoder.finish().map_err(to_text)?;
+        batch
+            .ok_or_else(|| "a packed batch holds no rows".to_string())?
+            .columns()
+            .to_vec()
+    }
+    .into_iter();
+    let mut aside = p.aside.iter().peekable();
+    let columns = (0..p.schema.fields().len())
+        .map(|i| match aside.next_if(|(at, _)| *at == i) {
+            Some((_, a)) => Ok(rebuild(a, p.rows)),
+            None => rest
+                .next()
+                .ok_or_else(|| "a packed batch lost a column".to_string()),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new_with_options(
+        p.schema.clone(),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(p.rows)),
+    )
+    .map_err(to_text)
 }
 
 fn to_text(e: impl std::fmt::Display) -> String {
@@ -321,19 +524,43 @@ mod tests {
 
     use super::*;
 
+    fn uuid(i: i64) -> String {
+        let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            x >> 32,
+            x & 0xffff,
+            (x >> 16) & 0xfff,
+            (x >> 4) & 0xfff,
+            x & 0xffff_ffff_ffff
+        )
+    }
+
     /// A batch of every column type the engine makes, with nulls, odd floats, non-ASCII
-    /// text and field metadata.
+    /// text and field metadata; text columns of one value, of UUIDs, and of texts
+    /// that are almost either.
     fn batch(table: &str, start: i64, rows: usize) -> TableBatch {
         let ids: Vec<i64> = (start..start + rows as i64).collect();
         let meta = HashMap::from([("transmog.kind".to_string(), "text".to_string())]);
+        let text = |name: &str| Field::new(name, DataType::Utf8, true);
         let schema = Arc::new(Schema::new(vec![
             Field::new("n", DataType::Int64, true),
             Field::new("x", DataType::Float64, true),
             Field::new("b", DataType::Boolean, true),
-            Field::new("s", DataType::Utf8, true).with_metadata(meta),
+            text("s").with_metadata(meta.clone()),
             Field::new("z", DataType::Null, true),
+            text("same").with_metadata(meta),
+            text("id"),
+            text("upper_id"),
+            text("id_or_null"),
+            text("same_but_last"),
+            text("empty"),
         ]));
         let floats = [f64::NAN, -0.0, 1e300, 0.1];
+        let strings = |f: &dyn Fn(i64) -> Option<String>| -> ArrayRef {
+            Arc::new(StringArray::from_iter(ids.iter().map(|i| f(*i))))
+        };
+        let last = start + rows as i64 - 1;
         let columns: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from_iter(
                 ids.iter().map(|i| (i % 5 != 0).then_some(*i)),
@@ -344,21 +571,26 @@ mod tests {
             Arc::new(BooleanArray::from_iter(
                 ids.iter().map(|i| (i % 3 != 0).then_some(i % 2 == 0)),
             )),
-            Arc::new(StringArray::from_iter(
-                ids.iter().map(|i| (i % 7 != 0).then(|| format!("é{i}-ü"))),
-            )),
+            strings(&|i| (i % 7 != 0).then(|| format!("é{i}-ü"))),
             Arc::new(NullArray::new(rows)),
+            strings(&|_| Some("2024-01-02 03:04:05.000006".into())),
+            strings(&|i| Some(uuid(i))),
+            strings(&|i| {
+                Some(if i == last {
+                    uuid(i).to_uppercase()
+                } else {
+                    uuid(i)
+                })
+            }),
+            strings(&|i| (i != last).then(|| uuid(i))),
+            strings(&|i| Some(if i == last { "b" } else { "a" }.into())),
+            strings(&|_| Some(String::new())),
         ];
-        let extras = vec![
-            CellExtras {
-                kinds: Some(vec![1; rows]),
-                present_nulls: vec![0],
-            },
-            CellExtras::default(),
-            CellExtras::default(),
-            CellExtras::default(),
-            CellExtras::default(),
-        ];
+        let mut extras = vec![CellExtras::default(); columns.len()];
+        extras[0] = CellExtras {
+            kinds: Some(vec![1; rows]),
+            present_nulls: vec![0],
+        };
         TableBatch {
             table: table.into(),
             batch: RecordBatch::try_new(schema, columns).expect("batch"),
@@ -374,8 +606,18 @@ mod tests {
             batch: plain.batch.slice(17, 100),
             ..plain.clone()
         };
+        // Only columns that are kept aside (one value, UUIDs), and one row.
+        let aside = TableBatch {
+            batch: plain.batch.project(&[5, 6, 10]).expect("project"),
+            extras: vec![CellExtras::default(); 3],
+            ..plain.clone()
+        };
+        let one = TableBatch {
+            batch: plain.batch.slice(299, 1),
+            ..plain.clone()
+        };
         let mut packer = Packer::default();
-        for b in [plain, sliced] {
+        for b in [plain, sliced, aside, one] {
             let held = HeldBatch::packed(b.clone(), &mut packer);
             assert!(held.is_packed());
             assert_eq!(held.num_rows(), b.batch.num_rows());
@@ -384,6 +626,43 @@ mod tests {
             assert_eq!(back.batch, b.batch);
             assert_eq!(back.batch.schema(), b.batch.schema());
             assert_eq!(back.extras, b.extras);
+        }
+    }
+
+    #[test]
+    fn only_exact_uuids_and_single_values_are_kept_aside() {
+        let b = batch("t", 0, 50).batch;
+        let names = |held: &HeldBatch| -> Vec<String> {
+            let Held::Packed(p) = &held.0 else {
+                panic!("not packed")
+            };
+            p.aside
+                .iter()
+                .map(|(i, _)| b.schema().field(*i).name().clone())
+                .collect()
+        };
+        let held = HeldBatch::packed(batch("t", 0, 50), &mut Packer::default());
+        assert_eq!(names(&held), ["same", "id", "empty"]);
+        let mut out = [0u8; 16];
+        assert!(uuid_bytes(
+            b"123e4567-e89b-12d3-a456-4266141740ff",
+            &mut out
+        ));
+        assert_eq!(
+            out,
+            [
+                0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17,
+                0x40, 0xff
+            ]
+        );
+        for wrong in [
+            "123E4567-e89b-12d3-a456-426614174000",
+            "123e4567-e89b-12d3-a456-42661417400",
+            "123e4567xe89b-12d3-a456-426614174000",
+            "123e4567-e89b-12d3-a456-42661417400g",
+            "{23e4567-e89b-12d3-a456-426614174000",
+        ] {
+            assert!(!uuid_bytes(wrong.as_bytes(), &mut out), "{wrong}");
         }
     }
 

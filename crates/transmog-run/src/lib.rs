@@ -267,10 +267,11 @@ impl BatchSink for Collect {
                 self.tables.len() - 1
             });
             let held = match self.budget {
+                None => HeldBatch::plain(b.clone()),
                 Some(budget) if self.plain >= budget => {
                     HeldBatch::packed(b.clone(), &mut self.packer)
                 }
-                _ => {
+                Some(_) => {
                     self.plain += b.batch.get_array_memory_size();
                     HeldBatch::plain(b.clone())
                 }
