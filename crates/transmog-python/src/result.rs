@@ -1,6 +1,7 @@
 //! `NativeResult`: every table of a run, handed to Python as rows, Arrow streams or
 //! files.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -24,7 +25,7 @@ struct RowColumn<'a, 'py> {
     key: Bound<'py, PyString>,
     cells: Cells<'a>,
     /// The text of the cell above, with its object.
-    last: Option<(std::borrow::Cow<'a, str>, Bound<'py, PyAny>)>,
+    last: Option<(Cow<'a, str>, Bound<'py, PyAny>)>,
 }
 
 /// All tables of a run (plain, or compressed past a budget for low-memory runs).
@@ -240,7 +241,13 @@ impl NativeResult {
         let batches: Vec<RecordBatch> = table
             .batches
             .iter()
-            .map(|b| b.get().map(|b| b.into_owned().batch))
+            // A plain batch's Arrow arrays are shared, not copied (nor its extras).
+            .map(|b| {
+                b.get().map(|b| match b {
+                    Cow::Borrowed(t) => t.batch.clone(),
+                    Cow::Owned(t) => t.batch,
+                })
+            })
             .collect::<Result<_, _>>()
             .map_err(|e| errors::run_err(py, e, Context::default()))?;
         let (schema, batches) = transmog_core::UnionSchema::unify(&batches)
