@@ -142,7 +142,7 @@ def main():
     base = {}
     for inp in args.inputs:
         mb = os.path.getsize(inp) / 1e6
-        for label, extra in [("default (256M parts)", []), ("one file per table", ["--max-file-size", "0"])]:
+        for label, extra in [("default (64M parts)", []), ("one file per table", ["--max-file-size", "0"])]:
             r = cli(args, inp, work / "cli", *extra)
             base.setdefault(label, r["rss"])
             row = (f"| {Path(inp).name} | {mb:.0f} | {label} | {r['wall']:.1f} | {mb / r['wall']:.0f} | "

@@ -336,7 +336,7 @@ pub struct ParquetArgs {
     dictionary_pagesize_limit: Option<usize>,
     /// A table whose file reaches this size goes on in a next file and is written as a
     /// folder of part files, TABLE/part-00000.parquet, ... (suffixes K, M, G; 0 = never).
-    #[arg(long, default_value = "256M", value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, default_value = "64M", value_name = "BYTES", value_parser = parse_size)]
     max_file_size: u64,
     /// Any other pyarrow-style writer option, e.g. use_dictionary=false (repeatable).
     #[arg(long = "option", value_name = "KEY=VALUE")]

@@ -394,10 +394,6 @@ impl ParquetOptions {
         Ok(())
     }
 
-    /// Builds the parquet-rs writer properties for files seen by users.
-    ///
-    /// `force_offset_index` keeps the offset index even when `write_page_index` is off
-    /// (intermediate part files need it for the checksum splice).
     /// The codec with `compression_level` applied; an error if the level does not fit it.
     pub fn effective_codec(&self) -> Result<Codec> {
         match self.compression_level {
@@ -406,6 +402,10 @@ impl ParquetOptions {
         }
     }
 
+    /// Builds the parquet-rs writer properties for files seen by users.
+    ///
+    /// `force_offset_index` keeps the offset index even when `write_page_index` is off
+    /// (intermediate part files need it for the checksum splice).
     ///
     /// Id and parent-id columns (found by their `transmog.role`) hold uuids: unique or
     /// nearly so, and random, so a dictionary only adds a page and min/max prune nothing.
