@@ -1,13 +1,20 @@
 //! Streaming one table into Parquet with exact row groups and schema evolution.
 //!
-//! Incoming batches are merged into the table's union schema, reshaped to it and buffered
-//! until `row_group_size` rows are available; each full row group is written to the
-//! current *part file* and flushed, so at most one (not yet full) row group per table is
-//! held in memory. When the union schema changes (new column, widened type) the buffered
-//! rows are reshaped in memory and the next row group starts a new part file. At finish
-//! the remainder becomes the last (smaller) row group, and [`crate::splice`] assembles the
-//! parts into the final file, unless there is a single part whose schema already equals the
-//! union and no checksums are wanted: then the part is simply renamed.
+//! Incoming batches are merged into the table's union schema and reshaped to it. A part
+//! file's first row group is buffered until it is complete (its rows choose the adaptive
+//! dictionary); after that, rows go straight into the part's writer, which encodes them
+//! as they come and flushes exactly every `row_group_size` rows. So a table holds one row
+//! group's *encoded* pages, not its Arrow arrays: the memory no longer rises and falls by
+//! a row group of every table (about 10 MiB over the orders' five tables).
+//!
+//! When the union schema changes (new column, widened type), the rows the writer has
+//! taken of the row group in progress are flushed as a short row group (the part's
+//! *tail*), and the next part's first row group takes only the rest of that row group.
+//! At finish the remainder becomes the last (smaller) row group, and [`crate::splice`]
+//! assembles the parts into the final file, joining each tail with the next part's first
+//! row group, so every row group but the last has exactly `row_group_size` rows. A
+//! single part whose schema already equals the union, with no checksums wanted, is
+//! simply renamed.
 //!
 //! With `max_file_size`, a file is finished that way as soon as it reaches that size (or
 //! [`MAX_FILE_COLUMN_CHUNKS`]) and the table goes on in a new file: the footer metadata
@@ -26,7 +33,7 @@ use parquet::arrow::ArrowWriter;
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
 use crate::options::{ParquetOptions, MAX_FILE_COLUMN_CHUNKS};
-use crate::splice::{assemble, PartFile};
+use crate::splice::{assemble, read_last_row_group, PartFile};
 use crate::writer::{Rolled, Staged, TableWriter};
 use transmog_core::UnionSchema;
 
@@ -36,6 +43,8 @@ struct OpenPart {
     writer: ArrowWriter<BufWriter<File>>,
     /// Bytes written when the last write-back was started.
     written_back: u64,
+    /// Rows taken by the writer and not yet flushed.
+    open_rows: usize,
 }
 
 /// Streaming state of one table written as Parquet.
@@ -44,14 +53,14 @@ pub(crate) struct ParquetTable {
     final_path: PathBuf,
     opts: Arc<ParquetOptions>,
     union: UnionSchema,
-    /// Rows not yet written, each batch already in the union schema.
+    /// Rows waiting for a part's first row group, each batch already in the union schema.
     pending: VecDeque<RecordBatch>,
     pending_rows: usize,
     parts: Vec<PartFile>,
     current: Option<OpenPart>,
-    /// Rows, row groups, column chunks and bytes of closed parts of the file being written.
+    /// Rows flushed, column chunks and bytes of closed parts of the file
+    /// being written.
     rows: u64,
-    row_groups: usize,
     chunks: usize,
     closed_bytes: u64,
     /// Files finished because the table rolled over (`max_file_size`).
@@ -73,7 +82,6 @@ impl ParquetTable {
             parts: Vec::new(),
             current: None,
             rows: 0,
-            row_groups: 0,
             chunks: 0,
             closed_bytes: 0,
             rolled: Vec::new(),
@@ -104,46 +112,116 @@ impl ParquetTable {
         out
     }
 
-    /// Writes `group` (all in the current union schema) as one row group.
-    fn write_row_group(&mut self, group: Vec<RecordBatch>) -> Result<()> {
+    /// Whether rows go straight to an open part (it has the union schema).
+    fn streaming(&self) -> bool {
+        let union = self.union.schema();
+        matches!(&self.current, Some(p) if Arc::ptr_eq(&p.schema, union) || p.schema == *union)
+    }
+
+    /// Rows still missing from the row group in progress (a tail's rest, or a whole one).
+    fn group_rest(&self) -> usize {
+        let rgs = self.opts.row_group_size;
+        let open = self.current.as_ref().map_or(0, |p| p.open_rows);
+        rgs - ((self.rows as usize + open) % rgs)
+    }
+
+    /// Opens a new part with the union schema; its first row group (`sample`, after the
+    /// rows of the tail it finishes) chooses the adaptive dictionary.
+    fn start_part(&mut self, sample: &[RecordBatch]) -> Result<()> {
         let union = Arc::clone(self.union.schema());
         if union.fields().is_empty() {
             return Err(Error::NoColumns {
                 table: self.name.clone(),
             });
         }
-        let reuse = matches!(&self.current, Some(p) if p.schema == union);
-        if !reuse {
-            self.close_part()?;
-            // Numbered across files: a file's single part stays as its finished file.
-            let n = self.parts.len() + self.part_offset;
-            let path = self.temps.create_path(&format!("part{n}"));
-            let file =
-                crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
-            let props =
-                self.opts
-                    .writer_properties(self.opts.write_page_checksum, &union, Some(&group))?;
-            let writer =
-                ArrowWriter::try_new(BufWriter::new(file), Arc::clone(&union), Some(props))
-                    .map_err(|e| Error::parquet(&self.name, &path, e))?;
-            self.current = Some(OpenPart {
-                path,
-                schema: union,
-                writer,
-                written_back: 0,
-            });
+        self.close_part(false)?;
+        // Numbered across files: a file's single part stays as its finished file.
+        let n = self.parts.len() + self.part_offset;
+        let path = self.temps.create_path(&format!("part{n}"));
+        let file =
+            crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
+        let mut whole = Vec::new();
+        if let Some(tail) = self.parts.last().filter(|p| p.continued) {
+            for b in read_last_row_group(&self.name, tail)? {
+                whole.push(
+                    self.union
+                        .conform(&b)
+                        .map_err(|e| Error::schema(&self.name, e))?,
+                );
+            }
         }
-        let part = match self.current.as_mut() {
-            Some(p) => p,
-            None => return Err(Error::Poisoned),
-        };
-        let mut rows = 0;
-        for b in &group {
+        whole.extend(sample.iter().cloned());
+        let props =
+            self.opts
+                .writer_properties(self.opts.write_page_checksum, &union, Some(&whole))?;
+        let writer = ArrowWriter::try_new(BufWriter::new(file), Arc::clone(&union), Some(props))
+            .map_err(|e| Error::parquet(&self.name, &path, e))?;
+        self.current = Some(OpenPart {
+            path,
+            schema: union,
+            writer,
+            written_back: 0,
+            open_rows: 0,
+        });
+        Ok(())
+    }
+
+    /// Moves the buffered rows into parts: straight to the writer of an open part with
+    /// the union schema, else into a new part once they complete its first row group
+    /// (`all`: at the end, whatever there is).
+    fn drain(&mut self, all: bool) -> Result<()> {
+        while self.pending_rows > 0 {
+            if !self.streaming() {
+                let need = self.group_rest();
+                if self.pending_rows < need && !all {
+                    return Ok(());
+                }
+                let group = self.take_rows(need.min(self.pending_rows));
+                self.start_part(&group)?;
+                for b in group.into_iter().rev() {
+                    self.pending_rows += b.num_rows();
+                    self.pending.push_front(b);
+                }
+            }
+            let Some(batch) = self.pending.pop_front() else {
+                break;
+            };
+            self.pending_rows -= batch.num_rows();
+            if let Some(rest) = self.stream(&batch)? {
+                self.pending_rows += rest.num_rows();
+                self.pending.push_front(rest);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands `batch` (in the open part's schema) to the writer, flushing a row group each
+    /// time one is complete; returns the rows left when the table rolled over to a new
+    /// file, whose first part is yet to be started.
+    fn stream(&mut self, batch: &RecordBatch) -> Result<Option<RecordBatch>> {
+        let mut at = 0;
+        while at < batch.num_rows() {
+            if !self.streaming() {
+                return Ok(Some(batch.slice(at, batch.num_rows() - at)));
+            }
+            let n = self.group_rest().min(batch.num_rows() - at);
+            let part = self.current.as_mut().ok_or(Error::Poisoned)?;
             part.writer
-                .write(b)
+                .write(&batch.slice(at, n))
                 .map_err(|e| Error::parquet(&self.name, &part.path, e))?;
-            rows += b.num_rows();
+            part.open_rows += n;
+            at += n;
+            if self.group_rest() == self.opts.row_group_size {
+                self.flush_part(false)?;
+            }
         }
+        Ok(None)
+    }
+
+    /// Flushes the writer's rows: a complete (or the last) row group, or with `tail` the
+    /// start of one that the next part finishes, after which this part is closed.
+    fn flush_part(&mut self, tail: bool) -> Result<()> {
+        let part = self.current.as_mut().ok_or(Error::Poisoned)?;
         part.writer
             .flush()
             .map_err(|e| Error::parquet(&self.name, &part.path, e))?;
@@ -152,11 +230,13 @@ impl ParquetTable {
             crate::commit::start_writeback(part.writer.inner().get_ref());
             part.written_back = written;
         }
-        self.rows += rows as u64;
-        self.row_groups += 1;
+        self.rows += std::mem::take(&mut part.open_rows) as u64;
         self.chunks += part.schema.fields().len();
+        if tail {
+            return self.close_part(true);
+        }
         if let Some(max) = self.opts.max_file_size {
-            let bytes = self.closed_bytes + part.writer.bytes_written() as u64;
+            let bytes = self.closed_bytes + written;
             if bytes >= max as u64 || self.chunks >= MAX_FILE_COLUMN_CHUNKS {
                 if let Some(file) = self.finish_file()? {
                     self.rolled.push(file);
@@ -166,7 +246,8 @@ impl ParquetTable {
         Ok(())
     }
 
-    fn close_part(&mut self) -> Result<()> {
+    /// Closes the open part; `continued` when its last row group is a tail.
+    fn close_part(&mut self, continued: bool) -> Result<()> {
         if let Some(part) = self.current.take() {
             self.closed_bytes += part.writer.bytes_written() as u64;
             let buf = part
@@ -178,6 +259,7 @@ impl ParquetTable {
             self.parts.push(PartFile {
                 path: part.path,
                 schema: part.schema,
+                continued,
             });
         }
         Ok(())
@@ -197,6 +279,10 @@ impl TableWriter for ParquetTable {
                     .conform(b)
                     .map_err(|e| Error::schema(&self.name, e))?;
             }
+            // The writer's rows keep the old schema: they end the part as its tail.
+            if self.current.as_ref().is_some_and(|p| p.open_rows > 0) {
+                self.flush_part(true)?;
+            }
         }
         if batch.num_rows() == 0 {
             return Ok(());
@@ -207,20 +293,15 @@ impl TableWriter for ParquetTable {
             .map_err(|e| Error::schema(&self.name, e))?;
         self.pending_rows += conformed.num_rows();
         self.pending.push_back(conformed);
-        let rgs = self.opts.row_group_size;
-        while self.pending_rows >= rgs {
-            let group = self.take_rows(rgs);
-            self.write_row_group(group)?;
-        }
-        Ok(())
+        self.drain(false)
     }
 
     /// Flushes the remainder, assembles the final file(s) under temporary names and
     /// returns them for the commit. `None` if the table never got a row.
     fn stage(&mut self) -> Result<Option<Staged>> {
-        if self.pending_rows > 0 {
-            let group = self.take_rows(self.pending_rows);
-            self.write_row_group(group)?;
+        self.drain(true)?;
+        if self.current.as_ref().is_some_and(|p| p.open_rows > 0) {
+            self.flush_part(false)?;
         }
         let mut last = self.finish_file()?;
         if last.is_none() && self.rolled.len() == 1 {
@@ -260,11 +341,14 @@ impl ParquetTable {
     /// Closes the file being written: its parts assembled into one file under a temporary
     /// name (`None` when it has no rows); the next row group starts a new file.
     fn finish_file(&mut self) -> Result<Option<Rolled>> {
-        self.close_part()?;
+        self.close_part(false)?;
         self.part_offset += self.parts.len();
-        let (rows, row_groups) = (self.rows, self.row_groups);
+        // Every row group but the last is full, tails joined to the next part's first.
+        let (rows, row_groups) = (
+            self.rows,
+            self.rows.div_ceil(self.opts.row_group_size as u64) as usize,
+        );
         self.rows = 0;
-        self.row_groups = 0;
         self.chunks = 0;
         self.closed_bytes = 0;
         if rows == 0 {

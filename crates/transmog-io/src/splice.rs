@@ -15,8 +15,13 @@
 //! through [`crate::crc::add_page_crcs`] so that each page header carries its CRC32, and
 //! the chunk metadata and offset index are adjusted to the grown headers.
 //!
+//! A part whose last row group is a *tail* (the schema changed inside a row group) has
+//! that row group joined with the next part's first: both are decoded, reshaped to the
+//! union and encoded again as one row group, so row groups keep their exact size.
+//!
 //! The final file gets the `ARROW:schema` of the union, so Arrow readers see the exact
-//! types. Memory is bounded by one column chunk (re-encode and checksum paths).
+//! types. Memory is bounded by one column chunk (re-encode and checksum paths), or by
+//! one row group while a tail is joined.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -53,6 +58,8 @@ use transmog_core::types::cast;
 pub(crate) struct PartFile {
     pub path: PathBuf,
     pub schema: SchemaRef,
+    /// Its last row group is continued by the next part's first.
+    pub continued: bool,
 }
 
 /// What the splice did, for cost reporting.
@@ -96,6 +103,8 @@ struct Ctx<'a> {
     keep_index: bool,
     /// Properties for chunks encoded during the splice (null / widened).
     encode_props: WriterProperties,
+    /// The same without dictionaries, for joined row groups whose part chose that.
+    plain_props: WriterProperties,
 }
 
 impl Ctx<'_> {
@@ -121,6 +130,11 @@ pub(crate) fn assemble(
         checksum: opts.write_page_checksum,
         keep_index: opts.write_page_index,
         encode_props: opts.writer_properties(opts.write_page_checksum, union, None)?,
+        plain_props: ParquetOptions {
+            use_dictionary: false,
+            ..opts.clone()
+        }
+        .writer_properties(opts.write_page_checksum, union, None)?,
     };
     let out_err = ctx.pq_err(out);
     let pq_schema = ArrowSchemaConverter::new()
@@ -140,7 +154,10 @@ pub(crate) fn assemble(
     };
     let mut rows = 0u64;
     let mut row_groups = 0usize;
-    for part in parts {
+    // A tail's columns, decoded, with its row count.
+    let mut tail: Option<(Vec<Vec<ArrayRef>>, u64)> = None;
+    for (index, part) in parts.iter().enumerate() {
+        let has_next = index + 1 < parts.len();
         let part_err = ctx.pq_err(&part.path);
         let file = File::open(&part.path).map_err(|e| Error::io(table, &part.path, e))?;
         stats.part_bytes += file
@@ -162,7 +179,40 @@ pub(crate) fn assemble(
         for rgi in 0..md.num_row_groups() {
             let rg = md.row_group(rgi);
             let n = u64::try_from(rg.num_rows()).unwrap_or(0);
+            let src = Source {
+                part,
+                file: &file,
+                md: &md,
+                rgi,
+                rows: n,
+            };
+            if part.continued && has_next && rgi + 1 == md.num_row_groups() {
+                tail = Some((decode_row_group(&ctx, &src, union)?, n));
+                continue;
+            }
             let mut rgw = writer.next_row_group().map_err(&out_err)?;
+            if let Some((columns, k)) = tail.take() {
+                let head = decode_row_group(&ctx, &src, union)?;
+                for ((field, mut arrays), more) in union.fields().iter().zip(columns).zip(head) {
+                    arrays.extend(more);
+                    // Encoded as the part encodes it (adaptive dictionary).
+                    let plain = part
+                        .schema
+                        .index_of(field.name())
+                        .is_ok_and(|pi| rg.column(pi).dictionary_page_offset().is_none());
+                    let props = if plain {
+                        &ctx.plain_props
+                    } else {
+                        &ctx.encode_props
+                    };
+                    encode_and_splice(&ctx, &mut rgw, field, arrays, k + n, props)?;
+                    stats.chunks_reencoded += 1;
+                }
+                rgw.close().map_err(&out_err)?;
+                rows += k + n;
+                row_groups += 1;
+                continue;
+            }
             for field in union.fields() {
                 let source = part
                     .schema
@@ -186,13 +236,13 @@ pub(crate) fn assemble(
                     }
                     Some((pi, dt)) if *dt != DataType::Null => {
                         let arrays = read_cast_chunk(&ctx, &file, &part.path, &md, rgi, pi, field)?;
-                        encode_and_splice(&ctx, &mut rgw, field, arrays, n)?;
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
                         stats.chunks_reencoded += 1;
                     }
                     _ => {
                         let len = usize::try_from(n).unwrap_or(usize::MAX);
                         let arrays = vec![new_null_array(field.data_type(), len)];
-                        encode_and_splice(&ctx, &mut rgw, field, arrays, n)?;
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
                         stats.chunks_null += 1;
                     }
                 }
@@ -201,6 +251,13 @@ pub(crate) fn assemble(
             rows += n;
             row_groups += 1;
         }
+    }
+    if tail.is_some() {
+        return Err(Error::malformed(
+            table,
+            out,
+            "a continued row group has no next part".to_string(),
+        ));
     }
     let buf = writer.into_inner().map_err(&out_err)?;
     let mut file = buf
@@ -224,6 +281,56 @@ fn read_metadata<R: ChunkReader>(reader: &R) -> Result<ParquetMetaData, ParquetE
             ParquetMetaDataOptions::new().with_encoding_stats_as_mask(false),
         ))
         .parse_and_finish(reader)
+}
+
+/// The last row group of a part, in the part's schema (a tail, read back to choose the
+/// next part's dictionaries as if its row group had been written whole).
+pub(crate) fn read_last_row_group(table: &str, part: &PartFile) -> Result<Vec<RecordBatch>> {
+    let err = |e| Error::parquet(table, &part.path, e);
+    let file = File::open(&part.path).map_err(|e| Error::io(table, &part.path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(err)?;
+    let Some(last) = builder.metadata().num_row_groups().checked_sub(1) else {
+        return Ok(Vec::new());
+    };
+    let reader = builder
+        .with_row_groups(vec![last])
+        .with_batch_size(8192)
+        .build()
+        .map_err(err)?;
+    reader
+        .map(|b| b.map_err(|e| Error::arrow(table, e)))
+        .collect()
+}
+
+/// One row group of a part file.
+struct Source<'a> {
+    part: &'a PartFile,
+    file: &'a File,
+    md: &'a Arc<ParquetMetaData>,
+    rgi: usize,
+    rows: u64,
+}
+
+/// Every union column of a row group, decoded and reshaped to the union (null where the
+/// part lacks the column).
+fn decode_row_group(
+    ctx: &Ctx<'_>,
+    src: &Source<'_>,
+    union: &SchemaRef,
+) -> Result<Vec<Vec<ArrayRef>>> {
+    union
+        .fields()
+        .iter()
+        .map(|field| match src.part.schema.index_of(field.name()) {
+            Ok(pi) if *src.part.schema.field(pi).data_type() != DataType::Null => {
+                read_cast_chunk(ctx, src.file, &src.part.path, src.md, src.rgi, pi, field)
+            }
+            _ => {
+                let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
+                Ok(vec![new_null_array(field.data_type(), len)])
+            }
+        })
+        .collect()
 }
 
 /// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
@@ -266,15 +373,12 @@ fn encode_and_splice<W: Write + Send>(
     field: &FieldRef,
     arrays: Vec<ArrayRef>,
     rows: u64,
+    props: &WriterProperties,
 ) -> Result<()> {
     let err = ctx.pq_err(ctx.out);
     let schema = Arc::new(Schema::new(vec![Arc::clone(field)]));
-    let mut w = ArrowWriter::try_new(
-        Vec::new(),
-        Arc::clone(&schema),
-        Some(ctx.encode_props.clone()),
-    )
-    .map_err(&err)?;
+    let mut w =
+        ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props.clone())).map_err(&err)?;
     for array in arrays {
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![array])
             .map_err(|e| Error::arrow(ctx.table, e))?;

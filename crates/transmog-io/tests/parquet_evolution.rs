@@ -530,3 +530,112 @@ fn a_table_under_max_file_size_stays_one_file_and_a_rerun_replaces_the_parts() {
     assert!(err.contains("holds other files"), "{err}");
     assert!(dir.path().join("main/notes.txt").exists());
 }
+
+#[test]
+fn schema_changes_inside_row_groups_keep_every_row_group_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(10)).unwrap();
+    sink.write("t", &batch(vec![("x", ints(0..13))])).unwrap();
+    // `y` from row 13, `x` widened to float from row 16, `z` announced by an empty batch:
+    // each change lands inside a row group.
+    sink.write(
+        "t",
+        &batch(vec![("x", ints(13..16)), ("y", strs(["a", "b", "c"]))]),
+    )
+    .unwrap();
+    sink.write(
+        "t",
+        &batch(vec![("x", floats((16..24).map(|i| i as f64 + 0.5)))]),
+    )
+    .unwrap();
+    sink.write("t", &batch(vec![("z", strs(Vec::<&str>::new()))]))
+        .unwrap();
+    sink.write(
+        "t",
+        &batch(vec![
+            ("x", floats((24..37).map(f64::from))),
+            ("z", strs((24..37).map(|i| format!("z{i}")))),
+        ]),
+    )
+    .unwrap();
+    let out = sink.finish().unwrap();
+    let t = &out[0];
+    assert_eq!((t.rows, t.row_groups), (37, 4));
+    assert_eq!(row_group_sizes(&t.path), vec![10, 10, 10, 7]);
+    let stats = t.splice.expect("the schema changed");
+    assert!(stats.parts >= 3 && stats.chunks_reencoded >= 3, "{stats:?}");
+    let (schema, batches) = read_parquet(&t.path);
+    assert_eq!(field_names(&schema), ["x", "y", "z"]);
+    let x: Vec<Option<f64>> = (0..37)
+        .map(|i| {
+            Some(if (16..24).contains(&i) {
+                i as f64 + 0.5
+            } else {
+                i as f64
+            })
+        })
+        .collect();
+    assert_eq!(col_f64(&batches, "x"), x);
+    let y = col_str(&batches, "y");
+    assert_eq!(y.iter().filter(|v| v.is_some()).count(), 3);
+    assert_eq!(
+        y[13..16],
+        [Some("a".into()), Some("b".into()), Some("c".into())]
+    );
+    let z: Vec<Option<String>> = (0..37)
+        .map(|i| (i >= 24).then(|| format!("z{i}")))
+        .collect();
+    assert_eq!(col_str(&batches, "z"), z);
+    assert_eq!(dir_entries(dir.path()), ["t.parquet"]);
+}
+
+#[test]
+fn a_tail_that_nothing_follows_is_the_last_row_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(10)).unwrap();
+    sink.write("t", &batch(vec![("x", ints(0..13))])).unwrap();
+    sink.write("t", &batch(vec![("late", strs(Vec::<&str>::new()))]))
+        .unwrap();
+    let out = sink.finish().unwrap();
+    assert_eq!((out[0].rows, out[0].row_groups), (13, 2));
+    assert_eq!(row_group_sizes(&out[0].path), vec![10, 3]);
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(field_names(&schema), ["x", "late"]);
+    assert_eq!(
+        col_i64(&batches, "x"),
+        (0..13).map(Some).collect::<Vec<_>>()
+    );
+    assert_eq!(null_count(&batches, "late"), 13);
+}
+
+#[test]
+fn a_late_column_inside_a_row_group_of_a_rolling_table_keeps_row_groups_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(50);
+    o.parquet.max_file_size = Some(4096);
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    // `late` from row 707, in the middle of the row group of rows 700..750.
+    write_rows(&mut sink, 1000, 707);
+    let out = sink.finish().unwrap();
+    let t = &out[0];
+    assert!(t.files.len() >= 3, "{:?}", t.files);
+    assert_eq!((t.rows, t.row_groups), (1000, 20));
+    let mut ids = Vec::new();
+    let mut late = Vec::new();
+    for f in &t.files {
+        assert!(row_group_sizes(f).iter().all(|&n| n == 50), "{f:?}");
+        let (schema, batches) = read_parquet(f);
+        let part_ids = col_i64(&batches, "id");
+        if schema.fields().iter().any(|c| c.name() == "late") {
+            late.extend(col_str(&batches, "late"));
+        } else {
+            late.extend(part_ids.iter().map(|_| None));
+        }
+        ids.extend(part_ids);
+    }
+    assert_eq!(ids, (0..1000).map(Some).collect::<Vec<_>>());
+    let want: Vec<Option<String>> = (0..1000)
+        .map(|i| (i >= 707).then(|| format!("L{i}")))
+        .collect();
+    assert_eq!(late, want);
+}
