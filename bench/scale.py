@@ -5,7 +5,12 @@
 task, against the CLI on the same file.
 
 usage: bench/scale.py --inputs SMALL MEDIUM LARGE --spark-input FILE [--bin PATH]
-                      [--work-dir DIR] [--results FILE] [--skip-spark]
+                      [--work-dir DIR] [--results FILE] [--skip-spark] [--rounds N]
+
+With --rounds N every CLI run is repeated N times (inputs in turn, so a slow spell of the
+machine touches all sizes): the table gives the median and the range, and the peak ratio
+is taken between medians. A single run's peak is the highest of short spikes, so one round
+of a small input understates its usual peak.
 
 Inputs are made with bench/gen_orders.py (e.g. --records 200000 / 1720000 / 8600000 for
 0.23 / 2 / 10 GB). Run it with the test venv's python (pyarrow, pyspark, our package).
@@ -72,30 +77,35 @@ def folder_rows(out):
 
 
 def traced(cmd):
-    """Runs cmd, sampling its resident memory every 0.2 s: wall s, peak RSS MiB (kernel's
-    high-water mark), and the samples (MiB) in time order."""
+    """Runs cmd, sampling its resident memory every 0.05 s: wall s, peak RSS MiB (the
+    kernel's high-water mark, VmHWM), and the samples (MiB) in time order.
+
+    Not wait4's ru_maxrss: a child's starts at its parent's RSS at fork, so once this
+    script has loaded pyarrow every run would report at least this script's size."""
     start = time.time()
     err = open(Path(os.environ.get("TMPDIR", "/tmp")) / "scale-stderr.txt", "w+b")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
     samples = []
+    peak = 0.0
     status = Path(f"/proc/{proc.pid}/status")
     while True:
-        # wait4 gives this child's own peak (ru_maxrss, KiB) once it has exited.
-        pid, code, usage = os.wait4(proc.pid, os.WNOHANG)
+        # Polled, so the samples go on while it runs.
+        pid, code, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         try:
             text = status.read_text()
             samples.append(int(text.split("VmRSS:")[1].split()[0]) / 1024)
+            peak = max(peak, int(text.split("VmHWM:")[1].split()[0]) / 1024)
         except (OSError, IndexError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     wall = time.time() - start
     proc.returncode = os.waitstatus_to_exitcode(code)
     if proc.returncode != 0:
         err.seek(0)
         raise SystemExit(f"{cmd[0]} failed: {err.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, samples
+    return wall, peak, samples
 
 
 def second_half(samples, mb):
@@ -129,6 +139,7 @@ def main():
     ap.add_argument("--work-dir", default="/work/scratch/scale-out")
     ap.add_argument("--results", default=None)
     ap.add_argument("--skip-spark", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -139,18 +150,35 @@ def main():
              "| input | MB | layout | wall s | MB/s | peak RSS MiB | peak / smallest's | "
              "median RSS, 2nd half | its slope MiB/GB | files |",
              "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
-    base = {}
-    for inp in args.inputs:
-        mb = os.path.getsize(inp) / 1e6
-        for label, extra in [("default (64M parts)", []), ("one file per table", ["--max-file-size", "0"])]:
-            r = cli(args, inp, work / "cli", *extra)
-            base.setdefault(label, r["rss"])
-            row = (f"| {Path(inp).name} | {mb:.0f} | {label} | {r['wall']:.1f} | {mb / r['wall']:.0f} | "
-                   f"{r['rss']:.0f} | {r['rss'] / base[label]:.2f} | "
-                   + ("- | - |" if r["steady"] is None else f"{r['steady']:.0f} | {r['slope']:+.1f} |")
-                   + f" {r['files']} |")
-            print(row, flush=True)
+    layouts = [("default (64M parts)", []), ("one file per table", ["--max-file-size", "0"])]
+    runs = {}
+    for _ in range(args.rounds):
+        for inp in args.inputs:
+            for label, extra in layouts:
+                r = cli(args, inp, work / "cli", *extra)
+                print(f"{Path(inp).name} {label}: {r['wall']:.1f} s, peak {r['rss']:.1f} MiB", flush=True)
+                runs.setdefault((inp, label), []).append(r)
+
+    def med(rs, key, fmt):
+        vals = [r[key] for r in rs]
+        m = format(statistics.median(vals), fmt)
+        return m if len(vals) == 1 else f"{m} ({format(min(vals), fmt)}-{format(max(vals), fmt)})"
+
+    for label, _extra in layouts:
+        base = statistics.median(r["rss"] for r in runs[(args.inputs[0], label)])
+        for inp in args.inputs:
+            rs = runs[(inp, label)]
+            mb = os.path.getsize(inp) / 1e6
+            peak = statistics.median(r["rss"] for r in rs)
+            steady = [r for r in rs if r["steady"] is not None]
+            row = (f"| {Path(inp).name} | {mb:.0f} | {label} | {med(rs, 'wall', '.1f')} | "
+                   f"{mb / statistics.median(r['wall'] for r in rs):.0f} | "
+                   f"{med(rs, 'rss', '.0f')} | {peak / base:.2f} | "
+                   + (f"{med(steady, 'steady', '.0f')} | {med(steady, 'slope', '+.1f')} |" if steady else "- | - |")
+                   + f" {rs[0]['files']} |")
             lines.append(row)
+    lines.append("")
+    lines.append(f"{args.rounds} round(s); medians, ranges in brackets.")
     if args.spark_input and not args.skip_spark:
         inp = args.spark_input
         mb = os.path.getsize(inp) / 1e6

@@ -19,6 +19,8 @@
 //! With `max_file_size`, a file is finished that way as soon as it reaches that size (or
 //! [`MAX_FILE_COLUMN_CHUNKS`]) and the table goes on in a new file: the footer metadata
 //! the writer holds until a file is closed then stays bounded, however long the input.
+//! The new file keeps the writer settings of the one before (the dictionaries its first
+//! row group chose), so its rows stream from the first.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
@@ -45,6 +48,7 @@ struct OpenPart {
     written_back: u64,
     /// Rows taken by the writer and not yet flushed.
     open_rows: usize,
+    props: WriterProperties,
 }
 
 /// Streaming state of one table written as Parquet.
@@ -67,6 +71,9 @@ pub(crate) struct ParquetTable {
     rolled: Vec<Rolled>,
     /// Parts of earlier files, so that part names are never reused.
     part_offset: usize,
+    /// The last file's schema and writer settings, when it rolled over: the next file
+    /// keeps them (its dictionaries as chosen before) and needs no rows buffered.
+    rolled_props: Option<(SchemaRef, WriterProperties)>,
     temps: TempFiles,
 }
 
@@ -86,6 +93,7 @@ impl ParquetTable {
             closed_bytes: 0,
             rolled: Vec::new(),
             part_offset: 0,
+            rolled_props: None,
             temps: TempFiles::new(dir, file_name),
         }
     }
@@ -125,9 +133,14 @@ impl ParquetTable {
         rgs - ((self.rows as usize + open) % rgs)
     }
 
-    /// Opens a new part with the union schema; its first row group (`sample`, after the
-    /// rows of the tail it finishes) chooses the adaptive dictionary.
-    fn start_part(&mut self, sample: &[RecordBatch]) -> Result<()> {
+    /// Opens a new part with the union schema and `props`, or else with settings whose
+    /// adaptive dictionary its first row group chooses (`sample`, after the rows of the
+    /// tail it finishes).
+    fn start_part(
+        &mut self,
+        sample: &[RecordBatch],
+        props: Option<WriterProperties>,
+    ) -> Result<()> {
         let union = Arc::clone(self.union.schema());
         if union.fields().is_empty() {
             return Err(Error::NoColumns {
@@ -140,28 +153,37 @@ impl ParquetTable {
         let path = self.temps.create_path(&format!("part{n}"));
         let file =
             crate::commit::create_file(&path).map_err(|e| Error::io(&self.name, &path, e))?;
-        let mut whole = Vec::new();
-        if let Some(tail) = self.parts.last().filter(|p| p.continued) {
-            for b in read_last_row_group(&self.name, tail)? {
-                whole.push(
-                    self.union
-                        .conform(&b)
-                        .map_err(|e| Error::schema(&self.name, e))?,
-                );
+        let props = match props {
+            Some(props) => props,
+            None => {
+                let mut whole = Vec::new();
+                if let Some(tail) = self.parts.last().filter(|p| p.continued) {
+                    for b in read_last_row_group(&self.name, tail)? {
+                        whole.push(
+                            self.union
+                                .conform(&b)
+                                .map_err(|e| Error::schema(&self.name, e))?,
+                        );
+                    }
+                }
+                whole.extend(sample.iter().cloned());
+                self.opts
+                    .writer_properties(self.opts.write_page_checksum, &union, Some(&whole))?
             }
-        }
-        whole.extend(sample.iter().cloned());
-        let props =
-            self.opts
-                .writer_properties(self.opts.write_page_checksum, &union, Some(&whole))?;
-        let writer = ArrowWriter::try_new(BufWriter::new(file), Arc::clone(&union), Some(props))
-            .map_err(|e| Error::parquet(&self.name, &path, e))?;
+        };
+        let writer = ArrowWriter::try_new(
+            BufWriter::new(file),
+            Arc::clone(&union),
+            Some(props.clone()),
+        )
+        .map_err(|e| Error::parquet(&self.name, &path, e))?;
         self.current = Some(OpenPart {
             path,
             schema: union,
             writer,
             written_back: 0,
             open_rows: 0,
+            props,
         });
         Ok(())
     }
@@ -172,12 +194,21 @@ impl ParquetTable {
     fn drain(&mut self, all: bool) -> Result<()> {
         while self.pending_rows > 0 {
             if !self.streaming() {
+                let union = self.union.schema();
+                let props = self
+                    .rolled_props
+                    .as_ref()
+                    .filter(|(schema, _)| schema == union)
+                    .map(|(_, props)| props.clone());
                 let need = self.group_rest();
-                if self.pending_rows < need && !all {
+                if props.is_none() && self.pending_rows < need && !all {
                     return Ok(());
                 }
-                let group = self.take_rows(need.min(self.pending_rows));
-                self.start_part(&group)?;
+                let group = match props {
+                    Some(_) => Vec::new(),
+                    None => self.take_rows(need.min(self.pending_rows)),
+                };
+                self.start_part(&group, props)?;
                 for b in group.into_iter().rev() {
                     self.pending_rows += b.num_rows();
                     self.pending.push_front(b);
@@ -238,6 +269,7 @@ impl ParquetTable {
         if let Some(max) = self.opts.max_file_size {
             let bytes = self.closed_bytes + written;
             if bytes >= max as u64 || self.chunks >= MAX_FILE_COLUMN_CHUNKS {
+                self.rolled_props = Some((Arc::clone(&part.schema), part.props.clone()));
                 if let Some(file) = self.finish_file()? {
                     self.rolled.push(file);
                 }

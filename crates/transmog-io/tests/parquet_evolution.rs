@@ -639,3 +639,39 @@ fn a_late_column_inside_a_row_group_of_a_rolling_table_keeps_row_groups_whole() 
         .collect();
     assert_eq!(late, want);
 }
+
+#[test]
+fn files_after_a_roll_over_keep_the_first_files_dictionary_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(1000);
+    o.parquet.max_file_size = Some(1024);
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    // Distinct in the first row group (written plain), one value after it: a file that
+    // sampled its own first row group would choose a dictionary.
+    for start in (0..6000).step_by(500) {
+        let ids: Vec<i64> = (start..start + 500).collect();
+        let text = strs(ids.iter().map(|&i| {
+            if i < 1000 {
+                format!("distinct value {i}")
+            } else {
+                "the same".to_string()
+            }
+        }));
+        sink.write("t", &batch(vec![("id", ints(ids)), ("text", text)]))
+            .unwrap();
+    }
+    let out = sink.finish().unwrap();
+    let files = &out[0].files;
+    assert!(files.len() >= 3, "{files:?}");
+    let mut rows = Vec::new();
+    for f in files {
+        let md = metadata(f);
+        for rg in md.row_groups() {
+            assert!(rg.column(1).dictionary_page_offset().is_none(), "{f:?}");
+            // The ids are integers: dictionary-encoded in every file alike.
+            assert!(rg.column(0).dictionary_page_offset().is_some(), "{f:?}");
+        }
+        rows.extend(col_i64(&read_parquet(f).1, "id"));
+    }
+    assert_eq!(rows, (0..6000).map(Some).collect::<Vec<_>>());
+}
