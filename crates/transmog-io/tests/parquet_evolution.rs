@@ -445,30 +445,29 @@ fn write_rows(sink: &mut TableSink, n: i64, late_from: i64) {
     }
 }
 
-#[test]
-fn a_table_past_max_file_size_goes_on_in_part_files() {
+/// Writes 1000 rows with `late` from row `late_from` into parts of at most 4 KiB, checks
+/// the rows, ids and `late` values across the parts, and returns the folder.
+fn rolled_with_late_from(late_from: i64) -> (tempfile::TempDir, transmog_io::TableOutput) {
     let dir = tempfile::tempdir().unwrap();
     let mut o = opts(50);
     o.parquet.max_file_size = Some(4096);
     let mut sink = TableSink::create(dir.path(), o).unwrap();
-    write_rows(&mut sink, 1000, 700);
-    let out = sink.finish().unwrap();
-    let t = &out[0];
-    assert_eq!(t.path, dir.path().join("main"));
+    write_rows(&mut sink, 1000, late_from);
+    let mut out = sink.finish().unwrap();
+    let t = out.remove(0);
     assert!(t.files.len() >= 3, "{:?}", t.files);
     assert_eq!((t.rows, t.row_groups), (1000, 20));
     let mut ids = Vec::new();
     let mut late = Vec::new();
     for (i, f) in t.files.iter().enumerate() {
-        assert_eq!(*f, dir.path().join(format!("main/part-{i:05}.parquet")));
         let (schema, batches) = read_parquet(f);
         // Every part holds whole row groups, and a column only from the part it appears in.
-        assert!(row_group_sizes(f).iter().all(|&n| n == 50));
+        assert!(row_group_sizes(f).iter().all(|&n| n == 50), "part {i}");
         let has_late = schema.fields().iter().any(|c| c.name() == "late");
         let part_ids = col_i64(&batches, "id");
         assert_eq!(
             has_late,
-            part_ids.last().unwrap().unwrap() >= 700,
+            part_ids.last().unwrap().unwrap() >= late_from,
             "part {i}"
         );
         if has_late {
@@ -480,9 +479,19 @@ fn a_table_past_max_file_size_goes_on_in_part_files() {
     }
     assert_eq!(ids, (0..1000).map(Some).collect::<Vec<_>>());
     let want: Vec<Option<String>> = (0..1000)
-        .map(|i| (i >= 700).then(|| format!("L{i}")))
+        .map(|i| (i >= late_from).then(|| format!("L{i}")))
         .collect();
     assert_eq!(late, want);
+    (dir, t)
+}
+
+#[test]
+fn a_table_past_max_file_size_goes_on_in_part_files() {
+    let (dir, t) = rolled_with_late_from(700);
+    assert_eq!(t.path, dir.path().join("main"));
+    for (i, f) in t.files.iter().enumerate() {
+        assert_eq!(*f, dir.path().join(format!("main/part-{i:05}.parquet")));
+    }
     // Only the folder is left: no temporary file of any part.
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -610,34 +619,8 @@ fn a_tail_that_nothing_follows_is_the_last_row_group() {
 
 #[test]
 fn a_late_column_inside_a_row_group_of_a_rolling_table_keeps_row_groups_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut o = opts(50);
-    o.parquet.max_file_size = Some(4096);
-    let mut sink = TableSink::create(dir.path(), o).unwrap();
     // `late` from row 707, in the middle of the row group of rows 700..750.
-    write_rows(&mut sink, 1000, 707);
-    let out = sink.finish().unwrap();
-    let t = &out[0];
-    assert!(t.files.len() >= 3, "{:?}", t.files);
-    assert_eq!((t.rows, t.row_groups), (1000, 20));
-    let mut ids = Vec::new();
-    let mut late = Vec::new();
-    for f in &t.files {
-        assert!(row_group_sizes(f).iter().all(|&n| n == 50), "{f:?}");
-        let (schema, batches) = read_parquet(f);
-        let part_ids = col_i64(&batches, "id");
-        if schema.fields().iter().any(|c| c.name() == "late") {
-            late.extend(col_str(&batches, "late"));
-        } else {
-            late.extend(part_ids.iter().map(|_| None));
-        }
-        ids.extend(part_ids);
-    }
-    assert_eq!(ids, (0..1000).map(Some).collect::<Vec<_>>());
-    let want: Vec<Option<String>> = (0..1000)
-        .map(|i| (i >= 707).then(|| format!("L{i}")))
-        .collect();
-    assert_eq!(late, want);
+    rolled_with_late_from(707);
 }
 
 #[test]
