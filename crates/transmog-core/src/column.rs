@@ -162,6 +162,8 @@ pub struct ColumnBuilder {
     present_nulls: Vec<u32>,
     // Whether every integer seen in this run is exact as f64 (for Int -> Float).
     ints_exact: bool,
+    // Rows and text bytes of the last batch: what the next one reserves when it starts.
+    last_size: (usize, usize),
 }
 
 impl ColumnBuilder {
@@ -174,6 +176,28 @@ impl ColumnBuilder {
             kinds: None,
             present_nulls: Vec::new(),
             ints_exact: true,
+            last_size: (0, 0),
+        }
+    }
+
+    /// Reserves room for a batch as big as the last one, so that it does not grow from
+    /// nothing (copies and page faults at every doubling). Called when a batch starts, not
+    /// when the last one ends: a thread waiting for its next chunk holds no empty buffers.
+    pub fn reserve_like_last(&mut self) {
+        let (rows, text) = std::mem::take(&mut self.last_size);
+        if rows == 0 {
+            return;
+        }
+        self.valid.reserve(rows);
+        match &mut self.data {
+            Data::Null => {}
+            Data::Bool(v) => v.reserve(rows),
+            Data::Int(v) => v.reserve(rows),
+            Data::Float(v) => v.reserve(rows),
+            Data::Str { offsets, bytes } => {
+                offsets.reserve(rows);
+                bytes.reserve(text);
+            }
         }
     }
 
@@ -355,27 +379,10 @@ impl ColumnBuilder {
     pub fn finish(&mut self) -> (ArrayRef, CellExtras) {
         let ty = self.ty;
         let n = self.valid.len();
-        // The next batch is likely as big as this one: start it at this one's size
-        // instead of growing from nothing (copies and page faults at every doubling).
-        let mut next = empty_data(ty);
-        match (&mut next, &self.data) {
-            (Data::Bool(v), Data::Bool(old)) => v.reserve(old.len()),
-            (Data::Int(v), Data::Int(old)) => v.reserve(old.len()),
-            (Data::Float(v), Data::Float(old)) => v.reserve(old.len()),
-            (
-                Data::Str { offsets, bytes },
-                Data::Str {
-                    offsets: o,
-                    bytes: b,
-                },
-            ) => {
-                offsets.reserve(o.len());
-                bytes.reserve(b.len());
-            }
-            _ => {}
-        }
+        self.last_size = (n, self.text_bytes());
+        let next = empty_data(ty);
         let data = std::mem::replace(&mut self.data, next);
-        let valid = std::mem::replace(&mut self.valid, Vec::with_capacity(n));
+        let valid = std::mem::take(&mut self.valid);
         let nulls = if valid.iter().all(|v| *v) {
             None
         } else {
@@ -432,6 +439,33 @@ mod tests {
     use super::*;
     use arrow_array::Array;
     use arrow_schema::DataType;
+
+    #[test]
+    fn a_finished_builder_holds_no_buffers_until_the_next_batch_starts() {
+        let mut b = ColumnBuilder::new(ColType::Str);
+        for i in 0..100 {
+            b.push(Cell::Text(Kind::Str, &format!("value {i}")));
+        }
+        let (a, _) = b.finish();
+        assert_eq!(a.len(), 100);
+        let Data::Str { offsets, bytes } = &b.data else {
+            panic!("still text: {:?}", b.data);
+        };
+        assert_eq!(
+            (b.valid.capacity(), offsets.capacity(), bytes.capacity()),
+            (0, 1, 0)
+        );
+        b.reserve_like_last();
+        let Data::Str { offsets, bytes } = &b.data else {
+            panic!("still text: {:?}", b.data);
+        };
+        let text: usize = (0..100).map(|i| format!("value {i}").len()).sum();
+        assert!(b.valid.capacity() >= 100, "{}", b.valid.capacity());
+        assert!(offsets.capacity() >= 100, "{}", offsets.capacity());
+        assert!(bytes.capacity() >= text, "{} < {text}", bytes.capacity());
+        // Once: a batch that started does not reserve again.
+        assert_eq!(b.last_size, (0, 0));
+    }
 
     fn strings(a: &ArrayRef) -> Vec<Option<String>> {
         let s = a

@@ -1283,6 +1283,11 @@ impl Flattener {
         }
         let table = &mut self.tables[t];
         let row = table.rows;
+        if row == 0 {
+            for c in &mut table.columns {
+                c.builder.reserve_like_last();
+            }
+        }
         for (c, s) in &self.cells {
             let col = &mut table.columns[*c as usize].builder;
             col.pad_to(row);

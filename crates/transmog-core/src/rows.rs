@@ -65,6 +65,9 @@ impl RowsBuilder {
             // Same key twice in one row: the later value wins, as in a dict.
             return;
         }
+        if self.rows == 0 && col.is_empty() {
+            col.reserve_like_last();
+        }
         col.pad_to(self.rows);
         if !matches!(cell, Cell::Null) {
             col.push(cell);
