@@ -234,16 +234,14 @@ pub(crate) fn assemble(
                         )?;
                         stats.chunks_copied += 1;
                     }
-                    Some((pi, dt)) if *dt != DataType::Null => {
-                        let arrays = read_cast_chunk(&ctx, &file, &part.path, &md, rgi, pi, field)?;
-                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
-                        stats.chunks_reencoded += 1;
-                    }
                     _ => {
-                        let len = usize::try_from(n).unwrap_or(usize::MAX);
-                        let arrays = vec![new_null_array(field.data_type(), len)];
+                        let (arrays, decoded) = decode_column(&ctx, &src, field)?;
                         encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
-                        stats.chunks_null += 1;
+                        if decoded {
+                            stats.chunks_reencoded += 1;
+                        } else {
+                            stats.chunks_null += 1;
+                        }
                     }
                 }
             }
@@ -321,16 +319,28 @@ fn decode_row_group(
     union
         .fields()
         .iter()
-        .map(|field| match src.part.schema.index_of(field.name()) {
-            Ok(pi) if *src.part.schema.field(pi).data_type() != DataType::Null => {
-                read_cast_chunk(ctx, src.file, &src.part.path, src.md, src.rgi, pi, field)
-            }
-            _ => {
-                let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
-                Ok(vec![new_null_array(field.data_type(), len)])
-            }
-        })
+        .map(|field| Ok(decode_column(ctx, src, field)?.0))
         .collect()
+}
+
+/// One union column of a row group, decoded and cast to `field`'s type, and whether it
+/// was decoded (`false`: the part lacks it or has it as `Null`, so it is all null).
+fn decode_column(
+    ctx: &Ctx<'_>,
+    src: &Source<'_>,
+    field: &FieldRef,
+) -> Result<(Vec<ArrayRef>, bool)> {
+    match src.part.schema.index_of(field.name()) {
+        Ok(pi) if *src.part.schema.field(pi).data_type() != DataType::Null => {
+            let arrays =
+                read_cast_chunk(ctx, src.file, &src.part.path, src.md, src.rgi, pi, field)?;
+            Ok((arrays, true))
+        }
+        _ => {
+            let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
+            Ok((vec![new_null_array(field.data_type(), len)], false))
+        }
+    }
 }
 
 /// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
