@@ -131,3 +131,23 @@ def test_a_value_whose_str_changes_its_own_list_stops_that_list_cleanly():
         assert main == [{"after": "kept"}] * copies
         # The list is walked while it shrinks: its first item, then nothing past its end.
         assert children["t_l"] == [{"value": "shrunk"}] * copies
+
+
+def test_rows_leave_out_the_keys_of_their_null_cells_in_column_order():
+    # Rows are made as copies of one dict holding every key; keys of cells a row lacks
+    # must be gone again, in every width, and rows must not share their dicts.
+    wide = {f"k{i:02d}": str(i) for i in range(40)}
+    records = [
+        {"a": "1", "b": None, "c": "3", **wide},
+        {"b": "2"},
+        {"c": "5", "a": "4", "k07": "x"},
+    ]
+    rows = tm.Processor().process(records, entity_name="t").get_main_table()
+    data = [[k for k in row if not k.startswith("__")] for row in rows]
+    assert data == [["a", "c", *wide], ["b"], ["a", "c", "k07"]]
+    assert [row["a"] for row in (rows[0], rows[2])] == ["1", "4"]
+    assert "b" not in rows[0] and rows[1]["b"] == "2"
+    meta = [[k for k in row if k.startswith("__")] for row in rows]
+    assert meta[0] and meta[0] == meta[1] == meta[2]
+    rows[0]["a"] = "changed"
+    assert rows[2]["a"] == "4" and len({id(r) for r in rows}) == len(rows)

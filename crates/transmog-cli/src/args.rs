@@ -574,7 +574,28 @@ fn parse_size(text: &str) -> std::result::Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, Cli, Command};
+    use clap::Parser;
+
+    fn max_file_size(extra: &[&str]) -> Option<usize> {
+        let args = ["transmog", "convert", "in.jsonl", "-o", "out"];
+        let cli = Cli::try_parse_from(args.iter().chain(extra)).expect("arguments parse");
+        let Command::Convert(convert) = cli.command else {
+            panic!("not a convert command");
+        };
+        convert
+            .sink_options()
+            .expect("options")
+            .parquet
+            .max_file_size
+    }
+
+    #[test]
+    fn files_roll_over_at_64_mib_unless_told_otherwise() {
+        assert_eq!(max_file_size(&[]), Some(64 << 20));
+        assert_eq!(max_file_size(&["--max-file-size", "1G"]), Some(1 << 30));
+        assert_eq!(max_file_size(&["--max-file-size", "0"]), None);
+    }
 
     #[test]
     fn sizes_take_binary_suffixes_and_refuse_anything_else() {

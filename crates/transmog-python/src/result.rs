@@ -114,10 +114,18 @@ impl NativeResult {
                     last: None,
                 })
                 .collect();
+            // Every row starts as a copy of a dict holding all keys: a copy takes the
+            // template's key table whole, where inserting key by key grows it a few
+            // times over for wide tables. Keys a row lacks are taken out again.
+            let template = PyDict::new(py);
+            for col in &columns {
+                template.set_item(&col.key, py.None())?;
+            }
             for row in 0..b.batch.num_rows() {
-                let d = PyDict::new(py);
+                let d = template.copy()?;
                 for col in &mut columns {
                     let Some(v) = col.cells.get(row) else {
+                        d.del_item(&col.key)?;
                         continue;
                     };
                     let obj = match (&v, &col.last) {
