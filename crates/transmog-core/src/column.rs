@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+};
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 
 pub use crate::types::ColType;
@@ -372,6 +374,28 @@ impl ColumnBuilder {
             .zip(&self.valid)
             .any(|(k, v)| *v && *k != canonical);
         self.kinds = needed.then_some(kinds);
+    }
+
+    /// Takes on values given as a whole array of type `ty` instead of cell by cell (see
+    /// [`crate::rows::RowsBuilder::adopt`]): the builder holds no rows and is of that
+    /// type or has none yet.
+    pub(crate) fn adopt(&mut self, ty: ColType, array: &dyn Array) {
+        debug_assert!(self.is_empty() && (self.ty == ty || self.ty == ColType::Null));
+        if self.ty != ty {
+            self.ty = ty;
+            self.data = empty_data(ty);
+        }
+        if let Some(ints) = array.as_any().downcast_ref::<Int64Array>() {
+            if ints
+                .iter()
+                .flatten()
+                .any(|i| i.unsigned_abs() > MAX_EXACT_INT_IN_F64)
+            {
+                self.ints_exact = false;
+            }
+        }
+        // The array is not this builder's: nothing to reserve for the next batch.
+        self.last_size = (0, 0);
     }
 
     /// Takes the held rows as an Arrow array plus extras, leaving the builder empty

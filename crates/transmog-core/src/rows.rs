@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_schema::{Field, Schema};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 use rustc_hash::FxHashMap;
 
 use crate::column::{Cell, ColType, ColumnBuilder};
@@ -79,6 +79,80 @@ impl RowsBuilder {
         self.rows += 1;
     }
 
+    /// The batch [`RowsBuilder::finish`] would give after `batch`'s rows were set cell by
+    /// cell (the columns in `order`, null cells left out), made from `batch`'s own arrays.
+    /// Columns new to the builder come in the order the rows would bring them, and the
+    /// builder's columns and types move on as they would.
+    ///
+    /// `None`, with the builder unchanged, when that takes more than the arrays as they
+    /// are: rows are being built, the batch is empty, two columns share a name, or a
+    /// column is not text, integer, float or boolean, or not of the type the builder
+    /// already gave that name.
+    pub fn adopt(&mut self, batch: &RecordBatch, order: &[usize]) -> Option<RecordBatch> {
+        let rows = batch.num_rows();
+        if self.rows != 0 || rows == 0 {
+            return None;
+        }
+        let schema = batch.schema();
+        // (first row with a value, place in `order`, column of `batch`, type)
+        let mut taken = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        for (place, &c) in order.iter().enumerate() {
+            let array = batch.columns().get(c)?;
+            if *array.data_type() == DataType::Null {
+                continue;
+            }
+            let first = match array.nulls() {
+                None => 0,
+                Some(nulls) => match nulls.valid_indices().next() {
+                    Some(row) => row,
+                    None => continue,
+                },
+            };
+            let ty = match array.data_type() {
+                DataType::Utf8 => ColType::Str,
+                DataType::Int64 => ColType::Int,
+                DataType::Float64 => ColType::Float,
+                DataType::Boolean => ColType::Bool,
+                _ => return None,
+            };
+            let name = schema.field(c).name().as_str();
+            if !names.insert(name) {
+                return None;
+            }
+            if let Some(&i) = self.index.get(name) {
+                let have = self.columns[i].col_type();
+                if have != ty && have != ColType::Null {
+                    return None;
+                }
+            }
+            taken.push((first, place, c, ty));
+        }
+        // A row brings its keys in `order`: a new column's place is its first row, then
+        // its place in that row.
+        taken.sort_unstable_by_key(|&(first, place, ..)| (first, place));
+        let mut arrays: Vec<Option<ArrayRef>> = Vec::new();
+        for &(_, _, c, ty) in &taken {
+            let i = self.column(schema.field(c).name());
+            let array = batch.column(c);
+            self.columns[i].adopt(ty, array.as_ref());
+            arrays.resize(self.columns.len(), None);
+            arrays[i] = Some(Arc::clone(array));
+        }
+        arrays.resize(self.columns.len(), None);
+        let mut fields = Vec::with_capacity(self.columns.len());
+        let mut out = Vec::with_capacity(self.columns.len());
+        for ((name, col), array) in self.names.iter().zip(&mut self.columns).zip(arrays) {
+            let array = array.unwrap_or_else(|| {
+                col.pad_to(rows);
+                col.finish().0
+            });
+            fields.push(Field::new(name, array.data_type().clone(), true));
+            out.push(array);
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), out).ok()
+    }
+
     /// Takes the rows as one batch (`None` when empty). Column types persist for the
     /// next batch of the same builder.
     pub fn finish(&mut self) -> Option<RecordBatch> {
@@ -104,6 +178,115 @@ mod tests {
     use crate::column::Kind;
     use arrow_array::Array;
     use arrow_schema::DataType;
+
+    /// Sets `batch`'s rows cell by cell, as a caller holding rows as records would.
+    fn set_rows(b: &mut RowsBuilder, batch: &RecordBatch, order: &[usize]) -> RecordBatch {
+        use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
+        let schema = batch.schema();
+        for row in 0..batch.num_rows() {
+            for &c in order {
+                let (a, name) = (batch.column(c), schema.field(c).name());
+                if a.is_null(row) || *a.data_type() == DataType::Null {
+                    continue;
+                }
+                let any = a.as_any();
+                let cell = if let Some(v) = any.downcast_ref::<StringArray>() {
+                    Cell::Text(Kind::Str, v.value(row))
+                } else if let Some(v) = any.downcast_ref::<Int64Array>() {
+                    Cell::Int(v.value(row))
+                } else if let Some(v) = any.downcast_ref::<Float64Array>() {
+                    Cell::Float(v.value(row))
+                } else if let Some(v) = any.downcast_ref::<BooleanArray>() {
+                    Cell::Bool(v.value(row))
+                } else {
+                    panic!("no cell for {:?}", a.data_type());
+                };
+                b.set(name, cell);
+            }
+            b.end_row();
+        }
+        b.finish().expect("rows")
+    }
+
+    #[test]
+    fn adopting_a_batch_gives_what_its_rows_set_one_by_one_give() {
+        use arrow_array::{BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
+        let batch = |cols: Vec<(&str, ArrayRef)>| RecordBatch::try_from_iter(cols).expect("batch");
+        let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+        let batches = [
+            // `y` has a value in row 0, `x` first in row 1: `y` comes first.
+            (
+                batch(vec![
+                    ("x", text(vec![None, Some("b")])),
+                    (
+                        "y",
+                        Arc::new(Int64Array::from(vec![Some(1), None])) as ArrayRef,
+                    ),
+                    ("z", Arc::new(NullArray::new(2)) as ArrayRef),
+                ]),
+                vec![0, 1, 2],
+            ),
+            // `x` has no value: it stays a null column; `w` is new and last.
+            (
+                batch(vec![
+                    ("w", text(vec![Some("p"), Some("q")])),
+                    ("x", text(vec![None, None])),
+                    ("y", Arc::new(Int64Array::from(vec![7, 2])) as ArrayRef),
+                ]),
+                vec![1, 2, 0],
+            ),
+            // Floats into an integer column widen it: not taken as it is.
+            (
+                batch(vec![(
+                    "y",
+                    Arc::new(Float64Array::from(vec![Some(2.5), None])) as ArrayRef,
+                )]),
+                vec![0],
+            ),
+            (
+                batch(vec![
+                    (
+                        "v",
+                        Arc::new(BooleanArray::from(vec![None, Some(true)])) as ArrayRef,
+                    ),
+                    (
+                        "y",
+                        Arc::new(Float64Array::from(vec![1.0, 2.0])) as ArrayRef,
+                    ),
+                    ("x", text(vec![Some("c"), None])),
+                ]),
+                vec![0, 1, 2],
+            ),
+        ];
+        let (mut cells, mut whole) = (RowsBuilder::new(), RowsBuilder::new());
+        let mut adopted = Vec::new();
+        for (b, order) in &batches {
+            let want = set_rows(&mut cells, b, order);
+            let got = whole.adopt(b, order);
+            adopted.push(got.is_some());
+            let got = got.unwrap_or_else(|| set_rows(&mut whole, b, order));
+            assert_eq!(got, want);
+        }
+        assert_eq!(adopted, [true, true, false, true]);
+        let names: Vec<_> = whole.names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["y", "x", "w", "v"]);
+        // An adopted integer beyond 2^53 is not exact as a float: a float after it makes
+        // the column text, as cell by cell.
+        let (mut cells, mut whole) = (RowsBuilder::new(), RowsBuilder::new());
+        let big = batch(vec![(
+            "n",
+            Arc::new(Int64Array::from(vec![i64::MAX])) as ArrayRef,
+        )]);
+        let want = set_rows(&mut cells, &big, &[0]);
+        assert_eq!(whole.adopt(&big, &[0]), Some(want));
+        let float = batch(vec![(
+            "n",
+            Arc::new(Float64Array::from(vec![0.5])) as ArrayRef,
+        )]);
+        let want = set_rows(&mut cells, &float, &[0]);
+        assert_eq!(set_rows(&mut whole, &float, &[0]), want);
+        assert_eq!(want.schema().field(0).data_type(), &DataType::Utf8);
+    }
 
     #[test]
     fn union_of_keys_with_nulls_and_widening() {

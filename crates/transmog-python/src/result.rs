@@ -2,6 +2,7 @@
 //! files.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -20,6 +21,28 @@ use crate::errors::{self, Context};
 use crate::options;
 use crate::records_list;
 
+/// Whether `list`'s dicts hold exactly the keys and values of `r`, by address.
+fn same_cells(py: Python<'_>, r: &Receipt, list: &Bound<'_, PyList>) -> PyResult<bool> {
+    if list.len() != r.row_cells.len() {
+        return Ok(false);
+    }
+    let mut cells = r.cells.iter();
+    for (row, &n) in list.iter().zip(&r.row_cells) {
+        let Ok(d) = row.cast_exact::<PyDict>() else {
+            return Ok(false);
+        };
+        if d.len() != n as usize {
+            return Ok(false);
+        }
+        for ((k, v), (key, value)) in d.iter().zip(cells.by_ref()) {
+            if !k.is(r.keys[*key as usize].bind(py)) || !v.is(value.bind(py)) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// One column of a table being turned into row dicts.
 struct RowColumn<'a, 'py> {
     key: Bound<'py, PyString>,
@@ -28,17 +51,67 @@ struct RowColumn<'a, 'py> {
     last: Option<(Cow<'a, str>, Bound<'py, PyAny>)>,
 }
 
+/// Cells of a table up to which `rows()` keeps a [`Receipt`]: 16 bytes a cell, so at
+/// most 16 MiB; `process_batch` results (1 000 records) hold about 70 000.
+const RECEIPT_MAX_CELLS: usize = 1 << 20;
+
+/// What `rows()` handed out for a table of one batch: the list, and each row's keys and
+/// values as the very objects made. Holding them keeps their addresses theirs, so a
+/// list whose dicts hold the same objects in the same order is unchanged (the objects
+/// are immutable: text, numbers, booleans, None), which a writer checks by address
+/// instead of reading the values back.
+struct Receipt {
+    list: Py<PyList>,
+    keys: Vec<Py<PyString>>,
+    /// Per row, its number of cells.
+    row_cells: Vec<u32>,
+    /// (index into `keys`, value), row after row.
+    cells: Vec<(u32, Py<PyAny>)>,
+}
+
 /// All tables of a run (plain, or compressed past a budget for low-memory runs).
 #[pyclass(module = "transmog._native")]
 pub struct NativeResult {
     inner: HeldResult,
     /// The drift against the run's schema file, as JSON text.
     drift: Option<String>,
+    receipts: Mutex<HashMap<String, Receipt>>,
 }
 
 impl NativeResult {
     pub fn new(inner: HeldResult) -> Self {
-        NativeResult { inner, drift: None }
+        NativeResult {
+            inner,
+            drift: None,
+            receipts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The batch of table `name` when `rows` is the list `rows()` handed out for it and
+    /// its dicts still hold exactly what they were given.
+    pub fn unchanged_batch(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        rows: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<RecordBatch>> {
+        let Ok(receipts) = self.receipts.try_lock() else {
+            return Ok(None);
+        };
+        let Some(r) = receipts.get(name) else {
+            return Ok(None);
+        };
+        if !rows.is(r.list.bind(py)) || !same_cells(py, r, r.list.bind(py))? {
+            return Ok(None);
+        }
+        let table = self.table(name)?;
+        let [held] = table.batches.as_slice() else {
+            return Ok(None);
+        };
+        let b = held
+            .get()
+            .map_err(|e| errors::run_err(py, e, Context::default()))?;
+        Ok(Some(b.batch.clone()))
     }
 
     /// The result with the drift against its run's schema file.
@@ -93,10 +166,21 @@ impl NativeResult {
     /// column's key object is made once and shared by every row's dict, and a text
     /// equal to the one above it in its column (the extraction time, repeated codes)
     /// shares its object too.
-    fn rows<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
+    ///
+    /// With `receipt`, a table of one batch and at most [`RECEIPT_MAX_CELLS`] cells keeps
+    /// a [`Receipt`] of the list (which holds its objects as long as this result lives:
+    /// for callers that keep the list as long anyway).
+    #[pyo3(signature = (name, receipt=false))]
+    fn rows<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        receipt: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
         let table = self.table(name)?;
         let list = PyList::empty(py);
         let empty = CellExtras::default();
+        let mut kept = None;
         for held in &table.batches {
             // A packed batch is unpacked for this loop only.
             let b = held
@@ -121,9 +205,26 @@ impl NativeResult {
             for col in &columns {
                 template.set_item(&col.key, py.None())?;
             }
+            let plain = b
+                .extras
+                .iter()
+                .all(|e| e.kinds.is_none() && e.present_nulls.is_empty());
+            if receipt
+                && table.batches.len() == 1
+                && plain
+                && b.batch.num_rows() * columns.len() <= RECEIPT_MAX_CELLS
+            {
+                kept = Some(Receipt {
+                    list: list.clone().unbind(),
+                    keys: columns.iter().map(|c| c.key.clone().unbind()).collect(),
+                    row_cells: Vec::with_capacity(b.batch.num_rows()),
+                    cells: Vec::new(),
+                });
+            }
             for row in 0..b.batch.num_rows() {
                 let d = template.copy()?;
-                for col in &mut columns {
+                let mut n = 0u32;
+                for (i, col) in columns.iter_mut().enumerate() {
                     let Some(v) = col.cells.get(row) else {
                         d.del_item(&col.key)?;
                         continue;
@@ -137,10 +238,20 @@ impl NativeResult {
                         }
                         _ => to_py(py, &v)?,
                     };
+                    if let Some(r) = &mut kept {
+                        r.cells.push((i as u32, obj.clone().unbind()));
+                        n += 1;
+                    }
                     d.set_item(&col.key, obj)?;
+                }
+                if let Some(r) = &mut kept {
+                    r.row_cells.push(n);
                 }
                 list.append(d)?;
             }
+        }
+        if let (Some(r), Ok(mut receipts)) = (kept, self.receipts.try_lock()) {
+            receipts.insert(name.to_string(), r);
         }
         Ok(list)
     }

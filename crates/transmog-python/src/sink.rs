@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::FxHashMap;
+use transmog_core::result::row_order;
 use transmog_core::schema_file::{Contracts, Drift, SavedSchema};
 use transmog_core::text::push_py_json;
 use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
@@ -25,6 +26,8 @@ use crate::result::NativeResult;
 #[pyclass(module = "transmog._native")]
 pub struct Sink {
     inner: Mutex<Option<(TableSink, HashMap<String, RowsBuilder>)>>,
+    /// Calls of `write_rows` that wrote a result's own batch instead of reading dicts.
+    adopted: std::sync::atomic::AtomicU64,
 }
 
 type SinkState = Option<(TableSink, HashMap<String, RowsBuilder>)>;
@@ -144,16 +147,40 @@ impl Sink {
         let sink = TableSink::create(&directory, opts).map_err(|e| errors::io_err(py, e, ctx))?;
         Ok(Sink {
             inner: Mutex::new(Some((sink, HashMap::new()))),
+            adopted: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     /// Appends rows (dicts) to a table's file.
-    fn write_rows(&self, py: Python<'_>, table: &str, rows: &Bound<'_, PyAny>) -> PyResult<usize> {
+    ///
+    /// `source` (result, table name) says where the rows may come from: when `rows` is
+    /// the list that result's `rows()` handed out for that table, unchanged, its batch
+    /// is written as it is, the file coming out as from the dicts.
+    #[pyo3(signature = (table, rows, source=None))]
+    fn write_rows(
+        &self,
+        py: Python<'_>,
+        table: &str,
+        rows: &Bound<'_, PyAny>,
+        source: Option<(PyRef<'_, NativeResult>, String)>,
+    ) -> PyResult<usize> {
         let mut guard = self.state(py)?;
         let Some((sink, builders)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
         let builder = builders.entry(table.to_string()).or_default();
+        if let Some((result, name)) = &source {
+            let same = result.unchanged_batch(py, name, rows)?;
+            let adopted = same.and_then(|b| builder.adopt(&b, &row_order(&b)));
+            if let Some(batch) = adopted {
+                let n = batch.num_rows();
+                py.detach(|| sink.write(table, &batch))
+                    .map_err(|e| errors::io_err(py, e, Context::default()))?;
+                self.adopted
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(n);
+            }
+        }
         let written = fill_rows(builder, rows);
         if written.is_err() {
             // Rows of a failed call (a half-filled one among them) are not written.
@@ -169,6 +196,12 @@ impl Sink {
                 .map_err(|e| errors::io_err(py, e, Context::default()))?;
         }
         Ok(n)
+    }
+
+    /// Calls of `write_rows` that wrote a result's batch as it is.
+    #[getter]
+    fn adopted_batches(&self) -> u64 {
+        self.adopted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Writes several tables of `result` at once, `(file stem, table)` each: the sink

@@ -9,6 +9,7 @@ import os
 import tempfile
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
+from .. import _handed
 from ..error import MissingDependencyError, OutputError, error_context
 from ..io.writer_factory import create_streaming_writer, create_writer, is_format_available
 from ..types.base import JsonDict
@@ -92,8 +93,11 @@ class ProcessingResult(ResultInterface):
         return result
 
     def _rows(self, name: str) -> List[Dict[str, Any]]:
-        rows = self._native.rows(name)
-        if self._stamp is not None:
+        # The result keeps its lists: the engine may keep a receipt of their objects.
+        rows = self._native.rows(name, self._stamp is None)
+        if self._stamp is None:
+            _handed.note(rows, self)
+        else:
             field, text, value = self._stamp
             for row in rows:
                 if row.get(field) == text:
@@ -126,6 +130,18 @@ class ProcessingResult(ResultInterface):
     def child_tables(self, tables: Dict[str, List[Dict[str, Any]]]) -> None:
         self._children = dict(tables)
         self._python_rows = True
+
+    def _handed_out(self, rows: Any) -> Optional[Tuple[Any, str]]:
+        """(engine result, table name) when ``rows`` is the list this result hands out
+        for one of the engine's tables (see ``transmog._handed``)."""
+        if self._python_rows or self._native is None:
+            return None
+        if rows is self._main:
+            return self._native, self._native.table_names()[0]
+        for name, held in self._children.items():
+            if rows is held:
+                return self._native, name
+        return None
 
     def _materialize(self) -> None:
         _ = self.main_table

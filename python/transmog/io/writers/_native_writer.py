@@ -6,7 +6,7 @@ import os
 import warnings
 from typing import Any, Dict, List
 
-from ... import _native
+from ... import _handed, _native
 from ...error import ConfigurationError, OutputError
 from ..writer_interface import StreamingWriter
 
@@ -61,7 +61,7 @@ class NativeStreamingWriter(StreamingWriter):
             return
         stem = self._stem(table)
         self._keys[stem] = table
-        self._sink.write_rows(stem, records)
+        self._sink.write_rows(stem, records, _handed.source(records))
 
     def _write_native(self, native: Any, entity_name: str) -> None:
         if self._sink is None:
