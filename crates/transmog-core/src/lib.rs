@@ -51,7 +51,7 @@ pub use node::{Node, NodeError, View};
 pub use options::OptionValue;
 pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
-pub use rows::RowsBuilder;
+pub use rows::{RowsBuilder, RowsPart};
 pub use table::{
     Family, Role, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY,
     ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,

@@ -3,11 +3,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{new_null_array, Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use rustc_hash::FxHashMap;
 
 use crate::column::{Cell, ColType, ColumnBuilder};
+
+/// A batch of rows with the order of its columns in a row (see [`RowsBuilder::adopt`]).
+pub type RowsPart = (RecordBatch, Vec<usize>);
 
 /// Accumulates rows; columns in first-seen order, types widened as in [`ColumnBuilder`].
 #[derive(Debug, Default)]
@@ -79,65 +82,111 @@ impl RowsBuilder {
         self.rows += 1;
     }
 
-    /// The batch [`RowsBuilder::finish`] would give after `batch`'s rows were set cell by
-    /// cell (the columns in `order`, null cells left out), made from `batch`'s own arrays.
-    /// Columns new to the builder come in the order the rows would bring them, and the
-    /// builder's columns and types move on as they would.
+    /// The batch [`RowsBuilder::finish`] would give after the rows of `parts` were set
+    /// cell by cell (each part's columns in its order, null cells left out), made from
+    /// the parts' own arrays. Columns new to the builder come in the order the rows would
+    /// bring them, and the builder's columns and types move on as they would.
     ///
     /// `None`, with the builder unchanged, when that takes more than the arrays as they
-    /// are: rows are being built, the batch is empty, two columns share a name, or a
-    /// column is not text, integer, float or boolean, or not of the type the builder
-    /// already gave that name.
-    pub fn adopt(&mut self, batch: &RecordBatch, order: &[usize]) -> Option<RecordBatch> {
-        let rows = batch.num_rows();
+    /// are: rows are being built, there are none, a part has two columns of one name, or
+    /// a column is not text, integer, float or boolean, differs in type between parts,
+    /// or differs from the type the builder already gave that name.
+    pub fn adopt(&mut self, parts: &[RowsPart]) -> Option<RecordBatch> {
+        struct Taken<'a> {
+            name: &'a str,
+            // First row with a value (counted over all parts), its place in that row.
+            first: (usize, usize),
+            ty: ColType,
+            data_type: &'a DataType,
+            // Per part, its array when it has a value there.
+            pieces: Vec<Option<&'a ArrayRef>>,
+        }
+        let rows: usize = parts.iter().map(|(b, _)| b.num_rows()).sum();
         if self.rows != 0 || rows == 0 {
             return None;
         }
-        let schema = batch.schema();
-        // (first row with a value, place in `order`, column of `batch`, type)
-        let mut taken = Vec::new();
-        let mut names = std::collections::HashSet::new();
-        for (place, &c) in order.iter().enumerate() {
-            let array = batch.columns().get(c)?;
-            if *array.data_type() == DataType::Null {
-                continue;
-            }
-            let first = match array.nulls() {
-                None => 0,
-                Some(nulls) => match nulls.valid_indices().next() {
-                    Some(row) => row,
-                    None => continue,
-                },
-            };
-            let ty = match array.data_type() {
-                DataType::Utf8 => ColType::Str,
-                DataType::Int64 => ColType::Int,
-                DataType::Float64 => ColType::Float,
-                DataType::Boolean => ColType::Bool,
-                _ => return None,
-            };
-            let name = schema.field(c).name().as_str();
-            if !names.insert(name) {
-                return None;
-            }
-            if let Some(&i) = self.index.get(name) {
-                let have = self.columns[i].col_type();
-                if have != ty && have != ColType::Null {
+        let mut taken: Vec<Taken<'_>> = Vec::new();
+        let mut by_name: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut offset = 0;
+        for (k, (batch, order)) in parts.iter().enumerate() {
+            let schema = batch.schema_ref();
+            let mut here = rustc_hash::FxHashSet::default();
+            for (place, &c) in order.iter().enumerate() {
+                let array = batch.columns().get(c)?;
+                let name = schema.field(c).name().as_str();
+                if !here.insert(name) {
                     return None;
                 }
+                let data_type = array.data_type();
+                if *data_type == DataType::Null {
+                    continue;
+                }
+                let first = match array.nulls() {
+                    None => 0,
+                    Some(nulls) => match nulls.valid_indices().next() {
+                        Some(row) => row,
+                        None => continue,
+                    },
+                };
+                let ty = match data_type {
+                    DataType::Utf8 => ColType::Str,
+                    DataType::Int64 => ColType::Int,
+                    DataType::Float64 => ColType::Float,
+                    DataType::Boolean => ColType::Bool,
+                    _ => return None,
+                };
+                if let Some(&i) = self.index.get(name) {
+                    let have = self.columns[i].col_type();
+                    if have != ty && have != ColType::Null {
+                        return None;
+                    }
+                }
+                let t = *by_name.entry(name).or_insert_with(|| {
+                    taken.push(Taken {
+                        name,
+                        first: (offset + first, place),
+                        ty,
+                        data_type,
+                        pieces: vec![None; parts.len()],
+                    });
+                    taken.len() - 1
+                });
+                if taken[t].ty != ty {
+                    return None;
+                }
+                taken[t].pieces[k] = Some(array);
             }
-            taken.push((first, place, c, ty));
+            offset += batch.num_rows();
         }
-        // A row brings its keys in `order`: a new column's place is its first row, then
-        // its place in that row.
-        taken.sort_unstable_by_key(|&(first, place, ..)| (first, place));
+        // A row brings its keys in its part's order: a new column's place is its first
+        // row, then its place in that row.
+        taken.sort_unstable_by_key(|t| t.first);
+        let mut joined = Vec::with_capacity(taken.len());
+        for t in &taken {
+            let pieces: Vec<ArrayRef> = t
+                .pieces
+                .iter()
+                .zip(parts)
+                .map(|(piece, (batch, _))| match piece {
+                    Some(a) => Arc::clone(a),
+                    None => new_null_array(t.data_type, batch.num_rows()),
+                })
+                .collect();
+            joined.push(match pieces.as_slice() {
+                [one] => Arc::clone(one),
+                _ => {
+                    let refs: Vec<&dyn Array> = pieces.iter().map(AsRef::as_ref).collect();
+                    arrow_select::concat::concat(&refs).ok()?
+                }
+            });
+        }
+        // Nothing can fail from here on: the builder moves on.
         let mut arrays: Vec<Option<ArrayRef>> = Vec::new();
-        for &(_, _, c, ty) in &taken {
-            let i = self.column(schema.field(c).name());
-            let array = batch.column(c);
-            self.columns[i].adopt(ty, array.as_ref());
+        for (t, array) in taken.iter().zip(joined) {
+            let i = self.column(t.name);
+            self.columns[i].adopt(t.ty, array.as_ref());
             arrays.resize(self.columns.len(), None);
-            arrays[i] = Some(Arc::clone(array));
+            arrays[i] = Some(array);
         }
         arrays.resize(self.columns.len(), None);
         let mut fields = Vec::with_capacity(self.columns.len());
@@ -179,33 +228,39 @@ mod tests {
     use arrow_array::Array;
     use arrow_schema::DataType;
 
-    /// Sets `batch`'s rows cell by cell, as a caller holding rows as records would.
-    fn set_rows(b: &mut RowsBuilder, batch: &RecordBatch, order: &[usize]) -> RecordBatch {
+    /// Sets the rows of `parts` cell by cell, as a caller holding rows as records would.
+    fn set_parts(b: &mut RowsBuilder, parts: &[(RecordBatch, Vec<usize>)]) -> RecordBatch {
         use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
-        let schema = batch.schema();
-        for row in 0..batch.num_rows() {
-            for &c in order {
-                let (a, name) = (batch.column(c), schema.field(c).name());
-                if a.is_null(row) || *a.data_type() == DataType::Null {
-                    continue;
+        for (batch, order) in parts {
+            let schema = batch.schema();
+            for row in 0..batch.num_rows() {
+                for &c in order {
+                    let (a, name) = (batch.column(c), schema.field(c).name());
+                    if a.is_null(row) || *a.data_type() == DataType::Null {
+                        continue;
+                    }
+                    let any = a.as_any();
+                    let cell = if let Some(v) = any.downcast_ref::<StringArray>() {
+                        Cell::Text(Kind::Str, v.value(row))
+                    } else if let Some(v) = any.downcast_ref::<Int64Array>() {
+                        Cell::Int(v.value(row))
+                    } else if let Some(v) = any.downcast_ref::<Float64Array>() {
+                        Cell::Float(v.value(row))
+                    } else if let Some(v) = any.downcast_ref::<BooleanArray>() {
+                        Cell::Bool(v.value(row))
+                    } else {
+                        panic!("no cell for {:?}", a.data_type());
+                    };
+                    b.set(name, cell);
                 }
-                let any = a.as_any();
-                let cell = if let Some(v) = any.downcast_ref::<StringArray>() {
-                    Cell::Text(Kind::Str, v.value(row))
-                } else if let Some(v) = any.downcast_ref::<Int64Array>() {
-                    Cell::Int(v.value(row))
-                } else if let Some(v) = any.downcast_ref::<Float64Array>() {
-                    Cell::Float(v.value(row))
-                } else if let Some(v) = any.downcast_ref::<BooleanArray>() {
-                    Cell::Bool(v.value(row))
-                } else {
-                    panic!("no cell for {:?}", a.data_type());
-                };
-                b.set(name, cell);
+                b.end_row();
             }
-            b.end_row();
         }
         b.finish().expect("rows")
+    }
+
+    fn set_rows(b: &mut RowsBuilder, batch: &RecordBatch, order: &[usize]) -> RecordBatch {
+        set_parts(b, &[(batch.clone(), order.to_vec())])
     }
 
     #[test]
@@ -262,7 +317,7 @@ mod tests {
         let mut adopted = Vec::new();
         for (b, order) in &batches {
             let want = set_rows(&mut cells, b, order);
-            let got = whole.adopt(b, order);
+            let got = whole.adopt(&[(b.clone(), order.clone())]);
             adopted.push(got.is_some());
             let got = got.unwrap_or_else(|| set_rows(&mut whole, b, order));
             assert_eq!(got, want);
@@ -278,7 +333,7 @@ mod tests {
             Arc::new(Int64Array::from(vec![i64::MAX])) as ArrayRef,
         )]);
         let want = set_rows(&mut cells, &big, &[0]);
-        assert_eq!(whole.adopt(&big, &[0]), Some(want));
+        assert_eq!(whole.adopt(&[(big, vec![0])]), Some(want));
         let float = batch(vec![(
             "n",
             Arc::new(Float64Array::from(vec![0.5])) as ArrayRef,
@@ -286,6 +341,43 @@ mod tests {
         let want = set_rows(&mut cells, &float, &[0]);
         assert_eq!(set_rows(&mut whole, &float, &[0]), want);
         assert_eq!(want.schema().field(0).data_type(), &DataType::Utf8);
+
+        // Several parts of different columns make one batch; a column's first value may
+        // be in a later part, and parts order their columns differently.
+        let parts = vec![
+            (
+                batch(vec![
+                    ("p", text(vec![None, Some("1")])),
+                    ("q", text(vec![None, None])),
+                ]),
+                vec![1, 0],
+            ),
+            (
+                batch(vec![
+                    (
+                        "r",
+                        Arc::new(Int64Array::from(vec![Some(4), None])) as ArrayRef,
+                    ),
+                    ("q", text(vec![Some("a"), None])),
+                    ("p", text(vec![Some("2"), Some("3")])),
+                ]),
+                vec![2, 1, 0],
+            ),
+        ];
+        let (mut cells, mut whole) = (RowsBuilder::new(), RowsBuilder::new());
+        let want = set_parts(&mut cells, &parts);
+        assert_eq!(whole.adopt(&parts), Some(want));
+        let names: Vec<_> = whole.names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["p", "q", "r"]);
+        // The same name as text in one part and an integer in another: not taken.
+        let clash = vec![
+            (batch(vec![("p", text(vec![Some("x")]))]), vec![0]),
+            (
+                batch(vec![("p", Arc::new(Int64Array::from(vec![1])) as ArrayRef)]),
+                vec![0],
+            ),
+        ];
+        assert!(RowsBuilder::new().adopt(&clash).is_none());
     }
 
     #[test]

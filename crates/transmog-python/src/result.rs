@@ -11,7 +11,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use transmog_core::result::{row_order, Cells};
-use transmog_core::{CellExtras, Value};
+use transmog_core::{CellExtras, RowsPart, Value};
 use transmog_io::TableSink;
 use transmog_run::{HeldResult, HeldTable, RunError};
 
@@ -55,7 +55,7 @@ struct RowColumn<'a, 'py> {
 /// most 16 MiB; `process_batch` results (1 000 records) hold about 70 000.
 const RECEIPT_MAX_CELLS: usize = 1 << 20;
 
-/// What `rows()` handed out for a table of one batch: the list, and each row's keys and
+/// What `rows()` handed out for a table: the list, and each row's keys and
 /// values as the very objects made. Holding them keeps their addresses theirs, so a
 /// list whose dicts hold the same objects in the same order is unchanged (the objects
 /// are immutable: text, numbers, booleans, None), which a writer checks by address
@@ -87,14 +87,15 @@ impl NativeResult {
         }
     }
 
-    /// The batch of table `name` when `rows` is the list `rows()` handed out for it and
-    /// its dicts still hold exactly what they were given.
-    pub fn unchanged_batch(
+    /// The batches of table `name`, each with the order of its columns in a row, when
+    /// `rows` is the list `rows()` handed out for it and its dicts still hold exactly
+    /// what they were given.
+    pub fn unchanged_batches(
         &self,
         py: Python<'_>,
         name: &str,
         rows: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<RecordBatch>> {
+    ) -> PyResult<Option<Vec<RowsPart>>> {
         let Ok(receipts) = self.receipts.try_lock() else {
             return Ok(None);
         };
@@ -104,14 +105,14 @@ impl NativeResult {
         if !rows.is(r.list.bind(py)) || !same_cells(py, r, r.list.bind(py))? {
             return Ok(None);
         }
-        let table = self.table(name)?;
-        let [held] = table.batches.as_slice() else {
-            return Ok(None);
-        };
-        let b = held
-            .get()
-            .map_err(|e| errors::run_err(py, e, Context::default()))?;
-        Ok(Some(b.batch.clone()))
+        let mut parts = Vec::new();
+        for held in &self.table(name)?.batches {
+            let b = held
+                .get()
+                .map_err(|e| errors::run_err(py, e, Context::default()))?;
+            parts.push((b.batch.clone(), row_order(&b.batch)));
+        }
+        Ok(Some(parts))
     }
 
     /// The result with the drift against its run's schema file.
@@ -167,7 +168,7 @@ impl NativeResult {
     /// equal to the one above it in its column (the extraction time, repeated codes)
     /// shares its object too.
     ///
-    /// With `receipt`, a table of one batch and at most [`RECEIPT_MAX_CELLS`] cells keeps
+    /// With `receipt`, a table of at most [`RECEIPT_MAX_CELLS`] cells keeps
     /// a [`Receipt`] of the list (which holds its objects as long as this result lives:
     /// for callers that keep the list as long anyway).
     #[pyo3(signature = (name, receipt=false))]
@@ -180,7 +181,12 @@ impl NativeResult {
         let table = self.table(name)?;
         let list = PyList::empty(py);
         let empty = CellExtras::default();
-        let mut kept = None;
+        let mut kept = receipt.then(|| Receipt {
+            list: list.clone().unbind(),
+            keys: Vec::new(),
+            row_cells: Vec::new(),
+            cells: Vec::new(),
+        });
         for held in &table.batches {
             // A packed batch is unpacked for this loop only.
             let b = held
@@ -209,17 +215,18 @@ impl NativeResult {
                 .extras
                 .iter()
                 .all(|e| e.kinds.is_none() && e.present_nulls.is_empty());
-            if receipt
-                && table.batches.len() == 1
-                && plain
-                && b.batch.num_rows() * columns.len() <= RECEIPT_MAX_CELLS
-            {
-                kept = Some(Receipt {
-                    list: list.clone().unbind(),
-                    keys: columns.iter().map(|c| c.key.clone().unbind()).collect(),
-                    row_cells: Vec::with_capacity(b.batch.num_rows()),
-                    cells: Vec::new(),
-                });
+            // Keys of each batch, indices into the receipt's.
+            let mut key_at = Vec::new();
+            if let Some(r) = &mut kept {
+                if !plain || r.cells.len() + b.batch.num_rows() * columns.len() > RECEIPT_MAX_CELLS
+                {
+                    kept = None;
+                } else {
+                    for col in &columns {
+                        key_at.push(r.keys.len() as u32);
+                        r.keys.push(col.key.clone().unbind());
+                    }
+                }
             }
             for row in 0..b.batch.num_rows() {
                 let d = template.copy()?;
@@ -239,7 +246,7 @@ impl NativeResult {
                         _ => to_py(py, &v)?,
                     };
                     if let Some(r) = &mut kept {
-                        r.cells.push((i as u32, obj.clone().unbind()));
+                        r.cells.push((key_at[i], obj.clone().unbind()));
                         n += 1;
                     }
                     d.set_item(&col.key, obj)?;

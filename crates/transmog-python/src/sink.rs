@@ -9,7 +9,6 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::FxHashMap;
-use transmog_core::result::row_order;
 use transmog_core::schema_file::{Contracts, Drift, SavedSchema};
 use transmog_core::text::push_py_json;
 use transmog_core::{Cell, Kind, Node, RowsBuilder, View};
@@ -170,8 +169,8 @@ impl Sink {
         };
         let builder = builders.entry(table.to_string()).or_default();
         if let Some((result, name)) = &source {
-            let same = result.unchanged_batch(py, name, rows)?;
-            let adopted = same.and_then(|b| builder.adopt(&b, &row_order(&b)));
+            let same = result.unchanged_batches(py, name, rows)?;
+            let adopted = same.and_then(|parts| builder.adopt(&parts));
             if let Some(batch) = adopted {
                 let n = batch.num_rows();
                 py.detach(|| sink.write(table, &batch))
