@@ -8,6 +8,7 @@ comment describes the data, and the expected values below are computed independe
 import json
 import os
 import subprocess
+import sys
 
 import duckdb
 import polars as pl
@@ -344,3 +345,37 @@ def test_rows_handed_back_unchanged_are_written_from_the_engines_batch(tmp_path,
     main = pq.read_table(tmp_path / "fast" / "e.parquet")
     assert main.column("a").to_pylist() == ["x", "y", "changed", None, None, None, None]
     assert main.column("c").to_pylist() == [None, None, None, "late", None, None, None]
+
+
+FAILING_WRITER = """
+import resource, signal, sys
+from transmog.io import create_streaming_writer
+# Writes past the limit fail with EFBIG instead of killing the process.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+writer = create_streaming_writer("parquet", destination=sys.argv[1], entity_name="e",
+                                 row_group_size=1000)
+calls = 0
+try:
+    with writer:
+        for b in range(100):
+            writer.write_main_records([{"id": str(b * 1000 + i), "text": "x" * 50 + str(i)}
+                                       for i in range(1000)])
+            calls += 1
+        writer.finalize()
+except Exception as exc:
+    print(type(exc).__name__, calls, exc)
+    sys.exit(3)
+"""
+
+
+def test_a_write_that_fails_on_the_writing_thread_is_raised_and_leaves_nothing(tmp_path):
+    # Dicts are encoded on a thread of their own: its error comes with a later call.
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", FAILING_WRITER, str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    name, calls, message = proc.stdout.split(" ", 2)
+    assert name == "OutputError" and "File too large" in message, proc.stdout
+    assert 0 < int(calls) < 100, proc.stdout
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use arrow_array::RecordBatch;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -24,12 +25,96 @@ use crate::result::NativeResult;
 /// table out; files appear under their final names only at `finish()`.
 #[pyclass(module = "transmog._native")]
 pub struct Sink {
-    inner: Mutex<Option<(TableSink, HashMap<String, RowsBuilder>)>>,
+    inner: Mutex<Option<(Writer, HashMap<String, RowsBuilder>)>>,
     /// Calls of `write_rows` that wrote a result's own batch instead of reading dicts.
     adopted: std::sync::atomic::AtomicU64,
 }
 
-type SinkState = Option<(TableSink, HashMap<String, RowsBuilder>)>;
+type SinkState = Option<(Writer, HashMap<String, RowsBuilder>)>;
+
+/// Batches that `write_rows` encoded and wrote, at most, before the caller goes on.
+const BATCHES_AHEAD: usize = 2;
+
+/// The table sink, encoding on the caller's thread or on a thread of its own.
+///
+/// Rows given as dicts are encoded on a thread of its own, so that the caller makes
+/// its next batch meanwhile (the seed's second sample: a core is free while the next
+/// batch's rows are made). An error there is raised by the next call, as 1.0.6's
+/// writers raise at the row-group write or `finalize()`.
+enum Writer {
+    Here(Box<TableSink>),
+    Away {
+        batches: std::sync::mpsc::SyncSender<(String, RecordBatch)>,
+        thread: std::thread::JoinHandle<(TableSink, transmog_io::Result<()>)>,
+    },
+    /// Only while switching.
+    Gone,
+}
+
+impl Writer {
+    /// The sink back on this thread, once every batch sent is written; the first error
+    /// of the writing thread, if any.
+    fn here(&mut self) -> transmog_io::Result<&mut TableSink> {
+        if let Writer::Away { .. } = self {
+            let Writer::Away { batches, thread } = std::mem::replace(self, Writer::Gone) else {
+                unreachable!("matched above");
+            };
+            drop(batches);
+            let (sink, written) = thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            *self = Writer::Here(Box::new(sink));
+            written?;
+        }
+        match self {
+            Writer::Here(sink) => Ok(&mut **sink),
+            _ => unreachable!("the sink is here after `here`"),
+        }
+    }
+
+    /// Hands `batch` to the writing thread (started on first use; without a thread to
+    /// be had, the batch is written here).
+    fn send(&mut self, table: &str, batch: RecordBatch) -> transmog_io::Result<()> {
+        if let Writer::Here(sink) = self {
+            // The sink goes over only once the thread runs, so a failed start keeps it.
+            let (hand, handed) = std::sync::mpsc::sync_channel::<TableSink>(1);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(String, RecordBatch)>(BATCHES_AHEAD);
+            let spawned = std::thread::Builder::new()
+                .name("transmog-write".into())
+                .spawn(move || {
+                    let mut sink = handed.recv().expect("the sink comes right after the start");
+                    let mut written = Ok(());
+                    for (table, batch) in rx {
+                        written = sink.write(&table, &batch);
+                        if written.is_err() {
+                            break;
+                        }
+                    }
+                    (sink, written)
+                });
+            let Ok(thread) = spawned else {
+                return sink.write(table, &batch);
+            };
+            let Writer::Here(sink) = std::mem::replace(self, Writer::Gone) else {
+                unreachable!("matched above");
+            };
+            // The thread holds the receiver until it has the sink: this cannot fail.
+            let _ = hand.send(*sink);
+            *self = Writer::Away {
+                batches: tx,
+                thread,
+            };
+        }
+        let Writer::Away { batches, .. } = self else {
+            unreachable!("started above");
+        };
+        if batches.send((table.to_string(), batch)).is_err() {
+            // The thread stopped at an error: it is what `here` returns.
+            self.here()?;
+        }
+        Ok(())
+    }
+}
 
 impl Sink {
     /// The sink's state; never waits for the lock (its holder may need the GIL this
@@ -55,7 +140,12 @@ impl Sink {
     ) -> PyResult<R> {
         let mut guard = self.state(py)?;
         match guard.as_mut() {
-            Some((sink, _)) => f(sink),
+            Some((writer, _)) => {
+                let sink = py
+                    .detach(|| writer.here())
+                    .map_err(|e| errors::io_err(py, e, Context::default()))?;
+                f(sink)
+            }
             None => Err(errors::output(py, "writer already finalized")),
         }
     }
@@ -145,7 +235,7 @@ impl Sink {
         };
         let sink = TableSink::create(&directory, opts).map_err(|e| errors::io_err(py, e, ctx))?;
         Ok(Sink {
-            inner: Mutex::new(Some((sink, HashMap::new()))),
+            inner: Mutex::new(Some((Writer::Here(Box::new(sink)), HashMap::new()))),
             adopted: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -164,7 +254,7 @@ impl Sink {
         source: Option<(PyRef<'_, NativeResult>, String)>,
     ) -> PyResult<usize> {
         let mut guard = self.state(py)?;
-        let Some((sink, builders)) = guard.as_mut() else {
+        let Some((writer, builders)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
         let builder = builders.entry(table.to_string()).or_default();
@@ -173,7 +263,7 @@ impl Sink {
             let adopted = same.and_then(|parts| builder.adopt(&parts));
             if let Some(batch) = adopted {
                 let n = batch.num_rows();
-                py.detach(|| sink.write(table, &batch))
+                py.detach(|| writer.send(table, batch))
                     .map_err(|e| errors::io_err(py, e, Context::default()))?;
                 self.adopted
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -191,7 +281,7 @@ impl Sink {
         };
         let n = builder.len();
         if let Some(batch) = builder.finish() {
-            py.detach(|| sink.write(table, &batch))
+            py.detach(|| writer.send(table, batch))
                 .map_err(|e| errors::io_err(py, e, Context::default()))?;
         }
         Ok(n)
@@ -212,9 +302,12 @@ impl Sink {
         result: &NativeResult,
     ) -> PyResult<usize> {
         let mut guard = self.state(py)?;
-        let Some((sink, _)) = guard.as_mut() else {
+        let Some((writer, _)) = guard.as_mut() else {
             return Err(errors::output(py, "writer already finalized"));
         };
+        let sink = py
+            .detach(|| writer.here())
+            .map_err(|e| errors::io_err(py, e, Context::default()))?;
         let jobs: Vec<(&str, &transmog_run::HeldTable)> = tables
             .iter()
             .map(|(stem, source)| Ok((stem.as_str(), result.table(source)?)))
@@ -229,11 +322,24 @@ impl Sink {
     /// [(table, path, rows)].
     fn finish(&self, py: Python<'_>) -> PyResult<Vec<(String, String, u64)>> {
         let mut guard = self.state(py)?;
-        let Some((sink, _)) = guard.take() else {
+        let Some((mut writer, _)) = guard.take() else {
             return Ok(Vec::new());
         };
+        // After an error of the writing thread the sink is given up, as after any
+        // failed write: its files are removed.
         let outputs = py
-            .detach(|| sink.finish())
+            .detach(|| match writer.here() {
+                Ok(_) => match writer {
+                    Writer::Here(sink) => sink.finish(),
+                    _ => unreachable!("the sink is here after `here`"),
+                },
+                Err(e) => {
+                    if let Writer::Here(sink) = writer {
+                        sink.abort();
+                    }
+                    Err(e)
+                }
+            })
             .map_err(|e| errors::io_err(py, e, Context::default()))?;
         Ok(outputs
             .into_iter()
@@ -244,8 +350,12 @@ impl Sink {
     /// Drops buffered rows and removes temporary files.
     fn abort(&self, py: Python<'_>) -> PyResult<()> {
         let mut guard = self.state(py)?;
-        if let Some((sink, _)) = guard.take() {
-            sink.abort();
+        if let Some((mut writer, _)) = guard.take() {
+            // Its error, if any, no longer matters.
+            let _ = py.detach(|| writer.here());
+            if let Writer::Here(sink) = writer {
+                sink.abort();
+            }
         }
         Ok(())
     }
