@@ -108,9 +108,12 @@ impl Writer {
         let Writer::Away { batches, .. } = self else {
             unreachable!("started above");
         };
-        if batches.send((table.to_string(), batch)).is_err() {
-            // The thread stopped at an error: it is what `here` returns.
-            self.here()?;
+        if let Err(std::sync::mpsc::SendError((table, batch))) =
+            batches.send((table.to_string(), batch))
+        {
+            // The thread stopped, at an error (which `here` returns) or not at all
+            // expectedly: then the batch is written here rather than lost.
+            self.here()?.write(&table, &batch)?;
         }
         Ok(())
     }
