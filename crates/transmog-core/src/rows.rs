@@ -128,13 +128,8 @@ impl RowsBuilder {
                         None => continue,
                     },
                 };
-                let ty = match data_type {
-                    DataType::Utf8 => ColType::Str,
-                    DataType::Int64 => ColType::Int,
-                    DataType::Float64 => ColType::Float,
-                    DataType::Boolean => ColType::Bool,
-                    _ => return None,
-                };
+                // Only the type the builder itself would store (`Utf8`, not `LargeUtf8`).
+                let ty = ColType::of(data_type).filter(|t| t.data_type() == *data_type)?;
                 if let Some(&i) = self.index.get(name) {
                     let have = self.columns[i].col_type();
                     if have != ty && have != ColType::Null {
@@ -188,10 +183,16 @@ impl RowsBuilder {
             arrays.resize(self.columns.len(), None);
             arrays[i] = Some(array);
         }
-        arrays.resize(self.columns.len(), None);
+        self.emit(rows, arrays)
+    }
+
+    /// The batch of all columns, `rows` long: a column's array from `given` (by
+    /// position) where there is one, else what its builder holds, padded.
+    fn emit(&mut self, rows: usize, mut given: Vec<Option<ArrayRef>>) -> Option<RecordBatch> {
+        given.resize(self.columns.len(), None);
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut out = Vec::with_capacity(self.columns.len());
-        for ((name, col), array) in self.names.iter().zip(&mut self.columns).zip(arrays) {
+        for ((name, col), array) in self.names.iter().zip(&mut self.columns).zip(given) {
             let array = array.unwrap_or_else(|| {
                 col.pad_to(rows);
                 col.finish().0
@@ -209,15 +210,7 @@ impl RowsBuilder {
             return None;
         }
         let rows = std::mem::take(&mut self.rows);
-        let mut fields = Vec::with_capacity(self.columns.len());
-        let mut arrays = Vec::with_capacity(self.columns.len());
-        for (name, col) in self.names.iter().zip(&mut self.columns) {
-            col.pad_to(rows);
-            let (a, _) = col.finish();
-            fields.push(Field::new(name, a.data_type().clone(), true));
-            arrays.push(a);
-        }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).ok()
+        self.emit(rows, Vec::new())
     }
 }
 

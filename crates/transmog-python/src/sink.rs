@@ -72,6 +72,15 @@ impl Writer {
         }
     }
 
+    /// The sink, with every batch sent written, and the writing thread's error if any.
+    fn into_sink(mut self) -> (Box<TableSink>, transmog_io::Result<()>) {
+        let written = self.here().map(|_| ());
+        match self {
+            Writer::Here(sink) => (sink, written),
+            _ => unreachable!("the sink is here after `here`"),
+        }
+    }
+
     /// Hands `batch` to the writing thread (started on first use; without a thread to
     /// be had, the batch is written here).
     fn send(&mut self, table: &str, batch: RecordBatch) -> transmog_io::Result<()> {
@@ -304,42 +313,30 @@ impl Sink {
         tables: Vec<(String, String)>,
         result: &NativeResult,
     ) -> PyResult<usize> {
-        let mut guard = self.state(py)?;
-        let Some((writer, _)) = guard.as_mut() else {
-            return Err(errors::output(py, "writer already finalized"));
-        };
-        let sink = py
-            .detach(|| writer.here())
-            .map_err(|e| errors::io_err(py, e, Context::default()))?;
         let jobs: Vec<(&str, &transmog_run::HeldTable)> = tables
             .iter()
             .map(|(stem, source)| Ok((stem.as_str(), result.table(source)?)))
             .collect::<PyResult<_>>()?;
-        let rows = py
-            .detach(|| transmog_run::held::write_tables(sink, &jobs))
-            .map_err(|e| errors::run_err(py, e, Context::default()))?;
-        Ok(rows)
+        self.with_table_sink(py, |sink| {
+            py.detach(|| transmog_run::held::write_tables(sink, &jobs))
+                .map_err(|e| errors::run_err(py, e, Context::default()))
+        })
     }
 
     /// Writes everything and renames files to their final names; returns
     /// [(table, path, rows)].
     fn finish(&self, py: Python<'_>) -> PyResult<Vec<(String, String, u64)>> {
         let mut guard = self.state(py)?;
-        let Some((mut writer, _)) = guard.take() else {
+        let Some((writer, _)) = guard.take() else {
             return Ok(Vec::new());
         };
         // After an error of the writing thread the sink is given up, as after any
         // failed write: its files are removed.
         let outputs = py
-            .detach(|| match writer.here() {
-                Ok(_) => match writer {
-                    Writer::Here(sink) => sink.finish(),
-                    _ => unreachable!("the sink is here after `here`"),
-                },
-                Err(e) => {
-                    if let Writer::Here(sink) = writer {
-                        sink.abort();
-                    }
+            .detach(|| match writer.into_sink() {
+                (sink, Ok(())) => sink.finish(),
+                (sink, Err(e)) => {
+                    sink.abort();
                     Err(e)
                 }
             })
@@ -353,12 +350,9 @@ impl Sink {
     /// Drops buffered rows and removes temporary files.
     fn abort(&self, py: Python<'_>) -> PyResult<()> {
         let mut guard = self.state(py)?;
-        if let Some((mut writer, _)) = guard.take() {
+        if let Some((writer, _)) = guard.take() {
             // Its error, if any, no longer matters.
-            let _ = py.detach(|| writer.here());
-            if let Writer::Here(sink) = writer {
-                sink.abort();
-            }
+            py.detach(|| writer.into_sink().0.abort());
         }
         Ok(())
     }
