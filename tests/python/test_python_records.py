@@ -151,3 +151,33 @@ def test_rows_leave_out_the_keys_of_their_null_cells_in_column_order():
     assert meta[0] and meta[0] == meta[1] == meta[2]
     rows[0]["a"] = "changed"
     assert rows[2]["a"] == "4" and len({id(r) for r in rows}) == len(rows)
+
+
+def test_rows_give_each_cell_its_own_type_in_typed_mode():
+    # rows() reads plain columns straight from their typed arrays and mixed ones through
+    # each cell's kind; both must give back the values that went in.
+    records = [
+        {"i": 1, "f": 0.5, "b": True, "s": "same", "mix": 1, "n": None},
+        {"i": None, "f": -2.25, "b": False, "s": "same", "mix": "x"},
+        {"i": 2 ** 62, "b": None, "s": "other", "mix": 2.5, "n": None},
+        {"f": 1e300, "s": "same", "mix": True},
+    ]
+    main, _ = rows(records, cast_to_string=False)
+    assert main == [
+        {"i": 1, "f": 0.5, "b": True, "s": "same", "mix": 1},
+        {"f": -2.25, "b": False, "s": "same", "mix": "x"},
+        {"i": 2 ** 62, "s": "other", "mix": 2.5},
+        {"f": 1e300, "s": "same", "mix": True},
+    ]
+    assert [type(r["mix"]) for r in main] == [int, str, float, bool]
+    assert [type(r["i"]) for r in main if "i" in r] == [int, int]
+
+
+def test_csv_rows_keep_their_null_cells_as_none(tmp_path):
+    # CSV nulls are kept as None in the row (1.0.6), in text and all-null columns alike.
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\nx,,\n,y,\nx,z,\n")
+    result = tm.Processor().process_csv(str(path), entity_name="t")
+    data = [{k: v for k, v in r.items() if not k.startswith("__")} for r in result.get_main_table()]
+    assert data == [{"a": "x", "b": None, "c": None}, {"a": None, "b": "y", "c": None},
+                    {"a": "x", "b": "z", "c": None}]

@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::IntoPyObjectExt;
 use transmog_core::result::{row_order, Cells};
-use transmog_core::{CellExtras, RowsPart, Value};
+use transmog_core::{CellExtras, RowsPart};
 use transmog_io::TableSink;
 use transmog_run::{HeldResult, HeldTable, RunError};
 
@@ -43,12 +44,82 @@ fn same_cells(py: Python<'_>, r: &Receipt, list: &Bound<'_, PyList>) -> PyResult
     Ok(true)
 }
 
-/// One column of a table being turned into row dicts.
-struct RowColumn<'a, 'py> {
-    key: Bound<'py, PyString>,
-    cells: Cells<'a>,
-    /// The text of the cell above, with its object.
-    last: Option<(Cow<'a, str>, Bound<'py, PyAny>)>,
+/// The Python object of every cell of one column, row by row (`None`: the key is absent
+/// from that row). Columns whose every value is of the column's own type (no kinds
+/// kept) are read straight from their typed array; a run of equal texts shares one
+/// object, as the texts are immutable.
+fn column_objects<'py>(
+    py: Python<'py>,
+    array: &dyn Array,
+    extras: &CellExtras,
+) -> PyResult<Vec<Option<Bound<'py, PyAny>>>> {
+    let n = array.len();
+    let any = array.as_any();
+    let mut out: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
+    if extras.kinds.is_some() {
+        let cells = Cells::new(array, extras);
+        for row in 0..n {
+            out.push(cells.get(row).map(|v| to_py(py, &v)).transpose()?);
+        }
+        return Ok(out);
+    }
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        let mut last: Option<(&str, Bound<'py, PyAny>)> = None;
+        for row in 0..n {
+            if a.is_null(row) {
+                out.push(None);
+                continue;
+            }
+            let s = a.value(row);
+            let obj = match &last {
+                Some((l, obj)) if same_text(l, s) => obj.clone(),
+                _ => {
+                    let obj = PyString::new(py, s).into_any();
+                    last = Some((s, obj.clone()));
+                    obj
+                }
+            };
+            out.push(Some(obj));
+        }
+    } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+        for row in 0..n {
+            out.push(match a.is_null(row) {
+                true => None,
+                false => Some(a.value(row).into_bound_py_any(py)?),
+            });
+        }
+    } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+        for row in 0..n {
+            out.push(match a.is_null(row) {
+                true => None,
+                false => Some(a.value(row).into_bound_py_any(py)?),
+            });
+        }
+    } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+        for row in 0..n {
+            out.push(match a.is_null(row) {
+                true => None,
+                false => Some(a.value(row).into_bound_py_any(py)?),
+            });
+        }
+    } else {
+        // A null column (or a type no table holds): only present nulls have a cell.
+        out.resize(n, None);
+    }
+    for &row in &extras.present_nulls {
+        let cell = &mut out[row as usize];
+        if cell.is_none() {
+            *cell = Some(py.None().into_bound(py));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether two texts are equal; texts of one column often share their length (ids,
+/// timestamps) but rarely their last byte, which is checked before the whole compare.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// Cells of a table up to which `rows()` keeps a [`Receipt`]: 16 bytes a cell, so at
@@ -193,23 +264,27 @@ impl NativeResult {
                 .get()
                 .map_err(|e| errors::run_err(py, e, Context::default()))?;
             let schema = b.batch.schema();
-            let mut columns: Vec<RowColumn<'_, 'py>> = row_order(&b.batch)
-                .into_iter()
-                .map(|c| RowColumn {
-                    key: PyString::new(py, schema.field(c).name()),
-                    cells: Cells::new(
+            let order = row_order(&b.batch);
+            let keys: Vec<Bound<'py, PyString>> = order
+                .iter()
+                .map(|&c| PyString::new(py, schema.field(c).name()))
+                .collect();
+            let mut cells = order
+                .iter()
+                .map(|&c| {
+                    column_objects(
+                        py,
                         b.batch.column(c).as_ref(),
                         b.extras.get(c).unwrap_or(&empty),
-                    ),
-                    last: None,
+                    )
                 })
-                .collect();
+                .collect::<PyResult<Vec<_>>>()?;
             // Every row starts as a copy of a dict holding all keys: a copy takes the
             // template's key table whole, where inserting key by key grows it a few
             // times over for wide tables. Keys a row lacks are taken out again.
             let template = PyDict::new(py);
-            for col in &columns {
-                template.set_item(&col.key, py.None())?;
+            for key in &keys {
+                template.set_item(key, py.None())?;
             }
             let plain = b
                 .extras
@@ -218,38 +293,28 @@ impl NativeResult {
             // Keys of each batch, indices into the receipt's.
             let mut key_at = Vec::new();
             if let Some(r) = &mut kept {
-                if !plain || r.cells.len() + b.batch.num_rows() * columns.len() > RECEIPT_MAX_CELLS
-                {
+                if !plain || r.cells.len() + b.batch.num_rows() * keys.len() > RECEIPT_MAX_CELLS {
                     kept = None;
                 } else {
-                    for col in &columns {
+                    for key in &keys {
                         key_at.push(r.keys.len() as u32);
-                        r.keys.push(col.key.clone().unbind());
+                        r.keys.push(key.clone().unbind());
                     }
                 }
             }
             for row in 0..b.batch.num_rows() {
                 let d = template.copy()?;
                 let mut n = 0u32;
-                for (i, col) in columns.iter_mut().enumerate() {
-                    let Some(v) = col.cells.get(row) else {
-                        d.del_item(&col.key)?;
+                for (i, (key, column)) in keys.iter().zip(&mut cells).enumerate() {
+                    let Some(obj) = column[row].take() else {
+                        d.del_item(key)?;
                         continue;
-                    };
-                    let obj = match (&v, &col.last) {
-                        (Value::Str(s), Some((last, obj))) if **s == **last => obj.clone(),
-                        (Value::Str(s), _) => {
-                            let obj = PyString::new(py, s).into_any();
-                            col.last = Some((s.clone(), obj.clone()));
-                            obj
-                        }
-                        _ => to_py(py, &v)?,
                     };
                     if let Some(r) = &mut kept {
                         r.cells.push((key_at[i], obj.clone().unbind()));
                         n += 1;
                     }
-                    d.set_item(&col.key, obj)?;
+                    d.set_item(key, obj)?;
                 }
                 if let Some(r) = &mut kept {
                     r.row_cells.push(n);
