@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use pyo3::exceptions::PyKeyError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::IntoPyObjectExt;
@@ -23,7 +24,7 @@ use crate::options;
 use crate::records_list;
 
 /// Whether `list`'s dicts hold exactly the keys and values of `r`, by address.
-fn same_cells(py: Python<'_>, r: &Receipt, list: &Bound<'_, PyList>) -> PyResult<bool> {
+fn same_cells(r: &Receipt, list: &Bound<'_, PyList>) -> PyResult<bool> {
     if list.len() != r.row_cells.len() {
         return Ok(false);
     }
@@ -35,8 +36,15 @@ fn same_cells(py: Python<'_>, r: &Receipt, list: &Bound<'_, PyList>) -> PyResult
         if d.len() != n as usize {
             return Ok(false);
         }
-        for ((k, v), (key, value)) in d.iter().zip(cells.by_ref()) {
-            if !k.is(r.keys[*key as usize].bind(py)) || !v.is(value.bind(py)) {
+        let mut pos: ffi::Py_ssize_t = 0;
+        let mut key: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+        for (k, v) in cells.by_ref().take(n as usize) {
+            // SAFETY: `d` is a dict kept alive by `row` and this thread holds the GIL;
+            // the references are borrowed and only compared, never kept. The length
+            // was checked above, so a dict changed meanwhile ends the loop early.
+            let more = unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut key, &mut value) };
+            if more == 0 || key != r.keys[*k as usize].as_ptr() || value != v.as_ptr() {
                 return Ok(false);
             }
         }
@@ -173,7 +181,7 @@ impl NativeResult {
         let Some(r) = receipts.get(name) else {
             return Ok(None);
         };
-        if !rows.is(r.list.bind(py)) || !same_cells(py, r, r.list.bind(py))? {
+        if !rows.is(r.list.bind(py)) || !same_cells(r, r.list.bind(py))? {
             return Ok(None);
         }
         let mut parts = Vec::new();
