@@ -67,6 +67,24 @@ def result_of(result):
     return out
 
 
+def unordered_result_of(result):
+    """``result_of`` with each row's keys sorted, and each table's columns in first-seen
+    order over all rows: a row lists its keys in its table's column order where 1.0.6
+    listed them in its record's own order (README), which only records whose optional
+    keys vary show."""
+    ids = Ids()
+
+    def table(rows):
+        return {"columns": list(dict.fromkeys(k for row in rows for k in row)),
+                "rows": [[[k, describe(row[k], ids)] for k in sorted(row)] for row in rows]}
+
+    out = {"type": type(result).__name__, "tables": result.get_table_names(),
+           "main": table(result.get_main_table())}
+    for name in result.get_table_names():
+        out[name] = table(result.get_child_table(name))
+    return out
+
+
 def observe(call, picture=result_of):
     try:
         return picture(call())
@@ -106,6 +124,21 @@ def conformance(cases, out):
         out[f"extract_arrays:{case.name}"] = observe(
             lambda: tm.extract_arrays(first, entity_name=entity, extract_time="T", **flat_kwargs(o)),
             lambda r: describe(r, Ids()))
+
+
+def real_payloads(out):
+    """The payloads in ``real/`` (see its README), in text and typed mode."""
+    for path in sorted((Path(__file__).resolve().parent / "real").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for cast in (True, False):
+            o = {"separator": "_", "deeply_nested_threshold": 4, "cast_to_string": cast,
+                 "include_empty": False, "skip_null": True, "visit_arrays": True, "keep_arrays": False,
+                 "max_depth": 100, "id_mode": "random", "id_source": None, "id_field": "__extract_id",
+                 "parent_field": "__parent_extract_id", "time_field": "__extract_datetime",
+                 "recovery_strategy": "strict", "batch_size": None}
+            out[f"real:{path.stem}:{'text' if cast else 'typed'}"] = observe(
+                lambda: tm.Processor(config_for(o)).process(data, entity_name=path.stem.split("_")[0]),
+                unordered_result_of)
 
 
 def files_of(paths):
@@ -175,6 +208,7 @@ def main():
     cases, work = Path(sys.argv[1]), Path(sys.argv[2])
     out = {"version": tm.__version__}
     conformance(cases, out)
+    real_payloads(out)
     scenarios(work, out)
     json.dump(out, sys.stdout, indent=0, sort_keys=True, default=str)
 
