@@ -181,3 +181,30 @@ def test_csv_rows_keep_their_null_cells_as_none(tmp_path):
     data = [{k: v for k, v in r.items() if not k.startswith("__")} for r in result.get_main_table()]
     assert data == [{"a": "x", "b": None, "c": None}, {"a": None, "b": "y", "c": None},
                     {"a": "x", "b": "z", "c": None}]
+
+
+def test_rows_list_their_keys_in_their_records_order(tmp_path):
+    # 1.0.6 lists a row's keys in its record's order: an object first met in a later
+    # record keeps its place in that record's row, not after every column seen before.
+    # (Expected lists checked against transmog 1.0.6.)
+    records = [
+        {"name": {"common": "Aruba", "native": {"nld": {"official": "Aruba"}}}, "cca2": "AW", "l": [1]},
+        {"name": {"common": "Afghanistan", "native": {"prs": {"official": "A1", "common": "A2"},
+                                                      "pus": {"official": "A3"}}}, "cca2": "AF", "x": 1},
+        {"cca2": "AX", "name": {"native": {"swe": {"common": "Åland"}}}},
+        {"first": True, "name": {"common": "Z"}, "x": 2},
+    ]
+    for cast in (True, False):
+        main, _ = rows(records, cast_to_string=cast)
+        assert [list(r) for r in main] == [
+            ["name_common", "name_native_nld_official", "cca2"],
+            ["name_common", "name_native_prs_official", "name_native_prs_common", "name_native_pus_official",
+             "cca2", "x"],
+            ["cca2", "name_native_swe_common"],
+            ["first", "name_common", "x"],
+        ]
+    # The columns' neighbours that give this order stay out of files.
+    import pyarrow.parquet as pq
+    files = tm.Processor().process(records, entity_name="t").stream_to_parquet(base_path=str(tmp_path))
+    keys = {k for f in files.values() for field in pq.read_schema(f) for k in (field.metadata or {})}
+    assert b"transmog.path" in keys and not keys & {b"transmog.after", b"transmog.before"}

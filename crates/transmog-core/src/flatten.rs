@@ -691,6 +691,7 @@ impl Flattener {
         }
         let source = Source {
             path_json: path_json(path.iter().copied()),
+            neighbours: None,
             base,
             occurrence,
             raw: raw_name,
@@ -1282,6 +1283,9 @@ impl Flattener {
             self.empties.push(']');
         }
         let table = &mut self.tables[t];
+        if table.fresh > 0 {
+            note_neighbours(table, &self.cells);
+        }
         let row = table.rows;
         if row == 0 {
             for c in &mut table.columns {
@@ -1321,6 +1325,30 @@ impl Flattener {
             col.push(cell);
         }
         table.rows += 1;
+    }
+}
+
+/// Notes, for each column getting its first value in this row, the columns around it
+/// (the row's cells are in the order its keys are listed).
+#[cold]
+fn note_neighbours(table: &mut Table, cells: &[(u32, Scratch)]) {
+    let path_at = |table: &Table, i: Option<usize>| {
+        i.and_then(|i| cells.get(i))
+            .and_then(|&(c, _)| table.columns[c as usize].source.as_ref())
+            .map_or_else(String::new, |s| s.path_json.clone())
+    };
+    for (i, &(c, _)) in cells.iter().enumerate() {
+        if !table.columns[c as usize].fresh {
+            continue;
+        }
+        let after = path_at(table, i.checked_sub(1));
+        let before = path_at(table, Some(i + 1));
+        let col = &mut table.columns[c as usize];
+        col.fresh = false;
+        table.fresh -= 1;
+        if let Some(s) = &mut col.source {
+            s.neighbours = Some((after, before));
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! An in-memory result: every table of a run, and its rows as records.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -9,7 +10,7 @@ use arrow_schema::DataType;
 use crate::column::{CellExtras, Kind};
 use crate::flatten::Flattener;
 use crate::report::Report;
-use crate::table::{Role, TableBatch, ROLE_KEY};
+use crate::table::{Role, TableBatch, AFTER_KEY, BEFORE_KEY, PATH_KEY, ROLE_KEY};
 use crate::text::push_json;
 use crate::value::{self, Value};
 
@@ -104,14 +105,93 @@ fn role_rank(batch: &RecordBatch, c: usize) -> Option<usize> {
     Role::ALL.iter().position(|r| r.as_str() == role)
 }
 
-/// The order rows list a batch's columns in: data fields first, then metadata in
-/// 1.0.6's order (id, parent id, time, array field, array index).
+/// The order rows list a batch's columns in: data fields in their records' key order,
+/// then metadata in 1.0.6's order (id, parent id, time, array field, array index).
+///
+/// 1.0.6 lists a row's keys in its record's own order. Each column knows the columns
+/// around it in the first row that gave it a value ([`AFTER_KEY`], [`BEFORE_KEY`]).
+/// Taken in the table's order, the columns a row made go together: right before the
+/// first column already placed that followed them in that row, at the end if none did,
+/// else right after the one before them (at the front if none was). That gives each row
+/// its record's order whenever records agree on the order of the keys they share.
+/// Columns without these facts (files of older versions) follow in table order.
 pub fn row_order(batch: &RecordBatch) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let schema = batch.schema_ref();
     let n = batch.num_columns();
-    let mut order: Vec<usize> = (0..n).filter(|c| role_rank(batch, *c).is_none()).collect();
-    let mut meta: Vec<(usize, usize)> = (0..n)
-        .filter_map(|c| role_rank(batch, c).map(|r| (r, c)))
+    let mut meta: Vec<(usize, usize)> = Vec::new();
+    let mut data: Vec<usize> = Vec::with_capacity(n);
+    for c in 0..n {
+        match role_rank(batch, c) {
+            Some(r) => meta.push((r, c)),
+            None => data.push(c),
+        }
+    }
+    let mut first_of_path: HashMap<&str, usize> = HashMap::new();
+    for &c in &data {
+        if let Some(path) = schema.field(c).metadata().get(PATH_KEY) {
+            first_of_path.entry(path.as_str()).or_insert(c);
+        }
+    }
+    // A doubly linked list over column indices; `n` is the list's head and tail.
+    let (mut next, mut prev) = (vec![NONE; n + 1], vec![NONE; n + 1]);
+    next[n] = n;
+    prev[n] = n;
+    fn link_after(at: usize, c: usize, next: &mut [usize], prev: &mut [usize]) {
+        let after = next[at];
+        next[at] = c;
+        prev[c] = at;
+        next[c] = after;
+        prev[after] = c;
+    }
+    let placed = |c: usize, next: &[usize]| next[c] != NONE;
+    // Each column's neighbours in the row that made it (`n`: the row's start or end).
+    let around = |c: usize, key: &str| {
+        schema
+            .field(c)
+            .metadata()
+            .get(key)
+            .map(|p| match p.as_str() {
+                "" => Some(n),
+                p => first_of_path.get(p).copied(),
+            })
+    };
+    let neighbours: Vec<Option<(Option<usize>, Option<usize>)>> = (0..n)
+        .map(|c| Some((around(c, AFTER_KEY)?, around(c, BEFORE_KEY)?)))
         .collect();
+    for &c in &data {
+        let at = match neighbours[c] {
+            None => prev[n],
+            Some((after, before)) => {
+                // Columns made by one row stay together: follow the row to the first
+                // column already placed after this one.
+                let mut b = before;
+                let mut hops = 0;
+                while let Some(x) = b {
+                    if x == n || placed(x, &next) || hops > n {
+                        break;
+                    }
+                    b = neighbours[x].and_then(|(_, before)| before);
+                    hops += 1;
+                }
+                match (after, b) {
+                    // A run that ended its row goes after every column so far, one that
+                    // began it before them all.
+                    (_, Some(b)) if b == n => prev[n],
+                    (_, Some(b)) if placed(b, &next) => prev[b],
+                    (Some(a), _) if a == n || placed(a, &next) => a,
+                    _ => prev[n],
+                }
+            }
+        };
+        link_after(at, c, &mut next, &mut prev);
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut c = next[n];
+    while c != n {
+        order.push(c);
+        c = next[c];
+    }
     meta.sort();
     order.extend(meta.into_iter().map(|(_, c)| c));
     order

@@ -18,6 +18,12 @@ pub const ROLE_KEY: &str = "transmog.role";
 /// Field-metadata key holding a data column's source path: a JSON array of the raw
 /// keys from the row's object down to the value (a hoisted `__` key: just that key).
 pub const PATH_KEY: &str = "transmog.path";
+/// Field-metadata key holding the source path (as [`PATH_KEY`]) of the column just
+/// before this one in the first row that gave it a value (`""`: none before it). Rows
+/// list their keys by it and [`BEFORE_KEY`] (see `result::row_order`).
+pub const AFTER_KEY: &str = "transmog.after";
+/// Field-metadata key: as [`AFTER_KEY`], the column just after (`""`: none after it).
+pub const BEFORE_KEY: &str = "transmog.before";
 /// Field-metadata key: `n` when the column holds the n-th extra occurrence of its path
 /// within one row (duplicate keys, hoisted `__` keys); absent for the first.
 pub const OCCURRENCE_KEY: &str = "transmog.occurrence";
@@ -168,6 +174,8 @@ pub(crate) struct Column {
     pub family: Option<Family>,
     /// Serial of the last row that received a value, to spot a name used twice in a row.
     pub last_row: u64,
+    /// A data column no row has given a value yet (its neighbours are unknown).
+    pub fresh: bool,
 }
 
 /// Joins rendered [`ARRAYS_KEY`] entries into the metadata value.
@@ -178,6 +186,9 @@ pub(crate) fn arrays_json(entries: &[String]) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
     pub path_json: String,
+    /// The source paths of the columns around it in the first row that gave it a value
+    /// (`""`: none); `None` until a row has.
+    pub neighbours: Option<(String, String)>,
     pub base: String,
     pub occurrence: usize,
     pub raw: bool,
@@ -240,6 +251,8 @@ pub(crate) struct Table {
     pub nodes: Vec<PathNode>,
     /// Rows in the current batch.
     pub rows: usize,
+    /// Columns still [`Column::fresh`].
+    pub fresh: usize,
     /// Rows in the whole run, also the serial of the row being built.
     pub total_rows: u64,
     pub meta: Vec<(Role, u32)>,
@@ -257,6 +270,7 @@ impl Table {
             by_name: FxHashMap::default(),
             nodes: vec![PathNode::default()],
             rows: 0,
+            fresh: 0,
             total_rows: 0,
             meta: Vec::new(),
             arrays: Vec::new(),
@@ -281,6 +295,8 @@ impl Table {
     ) -> u32 {
         let c = self.columns.len() as u32;
         self.by_name.insert(name.clone(), c);
+        let fresh = source.is_some();
+        self.fresh += fresh as usize;
         self.columns.push(Column {
             name,
             role,
@@ -288,6 +304,7 @@ impl Table {
             builder: ColumnBuilder::new(ColType::Null),
             family: None,
             last_row: u64::MAX,
+            fresh,
         });
         c
     }
@@ -341,6 +358,10 @@ impl Table {
                 }
                 if let Some(src) = &c.source {
                     meta.insert(PATH_KEY.to_string(), src.path_json.clone());
+                    if let Some((after, before)) = &src.neighbours {
+                        meta.insert(AFTER_KEY.to_string(), after.clone());
+                        meta.insert(BEFORE_KEY.to_string(), before.clone());
+                    }
                     meta.insert(BASE_KEY.to_string(), src.base.clone());
                     if src.occurrence > 0 {
                         meta.insert(OCCURRENCE_KEY.to_string(), src.occurrence.to_string());

@@ -10,6 +10,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use arrow_schema::ArrowError;
 
+use crate::table::{AFTER_KEY, BEFORE_KEY};
 use crate::types::{cast, has_big_ints, storage_type, widen};
 
 /// Why a batch does not fit a union schema.
@@ -123,7 +124,7 @@ impl UnionSchema {
                     // Facts learned later (a lossless column's family) are added; the
                     // first batch's values stay.
                     for (k, v) in field.metadata() {
-                        if !col.metadata.contains_key(k) {
+                        if !col.metadata.contains_key(k) && !row_order_hint(k) {
                             col.metadata.insert(k.clone(), v.clone());
                             changed = true;
                         }
@@ -141,7 +142,12 @@ impl UnionSchema {
                     self.columns.push(Column {
                         name: name.clone(),
                         data_type: dt,
-                        metadata: field.metadata().clone(),
+                        metadata: field
+                            .metadata()
+                            .iter()
+                            .filter(|(k, _)| !row_order_hint(k))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
                         big_ints: big,
                     });
                     changed = true;
@@ -209,6 +215,12 @@ impl UnionSchema {
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
+}
+
+/// Field metadata that only orders a batch's rows ([`AFTER_KEY`], [`BEFORE_KEY`]): it
+/// differs from batch to batch, and files and merged schemas do not need it.
+fn row_order_hint(key: &str) -> bool {
+    key == AFTER_KEY || key == BEFORE_KEY
 }
 
 #[cfg(test)]
