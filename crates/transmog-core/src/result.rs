@@ -159,6 +159,11 @@ pub fn row_order(batch: &RecordBatch) -> Vec<usize> {
     let neighbours: Vec<Option<(Option<usize>, Option<usize>)>> = (0..n)
         .map(|c| Some((around(c, AFTER_KEY)?, around(c, BEFORE_KEY)?)))
         .collect();
+    // Where a walk along a row's unplaced columns ended (a placed column or `n`), kept
+    // for the columns it passed: the rest of their run ends there too, so a table made
+    // by one wide row costs one walk, not one per column.
+    let mut run_end = vec![NONE; n];
+    let mut passed = Vec::new();
     for &c in &data {
         let at = match neighbours[c] {
             None => prev[n],
@@ -166,13 +171,22 @@ pub fn row_order(batch: &RecordBatch) -> Vec<usize> {
                 // Columns made by one row stay together: follow the row to the first
                 // column already placed after this one.
                 let mut b = before;
-                let mut hops = 0;
+                passed.clear();
                 while let Some(x) = b {
-                    if x == n || placed(x, &next) || hops > n {
+                    if x == n || placed(x, &next) || passed.len() > n {
                         break;
                     }
+                    if run_end[x] != NONE {
+                        b = Some(run_end[x]);
+                        break;
+                    }
+                    passed.push(x);
                     b = neighbours[x].and_then(|(_, before)| before);
-                    hops += 1;
+                }
+                if let Some(end) = b {
+                    for &x in &passed {
+                        run_end[x] = end;
+                    }
                 }
                 match (after, b) {
                     // A run that ended its row goes after every column so far, one that

@@ -444,3 +444,37 @@ fn child_rows_follow_document_order_across_arrays_maps_and_truncated_objects() {
     all.dedup();
     assert_eq!(all.len(), n);
 }
+
+#[test]
+fn rows_list_keys_in_their_records_order() {
+    // A wide first row, then records adding keys in the middle, at the start and at
+    // the end, and an object first met later: each row lists its record's order.
+    let wide: Vec<String> = (0..300).map(|i| format!("\"k{i:03}\":{i}")).collect();
+    let docs = [
+        format!("{{\"a\":1,{},\"z\":2}}", wide.join(",")),
+        r#"{"a":1,"n":{"x":1,"y":2},"k000":0,"m":3,"z":2,"end":1}"#.to_string(),
+        r#"{"first":0,"a":1,"n":{"w":0,"x":1},"z":2}"#.to_string(),
+        r#"{"a":1,"n":{"w":0},"m":3,"end":1}"#.to_string(),
+    ];
+    let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    let r = run(Config::default(), &docs);
+    let keys: Vec<Vec<String>> = r
+        .table("t")
+        .expect("table")
+        .rows()
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|(k, _)| k.clone())
+                .filter(|k| !k.starts_with("__"))
+                .collect()
+        })
+        .collect();
+    let mut first = vec!["a".to_string()];
+    first.extend((0..300).map(|i| format!("k{i:03}")));
+    first.push("z".into());
+    assert_eq!(keys[0], first);
+    assert_eq!(keys[1], ["a", "n_x", "n_y", "k000", "m", "z", "end"]);
+    assert_eq!(keys[2], ["first", "a", "n_w", "n_x", "z"]);
+    assert_eq!(keys[3], ["a", "n_w", "m", "end"]);
+}
