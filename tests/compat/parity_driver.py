@@ -67,24 +67,6 @@ def result_of(result):
     return out
 
 
-def unordered_result_of(result):
-    """``result_of`` with each row's keys sorted, and each table's columns in first-seen
-    order over all rows: a row lists its keys in its table's column order where 1.0.6
-    listed them in its record's own order (README), which only records whose optional
-    keys vary show."""
-    ids = Ids()
-
-    def table(rows):
-        return {"columns": list(dict.fromkeys(k for row in rows for k in row)),
-                "rows": [[[k, describe(row[k], ids)] for k in sorted(row)] for row in rows]}
-
-    out = {"type": type(result).__name__, "tables": result.get_table_names(),
-           "main": table(result.get_main_table())}
-    for name in result.get_table_names():
-        out[name] = table(result.get_child_table(name))
-    return out
-
-
 def observe(call, picture=result_of):
     try:
         return picture(call())
@@ -137,8 +119,7 @@ def real_payloads(out):
                  "parent_field": "__parent_extract_id", "time_field": "__extract_datetime",
                  "recovery_strategy": "strict", "batch_size": None}
             out[f"real:{path.stem}:{'text' if cast else 'typed'}"] = observe(
-                lambda: tm.Processor(config_for(o)).process(data, entity_name=path.stem.split("_")[0]),
-                unordered_result_of)
+                lambda: tm.Processor(config_for(o)).process(data, entity_name=path.stem.split("_")[0]))
 
 
 def files_of(paths):
