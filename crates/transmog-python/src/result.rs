@@ -90,26 +90,11 @@ fn column_objects<'py>(
             out.push(Some(obj));
         }
     } else if let Some(a) = any.downcast_ref::<Int64Array>() {
-        for row in 0..n {
-            out.push(match a.is_null(row) {
-                true => None,
-                false => Some(a.value(row).into_bound_py_any(py)?),
-            });
-        }
+        push_scalars(py, a, |row| a.value(row), &mut out)?;
     } else if let Some(a) = any.downcast_ref::<Float64Array>() {
-        for row in 0..n {
-            out.push(match a.is_null(row) {
-                true => None,
-                false => Some(a.value(row).into_bound_py_any(py)?),
-            });
-        }
+        push_scalars(py, a, |row| a.value(row), &mut out)?;
     } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
-        for row in 0..n {
-            out.push(match a.is_null(row) {
-                true => None,
-                false => Some(a.value(row).into_bound_py_any(py)?),
-            });
-        }
+        push_scalars(py, a, |row| a.value(row), &mut out)?;
     } else {
         // A null column (or a type no table holds): only present nulls have a cell.
         out.resize(n, None);
@@ -121,6 +106,22 @@ fn column_objects<'py>(
         }
     }
     Ok(out)
+}
+
+/// The objects of a column of numbers or booleans: `value(row)` of each valid row.
+fn push_scalars<'py, A: Array, T: IntoPyObject<'py>>(
+    py: Python<'py>,
+    array: &A,
+    value: impl Fn(usize) -> T,
+    out: &mut Vec<Option<Bound<'py, PyAny>>>,
+) -> PyResult<()> {
+    for row in 0..array.len() {
+        out.push(match array.is_null(row) {
+            true => None,
+            false => Some(value(row).into_bound_py_any(py)?),
+        });
+    }
+    Ok(())
 }
 
 /// Whether two texts are equal; texts of one column often share their length (ids,
