@@ -2,7 +2,7 @@
 //! widened storage type ([`crate::types`]). The sinks keep one per table file; in-memory
 //! results use one to give every batch of a table the same schema.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
@@ -51,7 +51,7 @@ struct Column {
 #[derive(Debug, Clone)]
 pub struct UnionSchema {
     columns: Vec<Column>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
     /// Schema-level metadata of the latest batch that had any.
     metadata: arrow_schema::Metadata,
     schema: SchemaRef,
@@ -68,7 +68,7 @@ impl UnionSchema {
     pub fn new() -> Self {
         UnionSchema {
             columns: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             metadata: arrow_schema::Metadata::default(),
             schema: Arc::new(Schema::empty()),
         }
@@ -102,7 +102,9 @@ impl UnionSchema {
         big_ints: impl Fn(usize) -> bool,
     ) -> Result<bool, SchemaError> {
         let mut changed = false;
-        let mut seen: Vec<usize> = Vec::with_capacity(schema.fields().len());
+        // By union position, so that the duplicate check costs one lookup per column
+        // (a list of the seen positions was quadratic in a 3 000-column table).
+        let mut seen = vec![false; self.columns.len() + schema.fields().len()];
         for (at, field) in schema.fields().iter().enumerate() {
             let name = field.name();
             let dt =
@@ -113,12 +115,11 @@ impl UnionSchema {
             let big = dt == DataType::Int64 && big_ints(at);
             match self.index.get(name.as_str()) {
                 Some(&i) => {
-                    if seen.contains(&i) {
+                    if std::mem::replace(&mut seen[i], true) {
                         return Err(SchemaError::DuplicateColumn {
                             column: name.clone(),
                         });
                     }
-                    seen.push(i);
                     let col = &mut self.columns[i];
                     col.big_ints |= big;
                     // Facts learned later (a lossless column's family) are added; the
@@ -138,7 +139,7 @@ impl UnionSchema {
                 None => {
                     let i = self.columns.len();
                     self.index.insert(name.clone(), i);
-                    seen.push(i);
+                    seen[i] = true;
                     self.columns.push(Column {
                         name: name.clone(),
                         data_type: dt,
@@ -194,12 +195,19 @@ impl UnionSchema {
     /// all-null, every column cast to its union type.
     pub fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch, SchemaError> {
         let rows = batch.num_rows();
-        let in_schema = batch.schema();
+        // Where each union column is in the batch: one hash lookup per batch column, not
+        // a search by name per union column (quadratic in wide tables).
+        let mut at: Vec<Option<usize>> = vec![None; self.columns.len()];
+        for (i, f) in batch.schema_ref().fields().iter().enumerate() {
+            if let Some(&u) = self.index.get(f.name().as_str()) {
+                at[u].get_or_insert(i);
+            }
+        }
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        for col in &self.columns {
-            let array = match in_schema.index_of(&col.name) {
-                Ok(i) => cast(batch.column(i), &col.data_type)?,
-                Err(_) => new_null_array(&col.data_type, rows),
+        for (col, at) in self.columns.iter().zip(at) {
+            let array = match at {
+                Some(i) => cast(batch.column(i), &col.data_type)?,
+                None => new_null_array(&col.data_type, rows),
             };
             columns.push(array);
         }
@@ -258,6 +266,13 @@ mod tests {
         let c = u.conform(&b1).unwrap();
         assert_eq!(c.num_columns(), 3);
         assert_eq!(c.column(2).null_count(), 1);
+        // Columns come out in union order whatever the batch's order.
+        let c = u.conform(&b2).unwrap();
+        let a = c.column(0).as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(a.value(0), 2.5);
+        assert_eq!(c.column(1).null_count(), 1);
+        let cc = c.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(cc.value(0), 2);
         // a huge int into the float column -> string
         let b3 = batch(vec![(
             "a",

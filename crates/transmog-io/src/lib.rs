@@ -73,6 +73,7 @@ mod jsonl_sink;
 mod options;
 mod parquet_read;
 mod parquet_sink;
+mod part_writer;
 pub mod read;
 mod sink;
 pub mod splice;

@@ -482,18 +482,22 @@ fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) 
         if f.data_type() != &DataType::Utf8 {
             continue;
         }
+        let columns = || {
+            sample
+                .iter()
+                .filter_map(|b| b.columns().get(i)?.as_any().downcast_ref::<StringArray>())
+        };
+        // Counted first: the sparse columns of a wide table are mostly null and never
+        // reach the minimum, so their rows need not be walked.
+        let values: usize = columns().map(|c| c.len() - c.null_count()).sum();
+        if values < DICTIONARY_MIN_VALUES {
+            continue;
+        }
         let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let mut values = 0usize;
-        let columns = sample
-            .iter()
-            .filter_map(|b| b.columns().get(i)?.as_any().downcast_ref::<StringArray>());
-        for v in columns.flat_map(|c| c.iter().flatten()) {
-            values += 1;
+        for v in columns().flat_map(|c| c.iter().flatten()) {
             seen.insert(v);
         }
-        if values >= DICTIONARY_MIN_VALUES
-            && seen.len() as f64 > DICTIONARY_MAX_DISTINCT * values as f64
-        {
+        if seen.len() as f64 > DICTIONARY_MAX_DISTINCT * values as f64 {
             out.push(f.name().as_str());
         }
     }

@@ -30,12 +30,12 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
 use crate::options::{ParquetOptions, MAX_FILE_COLUMN_CHUNKS};
+use crate::part_writer::PartWriter;
 use crate::splice::{assemble, read_last_row_group, PartFile};
 use crate::writer::{Rolled, Staged, TableWriter};
 use transmog_core::UnionSchema;
@@ -43,7 +43,7 @@ use transmog_core::UnionSchema;
 struct OpenPart {
     path: PathBuf,
     schema: SchemaRef,
-    writer: ArrowWriter<BufWriter<File>>,
+    writer: PartWriter<BufWriter<File>>,
     /// Bytes written when the last write-back was started.
     written_back: u64,
     /// Rows taken by the writer and not yet flushed.
@@ -171,12 +171,8 @@ impl ParquetTable {
                     .writer_properties(self.opts.write_page_checksum, &union, Some(&whole))?
             }
         };
-        let writer = ArrowWriter::try_new(
-            BufWriter::new(file),
-            Arc::clone(&union),
-            Some(props.clone()),
-        )
-        .map_err(|e| Error::parquet(&self.name, &path, e))?;
+        let writer = PartWriter::try_new(BufWriter::new(file), Arc::clone(&union), props.clone())
+            .map_err(|e| Error::parquet(&self.name, &path, e))?;
         self.current = Some(OpenPart {
             path,
             schema: union,

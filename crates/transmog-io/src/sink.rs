@@ -331,7 +331,7 @@ fn stage_all(tables: &mut [Box<dyn TableWriter>]) -> Vec<(usize, Result<Option<S
 
 /// `f` applied to every item on up to one thread per core (scoped threads taking
 /// items from a shared queue); the results come back in item order.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let n = items.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |c| c.get())
