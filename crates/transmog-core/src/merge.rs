@@ -61,7 +61,22 @@ struct TableNames {
     /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first.
     arrays: Vec<serde_json::Value>,
     arrays_json: String,
+    /// Bumped whenever a name is given or the arrays change: a schema renamed before
+    /// is renamed the same way while it stays.
+    generation: u64,
+    /// Recent worker schemas with the generation they were renamed at and the result.
+    renamed: Vec<Renamed>,
 }
+
+struct Renamed {
+    input: SchemaRef,
+    generation: u64,
+    output: Option<SchemaRef>,
+}
+
+/// Worker schemas remembered per table: one or two per flattening thread is enough
+/// (a worker's table keeps its schema `Arc` while its columns do not change).
+const RENAMED_KEPT: usize = 16;
 
 /// Run-wide table and column names, decided in input order.
 pub struct NameRegistry {
@@ -191,6 +206,7 @@ impl NameRegistry {
             }
             names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
         }
+        names.generation += 1;
         for f in schema.fields() {
             names.taken.insert(f.name().clone());
             let Some(SourceKey {
@@ -226,7 +242,7 @@ impl NameRegistry {
     pub fn rename(&mut self, b: TableBatch) -> TableBatch {
         let schema = b.batch.schema();
         let table = self.table_name(&b.table, &schema);
-        let Some(schema) = self.rename_schema(&table, &schema) else {
+        let Some(schema) = self.rename_schema_ref(&table, &schema) else {
             return TableBatch { table, ..b };
         };
         match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
@@ -261,6 +277,33 @@ impl NameRegistry {
         given
     }
 
+    /// [`Self::rename_schema`], remembered for the schema `Arc`: a worker hands over
+    /// the same `Arc` while its table's columns stay, and renaming thousands of columns
+    /// per batch cost a tenth of a run on wide tables.
+    fn rename_schema_ref(&mut self, table: &str, schema: &SchemaRef) -> Option<SchemaRef> {
+        if let Some(names) = self.tables.get(table) {
+            let hit = names
+                .renamed
+                .iter()
+                .find(|r| Arc::ptr_eq(&r.input, schema) && r.generation == names.generation);
+            if let Some(hit) = hit {
+                return hit.output.clone();
+            }
+        }
+        let output = self.rename_schema(table, schema);
+        if let Some(names) = self.tables.get_mut(table) {
+            if names.renamed.len() >= RENAMED_KEPT {
+                names.renamed.remove(0);
+            }
+            names.renamed.push(Renamed {
+                input: Arc::clone(schema),
+                generation: names.generation,
+                output: output.clone(),
+            });
+        }
+        output
+    }
+
     /// The run's names for a schema of table `table` (its columns by their source path,
     /// [`PATH_KEY`]), or `None` when it already has them. Schemas must come in input
     /// order: the first path to claim a name owns it. Also used to name the part files
@@ -286,6 +329,7 @@ impl NameRegistry {
                 }
             }
             if names.arrays.len() != before {
+                names.generation += 1;
                 names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
             }
             if entries != names.arrays {
@@ -328,6 +372,7 @@ impl NameRegistry {
                 {
                     match entry.names.get(&(occurrence, None)).cloned() {
                         Some(n) if !used.contains(&n) => {
+                            names.generation += 1;
                             entry.primary = Some(Some(f));
                             entry.names.insert((occurrence, Some(f)), n);
                             entry.names.get(&(occurrence, Some(f)))
@@ -340,6 +385,7 @@ impl NameRegistry {
             let name = match known {
                 Some(n) => n.clone(),
                 None => {
+                    names.generation += 1;
                     let wanted = match (entry.primary, family) {
                         (Some(p), Some(f)) if p != Some(f) => format!("{base}__{}", f.as_str()),
                         _ => base.clone(),

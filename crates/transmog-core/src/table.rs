@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_schema::{Field, FieldRef, Schema, SchemaRef};
 
 use crate::column::{CellExtras, ColType, ColumnBuilder};
 use crate::small::same_key;
@@ -176,6 +176,69 @@ pub(crate) struct Column {
     pub last_row: u64,
     /// A data column no row has given a value yet (its neighbours are unknown).
     pub fresh: bool,
+    /// Its Arrow field as last made (see [`Column::field`]).
+    pub field: Option<(FieldStamp, FieldRef)>,
+}
+
+/// What a column's Arrow field is made from, beyond what never changes: its field is
+/// made again only when this does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FieldStamp {
+    ty: ColType,
+    family: Option<Family>,
+    placed: bool,
+}
+
+impl Column {
+    fn stamp(&self) -> FieldStamp {
+        FieldStamp {
+            ty: self.builder.col_type(),
+            family: self.family,
+            placed: self.source.as_ref().is_some_and(|s| s.neighbours.is_some()),
+        }
+    }
+
+    /// The column's field, made again only when its [`FieldStamp`] changed.
+    fn field(&mut self) -> FieldRef {
+        let stamp = self.stamp();
+        match &self.field {
+            Some((s, f)) if *s == stamp => Arc::clone(f),
+            _ => {
+                let f = Arc::new(self.make_field());
+                self.field = Some((stamp, Arc::clone(&f)));
+                f
+            }
+        }
+    }
+
+    fn make_field(&self) -> Field {
+        let f = Field::new(&self.name, self.builder.col_type().data_type(), true);
+        let mut meta = HashMap::new();
+        if let Some(r) = self.role {
+            meta.insert(ROLE_KEY.to_string(), r.as_str().to_string());
+        }
+        if let Some(src) = &self.source {
+            meta.insert(PATH_KEY.to_string(), src.path_json.clone());
+            if let Some((after, before)) = &src.neighbours {
+                meta.insert(AFTER_KEY.to_string(), after.clone());
+                meta.insert(BEFORE_KEY.to_string(), before.clone());
+            }
+            meta.insert(BASE_KEY.to_string(), src.base.clone());
+            if src.occurrence > 0 {
+                meta.insert(OCCURRENCE_KEY.to_string(), src.occurrence.to_string());
+            }
+            if src.raw {
+                meta.insert(RAW_KEY.to_string(), "true".to_string());
+            }
+            if src.shortened {
+                meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
+            }
+        }
+        if let Some(family) = self.family {
+            meta.insert(FAMILY_KEY.to_string(), family.as_str().to_string());
+        }
+        f.with_metadata(meta)
+    }
 }
 
 /// Joins rendered [`ARRAYS_KEY`] entries into the metadata value.
@@ -260,6 +323,8 @@ pub(crate) struct Table {
     pub arrays: Vec<String>,
     /// Child tables: the array path owning the table.
     pub owner: Option<Owner>,
+    /// The last batch's schema, with the array count and owner it was made with.
+    schema_cache: Option<((usize, bool), SchemaRef)>,
 }
 
 impl Table {
@@ -275,6 +340,7 @@ impl Table {
             meta: Vec::new(),
             arrays: Vec::new(),
             owner: None,
+            schema_cache: None,
         };
         for (role, name) in meta {
             let c = t.add_column(name.to_string(), Some(*role));
@@ -305,6 +371,7 @@ impl Table {
             family: None,
             last_row: u64::MAX,
             fresh,
+            field: None,
         });
         c
     }
@@ -347,38 +414,36 @@ impl Table {
 
     /// The schema of the current run-wide column types.
     pub fn schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| {
-                let f = Field::new(&c.name, c.builder.col_type().data_type(), true);
-                let mut meta = HashMap::new();
-                if let Some(r) = c.role {
-                    meta.insert(ROLE_KEY.to_string(), r.as_str().to_string());
-                }
-                if let Some(src) = &c.source {
-                    meta.insert(PATH_KEY.to_string(), src.path_json.clone());
-                    if let Some((after, before)) = &src.neighbours {
-                        meta.insert(AFTER_KEY.to_string(), after.clone());
-                        meta.insert(BEFORE_KEY.to_string(), before.clone());
-                    }
-                    meta.insert(BASE_KEY.to_string(), src.base.clone());
-                    if src.occurrence > 0 {
-                        meta.insert(OCCURRENCE_KEY.to_string(), src.occurrence.to_string());
-                    }
-                    if src.raw {
-                        meta.insert(RAW_KEY.to_string(), "true".to_string());
-                    }
-                    if src.shortened {
-                        meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
-                    }
-                }
-                if let Some(family) = c.family {
-                    meta.insert(FAMILY_KEY.to_string(), family.as_str().to_string());
-                }
-                f.with_metadata(meta)
-            })
-            .collect();
+        let fields: Vec<Field> = self.columns.iter().map(Column::make_field).collect();
+        Arc::new(Schema::new_with_metadata(fields, self.schema_meta()))
+    }
+
+    /// [`Self::schema`] for a batch: the last batch's schema when nothing it describes
+    /// changed, else one that reuses the fields that did not change. A wide table
+    /// otherwise built thousands of fields with their metadata for every batch (a
+    /// fifth of the run on GitHub's webhook payloads), and an unchanged `Arc` lets the
+    /// run's renaming and the sinks skip their work per column.
+    fn batch_schema(&mut self) -> SchemaRef {
+        let stamp = (self.arrays.len(), self.owner.is_some());
+        let fields: Vec<FieldRef> = self.columns.iter_mut().map(Column::field).collect();
+        if let Some((s, schema)) = &self.schema_cache {
+            let same = *s == stamp
+                && schema.fields().len() == fields.len()
+                && schema
+                    .fields()
+                    .iter()
+                    .zip(&fields)
+                    .all(|(a, b)| Arc::ptr_eq(a, b));
+            if same {
+                return Arc::clone(schema);
+            }
+        }
+        let schema = Arc::new(Schema::new_with_metadata(fields, self.schema_meta()));
+        self.schema_cache = Some((stamp, Arc::clone(&schema)));
+        schema
+    }
+
+    fn schema_meta(&self) -> HashMap<String, String> {
         let mut meta = HashMap::new();
         if !self.arrays.is_empty() {
             meta.insert(ARRAYS_KEY.to_string(), arrays_json(&self.arrays));
@@ -390,7 +455,7 @@ impl Table {
                 meta.insert(SHORTENED_KEY.to_string(), "true".to_string());
             }
         }
-        Arc::new(Schema::new_with_metadata(fields, meta))
+        meta
     }
 
     /// Records that the array at `path` (raw keys from the record root), owned by the
@@ -422,7 +487,7 @@ impl Table {
             return None;
         }
         let rows = self.rows;
-        let schema = self.schema();
+        let schema = self.batch_schema();
         let mut arrays = Vec::with_capacity(self.columns.len());
         let mut extras = Vec::with_capacity(self.columns.len());
         for c in &mut self.columns {

@@ -55,7 +55,13 @@ pub struct UnionSchema {
     /// Schema-level metadata of the latest batch that had any.
     metadata: arrow_schema::Metadata,
     schema: SchemaRef,
+    /// Batch schemas merged lately: merging one of them again can only change a
+    /// column through an integer beyond ±2^53 (see [`Self::merge`]).
+    merged: Vec<SchemaRef>,
 }
+
+/// Batch schemas remembered by [`UnionSchema::merge`]: a few per flattening thread.
+const MERGED_KEPT: usize = 16;
 
 impl Default for UnionSchema {
     fn default() -> Self {
@@ -71,6 +77,7 @@ impl UnionSchema {
             index: FxHashMap::default(),
             metadata: arrow_schema::Metadata::default(),
             schema: Arc::new(Schema::empty()),
+            merged: Vec::new(),
         }
     }
 
@@ -90,8 +97,43 @@ impl UnionSchema {
     /// Folds a batch's schema into the union. Returns true if a column was added or a
     /// column's type changed. Checks types and duplicate names.
     pub fn merge(&mut self, batch: &RecordBatch) -> Result<bool, SchemaError> {
-        let schema = batch.schema();
-        self.merge_fields(schema.as_ref(), |i| has_big_ints(batch.column(i).as_ref()))
+        let schema = batch.schema_ref();
+        // A schema merged before (the same `Arc`: a flattening thread's table whose
+        // columns did not change) already has its columns, types and metadata in the
+        // union; only a new integer beyond ±2^53 can widen a column. Checking that
+        // spares a wide table a pass over thousands of fields per batch.
+        let seen = self.merged.iter().any(|s| Arc::ptr_eq(s, schema))
+            && (schema.metadata().is_empty() || *schema.metadata() == self.metadata);
+        if seen && !self.new_big_ints(batch) {
+            return Ok(false);
+        }
+        let changed =
+            self.merge_fields(schema.as_ref(), |i| has_big_ints(batch.column(i).as_ref()))?;
+        if !seen {
+            if self.merged.len() >= MERGED_KEPT {
+                self.merged.remove(0);
+            }
+            self.merged.push(Arc::clone(schema));
+        }
+        Ok(changed)
+    }
+
+    /// Whether an integer column of `batch` holds an integer beyond ±2^53 where its
+    /// union column has not had one.
+    fn new_big_ints(&self, batch: &RecordBatch) -> bool {
+        batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .enumerate()
+            .any(|(i, f)| {
+                f.data_type() == &DataType::Int64
+                    && self
+                        .index
+                        .get(f.name().as_str())
+                        .is_some_and(|&u| !self.columns[u].big_ints)
+                    && has_big_ints(batch.column(i).as_ref())
+            })
     }
 
     /// [`Self::merge`] of a schema alone: `big_ints(i)` tells whether column `i` holds
