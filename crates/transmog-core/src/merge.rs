@@ -488,6 +488,46 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_renamed_again_carries_what_other_workers_added_since() {
+        fn push(f: &mut Flattener, doc: &str) -> Vec<TableBatch> {
+            f.push(&value::parse(doc.as_bytes()).unwrap(), Location::record(0))
+                .unwrap();
+            f.take_batches()
+        }
+        fn arrays(b: &TableBatch) -> usize {
+            let schema = b.batch.schema();
+            let list = schema.metadata().get(ARRAYS_KEY).unwrap();
+            serde_json::from_str::<Vec<serde_json::Value>>(list)
+                .unwrap()
+                .len()
+        }
+        // Worker A meets `a.b[]`, twice with the same columns: its table hands over
+        // the same schema `Arc` both times.
+        let mut a = Flattener::new("t", Config::default()).unwrap();
+        let a1 = push(&mut a, r#"{"a": {"b": [{"x": 1}]}}"#);
+        let a2 = push(&mut a, r#"{"a": {"b": [{"x": 3}]}}"#);
+        assert!(Arc::ptr_eq(
+            a1[1].batch.schema_ref(),
+            a2[1].batch.schema_ref()
+        ));
+        // Worker B meets `a[].b[]`, which feeds the same child table.
+        let mut b = Flattener::new("t", Config::default()).unwrap();
+        let b1 = push(&mut b, r#"{"a": [{"b": [{"x": 2}]}]}"#);
+        let mut reg = NameRegistry::new("_");
+        let renamed: Vec<TableBatch> = [a1, b1, a2]
+            .into_iter()
+            .flatten()
+            .map(|t| reg.rename(t))
+            .collect();
+        let child: Vec<&TableBatch> = renamed.iter().filter(|t| &*t.table == "t_a_b").collect();
+        assert_eq!(child.len(), 3);
+        assert_eq!(arrays(child[0]), 1);
+        // A's second batch, renamed after B's, lists both arrays feeding the table.
+        assert_eq!(arrays(child[1]), 2);
+        assert_eq!(arrays(child[2]), 2);
+    }
+
+    #[test]
     fn workers_that_disagree_get_the_sequential_names() {
         // Sequential order: chunk 1 claims a_b for the literal key, chunk 2 (another
         // worker, which only ever saw the nested path) must get a_b_2 for it.

@@ -325,6 +325,31 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_merged_again_still_widens_for_big_integers() {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
+        let ints = |v: i64| {
+            RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![Arc::new(Int64Array::from(vec![v])) as ArrayRef],
+            )
+            .unwrap()
+        };
+        let mut u = UnionSchema::new();
+        assert!(u.merge(&ints(1)).unwrap());
+        let floats = batch(vec![(
+            "a",
+            Arc::new(Float64Array::from(vec![0.5])) as ArrayRef,
+        )]);
+        assert!(u.merge(&floats).unwrap());
+        // The first schema again (the same Arc): nothing to change...
+        assert!(!u.merge(&ints(2)).unwrap());
+        assert_eq!(u.schema().field(0).data_type(), &DataType::Float64);
+        // ...unless an integer no float holds exactly comes in.
+        assert!(u.merge(&ints(1 << 60)).unwrap());
+        assert_eq!(u.schema().field(0).data_type(), &DataType::Utf8);
+    }
+
+    #[test]
     fn unify_gives_every_batch_the_widest_type_in_any_order() {
         // Parallel workers hand batches over in any type order: the union, not the
         // last batch, decides (float after int and int after float both give Float64).
