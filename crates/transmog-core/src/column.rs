@@ -600,6 +600,43 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_absent_rows_pads_every_buffer() {
+        // A text column with kinds: values, offsets and kinds all get the padded rows.
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Text(Kind::Str, "a"));
+        c.push(Cell::Int(7));
+        c.pad_to(6);
+        c.pad_to(3);
+        c.push(Cell::Text(Kind::Str, "z"));
+        let (a, extras) = c.finish();
+        let absent = [None, None, None, None];
+        let mut want = vec![Some("a".to_string()), Some("7".to_string())];
+        want.extend(absent.clone());
+        want.push(Some("z".to_string()));
+        assert_eq!(strings(&a), want);
+        let str_kind = Kind::Str as u8;
+        let mut kinds = vec![str_kind, Kind::Int as u8];
+        kinds.extend([str_kind; 5]);
+        assert_eq!(extras.kinds, Some(kinds));
+        // Numbers and booleans: padded rows are null, the values after them in place.
+        for (first, last) in [
+            (Cell::Bool(true), Cell::Bool(false)),
+            (Cell::Int(1), Cell::Int(2)),
+            (Cell::Float(0.5), Cell::Float(1.5)),
+        ] {
+            let mut c = ColumnBuilder::new(ColType::Null);
+            c.push(first);
+            c.pad_to(4);
+            c.push(last);
+            let (a, extras) = c.finish();
+            assert_eq!(a.len(), 5);
+            assert_eq!(a.null_count(), 3);
+            assert!(a.is_valid(0) && a.is_valid(4), "{a:?}");
+            assert_eq!(extras, CellExtras::default());
+        }
+    }
+
+    #[test]
     fn homogeneous_columns_need_no_extras() {
         let mut c = ColumnBuilder::new(ColType::Null);
         c.pad_to(1);
