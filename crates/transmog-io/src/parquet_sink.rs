@@ -75,6 +75,8 @@ pub(crate) struct ParquetTable {
     /// keeps them (its dictionaries as chosen before) and needs no rows buffered.
     rolled_props: Option<(SchemaRef, WriterProperties)>,
     temps: TempFiles,
+    /// The input has ended: parts encode big batches on every core.
+    finishing: bool,
 }
 
 impl ParquetTable {
@@ -95,6 +97,7 @@ impl ParquetTable {
             part_offset: 0,
             rolled_props: None,
             temps: TempFiles::new(dir, file_name),
+            finishing: false,
         }
     }
 
@@ -171,8 +174,12 @@ impl ParquetTable {
                     .writer_properties(self.opts.write_page_checksum, &union, Some(&whole))?
             }
         };
-        let writer = PartWriter::try_new(BufWriter::new(file), Arc::clone(&union), props.clone())
-            .map_err(|e| Error::parquet(&self.name, &path, e))?;
+        let mut writer =
+            PartWriter::try_new(BufWriter::new(file), Arc::clone(&union), props.clone())
+                .map_err(|e| Error::parquet(&self.name, &path, e))?;
+        if self.finishing {
+            writer.spread();
+        }
         self.current = Some(OpenPart {
             path,
             schema: union,
@@ -327,6 +334,10 @@ impl TableWriter for ParquetTable {
     /// Flushes the remainder, assembles the final file(s) under temporary names and
     /// returns them for the commit. `None` if the table never got a row.
     fn stage(&mut self) -> Result<Option<Staged>> {
+        self.finishing = true;
+        if let Some(part) = &mut self.current {
+            part.writer.spread();
+        }
         self.drain(true)?;
         if self.current.as_ref().is_some_and(|p| p.open_rows > 0) {
             self.flush_part(false)?;
