@@ -658,3 +658,59 @@ fn files_after_a_roll_over_keep_the_first_files_dictionary_choices() {
     }
     assert_eq!(rows, (0..6000).map(Some).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_wide_table_held_to_the_end_comes_back_whole() {
+    // 320 columns x 2 000 rows, all held until finish (under one row group), where its
+    // batches and its row group's close are encoded on several threads. Every column
+    // is sparse in its own way; a late column appears in the second batch.
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(5000)).unwrap();
+    let cols = 320;
+    let value = |r: i64, c: usize| {
+        ((r + c as i64) % (c as i64 % 7 + 2) != 0).then_some(r * 1000 + c as i64)
+    };
+    for part in 0..2i64 {
+        let rows = part * 1000..part * 1000 + 1000;
+        let mut names: Vec<String> = (0..cols).map(|c| format!("c{c}")).collect();
+        if part == 1 {
+            names.push("late".into());
+        }
+        let mut arrays: Vec<ArrayRef> = (0..cols)
+            .map(|c| {
+                if c % 2 == 0 {
+                    opt_ints(rows.clone().map(|r| value(r, c)).collect())
+                } else {
+                    let text: Vec<Option<String>> = rows
+                        .clone()
+                        .map(|r| value(r, c).map(|v| format!("v{v}")))
+                        .collect();
+                    opt_strs(text.iter().map(Option::as_deref).collect())
+                }
+            })
+            .collect();
+        if part == 1 {
+            arrays.push(ints(rows.clone()));
+        }
+        let b = batch(names.iter().map(String::as_str).zip(arrays).collect());
+        sink.write("wide", &b).unwrap();
+    }
+    let out = sink.finish().unwrap();
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(schema.fields().len(), cols + 1);
+    for c in [0, 1, 2, 3, 150, 151, 318, 319] {
+        let name = format!("c{c}");
+        if c % 2 == 0 {
+            let want: Vec<Option<i64>> = (0..2000).map(|r| value(r, c)).collect();
+            assert_eq!(col_i64(&batches, &name), want, "{name}");
+        } else {
+            let want: Vec<Option<String>> = (0..2000)
+                .map(|r| value(r, c).map(|v| format!("v{v}")))
+                .collect();
+            assert_eq!(col_str(&batches, &name), want, "{name}");
+        }
+    }
+    let late = col_i64(&batches, "late");
+    assert!(late[..1000].iter().all(Option::is_none));
+    assert_eq!(late[1000..], (1000..2000).map(Some).collect::<Vec<_>>()[..]);
+}
