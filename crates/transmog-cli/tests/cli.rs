@@ -293,3 +293,32 @@ fn early_error_in_a_long_input_stops_promptly() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("long.jsonl:2: invalid JSON"));
 }
+
+#[cfg(all(target_os = "linux", not(target_env = "msvc")))]
+#[test]
+fn the_allocator_runs_with_its_settings() {
+    // jemalloc prints its options at exit when asked: the built-in settings are in force
+    // (an environment variable could still override one).
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = write(dir.path(), "in.jsonl", &records(10));
+    let out = transmog()
+        .args(["convert", &input, "-o"])
+        .arg(dir.path().join("out"))
+        .arg("-q")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stats = String::from_utf8_lossy(&out.stderr);
+    for setting in [
+        "opt.background_thread: true",
+        "opt.dirty_decay_ms: 50",
+        "opt.narenas: 1",
+        "opt.metadata_thp: \"always\"",
+    ] {
+        assert!(stats.contains(setting), "{setting} missing from:\n{stats}");
+    }
+    // `opt.thp` reads "always" where the kernel has transparent huge pages.
+    let thp = std::path::Path::new("/sys/kernel/mm/transparent_hugepage/enabled").exists();
+    assert!(!thp || stats.contains("opt.thp: \"always\""), "{stats}");
+}
