@@ -11,12 +11,10 @@
 //! benchmark's median RSS was 90 MiB and its peak 98-100 (2 GB), with 50 ms 83 and
 //! 93-95, at the same speed within noise; giving pages back at once (0 ms) halves RSS
 //! but costs 40 % in time.
-//! Its memory is backed by transparent huge pages where the kernel allows them (`thp`,
-//! `metadata_thp`: `madvise` on jemalloc's mappings; nothing changes where THP is off):
-//! a run faults its heap in 2 MiB at a time instead of 4 KiB. Page faults were a fifth
-//! of the CPU on GitHub's webhook payloads, whose widest table is held whole until its
-//! first row group is complete (240 MiB); there it is 11 % faster (10 alternations),
-//! on the orders 5 % (200 000) to nothing (1 000 000), for 5-16 MiB more peak RSS.
+//! Transparent huge pages (`thp:always`) were tried: page faults are a fifth of the CPU
+//! on GitHub's webhook payloads, and the first runs were 11 % faster, but over many runs
+//! the kernel's compaction for huge pages made them slower and erratic (median 0.40 ->
+//! 0.44 s, max 0.62 s), so the kernel's default stays.
 //! The library crates keep the system allocator: in Python the process's own is used.
 
 #[cfg(not(target_env = "msvc"))]
@@ -29,4 +27,4 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[allow(non_upper_case_globals, unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static malloc_conf: &[u8] =
-    b"background_thread:true,dirty_decay_ms:50,muzzy_decay_ms:0,narenas:1,thp:always,metadata_thp:always\0";
+    b"background_thread:true,dirty_decay_ms:50,muzzy_decay_ms:0,narenas:1\0";
