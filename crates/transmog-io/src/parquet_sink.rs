@@ -212,9 +212,19 @@ impl ParquetTable {
                     None => self.take_rows(need.min(self.pending_rows)),
                 };
                 self.start_part(&group, props)?;
-                for b in group.into_iter().rev() {
-                    self.pending_rows += b.num_rows();
-                    self.pending.push_front(b);
+                // The group is at most the rest of a row group: written in one go, each
+                // column once rather than once per batch.
+                let rows: usize = group.iter().map(RecordBatch::num_rows).sum();
+                if rows > 0 {
+                    let part = self.current.as_mut().ok_or(Error::Poisoned)?;
+                    part.writer
+                        .write_all(&group)
+                        .map_err(|e| Error::parquet(&self.name, &part.path, e))?;
+                    part.open_rows += rows;
+                    if self.group_rest() == self.opts.row_group_size {
+                        self.flush_part(false)?;
+                    }
+                    continue;
                 }
             }
             let Some(batch) = self.pending.pop_front() else {

@@ -14,7 +14,9 @@
 
 use std::io::Write;
 
-use arrow_array::{ArrayRef, RecordBatch};
+use std::sync::Arc;
+
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::{FieldRef, SchemaRef};
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
@@ -66,40 +68,60 @@ impl<W: Write + Send> PartWriter<W> {
 
     /// Adds `batch` (in the writer's schema) to the row group in progress.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        if batch.num_columns() != self.fields.len() {
-            return Err(ParquetError::General(format!(
-                "batch of {} columns for a file of {}",
-                batch.num_columns(),
-                self.fields.len()
-            )));
+        self.write_all(std::slice::from_ref(batch))
+    }
+
+    /// Adds `batches` (in the writer's schema) to the row group in progress, each
+    /// column's slices joined first: the per-column cost of a write (levels, encoder
+    /// set-up, page checks) is then paid once, not once per batch. A table held to the
+    /// end comes as one batch per input chunk, and a wide one paid that cost thousands
+    /// of times per chunk. The values written are the same; the pages can be cut
+    /// elsewhere (parquet-rs checks page sizes every 1 024 rows it is given).
+    pub(crate) fn write_all(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        for b in batches {
+            if b.num_columns() != self.fields.len() {
+                return Err(ParquetError::General(format!(
+                    "batch of {} columns for a file of {}",
+                    b.num_columns(),
+                    self.fields.len()
+                )));
+            }
         }
-        if batch.num_rows() == 0 {
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if rows == 0 {
             return Ok(());
         }
         if self.group.is_empty() {
             let index = self.file.flushed_row_groups().len();
             self.group = self.factory.create_column_writers(index)?;
         }
-        self.group_rows += batch.num_rows();
-        type Task<'a> = (
-            (&'a mut [ArrowColumnWriter], &'a [FieldRef]),
-            &'a [ArrayRef],
-        );
+        self.group_rows += rows;
+        let batches: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
+        type Task<'a> = (usize, (&'a mut [ArrowColumnWriter], &'a [FieldRef]));
         let tasks: Vec<Task<'_>> = self
             .group
             .chunks_mut(COLUMNS_PER_TASK)
             .zip(self.fields.chunks(COLUMNS_PER_TASK))
-            .zip(batch.columns().chunks(COLUMNS_PER_TASK))
+            .enumerate()
+            .map(|(t, task)| (t * COLUMNS_PER_TASK, task))
             .collect();
-        let encode = |((writers, fields), arrays): Task<'_>| -> Result<()> {
-            for ((w, f), a) in writers.iter_mut().zip(fields).zip(arrays) {
-                for leaf in compute_leaves(f, a)? {
+        let encode = |(first, (writers, fields)): Task<'_>| -> Result<()> {
+            for (i, (w, f)) in writers.iter_mut().zip(fields).enumerate() {
+                let column = match batches.as_slice() {
+                    [one] => Arc::clone(one.column(first + i)),
+                    many => {
+                        let parts: Vec<&dyn Array> =
+                            many.iter().map(|b| b.column(first + i).as_ref()).collect();
+                        arrow_select::concat::concat(&parts)?
+                    }
+                };
+                for leaf in compute_leaves(f, &column)? {
                     w.write(&leaf)?;
                 }
             }
             Ok(())
         };
-        if !self.spread || batch.num_rows() * self.fields.len() < PARALLEL_MIN_CELLS {
+        if !self.spread || rows * self.fields.len() < PARALLEL_MIN_CELLS {
             tasks.into_iter().try_for_each(encode)
         } else {
             in_parallel(tasks, encode).into_iter().collect()
@@ -162,9 +184,8 @@ impl<W: Write + Send> PartWriter<W> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
 
-    use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
+    use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
     use arrow_schema::{DataType, Field, Schema};
 
     use super::*;
@@ -237,6 +258,48 @@ mod tests {
             ours.len(),
             reference.len()
         );
+    }
+
+    fn read(file: Vec<u8>) -> Vec<RecordBatch> {
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(
+            file,
+        ))
+        .unwrap()
+        .build()
+        .unwrap()
+        .collect::<std::result::Result<_, _>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn batches_written_at_once_hold_what_they_hold_written_one_by_one() {
+        // Small pages, so that where pages are cut can differ; the rows cannot.
+        let props = WriterProperties::builder()
+            .set_data_page_size_limit(512)
+            .set_write_batch_size(64)
+            .build();
+        let batches: Vec<RecordBatch> = (0..5).map(|i| wide_batch(40, 150 + i * 30, i)).collect();
+        let schema = batches[0].schema();
+        let mut one_by_one =
+            PartWriter::try_new(Vec::new(), schema.clone(), props.clone()).unwrap();
+        for b in &batches {
+            one_by_one.write(b).unwrap();
+        }
+        let mut at_once = PartWriter::try_new(Vec::new(), schema.clone(), props).unwrap();
+        at_once.spread();
+        at_once.write_all(&batches).unwrap();
+        let want = arrow_select::concat::concat_batches(&schema, &batches).unwrap();
+        for file in [
+            one_by_one.into_inner().unwrap(),
+            at_once.into_inner().unwrap(),
+        ] {
+            let got = read(file);
+            let got = arrow_select::concat::concat_batches(&got[0].schema(), &got).unwrap();
+            assert_eq!(got.num_rows(), want.num_rows());
+            for (g, w) in got.columns().iter().zip(want.columns()) {
+                assert_eq!(g.as_ref(), w.as_ref());
+            }
+        }
     }
 
     #[test]
