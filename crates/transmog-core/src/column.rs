@@ -11,9 +11,9 @@
 use std::sync::Arc;
 
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
 };
-use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBufferBuilder, NullBuffer, OffsetBuffer, ScalarBuffer};
 
 pub use crate::types::ColType;
 use crate::types::{push_text, MAX_EXACT_INT_IN_F64};
@@ -159,7 +159,8 @@ pub struct CellExtras {
 pub struct ColumnBuilder {
     ty: ColType,
     data: Data,
-    valid: Vec<bool>,
+    /// One bit per row: set where the row has a value (Arrow's validity, built as is).
+    valid: BooleanBufferBuilder,
     kinds: Option<Vec<u8>>,
     present_nulls: Vec<u32>,
     // Whether every integer seen in this run is exact as f64 (for Int -> Float).
@@ -174,7 +175,7 @@ impl ColumnBuilder {
         ColumnBuilder {
             ty,
             data: empty_data(ty),
-            valid: Vec::new(),
+            valid: BooleanBufferBuilder::new(0),
             kinds: None,
             present_nulls: Vec::new(),
             ints_exact: true,
@@ -233,7 +234,7 @@ impl ColumnBuilder {
         if self.valid.len() >= len {
             return;
         }
-        self.valid.resize(len, false);
+        self.valid.append_n(len - self.valid.len(), false);
         match &mut self.data {
             Data::Null => {}
             Data::Bool(v) => v.resize(len, false),
@@ -251,7 +252,7 @@ impl ColumnBuilder {
     }
 
     fn push_absent(&mut self) {
-        self.valid.push(false);
+        self.valid.append(false);
         match &mut self.data {
             Data::Null => {}
             Data::Bool(v) => v.push(false),
@@ -271,7 +272,7 @@ impl ColumnBuilder {
         if let (Cell::Text(Kind::Str, text), Data::Str { offsets, bytes }, None) =
             (cell, &mut self.data, &self.kinds)
         {
-            self.valid.push(true);
+            self.valid.append(true);
             crate::small::extend(bytes, text.as_bytes());
             offsets.push(bytes.len() as i32);
             return;
@@ -292,7 +293,7 @@ impl ColumnBuilder {
         if target != self.ty {
             self.widen(target);
         }
-        self.valid.push(true);
+        self.valid.append(true);
         match (&mut self.data, cell) {
             (Data::Bool(v), Cell::Bool(b)) => v.push(b),
             (Data::Int(v), Cell::Int(i)) => v.push(i),
@@ -304,7 +305,7 @@ impl ColumnBuilder {
             }
             // `join` guarantees one of the arms above; keep the row count right anyway.
             (_, _) => {
-                self.valid.pop();
+                self.valid.truncate(self.valid.len() - 1);
                 self.push_absent();
                 return;
             }
@@ -358,7 +359,7 @@ impl ColumnBuilder {
             }
             (Data::Str { offsets, bytes }, old) => {
                 for i in 0..n {
-                    if self.valid[i] {
+                    if self.valid.get_bit(i) {
                         let k = kind_at(i);
                         match &old {
                             Data::Bool(v) => push_text(bytes, Cell::Bool(v[i])),
@@ -388,8 +389,8 @@ impl ColumnBuilder {
         let canonical = canonical_kind(to) as u8;
         let needed = kinds
             .iter()
-            .zip(&self.valid)
-            .any(|(k, v)| *v && *k != canonical);
+            .enumerate()
+            .any(|(i, k)| *k != canonical && self.valid.get_bit(i));
         self.kinds = needed.then_some(kinds);
     }
 
@@ -415,6 +416,21 @@ impl ColumnBuilder {
         self.last_size = (0, 0);
     }
 
+    /// [`Self::finish`] of a batch of `rows` rows, the column padded with absent cells.
+    pub fn finish_padded(&mut self, rows: usize) -> (ArrayRef, CellExtras) {
+        if self.valid.is_empty() {
+            // Absent from the whole batch, as many columns of a wide sparse table are:
+            // an all-null array, without padding its buffers first.
+            self.last_size = (0, 0);
+            return (
+                new_null_array(&self.ty.data_type(), rows),
+                CellExtras::default(),
+            );
+        }
+        self.pad_to(rows);
+        self.finish()
+    }
+
     /// Takes the held rows as an Arrow array plus extras, leaving the builder empty
     /// (same type) for the next batch.
     pub fn finish(&mut self) -> (ArrayRef, CellExtras) {
@@ -423,12 +439,7 @@ impl ColumnBuilder {
         self.last_size = (n, self.text_bytes());
         let next = empty_data(ty);
         let data = std::mem::replace(&mut self.data, next);
-        let valid = std::mem::take(&mut self.valid);
-        let nulls = if valid.iter().all(|v| *v) {
-            None
-        } else {
-            Some(NullBuffer::from(valid))
-        };
+        let nulls = Some(NullBuffer::new(self.valid.finish())).filter(|n| n.null_count() > 0);
         let array: ArrayRef = match data {
             Data::Null => Arc::new(NullArray::new(n)),
             Data::Bool(v) => Arc::new(BooleanArray::new(v.into(), nulls)),
@@ -634,6 +645,26 @@ mod tests {
             assert!(a.is_valid(0) && a.is_valid(4), "{a:?}");
             assert_eq!(extras, CellExtras::default());
         }
+    }
+
+    #[test]
+    fn a_column_absent_from_a_batch_finishes_as_nulls_of_its_type() {
+        let mut c = ColumnBuilder::new(ColType::Null);
+        c.push(Cell::Text(Kind::Str, "a"));
+        c.push(Cell::Int(7));
+        let (a, extras) = c.finish_padded(3);
+        assert_eq!(strings(&a), vec![Some("a".into()), Some("7".into()), None]);
+        assert!(extras.kinds.is_some());
+        // The next batch gives it nothing: four nulls, still text, no extras.
+        c.reserve_like_last();
+        let (a, extras) = c.finish_padded(4);
+        assert_eq!(a.data_type(), &DataType::Utf8);
+        assert_eq!((a.len(), a.null_count()), (4, 4));
+        assert_eq!(extras, CellExtras::default());
+        // And the one after takes values again.
+        c.push(Cell::Text(Kind::Str, "b"));
+        let (a, _) = c.finish_padded(2);
+        assert_eq!(strings(&a), vec![Some("b".into()), None]);
     }
 
     #[test]

@@ -491,8 +491,7 @@ impl Table {
         let mut arrays = Vec::with_capacity(self.columns.len());
         let mut extras = Vec::with_capacity(self.columns.len());
         for c in &mut self.columns {
-            c.builder.pad_to(rows);
-            let (a, e) = c.builder.finish();
+            let (a, e) = c.builder.finish_padded(rows);
             arrays.push(a);
             extras.push(e);
         }
