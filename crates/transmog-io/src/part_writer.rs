@@ -9,11 +9,11 @@
 //! (at finish, when the flattening threads are done), big batches and row-group closes
 //! are spread over threads. While the input is read the cores are busy flattening, and
 //! spreading then only added threads (orders: 3 % more CPU). Each column is encoded by
-//! one writer in row order whichever thread runs it, so the file is byte for byte what
-//! `ArrowWriter` writes.
+//! one writer in row order whichever thread runs it, so batches written one at a time
+//! make the file `ArrowWriter` makes, byte for byte; batches written together
+//! ([`PartWriter::write_all`]) hold the same values.
 
 use std::io::Write;
-
 use std::sync::Arc;
 
 use arrow_array::{Array, RecordBatch};
