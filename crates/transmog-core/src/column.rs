@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use arrow_array::{
-    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
 };
 use arrow_buffer::{BooleanBufferBuilder, NullBuffer, OffsetBuffer, ScalarBuffer};
 
@@ -423,7 +423,7 @@ impl ColumnBuilder {
             // an all-null array, without padding its buffers first.
             self.last_size = (0, 0);
             return (
-                new_null_array(&self.ty.data_type(), rows),
+                crate::types::null_array(&self.ty.data_type(), rows),
                 CellExtras::default(),
             );
         }

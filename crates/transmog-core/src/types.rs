@@ -123,6 +123,69 @@ pub fn has_big_ints(array: &dyn Array) -> bool {
     }
 }
 
+/// Largest zeroed buffer a thread keeps for [`null_array`] (2^21 rows of 8 bytes).
+const NULL_ZEROS_MAX: usize = 16 << 20;
+
+/// An all-null array of a storage type ([`ColType::data_type`]; other types as Arrow
+/// makes them). Its buffers are slices of one zeroed buffer per thread, grown as
+/// needed: a wide sparse table gets thousands of such columns per batch (a column
+/// absent from a batch, a union column a batch lacks), and allocating and zeroing each
+/// was the largest cost of finishing a batch.
+pub fn null_array(dt: &DataType, rows: usize) -> ArrayRef {
+    use arrow_array::{BooleanArray, Int64Array, NullArray};
+    use arrow_buffer::{
+        BooleanBuffer, Buffer, MutableBuffer, NullBuffer, OffsetBuffer, ScalarBuffer,
+    };
+    thread_local! {
+        // Allocated, hence aligned, even for empty arrays.
+        static ZEROS: std::cell::RefCell<Buffer> =
+            std::cell::RefCell::new(MutableBuffer::from_len_zeroed(4096).into());
+    }
+    let bytes = match dt {
+        DataType::Null => return Arc::new(NullArray::new(rows)),
+        DataType::Boolean => rows.div_ceil(8),
+        DataType::Int64 | DataType::Float64 => rows * 8,
+        DataType::Utf8 => (rows + 1) * 4,
+        _ => return new_null_array(dt, rows),
+    };
+    if bytes > NULL_ZEROS_MAX {
+        return new_null_array(dt, rows);
+    }
+    let zeros = ZEROS.with(|z| {
+        let mut z = z.borrow_mut();
+        if z.len() < bytes {
+            // Aligned for any Arrow type (slices stay at offset 0).
+            *z = MutableBuffer::from_len_zeroed(bytes.next_power_of_two()).into();
+        }
+        z.slice_with_length(0, bytes)
+    });
+    // All bits clear: every row null.
+    let nulls = NullBuffer::new(BooleanBuffer::new(zeros.clone(), 0, rows));
+    match dt {
+        DataType::Boolean => Arc::new(BooleanArray::new(
+            BooleanBuffer::new(zeros, 0, rows),
+            Some(nulls),
+        )),
+        DataType::Int64 => Arc::new(Int64Array::new(
+            ScalarBuffer::new(zeros, 0, rows),
+            Some(nulls),
+        )),
+        DataType::Float64 => Arc::new(Float64Array::new(
+            ScalarBuffer::new(zeros, 0, rows),
+            Some(nulls),
+        )),
+        _ => {
+            // Offsets all 0: every value empty, and no value bytes.
+            let offsets = OffsetBuffer::new(ScalarBuffer::new(zeros, 0, rows + 1));
+            Arc::new(StringArray::new(
+                offsets,
+                Buffer::from(Vec::<u8>::new()),
+                Some(nulls),
+            ))
+        }
+    }
+}
+
 /// Casts `array` (of a supported type) to `to`, following the widening rules above.
 pub fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ArrowError> {
     let from = array.data_type();
@@ -130,7 +193,7 @@ pub fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ArrowError> {
         return Ok(Arc::clone(array));
     }
     if *from == DataType::Null {
-        return Ok(new_null_array(to, array.len()));
+        return Ok(null_array(to, array.len()));
     }
     match to {
         DataType::Float64 => {
@@ -207,6 +270,28 @@ mod tests {
     use super::*;
     use arrow_array::{BooleanArray, Int64Array, LargeStringArray};
     use DataType::*;
+
+    #[test]
+    fn null_arrays_of_every_storage_type_share_their_zeros() {
+        let big = NULL_ZEROS_MAX / 8 + 1;
+        for rows in [0, 1, 7, 1000, 3, big] {
+            for dt in [Null, Boolean, Int64, Float64, Utf8] {
+                let a = null_array(&dt, rows);
+                assert_eq!(a.data_type(), &dt);
+                assert_eq!(a.len(), rows);
+                assert_eq!(a.logical_null_count(), rows, "{dt} x {rows}");
+                // Arrow's own checks of offsets, lengths and alignment.
+                a.to_data().validate_full().unwrap();
+                assert_eq!(*a, *new_null_array(&dt, rows), "{dt} x {rows}");
+            }
+        }
+        // One zeroed buffer per thread serves them all (beyond its cap, Arrow's own).
+        let (a, b) = (null_array(&Int64, 100), null_array(&Utf8, 100));
+        let data = |x: &ArrayRef| x.to_data().buffers()[0].as_ptr();
+        assert_eq!(data(&a), data(&b));
+        let huge = null_array(&Int64, big);
+        assert_ne!(data(&huge), data(&a));
+    }
 
     #[test]
     fn lattice() {

@@ -5,13 +5,13 @@
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use arrow_schema::ArrowError;
 
 use crate::table::{AFTER_KEY, BEFORE_KEY};
-use crate::types::{cast, has_big_ints, storage_type, widen};
+use crate::types::{cast, has_big_ints, null_array, storage_type, widen};
 
 /// Why a batch does not fit a union schema.
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +249,7 @@ impl UnionSchema {
         for (col, at) in self.columns.iter().zip(at) {
             let array = match at {
                 Some(i) => cast(batch.column(i), &col.data_type)?,
-                None => new_null_array(&col.data_type, rows),
+                None => null_array(&col.data_type, rows),
             };
             columns.push(array);
         }
