@@ -252,18 +252,7 @@ impl ColumnBuilder {
     }
 
     fn push_absent(&mut self) {
-        self.valid.append(false);
-        match &mut self.data {
-            Data::Null => {}
-            Data::Bool(v) => v.push(false),
-            Data::Int(v) => v.push(0),
-            Data::Float(v) => v.push(0.0),
-            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
-        }
-        let canonical = canonical_kind(self.ty) as u8;
-        if let Some(k) = &mut self.kinds {
-            k.push(canonical);
-        }
+        self.pad_to(self.len() + 1);
     }
 
     /// Appends one cell, widening the column first when the cell needs it.
