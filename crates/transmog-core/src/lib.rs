@@ -33,6 +33,7 @@ pub mod options;
 pub mod report;
 pub mod result;
 pub mod rows;
+mod scan;
 pub mod schema_file;
 mod small;
 mod table;

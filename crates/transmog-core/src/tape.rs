@@ -8,13 +8,9 @@
 //! record where their subtree ends, so a walk skips a value in one step.
 
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::node::{Node, NodeError, View};
-use crate::value::{self, KeySeed, Value};
+use crate::value::{self, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -143,6 +139,37 @@ impl Tape {
         self.text_slot(Tag::Str, s);
     }
 
+    /// Where text written piece by piece ([`Tape::push_text`]) begins.
+    pub(crate) fn begin_text(&mut self) -> usize {
+        self.text.len()
+    }
+
+    pub(crate) fn push_text(&mut self, s: &str) {
+        crate::small::push_str(&mut self.text, s);
+    }
+
+    pub(crate) fn push_char(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    /// The text written since `start` is a string.
+    pub(crate) fn end_str(&mut self, start: usize) {
+        self.end_text(Tag::Str, start);
+    }
+
+    /// The text written since `start` is the next key of the open object.
+    pub(crate) fn end_key(&mut self, start: usize) {
+        self.end_text(Tag::Key, start);
+    }
+
+    fn end_text(&mut self, tag: Tag, start: usize) {
+        self.slots.push(Slot {
+            tag,
+            a: (self.text.len() - start) as u32,
+            b: start as u64,
+        });
+    }
+
     /// Opens an array; write its items, then [`Tape::end`] with their number.
     pub fn begin_array(&mut self) {
         self.open_container(Tag::Array);
@@ -224,15 +251,8 @@ impl Tape {
         if text.len() > u32::MAX as usize {
             return false;
         }
-        let suspect = Cell::new(false);
         self.begin_record();
-        let mut de = serde_json::Deserializer::from_str(text);
-        let seed = TapeSeed {
-            tape: self,
-            suspect: &suspect,
-        };
-        let read = seed.deserialize(&mut de).and_then(|()| de.end());
-        if read.is_err() || suspect.get() {
+        if crate::scan::scan(self, text).is_err() {
             self.abandon_record();
             return false;
         }
@@ -287,90 +307,6 @@ impl Tape {
             Tag::Array | Tag::Object => slot.b as u32,
             _ => i + 1,
         }
-    }
-}
-
-/// Writes the value serde_json reads onto the tape (see [`Tape::parse_record`]).
-struct TapeSeed<'t, 's> {
-    tape: &'t mut Tape,
-    suspect: &'s Cell<bool>,
-}
-
-impl<'de> DeserializeSeed<'de> for TapeSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TapeSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        self.tape.null();
-        Ok(())
-    }
-    fn visit_none<E>(self) -> Result<(), E> {
-        self.tape.null();
-        Ok(())
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<(), E> {
-        self.tape.bool(b);
-        Ok(())
-    }
-    fn visit_i64<E>(self, i: i64) -> Result<(), E> {
-        self.tape.int(i);
-        Ok(())
-    }
-    fn visit_u64<E>(self, u: u64) -> Result<(), E> {
-        match i64::try_from(u) {
-            Ok(i) => self.tape.int(i),
-            Err(_) => self.tape.big_int(itoa::Buffer::new().format(u)),
-        }
-        Ok(())
-    }
-    fn visit_f64<E>(self, f: f64) -> Result<(), E> {
-        if value::may_be_inexact(f) {
-            self.suspect.set(true);
-        }
-        self.tape.float(f);
-        Ok(())
-    }
-    fn visit_str<E>(self, s: &str) -> Result<(), E> {
-        self.tape.str(s);
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.tape.begin_array();
-        let mut n = 0;
-        while seq
-            .next_element_seed(TapeSeed {
-                tape: &mut *self.tape,
-                suspect: self.suspect,
-            })?
-            .is_some()
-        {
-            n += 1;
-        }
-        self.tape.end(n);
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.tape.begin_object();
-        let mut n = 0;
-        while let Some(k) = map.next_key_seed(KeySeed)? {
-            self.tape.key(&k);
-            map.next_value_seed(TapeSeed {
-                tape: &mut *self.tape,
-                suspect: self.suspect,
-            })?;
-            n += 1;
-        }
-        self.tape.end(n);
-        Ok(())
     }
 }
 
@@ -534,42 +470,173 @@ mod tests {
             assert!(tape.is_empty(), "{doc}: nothing written");
         }
         assert!(!tape.parse_record(b"{\"a\": \"\xff\"}"));
-        let doc =
-            "\u{feff}{\"k\\n\": 18446744073709551615, \"e\": \"\\u00e9\", \"k\\n\": -1.5e-7}\n";
-        assert!(tape.parse_record(doc.as_bytes()));
-        let node = tape.records().next().unwrap();
-        assert_eq!(node.to_value().unwrap(), parse(doc.as_bytes()).unwrap());
+        // Everything else is read here, and read as the value reader reads it.
+        for doc in [
+            "\u{feff}{\"k\\n\": 18446744073709551615, \"e\": \"\\u00e9\", \"k\\n\": -1.5e-7}\n",
+            r#"{"s": "\ud83d\ude00 \" \\ \/ \b\f\n\r\t \u0000", "long": "more than eight bytes é€"}"#,
+            r#" [ -9223372036854775808, 9223372036854775807, 0, 0.0, 1E5, 2.5e-3, 1e-400, 5e-324 ] "#,
+            "{\"a\":{\"b\":[[],{},[{}]],\"c\":null},\"d\":true,\"e\":false}",
+            "\"\"",
+        ] {
+            tape.clear();
+            assert!(tape.parse_record(doc.as_bytes()), "{doc}");
+            let node = tape.records().next().unwrap();
+            assert_eq!(
+                node.to_value().unwrap(),
+                parse(doc.as_bytes()).unwrap(),
+                "{doc}"
+            );
+        }
     }
+
+    /// Number spellings, valid and not, that the scanner must read as serde_json does.
+    const NUMBERS: &[&str] = &[
+        "0",
+        "-0",
+        "-0.0",
+        "0.0",
+        "1",
+        "-1",
+        "01",
+        "-01",
+        "1.",
+        ".5",
+        "-",
+        "+1",
+        "1e",
+        "1e+",
+        "1E5",
+        "1e-5",
+        "1.5E+3",
+        "2.5e-0",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-1e-400",
+        "0e0",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "9223372036854775808.0",
+        "1e19",
+        "1.7976931348623157e308",
+        "5e-324",
+        "0.1000000000000000055511151231257827",
+        "123456789012345678901234567890",
+        "3.14159265358979323846264338327950288",
+        "1_0",
+        "0x10",
+        "Infinity",
+        "NaN",
+    ];
+
+    /// String bodies, valid and not: escapes of every kind, surrogates, control bytes.
+    const STRINGS: &[&str] = &[
+        "",
+        "plain",
+        "\\\"",
+        "\\\\",
+        "\\/",
+        "\\b\\f\\n\\r\\t",
+        "\\u00e9",
+        "\\u0000",
+        "\\ud83d\\ude00",
+        "\\ud83d",
+        "\\ude00",
+        "\\ud83d\\u0041",
+        "\\ud83dx",
+        "\\u12",
+        "\\uZZZZ",
+        "\\x",
+        "tab\there",
+        "nl\nhere",
+        "\u{1f}",
+        "\u{7f}",
+        "é€😀",
+        "a very long text over eight bytes \\n end",
+    ];
 
     fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let scalar = prop_oneof![
             Just("null".to_string()),
             Just("true".to_string()),
-            Just("-0".to_string()),
-            Just("-0.0".to_string()),
-            Just("18446744073709551616".to_string()),
-            Just("9223372036854775807".to_string()),
-            Just("1e400".to_string()),
-            Just("\"\\u00e9\\n\\ud83d\\ude00\"".to_string()),
+            Just("false".to_string()),
+            Just("nul".to_string()),
+            proptest::sample::select(NUMBERS).prop_map(str::to_string),
+            proptest::sample::select(STRINGS).prop_map(|s| format!("\"{s}\"")),
             any::<i64>().prop_map(|i| i.to_string()),
             any::<u64>().prop_map(|i| i.to_string()),
             any::<f64>().prop_map(|f| format!("{f:e}")),
+            any::<f64>().prop_map(|f| format!("{f}")),
+            (0u32..1000, 0u32..100).prop_map(|(a, b)| format!("{a}.{b:02}")),
             "[a-z é]{0,6}".prop_map(|s| format!("{s:?}")),
         ];
-        scalar.prop_recursive(5, 48, 4, |inner| {
+        let space = proptest::sample::select(&["", " ", "\n", "\t", "\r\n", "\u{c}", "  "][..]);
+        scalar.prop_recursive(5, 48, 4, move |inner| {
             prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4)
-                    .prop_map(|items| format!("[{}]", items.join(", "))),
-                proptest::collection::vec(("[a-c]{1,2}", inner), 0..4).prop_map(|entries| {
-                    let body: Vec<_> = entries.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
-                    format!("{{ {} }}", body.join(","))
-                }),
+                (
+                    proptest::collection::vec(inner.clone(), 0..4),
+                    space.clone()
+                )
+                    .prop_map(|(items, sp)| format!("[{sp}{}]", items.join(&format!(",{sp}")))),
+                (
+                    proptest::collection::vec(
+                        (
+                            prop_oneof![
+                                "[a-c]{1,2}".prop_map(|k| format!("{k:?}")),
+                                proptest::sample::select(STRINGS).prop_map(|s| format!("\"{s}\"")),
+                            ],
+                            inner
+                        ),
+                        0..4
+                    ),
+                    space.clone()
+                )
+                    .prop_map(|(entries, sp)| {
+                        let body: Vec<_> = entries
+                            .iter()
+                            .map(|(k, v)| format!("{k}{sp}:{v}"))
+                            .collect();
+                        format!("{{{sp}{}{sp}}}", body.join(","))
+                    }),
             ]
         })
     }
 
+    #[test]
+    fn nesting_near_serde_jsons_limit_is_read_or_left_to_the_value_reader() {
+        let mut tape = Tape::new();
+        for depth in [1, 50, 98, 99, 100, 101, 127, 128, 129, 300] {
+            for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+                let doc = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+                tape.clear();
+                let fast = tape.parse_record(doc.as_bytes());
+                match parse(doc.as_bytes()) {
+                    Ok(v) if fast => {
+                        assert_eq!(tape.records().next().unwrap().to_value().unwrap(), v)
+                    }
+                    Ok(_) => assert!(tape.is_empty() && depth >= 99, "{depth}"),
+                    Err(_) => assert!(!fast && depth >= 128, "{depth}"),
+                }
+            }
+        }
+    }
+
+    /// `TRANSMOG_FUZZ_CASES` as in the fuzz test (a long run: `TRANSMOG_FUZZ_CASES=200000
+    /// cargo test --release -p transmog-core --lib tape`).
+    fn cases() -> u32 {
+        std::env::var("TRANSMOG_FUZZ_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(2000)
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(cases()))]
         /// The tape's reading agrees with the value reader, on whole and on cut or
         /// altered documents: the same value, or a `false` that sends it the exact way.
         #[test]
@@ -577,6 +644,7 @@ mod tests {
             doc in json_text(),
             cut in proptest::option::of(0usize..200),
             flip in proptest::option::of((0usize..200, proptest::num::u8::ANY)),
+            insert in proptest::option::of((0usize..200, proptest::sample::select(&b"\\\"{}[],:-.eE0 \x00\xc3"[..]))),
         ) {
             let mut bytes = doc.into_bytes();
             if let Some(cut) = cut {
@@ -586,6 +654,9 @@ mod tests {
                 if at < bytes.len() {
                     bytes[at] = b;
                 }
+            }
+            if let Some((at, b)) = insert {
+                bytes.insert(at.min(bytes.len()), b);
             }
             let mut tape = Tape::new();
             let fast = tape.parse_record(&bytes);
