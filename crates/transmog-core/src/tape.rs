@@ -470,6 +470,45 @@ mod tests {
             assert!(tape.is_empty(), "{doc}: nothing written");
         }
         assert!(!tape.parse_record(b"{\"a\": \"\xff\"}"));
+        // Text that is not UTF-8, at every place in a word of the string scan, in keys
+        // and values; valid multi-byte text in the same places is read.
+        let bad: [&[u8]; 6] = [
+            b"\xff",
+            b"\xc3",
+            b"\xc3(",
+            b"\xc0\xaf",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+        ];
+        for pad in 0..12 {
+            let ascii = "x".repeat(pad);
+            for seq in bad {
+                for key in [false, true] {
+                    let mut text = ascii.clone().into_bytes();
+                    text.extend_from_slice(seq);
+                    text.extend_from_slice(b"tail");
+                    let mut doc = b"{\"".to_vec();
+                    if key {
+                        doc.extend_from_slice(&text);
+                        doc.extend_from_slice(b"\": 1}");
+                    } else {
+                        doc.extend_from_slice(b"k\": \"");
+                        doc.extend_from_slice(&text);
+                        doc.extend_from_slice(b"\"}");
+                    }
+                    tape.clear();
+                    assert!(!tape.parse_record(&doc), "{doc:?}");
+                    assert!(parse(&doc).is_err(), "{doc:?}");
+                }
+            }
+            for good in ["é", "€", "😀", "é\\n€"] {
+                let doc = format!("{{\"{ascii}{good}\": \"{ascii}{good}{ascii}\"}}");
+                tape.clear();
+                assert!(tape.parse_record(doc.as_bytes()), "{doc}");
+                let node = tape.records().next().unwrap();
+                assert_eq!(node.to_value().unwrap(), parse(doc.as_bytes()).unwrap());
+            }
+        }
         // Everything else is read here, and read as the value reader reads it.
         for doc in [
             "\u{feff}{\"k\\n\": 18446744073709551615, \"e\": \"\\u00e9\", \"k\\n\": -1.5e-7}\n",
