@@ -1,4 +1,4 @@
-//! The CLI's allocator: jemalloc, set to give freed pages back within 50 ms.
+//! The CLI's allocator: jemalloc, set to give freed pages back within a second.
 //!
 //! A run frees and allocates a chunk's worth of Arrow buffers many times a second, from
 //! several threads. glibc's allocator kept the pages of those buffers in fragmented
@@ -7,10 +7,11 @@
 //! purging freed pages keeps it near flat (BENCHMARKS.md, "Scale") and is a few percent
 //! faster. One arena serves the reader, the writer and the flattening threads (two
 //! were no faster and held 10 MiB more).
-//! Freed pages not yet given back are a third of the peak: with 500 ms the orders
-//! benchmark's median RSS was 90 MiB and its peak 98-100 (2 GB), with 50 ms 83 and
-//! 93-95, at the same speed within noise; giving pages back at once (0 ms) halves RSS
-//! but costs 40 % in time.
+//! How long freed pages wait: giving them back at once (0 ms) halves RSS but costs 40 %
+//! in time (every buffer faults its pages in again). At 50 ms a tenth of the orders
+//! run's CPU was still page faults and the purges' TLB shootdowns; at 1 000 ms the run
+//! is 6-10 % faster, with peak RSS 79 / 84 MiB at 0.2 / 5.8 GB against 77 / 84 at 50 ms
+//! (BENCHMARKS.md, "Parsing without serde").
 //! Transparent huge pages (`thp:always`) were tried: page faults are a fifth of the CPU
 //! on GitHub's webhook payloads, and the first runs were 11 % faster, but over many runs
 //! the kernel's compaction for huge pages made them slower and erratic (median 0.40 ->
@@ -27,4 +28,4 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[allow(non_upper_case_globals, unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static malloc_conf: &[u8] =
-    b"background_thread:true,dirty_decay_ms:50,muzzy_decay_ms:0,narenas:1\0";
+    b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:1\0";

@@ -312,7 +312,7 @@ fn the_allocator_runs_with_its_settings() {
     let stats = String::from_utf8_lossy(&out.stderr);
     for setting in [
         "opt.background_thread: true",
-        "opt.dirty_decay_ms: 50",
+        "opt.dirty_decay_ms: 1000",
         "opt.narenas: 1",
         "opt.muzzy_decay_ms: 0",
     ] {
