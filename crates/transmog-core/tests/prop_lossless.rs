@@ -1,13 +1,15 @@
 //! Property tests: whatever the nested input, flattening never panics, every scalar leaf
 //! lands in exactly one output cell (or inside the one JSON-text cell that keeps a raw
-//! array), and every child row's parent id exists.
+//! array), and every child row's parent id exists. And the two ways into the flattener
+//! agree: JSON bytes (scanned onto a tape) and the parsed tree (the reference) give the
+//! same tables, cell for cell, or the same error.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use transmog_core::text::{push_json, push_py_float};
-use transmog_core::{Config, FlatResult, Flattener, Location, Value, ROLE_KEY};
+use transmog_core::{value, Config, FlatResult, Flattener, IdMode, Location, Value, ROLE_KEY};
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -182,8 +184,126 @@ fn check(records: &[Value<'static>], cast: bool) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `text` with white space (of `spaces`, picked in turn) after each `{`, `[`, `:` and `,`
+/// outside strings: spacing our own writer never makes.
+fn spaced(text: &str, spaces: &[&str]) -> String {
+    let mut out = String::new();
+    let (mut in_string, mut escaped, mut n) = (false, false, 0);
+    for c in text.chars() {
+        out.push(c);
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, '{' | '[' | ':' | ',') && !spaces.is_empty() {
+            out.push_str(spaces[n % spaces.len()]);
+            n += 1;
+        }
+    }
+    out
+}
+
+/// What a flattener ends with: per table its batches (Arrow data and cell extras), and
+/// the report, as comparable text.
+fn outcome(f: Flattener) -> Vec<String> {
+    let result = FlatResult::from_flattener(f);
+    let mut out = vec![format!("{:?}", result.report)];
+    for t in &result.tables {
+        for b in &t.batches {
+            out.push(format!("{} {:?} {:?}", t.name, b.batch, b.extras));
+        }
+    }
+    out
+}
+
+fn tape_against_tree(
+    lines: &[String],
+    cfg: Config,
+    cut: Option<(usize, usize)>,
+) -> Result<(), TestCaseError> {
+    let cfg = Config {
+        id_mode: IdMode::Position,
+        extract_time: Some(Value::Str(Cow::Borrowed("2026-01-01T00:00:00"))),
+        ..cfg
+    };
+    let mut lines = lines.to_vec();
+    if let Some((line, at)) = cut {
+        let n = lines.len();
+        let line = &mut lines[line % n];
+        let mut at = at % (line.len() + 1);
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        line.truncate(at);
+    }
+    let mut bytes = Flattener::new("t", cfg.clone()).expect("config");
+    let mut tree = Flattener::new("t", cfg).expect("config");
+    for (i, line) in lines.iter().enumerate() {
+        let at = Location::record(i as u64);
+        let from_bytes = bytes.push_json(line.as_bytes(), at.clone());
+        let from_tree = match value::parse(line.as_bytes()) {
+            Ok(v) => tree.push(&v, at),
+            // The tree reading's own error, as `push_json` words it.
+            Err(_) => Flattener::new("t", Config::default())
+                .expect("config")
+                .push_json(line.as_bytes(), at),
+        };
+        prop_assert_eq!(
+            from_bytes.as_ref().map_err(ToString::to_string),
+            from_tree.as_ref().map_err(ToString::to_string)
+        );
+        if from_bytes.is_err() {
+            return Ok(());
+        }
+    }
+    prop_assert_eq!(outcome(bytes), outcome(tree));
+    Ok(())
+}
+
+/// `TRANSMOG_FUZZ_CASES`, as in the fuzz test (default 256; a long run:
+/// `TRANSMOG_FUZZ_CASES=100000 cargo test --release -p transmog-core --test prop_lossless`).
+fn fuzz_cases() -> u32 {
+    std::env::var("TRANSMOG_FUZZ_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+
+    /// Records written as JSON (spaced out or not, one of them perhaps cut short) and
+    /// flattened from their bytes give what their parsed trees give.
+    #[test]
+    fn bytes_and_trees_flatten_alike(
+        records in prop::collection::vec(record(), 1..5),
+        spaces in prop::sample::subsequence(vec![" ", "\n", "\t", "\r\n  "], 0..3),
+        cast in any::<bool>(),
+        lossless in any::<bool>(),
+        keep in any::<bool>(),
+        depth in 2usize..6,
+        cut in prop::option::of((0usize..8, 0usize..400)),
+    ) {
+        let lines: Vec<String> = records.iter().map(|r| spaced(&text(r), &spaces)).collect();
+        let cfg = Config {
+            cast_to_string: cast,
+            lossless,
+            keep_arrays: keep && !lossless,
+            max_depth: depth,
+            ..Config::default()
+        };
+        tape_against_tree(&lines, cfg, cut)?;
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
 
     #[test]
     fn nothing_lost_nothing_duplicated_cast(records in prop::collection::vec(record(), 1..6)) {
