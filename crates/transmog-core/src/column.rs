@@ -228,12 +228,17 @@ impl ColumnBuilder {
     }
 
     /// Appends absent cells up to `len` rows.
+    #[inline]
     pub fn pad_to(&mut self, len: usize) {
+        if self.valid.len() < len {
+            self.pad_more(len);
+        }
+    }
+
+    #[inline(never)]
+    fn pad_more(&mut self, len: usize) {
         // One resize per buffer: sparse columns of wide tables pad long runs (a row
         // each, one at a time, was the largest cost of a 3 000-column table).
-        if self.valid.len() >= len {
-            return;
-        }
         self.valid.append_n(len - self.valid.len(), false);
         match &mut self.data {
             Data::Null => {}
@@ -255,16 +260,32 @@ impl ColumnBuilder {
         self.pad_to(self.len() + 1);
     }
 
-    /// Appends one cell, widening the column first when the cell needs it.
-    pub fn push(&mut self, cell: Cell<'_>) {
+    /// Appends one text cell: [`ColumnBuilder::push`] of `Cell::Text(kind, text)`, with
+    /// the commonest case inlined into the caller and its text in registers, not a call
+    /// per cell with the `Cell` in memory (orders, one thread: 2-3 % less CPU, with
+    /// `pad_to`'s check inlined too).
+    #[inline(always)]
+    pub fn push_text(&mut self, kind: Kind, text: &str) {
         // Most cells: a string into a text column of strings only (every value cast).
-        if let (Cell::Text(Kind::Str, text), Data::Str { offsets, bytes }, None) =
-            (cell, &mut self.data, &self.kinds)
+        if let (Kind::Str, Data::Str { offsets, bytes }, None) = (kind, &mut self.data, &self.kinds)
         {
             self.valid.append(true);
             crate::small::extend(bytes, text.as_bytes());
             offsets.push(bytes.len() as i32);
             return;
+        }
+        self.push(Cell::Text(kind, text));
+    }
+
+    /// Appends one cell, widening the column first when the cell needs it.
+    pub fn push(&mut self, cell: Cell<'_>) {
+        if let Cell::Text(Kind::Str, text) = cell {
+            if let (Data::Str { offsets, bytes }, None) = (&mut self.data, &self.kinds) {
+                self.valid.append(true);
+                crate::small::extend(bytes, text.as_bytes());
+                offsets.push(bytes.len() as i32);
+                return;
+            }
         }
         let kind = cell.kind();
         if kind == Kind::Null {

@@ -1335,7 +1335,10 @@ impl Flattener {
         for (c, s) in &self.cells {
             let col = &mut table.columns[*c as usize].builder;
             col.pad_to(row);
-            col.push(s.cell(&self.arena));
+            match s.cell(&self.arena) {
+                Cell::Text(kind, text) => col.push_text(kind, text),
+                cell => col.push(cell),
+            }
         }
         for &(role, c) in &table.meta {
             let cell = match role {
