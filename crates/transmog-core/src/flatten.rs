@@ -355,16 +355,12 @@ impl Flattener {
 
     /// Parses one JSON document and processes it as one record.
     pub fn push_json(&mut self, text: &[u8], location: Location) -> Result<()> {
-        // Trailing newlines would move "EOF" errors to the next line.
-        let end = text
-            .iter()
-            .rposition(|b| !value::is_json_space(b))
-            .map_or(0, |i| i + 1);
         // Onto a tape first (no tree: no allocation per object); whatever the tape's
         // reading leaves open (bad text, inexact numbers) goes the exact way below.
+        // The scanner skips trailing white space itself.
         let mut tape = std::mem::take(&mut self.tape);
         tape.clear();
-        if tape.parse_record(&text[..end]) {
+        if tape.parse_record(text) {
             let pushed = match tape.records().next() {
                 Some(record) => self.push(record, location),
                 None => Ok(()),
@@ -376,6 +372,12 @@ impl Flattener {
             return pushed;
         }
         self.tape = tape;
+        // Trailing newlines would move "EOF" errors to the next line. (Found from the
+        // end only here: the record's last bytes are not in cache before it is read.)
+        let end = text
+            .iter()
+            .rposition(|b| !value::is_json_space(b))
+            .map_or(0, |i| i + 1);
         match value::parse(&text[..end]) {
             Ok(v) => self.push(&v, location),
             Err(e) => {

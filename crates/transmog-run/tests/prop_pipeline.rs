@@ -83,20 +83,32 @@ fn tables(tables: &[ResultTable]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// Runs `records` through the pipeline, the first `split` of them from one input and the
+/// rest from a second (chunks then hold records of both), against one flattener.
 fn check(
     records: &[Value<'static>],
+    split: usize,
     chunk: usize,
     chunk_bytes: usize,
     threads: usize,
     mode: u8,
     budget: Option<usize>,
 ) -> Result<(), TestCaseError> {
-    let mut jsonl = String::new();
-    for r in records {
-        push_json(&mut jsonl, r);
-        jsonl.push('\n');
-    }
-    let source: Arc<str> = "in.jsonl".into();
+    let split = split.min(records.len());
+    let inputs: Vec<(Arc<str>, String)> = [
+        ("a.jsonl", &records[..split]),
+        ("b.jsonl", &records[split..]),
+    ]
+    .into_iter()
+    .map(|(name, part)| {
+        let mut jsonl = String::new();
+        for r in part {
+            push_json(&mut jsonl, r);
+            jsonl.push('\n');
+        }
+        (Arc::from(name), jsonl)
+    })
+    .collect();
     // The sequential reference gets the maps the run detects (its sample: every record).
     let mut reference = config(mode);
     if reference.maps_auto {
@@ -112,18 +124,21 @@ fn check(
         .map(|p| transmog_core::maps::path_text(p))
         .collect();
     let mut seq = Flattener::new("t", reference).expect("config");
-    // Position ids of records read from bytes come from their lines' offsets.
-    let mut offset = 0u64;
-    for (i, line) in jsonl.lines().enumerate() {
-        let loc = Location {
-            source: Some(source.clone()),
-            line: Some(i as u64 + 1),
-            record: i as u64,
-            origin: None,
-            offset: Some(offset),
-        };
-        offset += line.len() as u64 + 1;
-        seq.push_json(line.as_bytes(), loc).expect("object");
+    // Position ids of records read from bytes come from their input's name and their
+    // lines' offsets.
+    for (source, jsonl) in &inputs {
+        let mut offset = 0u64;
+        for (i, line) in jsonl.lines().enumerate() {
+            let loc = Location {
+                source: Some(source.clone()),
+                line: Some(i as u64 + 1),
+                record: i as u64,
+                origin: None,
+                offset: Some(offset),
+            };
+            offset += line.len() as u64 + 1;
+            seq.push_json(line.as_bytes(), loc).expect("object");
+        }
     }
     let seq = transmog_core::FlatResult::from_flattener(seq);
 
@@ -139,11 +154,11 @@ fn check(
         Some(bytes) => Collect::compact("t", bytes),
         None => Collect::new("t"),
     };
-    run.read(
-        vec![Input::bytes("in.jsonl", jsonl.into_bytes())],
-        &mut collected,
-    )
-    .expect("run");
+    let inputs = inputs
+        .into_iter()
+        .map(|(name, jsonl)| Input::bytes(&name, jsonl.into_bytes()))
+        .collect();
+    run.read(inputs, &mut collected).expect("run");
     let totals = run.finish(&mut collected).expect("finish");
     prop_assert_eq!(seq.report.collision_count, totals.report.collision_count);
     prop_assert_eq!(
@@ -164,6 +179,7 @@ proptest! {
     #[test]
     fn pipeline_equals_one_flattener_for_any_threads_and_chunks(
         records in prop::collection::vec(record(), 1..12),
+        split in 0usize..12,
         chunk in 1usize..5,
         // Chunks also end at a byte size: from every record alone to a few together.
         chunk_bytes in 1usize..400,
@@ -171,6 +187,6 @@ proptest! {
         mode in 0u8..4,
         budget in prop::option::of(0usize..20_000),
     ) {
-        check(&records, chunk, chunk_bytes, threads, mode, budget)?;
+        check(&records, split, chunk, chunk_bytes, threads, mode, budget)?;
     }
 }
