@@ -3,9 +3,12 @@
 //!
 //! It takes only what it can read exactly as [`crate::value::parse`] would. Anything
 //! else — a syntax error, a number no 64-bit type holds as written (`-0`, beyond
-//! 64 bits, beyond f64), a lone surrogate escape, nesting as deep as serde_json's
+//! 64 bits, beyond f64, a float at or above 2^63 with no fraction, which the exact
+//! reading checks against its text), a lone surrogate escape, nesting near serde_json's
 //! limit — makes it give up with nothing written, and the caller takes the exact
-//! reading, which also words the error. Property tests in `tape.rs` compare the two.
+//! reading, which also words the error. Property tests in `tape.rs` and
+//! `tests/prop_lossless.rs`, and JSONTestSuite in `tests/json_test_suite.rs`, compare
+//! the two.
 
 use crate::tape::Tape;
 use crate::value;
@@ -120,6 +123,13 @@ impl Scanner<'_, '_> {
         Ok(())
     }
 
+    /// Closes the open container, which got `n` entries or items.
+    fn close(&mut self, n: u32) -> Scanned {
+        self.tape.end(n);
+        self.depth -= 1;
+        Ok(())
+    }
+
     fn object(&mut self) -> Scanned {
         self.nest()?;
         self.tape.begin_object();
@@ -145,9 +155,7 @@ impl Scanner<'_, '_> {
                 }
             }
         }
-        self.tape.end(n);
-        self.depth -= 1;
-        Ok(())
+        self.close(n)
     }
 
     fn array(&mut self) -> Scanned {
@@ -168,9 +176,7 @@ impl Scanner<'_, '_> {
                 }
             }
         }
-        self.tape.end(n);
-        self.depth -= 1;
-        Ok(())
+        self.close(n)
     }
 
     /// The body of a string whose opening quote is read, appended to the tape's text.
