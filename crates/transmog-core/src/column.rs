@@ -266,24 +266,29 @@ impl ColumnBuilder {
     /// `pad_to`'s check inlined too).
     #[inline(always)]
     pub fn push_text(&mut self, kind: Kind, text: &str) {
-        // Most cells: a string into a text column of strings only (every value cast).
+        if !self.push_plain_str(kind, text) {
+            self.push(Cell::Text(kind, text));
+        }
+    }
+
+    /// Most cells: a string into a text column of strings only (every value cast).
+    /// `false`, with nothing done, for any other cell or column.
+    #[inline(always)]
+    fn push_plain_str(&mut self, kind: Kind, text: &str) -> bool {
         if let (Kind::Str, Data::Str { offsets, bytes }, None) = (kind, &mut self.data, &self.kinds)
         {
             self.valid.append(true);
             crate::small::extend(bytes, text.as_bytes());
             offsets.push(bytes.len() as i32);
-            return;
+            return true;
         }
-        self.push(Cell::Text(kind, text));
+        false
     }
 
     /// Appends one cell, widening the column first when the cell needs it.
     pub fn push(&mut self, cell: Cell<'_>) {
-        if let Cell::Text(Kind::Str, text) = cell {
-            if let (Data::Str { offsets, bytes }, None) = (&mut self.data, &self.kinds) {
-                self.valid.append(true);
-                crate::small::extend(bytes, text.as_bytes());
-                offsets.push(bytes.len() as i32);
+        if let Cell::Text(kind, text) = cell {
+            if self.push_plain_str(kind, text) {
                 return;
             }
         }

@@ -210,17 +210,6 @@ impl Sender<'_> {
     }
 }
 
-/// Whether two inputs' names are the very same (cheaper than comparing the text, and
-/// enough: each input's names are cloned from one pair).
-fn same_names(a: &Names, b: &Names) -> bool {
-    let same = |x: &Option<Arc<str>>, y: &Option<Arc<str>>| match (x, y) {
-        (Some(x), Some(y)) => Arc::ptr_eq(x, y),
-        (None, None) => true,
-        _ => false,
-    };
-    same(&a.0, &b.0) && same(&a.1, &b.1)
-}
-
 /// Adds a chunk's records to a map sample (records that are not JSON are left out:
 /// the flattener reports them).
 fn sample_chunk(sample: &mut MapSample, chunk: &Chunk) {
@@ -361,6 +350,8 @@ impl Pass<'_> {
     ) -> (Chunk, Option<RunError>) {
         for input in inputs {
             let names: Names = (Some(input.label.clone()), input.origin.clone());
+            // Whether the chunk being filled names this input yet.
+            let mut named = false;
             let mut record = 0u64;
             let outcome = input.for_each_record::<Stop>(|r| {
                 // A chunk ends before the record that would take it past its size (its
@@ -375,12 +366,10 @@ impl Pass<'_> {
                 }
                 let start = chunk.data.len();
                 chunk.data.extend_from_slice(r.bytes);
-                if chunk
-                    .names
-                    .last()
-                    .is_none_or(|(_, n)| !same_names(n, &names))
-                {
+                // (A chunk just sent left an empty one in its place.)
+                if !named || chunk.names.is_empty() {
                     chunk.names.push((chunk.records.len(), names.clone()));
+                    named = true;
                 }
                 chunk.records.push((
                     start,
