@@ -100,13 +100,9 @@ impl Tape {
     }
 
     fn text_slot(&mut self, tag: Tag, s: &str) {
-        let offset = self.text.len() as u64;
-        crate::small::push_str(&mut self.text, s);
-        self.slots.push(Slot {
-            tag,
-            a: s.len() as u32,
-            b: offset,
-        });
+        let start = self.begin_text();
+        self.push_text(s);
+        self.end_text(tag, start);
     }
 
     /// `null`
@@ -239,9 +235,9 @@ impl Tape {
     }
 
     /// Parses one JSON document onto the tape as its next record, with no tree in
-    /// between: what [`value::parse`] would give, read the same way. `false`, with
-    /// nothing written, when only that reading can tell — a number serde_json cannot
-    /// hand over exactly, text that is not UTF-8, any syntax error: `value::parse` then
+    /// between (our byte scanner, `scan.rs`): what [`value::parse`] would give. `false`,
+    /// with nothing written, when only that reading can tell — a number no 64-bit type
+    /// holds as written, text that is not UTF-8, any syntax error: `value::parse` then
     /// gives the value, or the error with its position.
     pub fn parse_record(&mut self, text: &[u8]) -> bool {
         let text = value::without_bom(text);
