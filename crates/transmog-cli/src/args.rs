@@ -317,8 +317,10 @@ impl From<ContractArg> for Contract {
 #[derive(Args)]
 pub struct ParquetArgs {
     /// Codec: snappy, gzip, brotli, zstd, lz4, none; a level after a colon (zstd:3).
-    #[arg(long, default_value = "snappy", value_name = "CODEC[:LEVEL]")]
-    compression: String,
+    /// [default: snappy, except for plain text columns it cannot shrink by 15 %, such as
+    /// random ids, which are stored uncompressed; given, every column gets the codec]
+    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    compression: Option<String>,
     /// Rows per row group.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     row_group_size: usize,
@@ -422,7 +424,10 @@ impl ConvertArgs {
         let p = &self.parquet;
         if let Format::Parquet = format {
             let o = &mut opts.parquet;
-            o.compression = Codec::parse(&p.compression)?;
+            if let Some(codec) = &p.compression {
+                o.compression = Codec::parse(codec)?;
+                o.adaptive_compression = false;
+            }
             o.row_group_size = p.row_group_size.max(1);
             o.write_page_index = p.page_index;
             o.write_page_checksum = p.page_checksum;

@@ -5,7 +5,7 @@
 //! Nothing is silently ignored.
 
 use arrow_array::{Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Schema};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
@@ -258,6 +258,12 @@ pub struct ParquetOptions {
     /// has more than half distinct values (of at least 1000) are written plain.
     /// Setting `use_dictionary` explicitly turns this off (pyarrow's all-or-nothing).
     pub adaptive_dictionary: bool,
+    /// With `compression` left at its default (snappy): a text column written without a
+    /// dictionary that snappy shrinks by less than 15 % in the
+    /// file's first row group is stored uncompressed (random ids, hashes, tokens): the
+    /// codec would spend more time on it than any other column for a few percent.
+    /// Setting `compression` explicitly turns this off: every column gets the codec.
+    pub adaptive_compression: bool,
     /// Write column chunk statistics (default true).
     pub write_statistics: bool,
     /// Data page format (default V1).
@@ -289,6 +295,7 @@ impl Default for ParquetOptions {
             dictionary_pagesize_limit: None,
             use_dictionary: true,
             adaptive_dictionary: true,
+            adaptive_compression: true,
             write_statistics: true,
             data_page_version: DataPageVersion::V1,
             write_batch_size: None,
@@ -330,6 +337,7 @@ impl ParquetOptions {
     pub fn set(&mut self, key: &str, value: OptionValue) -> Result<()> {
         match key {
             "compression" => {
+                self.adaptive_compression = false;
                 self.compression = match &value {
                     OptionValue::None => Codec::Uncompressed,
                     OptionValue::Str(s) => Codec::parse(s)?,
@@ -416,6 +424,8 @@ impl ParquetOptions {
     /// dictionary, text columns in which more than [`DICTIONARY_MAX_DISTINCT`] of the
     /// values are distinct are written plain. Their dictionary would hold nearly every
     /// value once more, beside the indices, and the writer would hash each value for it.
+    /// With the adaptive compression, plain text columns that the sample shows snappy
+    /// cannot shrink are stored uncompressed (see [`ParquetOptions::adaptive_compression`]).
     pub(crate) fn writer_properties(
         &self,
         force_offset_index: bool,
@@ -442,21 +452,31 @@ impl ParquetOptions {
         if let Some(n) = self.write_batch_size {
             b = b.set_write_batch_size(n);
         }
+        let mut plain: Vec<bool> = schema
+            .fields()
+            .iter()
+            .map(|f| !self.use_dictionary || is_id(f))
+            .collect();
         if let Some(sample) = sample.filter(|_| self.use_dictionary && self.adaptive_dictionary) {
-            for name in mostly_distinct_text_columns(schema, sample) {
-                b = b.set_column_dictionary_enabled(ColumnPath::from(name), false);
+            for i in mostly_distinct_text_columns(schema, sample) {
+                plain[i] = true;
+                let col = ColumnPath::from(schema.field(i).name().as_str());
+                b = b.set_column_dictionary_enabled(col, false);
             }
         }
-        let ids = [Role::Id.as_str(), Role::Parent.as_str()];
-        for f in schema.fields() {
-            if f.metadata()
-                .get(ROLE_KEY)
-                .is_some_and(|r| ids.contains(&r.as_str()))
-            {
-                let col = ColumnPath::from(f.name().as_str());
-                b = b
-                    .set_column_dictionary_enabled(col.clone(), false)
-                    .set_column_statistics_enabled(col, EnabledStatistics::None);
+        for f in schema.fields().iter().filter(|f| is_id(f)) {
+            let col = ColumnPath::from(f.name().as_str());
+            b = b
+                .set_column_dictionary_enabled(col.clone(), false)
+                .set_column_statistics_enabled(col, EnabledStatistics::None);
+        }
+        let adapt = self.adaptive_compression
+            && self.compression == Codec::Snappy
+            && self.compression_level.is_none();
+        if let Some(sample) = sample.filter(|_| adapt) {
+            for i in incompressible_text_columns(schema, sample, &plain) {
+                let col = ColumnPath::from(schema.field(i).name().as_str());
+                b = b.set_column_compression(col, Compression::UNCOMPRESSED);
             }
         }
         if self.data_page_version == DataPageVersion::V2 {
@@ -468,25 +488,37 @@ impl ParquetOptions {
     }
 }
 
+/// Whether `f` is an id or parent-id column (by its `transmog.role`).
+fn is_id(f: &Field) -> bool {
+    f.metadata()
+        .get(ROLE_KEY)
+        .is_some_and(|r| r == Role::Id.as_str() || r == Role::Parent.as_str())
+}
+
 /// Share of distinct values above which the adaptive dictionary writes a text column
 /// plain (in the file's first row group, from [`DICTIONARY_MIN_VALUES`] values on).
 pub(crate) const DICTIONARY_MAX_DISTINCT: f64 = 0.5;
 /// Smaller samples keep the dictionary, as pyarrow would.
 pub(crate) const DICTIONARY_MIN_VALUES: usize = 1000;
 
-/// Text columns of `schema` whose values in `sample` (batches of that schema) are
-/// mostly distinct.
-fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) -> Vec<&'s str> {
+/// The text columns (of `schema`) of `sample`, batches of that schema.
+fn text_columns<'a>(
+    sample: &'a [RecordBatch],
+    i: usize,
+) -> impl Iterator<Item = &'a StringArray> + 'a {
+    sample
+        .iter()
+        .filter_map(move |b| b.columns().get(i)?.as_any().downcast_ref::<StringArray>())
+}
+
+/// Indices of the text columns of `schema` whose values in `sample` are mostly distinct.
+fn mostly_distinct_text_columns(schema: &Schema, sample: &[RecordBatch]) -> Vec<usize> {
     let mut out = Vec::new();
     for (i, f) in schema.fields().iter().enumerate() {
         if f.data_type() != &DataType::Utf8 {
             continue;
         }
-        let columns = || {
-            sample
-                .iter()
-                .filter_map(|b| b.columns().get(i)?.as_any().downcast_ref::<StringArray>())
-        };
+        let columns = || text_columns(sample, i);
         // Counted first: the sparse columns of a wide table are mostly null and never
         // reach the minimum, so their rows need not be walked.
         let values: usize = columns().map(|c| c.len() - c.null_count()).sum();
@@ -498,7 +530,56 @@ fn mostly_distinct_text_columns<'s>(schema: &'s Schema, sample: &[RecordBatch]) 
             seen.insert(v);
         }
         if seen.len() as f64 > DICTIONARY_MAX_DISTINCT * values as f64 {
-            out.push(f.name().as_str());
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// Share of a column's bytes that snappy must save on the sample for the column to be
+/// compressed. Random uuids as text save about 10 % (length prefixes and dashes), at
+/// about 400 MB/s: on the orders benchmark, where the id columns are a third of the
+/// bytes, snappy on them was 8 % of the run's CPU, for 5 % of the files' size.
+pub(crate) const COMPRESSION_MIN_SAVING: f64 = 0.15;
+/// Bytes of a column's plain encoding compressed to judge it: one snappy block.
+const COMPRESSION_SAMPLE_BYTES: usize = 64 * 1024;
+/// Columns with fewer bytes than this in the sample keep the codec: too little to judge.
+const COMPRESSION_MIN_SAMPLE_BYTES: usize = 4 * 1024;
+
+/// Indices of the text columns of `schema` marked `plain` (no dictionary) whose values in
+/// `sample`, PLAIN-encoded as the writer will encode them, snappy shrinks by less than
+/// [`COMPRESSION_MIN_SAVING`].
+fn incompressible_text_columns(
+    schema: &Schema,
+    sample: &[RecordBatch],
+    plain: &[bool],
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut encoder = snap::raw::Encoder::new();
+    let (mut page, mut packed) = (Vec::new(), Vec::new());
+    for (i, f) in schema.fields().iter().enumerate() {
+        if f.data_type() != &DataType::Utf8 || !plain[i] {
+            continue;
+        }
+        page.clear();
+        'fill: for column in text_columns(sample, i) {
+            for v in column.iter().flatten() {
+                page.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                page.extend_from_slice(v.as_bytes());
+                if page.len() >= COMPRESSION_SAMPLE_BYTES {
+                    break 'fill;
+                }
+            }
+        }
+        if page.len() < COMPRESSION_MIN_SAMPLE_BYTES {
+            continue;
+        }
+        packed.resize(snap::raw::max_compress_len(page.len()), 0);
+        let Ok(n) = encoder.compress(&page, &mut packed) else {
+            continue;
+        };
+        if n as f64 > (1.0 - COMPRESSION_MIN_SAVING) * page.len() as f64 {
+            out.push(i);
         }
     }
     out

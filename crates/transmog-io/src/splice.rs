@@ -47,6 +47,7 @@ use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation}
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
+use parquet::schema::types::ColumnPath;
 
 use crate::crc::{add_page_crcs, DATA_PAGES, DICTIONARY_PAGE};
 use crate::error::{Error, Result};
@@ -103,8 +104,6 @@ struct Ctx<'a> {
     keep_index: bool,
     /// Properties for chunks encoded during the splice (null / widened).
     encode_props: WriterProperties,
-    /// The same without dictionaries, for joined row groups whose part chose that.
-    plain_props: WriterProperties,
 }
 
 impl Ctx<'_> {
@@ -130,11 +129,6 @@ pub(crate) fn assemble(
         checksum: opts.write_page_checksum,
         keep_index: opts.write_page_index,
         encode_props: opts.writer_properties(opts.write_page_checksum, union, None)?,
-        plain_props: ParquetOptions {
-            use_dictionary: false,
-            ..opts.clone()
-        }
-        .writer_properties(opts.write_page_checksum, union, None)?,
     };
     let out_err = ctx.pq_err(out);
     let pq_schema = ArrowSchemaConverter::new()
@@ -195,17 +189,12 @@ pub(crate) fn assemble(
                 let head = decode_row_group(&ctx, &src, union)?;
                 for ((field, mut arrays), more) in union.fields().iter().zip(columns).zip(head) {
                     arrays.extend(more);
-                    // Encoded as the part encodes it (adaptive dictionary).
-                    let plain = part
-                        .schema
-                        .index_of(field.name())
-                        .is_ok_and(|pi| rg.column(pi).dictionary_page_offset().is_none());
-                    let props = if plain {
-                        &ctx.plain_props
-                    } else {
-                        &ctx.encode_props
+                    // Encoded as the part encodes it (adaptive dictionary and codec).
+                    let props = match part.schema.index_of(field.name()) {
+                        Ok(pi) => encoded_like(&ctx.encode_props, field, rg.column(pi)),
+                        Err(_) => ctx.encode_props.clone(),
                     };
-                    encode_and_splice(&ctx, &mut rgw, field, arrays, k + n, props)?;
+                    encode_and_splice(&ctx, &mut rgw, field, arrays, k + n, &props)?;
                     stats.chunks_reencoded += 1;
                 }
                 rgw.close().map_err(&out_err)?;
@@ -267,6 +256,22 @@ pub(crate) fn assemble(
         row_groups,
         stats,
     })
+}
+
+/// `props` with column `field` encoded like `chunk`: with or without a dictionary, and
+/// with its codec.
+fn encoded_like(
+    props: &WriterProperties,
+    field: &FieldRef,
+    chunk: &ColumnChunkMetaData,
+) -> WriterProperties {
+    let col = ColumnPath::from(field.name().as_str());
+    props
+        .clone()
+        .into_builder()
+        .set_column_dictionary_enabled(col.clone(), chunk.dictionary_page_offset().is_some())
+        .set_column_compression(col, chunk.compression())
+        .build()
 }
 
 /// Reads a footer with everything the splice must carry over: page indexes when present

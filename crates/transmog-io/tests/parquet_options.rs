@@ -372,3 +372,111 @@ fn mostly_distinct_text_columns_are_written_without_a_dictionary_by_default() {
     let (code, _, _d) = write_with(&[], 500);
     assert_eq!(code, [true], "too few values to judge");
 }
+
+/// `n` uuid4-like texts from a fixed seed (splitmix64): random hex, as generated ids are.
+fn random_uuids(seed: u64, n: usize) -> Vec<String> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    (0..n)
+        .map(|_| {
+            let h = format!("{:016x}{:016x}", next(), next());
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )
+        })
+        .collect()
+}
+
+/// Codec of every column (by name) in every row group of table `t` written with
+/// `settings`, 700 rows a batch, 1000 a row group; `late` (a float column) from row
+/// 2100, inside the third row group, so that row group is joined by the splice.
+fn codecs_by_column(
+    settings: &[(&str, &str)],
+    rows: usize,
+) -> std::collections::BTreeMap<String, Vec<Compression>> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = SinkOptions::new(Format::Parquet);
+    o.set("row_group_size", OptionValue::Int(1000)).unwrap();
+    for (k, v) in settings {
+        o.set(k, (*v).into()).unwrap();
+    }
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    let tokens = random_uuids(7, rows);
+    for start in (0..rows).step_by(700) {
+        let end = (start + 700).min(rows);
+        let mut cols = vec![
+            ("token", strs(&tokens[start..end])),
+            (
+                "email",
+                strs((start..end).map(|i| format!("customer{i:07}@example.com"))),
+            ),
+            ("kind", strs((start..end).map(|i| ["a", "b", "c"][i % 3]))),
+        ];
+        if start >= 2100 {
+            cols.push(("late", floats((start..end).map(|i| i as f64 / 4.0))));
+        }
+        sink.write("t", &batch(cols)).unwrap();
+    }
+    let t = sink.finish().unwrap().remove(0);
+    let (_, batches) = read_parquet(&t.path);
+    let back = col_str(&batches, "token");
+    assert!(back
+        .iter()
+        .map(Option::as_deref)
+        .eq(tokens.iter().map(|s| Some(s.as_str()))));
+    let md = metadata(&t.path);
+    let mut out = std::collections::BTreeMap::<String, Vec<Compression>>::new();
+    for rg in md.row_groups() {
+        for c in rg.columns() {
+            out.entry(c.column_descr().name().to_owned())
+                .or_default()
+                .push(c.compression());
+        }
+    }
+    out
+}
+
+#[test]
+fn text_columns_snappy_cannot_shrink_are_stored_uncompressed_by_default() {
+    use Compression::{SNAPPY, UNCOMPRESSED};
+    let by_default = codecs_by_column(&[], 3500);
+    assert_eq!(by_default["token"], [UNCOMPRESSED; 4], "random ids");
+    assert_eq!(
+        by_default["email"], [SNAPPY; 4],
+        "distinct, plain, compressible"
+    );
+    assert_eq!(by_default["kind"], [SNAPPY; 4], "dictionary");
+    assert_eq!(by_default["late"], [SNAPPY; 4], "not text");
+    // Without dictionaries every text column is judged, and only the ids stay uncompressed.
+    let plain = codecs_by_column(&[("use_dictionary", "false")], 3500);
+    assert_eq!(plain["token"], [UNCOMPRESSED; 4]);
+    assert_eq!(plain["kind"], [SNAPPY; 4]);
+    for settings in [[("compression", "snappy")], [("compression", "lz4")]] {
+        let explicit = codecs_by_column(&settings, 3500);
+        let codec = if settings[0].1 == "lz4" {
+            Compression::LZ4_RAW
+        } else {
+            SNAPPY
+        };
+        for (name, codecs) in &explicit {
+            assert!(
+                codecs.iter().all(|c| *c == codec),
+                "{settings:?} {name}: {codecs:?}"
+            );
+        }
+    }
+    // 100 ids are 4 000 bytes: too few to judge.
+    let small = codecs_by_column(&[], 100);
+    assert_eq!(small["token"], [SNAPPY]);
+}
