@@ -241,7 +241,7 @@ impl Tape {
     /// gives the value, or the error with its position.
     pub fn parse_record(&mut self, text: &[u8]) -> bool {
         let text = value::without_bom(text);
-        let Ok(text) = std::str::from_utf8(text) else {
+        let Ok(text) = simdutf8::basic::from_utf8(text) else {
             return false;
         };
         if text.len() > u32::MAX as usize {
