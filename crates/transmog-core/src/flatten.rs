@@ -360,6 +360,7 @@ impl Flattener {
         // The scanner skips trailing white space itself.
         let mut tape = std::mem::take(&mut self.tape);
         tape.clear();
+        tape.keep_float_text(self.cfg.cast_to_string);
         if tape.parse_record(text) {
             let pushed = match tape.records().next() {
                 Some(record) => self.push(record, location),
@@ -567,6 +568,8 @@ impl Flattener {
                 Scratch::arena(Kind::Str, start, self.arena.len() as u32)
             }
             View::Float(f) => Scratch::float(f),
+            View::FloatText(_, repr) if cast => Scratch::borrowed(Kind::Str, repr),
+            View::FloatText(f, _) => Scratch::float(f),
             View::Array { .. } | View::Object { .. } => return None,
         })
     }
@@ -579,7 +582,7 @@ impl Flattener {
             View::Null => Scratch::NULL,
             View::Bool(b) => Scratch::bool(b),
             View::Int(i) => Scratch::int(i),
-            View::Float(f) => Scratch::float(f),
+            View::Float(f) | View::FloatText(f, _) => Scratch::float(f),
             View::BigInt(s) => self.record_text(Kind::BigInt, s),
             View::Str(s) => self.record_text(Kind::Str, s),
             View::Array { .. } | View::Object { .. } => self.json_text(v, Kind::Json, location)?,
@@ -1402,7 +1405,7 @@ fn family_of<'a, N: Node<'a>>(v: &View<'a, N>) -> Option<Family> {
     Some(match v {
         View::Null => return None,
         View::Bool(_) => Family::Bool,
-        View::Int(_) | View::BigInt(_) | View::Float(_) => Family::Number,
+        View::Int(_) | View::BigInt(_) | View::Float(_) | View::FloatText(..) => Family::Number,
         View::Str(_) => Family::Text,
         View::Array { .. } | View::Object { .. } => Family::Json,
     })

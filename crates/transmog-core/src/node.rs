@@ -29,7 +29,7 @@ pub trait Node<'a>: Copy {
             View::Bool(b) => Value::Bool(b),
             View::Int(i) => Value::Int(i),
             View::BigInt(s) => Value::BigInt(s),
-            View::Float(f) => Value::Float(f),
+            View::Float(f) | View::FloatText(f, _) => Value::Float(f),
             View::Str(s) => Value::Str(s),
             View::Array { items, .. } => {
                 Value::Array(items.map(Node::to_value).collect::<Result<_, _>>()?)
@@ -53,7 +53,7 @@ impl<'a, N: Node<'a>> View<'a, N> {
             View::Null => "null",
             View::Bool(_) => "boolean",
             View::Int(_) | View::BigInt(_) => "integer",
-            View::Float(_) => "float",
+            View::Float(_) | View::FloatText(..) => "float",
             View::Str(_) => "string",
             View::Array { .. } => "array",
             View::Object { .. } => "object",
@@ -73,6 +73,10 @@ pub enum View<'a, N: Node<'a>> {
     BigInt(Cow<'a, str>),
     /// A float.
     Float(f64),
+    /// A float with its text in the document, when that text is Python's `repr` of it
+    /// (documents read by the byte scanner, see [`crate::Tape`]): cast to text, the
+    /// flattener takes it as it is instead of writing the float out again.
+    FloatText(f64, &'a str),
     /// A string.
     Str(Cow<'a, str>),
     /// An array.

@@ -277,6 +277,7 @@ impl Scanner<'_, '_> {
             first
         };
         // Integer part: `0` alone, or a digit 1-9 and more digits.
+        let int_start = self.i - 1;
         let mut magnitude: u64 = 0;
         let mut fits = true;
         match lead {
@@ -296,12 +297,16 @@ impl Scanner<'_, '_> {
             }
             _ => return Err(GiveUp),
         }
+        let int_end = self.i;
         let mut float = false;
+        let mut fraction = (0, 0);
         if self.peek() == Some(b'.') {
             self.i += 1;
             self.digits()?;
+            fraction = (int_end + 1, self.i);
             float = true;
         }
+        let mut exponent = false;
         if let Some(b'e' | b'E') = self.peek() {
             self.i += 1;
             if let Some(b'+' | b'-') = self.peek() {
@@ -309,13 +314,29 @@ impl Scanner<'_, '_> {
             }
             self.digits()?;
             float = true;
+            exponent = true;
         }
         if float {
-            let f: f64 = self.text[start..self.i].parse().map_err(|_| GiveUp)?;
+            let fast = match exponent {
+                false => fixed_point(
+                    &self.b[int_start..int_end],
+                    &self.b[fraction.0..fraction.1],
+                    negative,
+                ),
+                true => None,
+            };
+            let (f, repr) = match fast {
+                Some(read) => read,
+                None => (self.text[start..self.i].parse().map_err(|_| GiveUp)?, false),
+            };
             if !f.is_finite() || value::may_be_inexact(f) {
                 return Err(GiveUp);
             }
-            self.tape.float(f);
+            if repr && self.tape.keeps_float_text() {
+                self.tape.float_with_repr(f, &self.text[start..self.i]);
+            } else {
+                self.tape.float(f);
+            }
             return Ok(());
         }
         // Integers beyond 64 bits and `-0` are the exact reading's.
@@ -349,6 +370,45 @@ impl Scanner<'_, '_> {
     }
 }
 
+/// Powers of ten that f64 holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A number without exponent, `int.fraction`, with at most 15 significant digits (the
+/// digits from the first one that is not 0): its value, and whether its text is
+/// Python's `repr` of that value. `None` for other numbers.
+///
+/// The digits as an integer `m` are then below 10^15 and the fraction at most 22 digits
+/// long, so `m` and `10^k` are exact doubles and their quotient, one IEEE division, is
+/// the correctly rounded value (Clinger's fast path), as `str::parse` would give.
+///
+/// Decimals of up to 15 significant digits come back unchanged from the double nearest
+/// them, and two of them never share a double. So the text is the shortest that reads
+/// back as the value, Python's repr, when it has no digit to spare (no trailing 0 in the
+/// fraction but for `X.0`) and the value is in the range Python writes without an
+/// exponent: below 10^16 (true here) and 0 or at least 10^-4.
+pub(crate) fn fixed_point(int: &[u8], fraction: &[u8], negative: bool) -> Option<(f64, bool)> {
+    let power = *EXACT_POWERS_OF_TEN.get(fraction.len())?;
+    let mut m: u64 = 0;
+    let mut significant = 0;
+    for &d in int.iter().chain(fraction) {
+        if significant > 0 || d != b'0' {
+            significant += 1;
+            if significant > 15 {
+                return None;
+            }
+        }
+        m = m * 10 + u64::from(d - b'0');
+    }
+    let magnitude = m as f64 / power;
+    let value = if negative { -magnitude } else { magnitude };
+    let spare_zero = fraction.len() > 1 && fraction.last() == Some(&b'0');
+    let small = int == b"0" && m != 0 && fraction.iter().take_while(|&&d| d == b'0').count() > 3;
+    Some((value, !spare_zero && !small && !fraction.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +439,98 @@ mod tests {
                         "{stop:#x} at {at} among {other:#x}"
                     );
                 }
+            }
+        }
+    }
+
+    /// `fixed_point` on `text` (no exponent), checked against `str::parse` and Python's
+    /// repr as `push_py_float` writes it.
+    fn check_fixed_point(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prelude::*;
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (int, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let significant = digits
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&d| d == b'0')
+            .count();
+        let read = fixed_point(int.as_bytes(), fraction.as_bytes(), negative);
+        prop_assert_eq!(
+            read.is_some(),
+            significant <= 15 && fraction.len() <= 22,
+            "{}",
+            text
+        );
+        if let Some((value, repr)) = read {
+            let exact: f64 = text.parse().expect("a number");
+            prop_assert_eq!(value.to_bits(), exact.to_bits(), "{}", text);
+            let mut python = String::new();
+            crate::text::push_py_float(&mut python, value);
+            // Claimed exactly when true: fraction-less numbers are integers here.
+            prop_assert_eq!(
+                repr,
+                python == text && !fraction.is_empty(),
+                "{} vs {}",
+                text,
+                python
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn fixed_point_numbers_read_exactly_and_know_their_python_repr() {
+        for text in [
+            "0.0",
+            "-0.0",
+            "0.00",
+            "1.0",
+            "1.00",
+            "10.0",
+            "1.5",
+            "1.50",
+            "0.1",
+            "-0.25",
+            "0.0001",
+            "0.00010",
+            "0.00001",
+            "0.000123",
+            "123456789012345.0",
+            "12345678901234.5",
+            "999999999999999.9",
+            "0.30000000000000004",
+            "190.73",
+            "1629.71",
+            "-30.223751",
+            "9007199254740993.0",
+            "0.1000000000000000055511151231257827",
+            "1.0000000000000000000001",
+            "0.0000000000000000000001",
+        ] {
+            check_fixed_point(text).unwrap();
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn fixed_point_agrees_with_parse_and_repr_for_any_spelling(
+            text in "-?(0|[1-9][0-9]{0,17})\\.(0{0,5}[0-9]{0,12}0{0,3}|[0-9]{1,24})"
+        ) {
+            check_fixed_point(&text)?;
+        }
+
+        #[test]
+        fn fixed_point_knows_the_repr_of_any_double(f in proptest::prelude::any::<f64>()) {
+            // Rust writes the shortest digits without exponent: Python's repr, for the
+            // values Python writes that way.
+            let text = format!("{f:?}");
+            if f.is_finite() && !text.contains('e') {
+                check_fixed_point(&text)?;
             }
         }
     }

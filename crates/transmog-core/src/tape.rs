@@ -46,6 +46,8 @@ pub struct Tape {
     open: Vec<u32>,
     /// Text length when the last record began.
     record_text: usize,
+    /// Whether the scanner keeps the text of floats written as Python writes them.
+    float_text: bool,
 }
 
 impl Tape {
@@ -123,6 +125,29 @@ impl Tape {
     /// A float.
     pub fn float(&mut self, f: f64) {
         self.scalar(Tag::Float, 0, f.to_bits());
+    }
+
+    /// Whether [`Tape::parse_record`] keeps the text of floats that Python would write
+    /// as they are written (for flattening that casts them to text); off at first.
+    pub fn keep_float_text(&mut self, keep: bool) {
+        self.float_text = keep;
+    }
+
+    pub(crate) fn keeps_float_text(&self) -> bool {
+        self.float_text
+    }
+
+    /// A float and its text, which is Python's `repr` of it. The text goes into the
+    /// text buffer behind a length byte, and the slot's `a` is 1 + that byte's offset.
+    pub(crate) fn float_with_repr(&mut self, f: f64, repr: &str) {
+        match u32::try_from(self.text.len() + 1) {
+            Ok(at) if repr.len() < 128 => {
+                self.text.push(char::from(repr.len() as u8));
+                self.text.push_str(repr);
+                self.scalar(Tag::Float, at, f.to_bits());
+            }
+            _ => self.float(f),
+        }
     }
 
     /// A number no 64-bit type holds, as its text.
@@ -207,7 +232,7 @@ impl Tape {
             View::Bool(b) => self.bool(b),
             View::Int(i) => self.int(i),
             View::BigInt(s) => self.big_int(&s),
-            View::Float(f) => self.float(f),
+            View::Float(f) | View::FloatText(f, _) => self.float(f),
             View::Str(s) => self.str(&s),
             View::Array { items, .. } => {
                 self.begin_array();
@@ -392,7 +417,12 @@ impl<'a> Node<'a> for TapeNode<'a> {
             Tag::False => View::Bool(false),
             Tag::True => View::Bool(true),
             Tag::Int => View::Int(slot.b as i64),
-            Tag::Float => View::Float(f64::from_bits(slot.b)),
+            Tag::Float if slot.a == 0 => View::Float(f64::from_bits(slot.b)),
+            Tag::Float => {
+                let at = slot.a as usize;
+                let len = self.tape.text.as_bytes()[at - 1] as usize;
+                View::FloatText(f64::from_bits(slot.b), &self.tape.text[at..at + len])
+            }
             Tag::BigInt => View::BigInt(Cow::Borrowed(self.tape.text_of(slot))),
             Tag::Str | Tag::Key => View::Str(Cow::Borrowed(self.tape.text_of(slot))),
             Tag::Array => View::Array {

@@ -302,6 +302,32 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+
+    /// Numbers spelled every way JSON allows (trailing and leading zeros, exponents, more
+    /// digits than a double holds), as fields and as array items, flatten from bytes as
+    /// from trees: cast to text, the scanner keeps a number's own text only where it is
+    /// Python's repr.
+    #[test]
+    fn number_spellings_flatten_alike(
+        numbers in prop::collection::vec(
+            "-?(0|[1-9][0-9]{0,17})(\\.[0-9]{1,14}0{0,3}|\\.0{1,5}[1-9][0-9]{0,12})?([eE][+-]?[0-9]{1,3})?",
+            1..8,
+        ),
+        cast in any::<bool>(),
+    ) {
+        let fields: Vec<String> = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("\"f{i}\":{n}"))
+            .collect();
+        let line = format!("{{{},\"items\":[{}]}}", fields.join(","), numbers.join(","));
+        let cfg = Config { cast_to_string: cast, ..Config::default() };
+        tape_against_tree(&[line], cfg, None)?;
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
 

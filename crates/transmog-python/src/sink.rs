@@ -172,7 +172,7 @@ fn set_cell(builder: &mut RowsBuilder, column: usize, value: PyNode<'_>) -> PyRe
         View::Null => Cell::Null,
         View::Bool(b) => Cell::Bool(b),
         View::Int(i) => Cell::Int(i),
-        View::Float(f) => Cell::Float(f),
+        View::Float(f) | View::FloatText(f, _) => Cell::Float(f),
         View::BigInt(s) => {
             text = s;
             Cell::Text(Kind::BigInt, &text)
