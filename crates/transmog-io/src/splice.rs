@@ -24,7 +24,7 @@
 //! one row group while a tail is joined.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -136,7 +136,7 @@ pub(crate) fn assemble(
         .map_err(&out_err)?;
     let file = crate::commit::create_file(out).map_err(|e| Error::io(table, out, e))?;
     let mut writer = SerializedFileWriter::new(
-        BufWriter::new(file),
+        BufWriter::with_capacity(COPY_BUFFER, file),
         pq_schema.root_schema_ptr(),
         Arc::new(props),
     )
@@ -153,8 +153,9 @@ pub(crate) fn assemble(
     for (index, part) in parts.iter().enumerate() {
         let has_next = index + 1 < parts.len();
         let part_err = ctx.pq_err(&part.path);
-        let file = File::open(&part.path).map_err(|e| Error::io(table, &part.path, e))?;
+        let file = PartReader(File::open(&part.path).map_err(|e| Error::io(table, &part.path, e))?);
         stats.part_bytes += file
+            .0
             .metadata()
             .map_err(|e| Error::io(table, &part.path, e))?
             .len();
@@ -305,10 +306,67 @@ pub(crate) fn read_last_row_group(table: &str, part: &PartFile) -> Result<Vec<Re
         .collect()
 }
 
+/// Largest read when copying a column chunk. parquet-rs copies a chunk through the
+/// reader's `BufReader`, whose default 8 KiB costs a read and a write system call per 8 KiB.
+const COPY_BUFFER: usize = 1 << 20;
+
+/// A part file whose chunk reads grow from 16 KiB to [`COPY_BUFFER`], so that a large
+/// chunk is copied in few system calls and a small one reads little past its end.
+struct PartReader(File);
+
+impl parquet::file::reader::Length for PartReader {
+    fn len(&self) -> u64 {
+        parquet::file::reader::Length::len(&self.0)
+    }
+}
+
+impl ChunkReader for PartReader {
+    type T = GrowingReader;
+
+    fn get_read(&self, start: u64) -> Result<Self::T, ParquetError> {
+        let mut file = self.0.try_clone()?;
+        file.seek(SeekFrom::Start(start))?;
+        Ok(GrowingReader {
+            file,
+            buf: Vec::new(),
+            pos: 0,
+            want: 16 << 10,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes, ParquetError> {
+        self.0.get_bytes(start, length)
+    }
+}
+
+/// A buffered reader whose refills double in size up to [`COPY_BUFFER`].
+struct GrowingReader {
+    file: File,
+    buf: Vec<u8>,
+    pos: usize,
+    want: usize,
+}
+
+impl Read for GrowingReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.resize(self.want, 0);
+            let n = self.file.read(&mut self.buf)?;
+            self.buf.truncate(n);
+            self.pos = 0;
+            self.want = (self.want * 2).min(COPY_BUFFER);
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// One row group of a part file.
 struct Source<'a> {
     part: &'a PartFile,
-    file: &'a File,
+    file: &'a PartReader,
     md: &'a Arc<ParquetMetaData>,
     rgi: usize,
     rows: u64,
@@ -351,7 +409,7 @@ fn decode_column(
 /// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
 fn read_cast_chunk(
     ctx: &Ctx<'_>,
-    file: &File,
+    file: &PartReader,
     path: &Path,
     md: &Arc<ParquetMetaData>,
     rgi: usize,
@@ -362,6 +420,7 @@ fn read_cast_chunk(
     let meta =
         ArrowReaderMetadata::try_new(Arc::clone(md), ArrowReaderOptions::new()).map_err(&err)?;
     let file = file
+        .0
         .try_clone()
         .map_err(|e| Error::io(ctx.table, path, e))?;
     let mask = ProjectionMask::leaves(md.file_metadata().schema_descr(), [pi]);
@@ -532,4 +591,34 @@ fn splice_chunk<W: Write + Send, R: ChunkReader>(
     };
     rgw.append_column(&Bytes::from(with_crc), close)
         .map_err(&out_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_reader_copies_any_span_of_a_file_exactly() {
+        // Larger than two full reads, with a length that is no multiple of any read size.
+        let data: Vec<u8> = (0..(2 * COPY_BUFFER + 40_013))
+            .map(|i| (i * 131 % 251) as u8)
+            .collect();
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        tmp.write_all(&data).unwrap();
+        let reader = PartReader(File::open(tmp.path()).unwrap());
+        for (start, len) in [
+            (0, data.len()),
+            (7, 1),
+            (5, 20_000),
+            (100, 3 * COPY_BUFFER / 2),
+        ] {
+            let mut out = Vec::new();
+            let read = reader.get_read(start as u64).unwrap();
+            std::io::copy(&mut read.take(len as u64), &mut out).unwrap();
+            assert_eq!(out, &data[start..start + len], "span {start}+{len}");
+        }
+        let mut all = Vec::new();
+        reader.get_read(0).unwrap().read_to_end(&mut all).unwrap();
+        assert_eq!(all, data);
+    }
 }
