@@ -1,8 +1,8 @@
 //! Streaming one table into Parquet with exact row groups and schema evolution.
 //!
 //! Incoming batches are merged into the table's union schema and reshaped to it. A part
-//! file's first row group is buffered until it is complete (its rows choose the adaptive
-//! dictionary); after that, rows go straight into the part's writer, which encodes them
+//! file's first row group is buffered until it is complete or holds [`SAMPLE_MAX_BYTES`]
+//! (its rows choose the adaptive dictionary and compression); after that, rows go straight into the part's writer, which encodes them
 //! as they come and flushes exactly every `row_group_size` rows. So a table holds one row
 //! group's *encoded* pages, not its Arrow arrays: the memory no longer rises and falls by
 //! a row group of every table (about 10 MiB over the orders' five tables).
@@ -40,6 +40,12 @@ use crate::splice::{assemble, read_last_row_group, PartFile};
 use crate::writer::{Rolled, Staged, TableWriter};
 use transmog_core::UnionSchema;
 
+/// Memory a table may hold in rows buffered for a part's first row group: past it, the
+/// rows buffered so far choose the part's settings and the row group streams on. Wide,
+/// sparse tables (thousands of columns, each padded with nulls to every row) would
+/// otherwise hold a whole row group of them as Arrow arrays.
+const SAMPLE_MAX_BYTES: usize = 16 << 20;
+
 struct OpenPart {
     path: PathBuf,
     schema: SchemaRef,
@@ -60,6 +66,8 @@ pub(crate) struct ParquetTable {
     /// Rows waiting for a part's first row group, each batch already in the union schema.
     pending: VecDeque<RecordBatch>,
     pending_rows: usize,
+    /// Memory held by `pending` (its arrays' buffers).
+    pending_bytes: usize,
     parts: Vec<PartFile>,
     current: Option<OpenPart>,
     /// Rows flushed, column chunks and bytes of closed parts of the file
@@ -88,6 +96,7 @@ impl ParquetTable {
             union: UnionSchema::new(),
             pending: VecDeque::new(),
             pending_rows: 0,
+            pending_bytes: 0,
             parts: Vec::new(),
             current: None,
             rows: 0,
@@ -120,7 +129,16 @@ impl ParquetTable {
             }
         }
         self.pending_rows -= n - need;
+        self.count_pending_bytes();
         out
+    }
+
+    fn count_pending_bytes(&mut self) {
+        self.pending_bytes = self
+            .pending
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum();
     }
 
     /// Whether rows go straight to an open part (it has the union schema).
@@ -204,7 +222,8 @@ impl ParquetTable {
                     .filter(|(schema, _)| schema == union)
                     .map(|(_, props)| props.clone());
                 let need = self.group_rest();
-                if props.is_none() && self.pending_rows < need && !all {
+                let sampled = self.pending_rows >= need || self.pending_bytes >= SAMPLE_MAX_BYTES;
+                if props.is_none() && !sampled && !all {
                     return Ok(());
                 }
                 let group = match props {
@@ -235,6 +254,7 @@ impl ParquetTable {
                 self.pending_rows += rest.num_rows();
                 self.pending.push_front(rest);
             }
+            self.count_pending_bytes();
         }
         Ok(())
     }
@@ -324,6 +344,7 @@ impl TableWriter for ParquetTable {
                     .conform(b)
                     .map_err(|e| Error::schema(&self.name, e))?;
             }
+            self.count_pending_bytes();
             // The writer's rows keep the old schema: they end the part as its tail.
             if self.current.as_ref().is_some_and(|p| p.open_rows > 0) {
                 self.flush_part(true)?;
@@ -337,6 +358,7 @@ impl TableWriter for ParquetTable {
             .conform(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
         self.pending_rows += conformed.num_rows();
+        self.pending_bytes += conformed.get_array_memory_size();
         self.pending.push_back(conformed);
         self.drain(false)
     }
@@ -438,5 +460,82 @@ impl ParquetTable {
             row_groups,
             splice,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    /// A batch of `width` text columns, all null but column `k % width`.
+    fn sparse_batch(width: usize, rows: usize, k: usize) -> RecordBatch {
+        let fields: Vec<Field> = (0..width)
+            .map(|c| Field::new(format!("c{c}"), DataType::Utf8, true))
+            .collect();
+        let columns: Vec<ArrayRef> = (0..width)
+            .map(|c| {
+                let values = (0..rows).map(|r| (c == k % width).then(|| format!("{k}-{r}")));
+                Arc::new(values.collect::<StringArray>()) as ArrayRef
+            })
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    }
+
+    #[test]
+    fn a_wide_table_buffers_a_bounded_sample_of_its_first_row_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ParquetOptions {
+            row_group_size: 50_000,
+            ..ParquetOptions::default()
+        };
+        let mut table = ParquetTable::new("wide", dir.path(), "wide.parquet", Arc::new(opts));
+        let (width, rows, batches) = (300, 1000, 40);
+        let one = sparse_batch(width, rows, 0).get_array_memory_size();
+        assert!(
+            one * batches > 2 * SAMPLE_MAX_BYTES,
+            "the test must hold more than the bound"
+        );
+        for k in 0..batches {
+            table.write(&sparse_batch(width, rows, k)).unwrap();
+            assert!(
+                table.pending_bytes <= SAMPLE_MAX_BYTES + one,
+                "batch {k}: {} bytes buffered",
+                table.pending_bytes
+            );
+        }
+        assert!(
+            table.current.is_some(),
+            "the part started before its row group filled"
+        );
+        let staged = table.stage().unwrap().unwrap();
+        let (path, _) = &staged.files[0];
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+        let groups: Vec<i64> = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows())
+            .collect();
+        assert_eq!(groups, [40_000], "row groups keep their size");
+        let mut seen = 0;
+        for b in reader.build().unwrap() {
+            let b = b.unwrap();
+            for r in 0..b.num_rows() {
+                let (k, row) = ((seen + r) / rows, (seen + r) % rows);
+                let col = b
+                    .column(k % width)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .unwrap();
+                assert_eq!(col.value(r), format!("{k}-{row}"));
+                let nulls: usize = b.columns().iter().map(|c| c.is_null(r) as usize).sum();
+                assert_eq!(nulls, width - 1);
+            }
+            seen += b.num_rows();
+        }
+        assert_eq!(seen, rows * batches);
     }
 }
