@@ -46,6 +46,24 @@ use transmog_core::UnionSchema;
 /// otherwise hold a whole row group of them as Arrow arrays.
 const SAMPLE_MAX_BYTES: usize = 16 << 20;
 
+/// Memory `batch` holds of its own: an all-null column (a union column the batch lacks)
+/// shares one buffer of zeros with every other ([`transmog_core::types::null_array`]), so
+/// only its array structures count.
+fn held_bytes(batch: &RecordBatch) -> usize {
+    const NULL_COLUMN_BYTES: usize = 128;
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            if c.logical_null_count() == c.len() {
+                NULL_COLUMN_BYTES
+            } else {
+                c.get_array_memory_size()
+            }
+        })
+        .sum()
+}
+
 struct OpenPart {
     path: PathBuf,
     schema: SchemaRef,
@@ -134,11 +152,7 @@ impl ParquetTable {
     }
 
     fn count_pending_bytes(&mut self) {
-        self.pending_bytes = self
-            .pending
-            .iter()
-            .map(RecordBatch::get_array_memory_size)
-            .sum();
+        self.pending_bytes = self.pending.iter().map(held_bytes).sum();
     }
 
     /// Whether rows go straight to an open part (it has the union schema).
@@ -358,7 +372,7 @@ impl TableWriter for ParquetTable {
             .conform(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
         self.pending_rows += conformed.num_rows();
-        self.pending_bytes += conformed.get_array_memory_size();
+        self.pending_bytes += held_bytes(&conformed);
         self.pending.push_back(conformed);
         self.drain(false)
     }
@@ -466,76 +480,109 @@ impl ParquetTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{ArrayRef, StringArray};
+    use arrow_array::{Array, ArrayRef, Int64Array, StringArray};
     use arrow_schema::{DataType, Field, Schema};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    /// A batch of `width` text columns, all null but column `k % width`.
-    fn sparse_batch(width: usize, rows: usize, k: usize) -> RecordBatch {
-        let fields: Vec<Field> = (0..width)
-            .map(|c| Field::new(format!("c{c}"), DataType::Utf8, true))
-            .collect();
-        let columns: Vec<ArrayRef> = (0..width)
-            .map(|c| {
-                let values = (0..rows).map(|r| (c == k % width).then(|| format!("{k}-{r}")));
-                Arc::new(values.collect::<StringArray>()) as ArrayRef
-            })
-            .collect();
+    const WIDTH: usize = 50;
+    const ROWS: usize = 1000;
+
+    /// Batch `k`: `WIDTH` text columns, and from batch `late1` / `late2` on a column more.
+    fn batch(k: usize, late1: usize, late2: usize) -> RecordBatch {
+        let mut fields = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for c in 0..WIDTH {
+            fields.push(Field::new(format!("c{c}"), DataType::Utf8, true));
+            let values = (0..ROWS).map(|r| Some(format!("{k}-{r}-{c}")));
+            columns.push(Arc::new(values.collect::<StringArray>()));
+        }
+        for (name, from) in [("late1", late1), ("late2", late2)] {
+            if k >= from {
+                fields.push(Field::new(name, DataType::Int64, true));
+                let values = (0..ROWS).map(|r| (k * ROWS + r) as i64);
+                columns.push(Arc::new(values.collect::<Int64Array>()));
+            }
+        }
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
     }
 
     #[test]
-    fn a_wide_table_buffers_a_bounded_sample_of_its_first_row_group() {
+    fn a_table_buffers_a_bounded_sample_and_joins_the_tails_that_follows() {
         let dir = tempfile::tempdir().unwrap();
         let opts = ParquetOptions {
-            row_group_size: 50_000,
+            row_group_size: 100_000,
             ..ParquetOptions::default()
         };
-        let mut table = ParquetTable::new("wide", dir.path(), "wide.parquet", Arc::new(opts));
-        let (width, rows, batches) = (300, 1000, 40);
-        let one = sparse_batch(width, rows, 0).get_array_memory_size();
+        let mut table = ParquetTable::new("t", dir.path(), "t.parquet", Arc::new(opts));
+        let (batches, late1, late2) = (80, 30, 60);
+        let one = held_bytes(&batch(0, late1, late2));
         assert!(
-            one * batches > 2 * SAMPLE_MAX_BYTES,
-            "the test must hold more than the bound"
+            one * late1 > SAMPLE_MAX_BYTES,
+            "the bound is reached before late1"
+        );
+        assert!(
+            one * (late2 - late1) > SAMPLE_MAX_BYTES,
+            "and again before late2"
         );
         for k in 0..batches {
-            table.write(&sparse_batch(width, rows, k)).unwrap();
+            table.write(&batch(k, late1, late2)).unwrap();
             assert!(
                 table.pending_bytes <= SAMPLE_MAX_BYTES + one,
                 "batch {k}: {} bytes buffered",
                 table.pending_bytes
             );
         }
-        assert!(
-            table.current.is_some(),
-            "the part started before its row group filled"
-        );
+        // A part started at the bound, ended by late1 as a tail; the next likewise by late2.
+        assert!(table.parts.len() >= 2, "{} parts", table.parts.len());
+        assert!(table.parts.iter().all(|p| p.continued));
         let staged = table.stage().unwrap().unwrap();
-        let (path, _) = &staged.files[0];
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(File::open(&staged.files[0].0).unwrap())
+                .unwrap();
         let groups: Vec<i64> = reader
             .metadata()
             .row_groups()
             .iter()
             .map(|rg| rg.num_rows())
             .collect();
-        assert_eq!(groups, [40_000], "row groups keep their size");
+        assert_eq!(groups, [80_000], "one row group, as if written whole");
         let mut seen = 0;
         for b in reader.build().unwrap() {
             let b = b.unwrap();
+            assert_eq!(b.num_columns(), WIDTH + 2);
+            let late: Vec<&Int64Array> = (WIDTH..WIDTH + 2)
+                .map(|c| b.column(c).as_any().downcast_ref().unwrap())
+                .collect();
             for r in 0..b.num_rows() {
-                let (k, row) = ((seen + r) / rows, (seen + r) % rows);
-                let col = b
-                    .column(k % width)
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .unwrap();
-                assert_eq!(col.value(r), format!("{k}-{row}"));
-                let nulls: usize = b.columns().iter().map(|c| c.is_null(r) as usize).sum();
-                assert_eq!(nulls, width - 1);
+                let (k, row) = ((seen + r) / ROWS, (seen + r) % ROWS);
+                for c in [0, WIDTH - 1] {
+                    let col = b.column(c).as_any().downcast_ref::<StringArray>().unwrap();
+                    assert_eq!(col.value(r), format!("{k}-{row}-{c}"));
+                }
+                for (col, from) in late.iter().zip([late1, late2]) {
+                    let want = (k >= from).then_some((seen + r) as i64);
+                    assert_eq!(col.is_valid(r).then(|| col.value(r)), want, "row {k}/{row}");
+                }
             }
             seen += b.num_rows();
         }
-        assert_eq!(seen, rows * batches);
+        assert_eq!(seen, ROWS * batches);
+    }
+
+    #[test]
+    fn columns_a_batch_lacks_count_as_little_held_memory() {
+        let mut union = UnionSchema::new();
+        let wide = batch(0, 0, 0);
+        union.merge(&wide).unwrap();
+        let narrow = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("c0", DataType::Utf8, true)])),
+            vec![Arc::clone(wide.column(0))],
+        )
+        .unwrap();
+        let padded = union.conform(&narrow).unwrap();
+        assert_eq!(padded.num_columns(), WIDTH + 2);
+        let own = held_bytes(&narrow);
+        assert!(held_bytes(&padded) <= own + (WIDTH + 1) * 128);
+        assert!(held_bytes(&wide) > WIDTH * own / 2);
     }
 }

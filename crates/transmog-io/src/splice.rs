@@ -16,8 +16,9 @@
 //! the chunk metadata and offset index are adjusted to the grown headers.
 //!
 //! A part whose last row group is a *tail* (the schema changed inside a row group) has
-//! that row group joined with the next part's first: both are decoded, reshaped to the
-//! union and encoded again as one row group, so row groups keep their exact size.
+//! that row group joined with the next part's first (or with several tails in a row, when
+//! parts started before their first row group was complete): all are decoded, reshaped to
+//! the union and encoded again as one row group, so row groups keep their exact size.
 //!
 //! The final file gets the `ARROW:schema` of the union, so Arrow readers see the exact
 //! types. Memory is bounded by one column chunk (re-encode and checksum paths), or by
@@ -28,7 +29,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{new_null_array, ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{
@@ -52,7 +53,7 @@ use parquet::schema::types::ColumnPath;
 use crate::crc::{add_page_crcs, DATA_PAGES, DICTIONARY_PAGE};
 use crate::error::{Error, Result};
 use crate::options::ParquetOptions;
-use transmog_core::types::cast;
+use transmog_core::types::{cast, null_array};
 
 /// A finished part file of a table and the Arrow schema it was written with.
 #[derive(Debug, Clone)]
@@ -182,7 +183,17 @@ pub(crate) fn assemble(
                 rows: n,
             };
             if part.continued && has_next && rgi + 1 == md.num_row_groups() {
-                tail = Some((decode_row_group(&ctx, &src, union)?, n));
+                let columns = decode_row_group(&ctx, &src, union)?;
+                // A part whose only row group is a tail continues the tail before it.
+                tail = Some(match tail.take() {
+                    None => (columns, n),
+                    Some((mut held, k)) => {
+                        for (arrays, more) in held.iter_mut().zip(columns) {
+                            arrays.extend(more);
+                        }
+                        (held, k + n)
+                    }
+                });
                 continue;
             }
             let mut rgw = writer.next_row_group().map_err(&out_err)?;
@@ -401,7 +412,7 @@ fn decode_column(
         }
         _ => {
             let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
-            Ok((vec![new_null_array(field.data_type(), len)], false))
+            Ok((vec![null_array(field.data_type(), len)], false))
         }
     }
 }
