@@ -275,7 +275,15 @@ pub struct ParquetOptions {
     /// a folder of part files, `<table>/part-00000.parquet`, ... (see
     /// [`MAX_FILE_COLUMN_CHUNKS`] for the other limit that applies with it).
     pub max_file_size: Option<usize>,
+    /// Memory a table may hold in rows buffered for a part's first row group, whose rows
+    /// choose the adaptive dictionaries and codecs (default 16 MiB). Past it,
+    /// the rows buffered so far choose and the row group streams on: a wide table would
+    /// otherwise hold a whole row group as Arrow arrays.
+    pub sample_bytes: usize,
 }
+
+/// Default of [`ParquetOptions::sample_bytes`].
+pub(crate) const SAMPLE_BYTES: usize = 16 << 20;
 
 /// With [`ParquetOptions::max_file_size`] set, a file also rolls over once its footer
 /// holds this many column chunks (row groups times columns). The writer keeps every
@@ -298,6 +306,7 @@ impl Default for ParquetOptions {
             adaptive_compression: true,
             write_statistics: true,
             data_page_version: DataPageVersion::V1,
+            sample_bytes: SAMPLE_BYTES,
             write_batch_size: None,
             max_file_size: None,
         }

@@ -1,7 +1,8 @@
 //! Streaming one table into Parquet with exact row groups and schema evolution.
 //!
 //! Incoming batches are merged into the table's union schema and reshaped to it. A part
-//! file's first row group is buffered until it is complete or holds [`SAMPLE_MAX_BYTES`]
+//! file's first row group is buffered until it is complete or holds
+//! [`ParquetOptions::sample_bytes`]
 //! (its rows choose the adaptive dictionary and compression); after that, rows go straight into the part's writer, which encodes them
 //! as they come and flushes exactly every `row_group_size` rows. So a table holds one row
 //! group's *encoded* pages, not its Arrow arrays: the memory no longer rises and falls by
@@ -39,12 +40,6 @@ use crate::part_writer::PartWriter;
 use crate::splice::{assemble, read_last_row_group, PartFile};
 use crate::writer::{Rolled, Staged, TableWriter};
 use transmog_core::UnionSchema;
-
-/// Memory a table may hold in rows buffered for a part's first row group: past it, the
-/// rows buffered so far choose the part's settings and the row group streams on. Wide,
-/// sparse tables (thousands of columns, each padded with nulls to every row) would
-/// otherwise hold a whole row group of them as Arrow arrays.
-const SAMPLE_MAX_BYTES: usize = 16 << 20;
 
 /// Memory `batch` holds of its own: an all-null column (a union column the batch lacks)
 /// shares one buffer of zeros with every other ([`transmog_core::types::null_array`]), so
@@ -236,7 +231,8 @@ impl ParquetTable {
                     .filter(|(schema, _)| schema == union)
                     .map(|(_, props)| props.clone());
                 let need = self.group_rest();
-                let sampled = self.pending_rows >= need || self.pending_bytes >= SAMPLE_MAX_BYTES;
+                let sampled =
+                    self.pending_rows >= need || self.pending_bytes >= self.opts.sample_bytes;
                 if props.is_none() && !sampled && !all {
                     return Ok(());
                 }
@@ -517,17 +513,17 @@ mod tests {
         let (batches, late1, late2) = (80, 30, 60);
         let one = held_bytes(&batch(0, late1, late2));
         assert!(
-            one * late1 > SAMPLE_MAX_BYTES,
+            one * late1 > crate::options::SAMPLE_BYTES,
             "the bound is reached before late1"
         );
         assert!(
-            one * (late2 - late1) > SAMPLE_MAX_BYTES,
+            one * (late2 - late1) > crate::options::SAMPLE_BYTES,
             "and again before late2"
         );
         for k in 0..batches {
             table.write(&batch(k, late1, late2)).unwrap();
             assert!(
-                table.pending_bytes <= SAMPLE_MAX_BYTES + one,
+                table.pending_bytes <= crate::options::SAMPLE_BYTES + one,
                 "batch {k}: {} bytes buffered",
                 table.pending_bytes
             );

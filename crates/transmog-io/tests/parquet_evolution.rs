@@ -714,3 +714,122 @@ fn a_wide_table_held_to_the_end_comes_back_whole() {
     assert!(late[..1000].iter().all(Option::is_none));
     assert_eq!(late[1000..], (1000..2000).map(Some).collect::<Vec<_>>()[..]);
 }
+
+/// Any sequence of batches, each with some of four columns (`c` an integer or a float
+/// column, so that it widens), written with any row group size and a first-row-group
+/// sample bound of a few hundred bytes (parts start early, and new columns then end them
+/// as tails, several in a row), reads back as written, in row groups of exact size.
+mod any_batches {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn write_and_check(plans: &[(usize, u8, bool)], rgs: usize, sample: usize, crc: bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = opts(rgs);
+        o.parquet.sample_bytes = sample;
+        o.parquet.write_page_checksum = crc;
+        let mut sink = TableSink::create(dir.path(), o).unwrap();
+        let (mut at, mut names, mut c_float) = (0usize, Vec::<&str>::new(), false);
+        let has = |name: &'static str, names: &mut Vec<&str>| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        };
+        // Expected cells, by column: present in a row when its batch has the column.
+        let (mut a, mut b, mut c, mut d) = (vec![], vec![], vec![], vec![]);
+        for &(rows, mask, float) in plans.iter().filter(|p| p.1 != 0) {
+            let range = at..at + rows;
+            let mut cols: Vec<(&str, ArrayRef)> = Vec::new();
+            if mask & 1 != 0 {
+                cols.push(("a", ints(range.clone().map(|i| i as i64))));
+                has("a", &mut names);
+            }
+            if mask & 2 != 0 {
+                cols.push(("b", strs(range.clone().map(|i| format!("b{i}")))));
+                has("b", &mut names);
+            }
+            if mask & 4 != 0 {
+                let v = if float {
+                    floats(range.clone().map(|i| i as f64 + 0.5))
+                } else {
+                    ints(range.clone().map(|i| i as i64))
+                };
+                cols.push(("c", v));
+                c_float |= float;
+                has("c", &mut names);
+            }
+            if mask & 8 != 0 {
+                cols.push(("d", strs(range.clone().map(|i| format!("d{i}")))));
+                has("d", &mut names);
+            }
+            for i in range {
+                a.push((mask & 1 != 0).then_some(i as i64));
+                b.push((mask & 2 != 0).then(|| format!("b{i}")));
+                c.push((mask & 4 != 0).then_some(i as f64 + if float { 0.5 } else { 0.0 }));
+                d.push((mask & 8 != 0).then(|| format!("d{i}")));
+            }
+            at += rows;
+            sink.write("t", &batch(cols)).unwrap();
+        }
+        let out = sink.finish().unwrap();
+        if at == 0 {
+            assert!(out.iter().all(|t| t.rows == 0));
+            return;
+        }
+        let t = &out[0];
+        let mut groups = vec![rgs as i64; at / rgs];
+        if at % rgs > 0 {
+            groups.push((at % rgs) as i64);
+        }
+        assert_eq!(row_group_sizes(&t.path), groups);
+        let (schema, batches) = read_parquet(&t.path);
+        assert_eq!(field_names(&schema), names);
+        let pick = |name: &str| names.contains(&name);
+        if pick("a") {
+            assert_eq!(col_i64(&batches, "a"), a);
+        }
+        if pick("b") {
+            assert_eq!(col_str(&batches, "b"), b);
+        }
+        if pick("c") && c_float {
+            assert_eq!(col_f64(&batches, "c"), c);
+        } else if pick("c") {
+            let c: Vec<Option<i64>> = c.iter().map(|v| v.map(|f| f as i64)).collect();
+            assert_eq!(col_i64(&batches, "c"), c);
+        }
+        if pick("d") {
+            assert_eq!(col_str(&batches, "d"), d);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: fuzz_cases(64), ..ProptestConfig::default() })]
+
+        #[test]
+        fn read_back_as_written(
+            plans in vec((0usize..30, 0u8..16, any::<bool>()), 1..25),
+            rgs in 1usize..40,
+            sample in 0usize..2000,
+            crc in any::<bool>(),
+        ) {
+            write_and_check(&plans, rgs, sample, crc);
+        }
+    }
+
+    #[test]
+    fn a_run_of_tails_inside_one_row_group() {
+        // Every batch brings a column and the bound is 0: each part starts with its
+        // batch and ends, as a tail, at the next.
+        let plans = [
+            (3, 1, false),
+            (2, 3, false),
+            (4, 7, true),
+            (5, 15, true),
+            (1, 15, false),
+        ];
+        write_and_check(&plans, 100, 0, false);
+        write_and_check(&plans, 100, 0, true);
+        write_and_check(&plans, 4, 0, false);
+    }
+}

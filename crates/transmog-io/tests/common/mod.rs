@@ -128,3 +128,11 @@ pub fn dir_entries(dir: &Path) -> Vec<String> {
 pub fn path_in(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// Cases for a property test: `TRANSMOG_FUZZ_CASES` when set (long runs), else `default`.
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("TRANSMOG_FUZZ_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
