@@ -2,9 +2,9 @@
 //!
 //! Incoming batches are merged into the table's union schema and reshaped to it. A part
 //! file's first row group is buffered until it is complete or holds
-//! [`ParquetOptions::sample_bytes`]
-//! (its rows choose the adaptive dictionary and compression); after that, rows go straight into the part's writer, which encodes them
-//! as they come and flushes exactly every `row_group_size` rows. So a table holds one row
+//! [`ParquetOptions::sample_bytes`] (its rows choose the adaptive dictionaries and codecs);
+//! after that, rows go straight into the part's writer, which encodes them as they come
+//! and flushes exactly every `row_group_size` rows. So a table holds one row
 //! group's *encoded* pages, not its Arrow arrays: the memory no longer rises and falls by
 //! a row group of every table (about 10 MiB over the orders' five tables).
 //!
@@ -79,7 +79,7 @@ pub(crate) struct ParquetTable {
     /// Rows waiting for a part's first row group, each batch already in the union schema.
     pending: VecDeque<RecordBatch>,
     pending_rows: usize,
-    /// Memory held by `pending` (its arrays' buffers).
+    /// Memory held by `pending` ([`held_bytes`]).
     pending_bytes: usize,
     parts: Vec<PartFile>,
     current: Option<OpenPart>,
@@ -503,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn a_table_buffers_a_bounded_sample_and_joins_the_tails_that_follows() {
+    fn a_table_buffers_a_bounded_sample_and_joins_the_tails_that_follow() {
         let dir = tempfile::tempdir().unwrap();
         let opts = ParquetOptions {
             row_group_size: 100_000,

@@ -341,6 +341,7 @@ impl ChunkReader for PartReader {
             file,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             want: 16 << 10,
         })
     }
@@ -353,21 +354,24 @@ impl ChunkReader for PartReader {
 /// A buffered reader whose refills double in size up to [`COPY_BUFFER`].
 struct GrowingReader {
     file: File,
+    /// Grown (and zeroed) only when a refill wants more than it holds.
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     want: usize,
 }
 
 impl Read for GrowingReader {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.buf.len() {
-            self.buf.resize(self.want, 0);
-            let n = self.file.read(&mut self.buf)?;
-            self.buf.truncate(n);
+        if self.pos == self.end {
+            if self.buf.len() < self.want {
+                self.buf.resize(self.want, 0);
+            }
+            self.end = self.file.read(&mut self.buf[..self.want])?;
             self.pos = 0;
             self.want = (self.want * 2).min(COPY_BUFFER);
         }
-        let n = out.len().min(self.buf.len() - self.pos);
+        let n = out.len().min(self.end - self.pos);
         out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
