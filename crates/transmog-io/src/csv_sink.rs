@@ -150,12 +150,13 @@ impl TableWriter for CsvTable {
             self.segments.push((self.written, ncols));
         }
         let schema = batch.schema();
+        let at = crate::splice::columns_by_name(&schema);
         let sources: Vec<Option<usize>> = self
             .union
             .schema()
             .fields()
             .iter()
-            .map(|f| schema.index_of(f.name()).ok())
+            .map(|f| at.get(f.name().as_str()).copied())
             .collect();
         let delim = char::from(self.opts.delimiter);
         let mut line = String::new();

@@ -160,7 +160,8 @@ pub fn harmonize(
         .collect();
     for name in floats {
         for ((path, original), schema) in parts.iter().zip(&originals).zip(&renamed) {
-            let Ok(i) = schema.index_of(&name) else {
+            // `find`, not `index_of`, whose error lists every column name.
+            let Some((i, _)) = schema.fields().find(&name) else {
                 continue;
             };
             let field = original.field(i);

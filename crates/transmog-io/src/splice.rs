@@ -24,6 +24,7 @@
 //! types. Memory is bounded by one column chunk (re-encode and checksum paths), or by
 //! one row group while a tail is joined.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -161,6 +162,9 @@ pub(crate) fn assemble(
             .map_err(|e| Error::io(table, &part.path, e))?
             .len();
         let md = Arc::new(read_metadata(&file).map_err(&part_err)?);
+        let arrow = ArrowReaderMetadata::try_new(Arc::clone(&md), ArrowReaderOptions::new())
+            .map_err(&part_err)?;
+        let index = columns_by_name(&part.schema);
         let leaves = md.file_metadata().schema_descr().num_columns();
         if leaves != part.schema.fields().len() {
             return Err(Error::malformed(
@@ -179,6 +183,8 @@ pub(crate) fn assemble(
                 part,
                 file: &file,
                 md: &md,
+                arrow: &arrow,
+                index: &index,
                 rgi,
                 rows: n,
             };
@@ -202,9 +208,9 @@ pub(crate) fn assemble(
                 for ((field, mut arrays), more) in union.fields().iter().zip(columns).zip(head) {
                     arrays.extend(more);
                     // Encoded as the part encodes it (adaptive dictionary and codec).
-                    let props = match part.schema.index_of(field.name()) {
-                        Ok(pi) => encoded_like(&ctx.encode_props, field, rg.column(pi)),
-                        Err(_) => ctx.encode_props.clone(),
+                    let props = match index.get(field.name().as_str()) {
+                        Some(&pi) => encoded_like(&ctx.encode_props, field, rg.column(pi)),
+                        None => ctx.encode_props.clone(),
                     };
                     encode_and_splice(&ctx, &mut rgw, field, arrays, k + n, &props)?;
                     stats.chunks_reencoded += 1;
@@ -214,14 +220,23 @@ pub(crate) fn assemble(
                 row_groups += 1;
                 continue;
             }
+            // Columns the part has with a narrower type, decoded a few at a time.
+            let kind = |field: &FieldRef| {
+                index.get(field.name().as_str()).map(|&pi| {
+                    let dt = part.schema.field(pi).data_type();
+                    (pi, dt == field.data_type(), *dt == DataType::Null)
+                })
+            };
+            let narrower: Vec<&FieldRef> = union
+                .fields()
+                .iter()
+                .filter(|f| matches!(kind(f), Some((_, false, false))))
+                .collect();
+            let mut next = 0;
+            let mut decoded = std::collections::VecDeque::new();
             for field in union.fields() {
-                let source = part
-                    .schema
-                    .index_of(field.name())
-                    .ok()
-                    .map(|pi| (pi, part.schema.field(pi).data_type()));
-                match source {
-                    Some((pi, dt)) if dt == field.data_type() => {
+                match kind(field) {
+                    Some((pi, true, _)) => {
                         let pidx = md.page_index_for_row_group(rgi);
                         splice_chunk(
                             &ctx,
@@ -235,14 +250,23 @@ pub(crate) fn assemble(
                         )?;
                         stats.chunks_copied += 1;
                     }
-                    _ => {
-                        let (arrays, decoded) = decode_column(&ctx, &src, field)?;
-                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
-                        if decoded {
-                            stats.chunks_reencoded += 1;
-                        } else {
-                            stats.chunks_null += 1;
+                    Some((_, false, false)) => {
+                        if decoded.is_empty() {
+                            let group = &narrower[next..(next + DECODE_GROUP).min(narrower.len())];
+                            next += group.len();
+                            decoded.extend(decode_columns(&ctx, &src, group)?);
                         }
+                        let (arrays, _) = decoded.pop_front().ok_or_else(|| {
+                            Error::malformed(table, &part.path, "a narrower column went missing")
+                        })?;
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
+                        stats.chunks_reencoded += 1;
+                    }
+                    _ => {
+                        let len = usize::try_from(n).unwrap_or(usize::MAX);
+                        let arrays = vec![null_array(field.data_type(), len)];
+                        encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
+                        stats.chunks_null += 1;
                     }
                 }
             }
@@ -317,6 +341,16 @@ pub(crate) fn read_last_row_group(table: &str, part: &PartFile) -> Result<Vec<Re
         .collect()
 }
 
+/// Each column's index in `schema`, by name.
+pub(crate) fn columns_by_name(schema: &Schema) -> HashMap<&str, usize> {
+    let fields = schema.fields().iter().enumerate();
+    fields.map(|(i, f)| (f.name().as_str(), i)).collect()
+}
+
+/// Columns decoded together when a part has them with a narrower type: one reader for
+/// them (see [`decode_columns`]), while at most this many column chunks are held.
+const DECODE_GROUP: usize = 64;
+
 /// Largest read when copying a column chunk. parquet-rs copies a chunk through the
 /// reader's `BufReader`, whose default 8 KiB costs a read and a write system call per 8 KiB.
 const COPY_BUFFER: usize = 1 << 20;
@@ -383,6 +417,11 @@ struct Source<'a> {
     part: &'a PartFile,
     file: &'a PartReader,
     md: &'a Arc<ParquetMetaData>,
+    /// The part's footer as the Arrow reader takes it (made once per part).
+    arrow: &'a ArrowReaderMetadata,
+    /// The part's columns by name (`Schema::index_of` formats every name into its error
+    /// for a column the part lacks: quadratic in wide tables).
+    index: &'a HashMap<&'a str, usize>,
     rgi: usize,
     rows: u64,
 }
@@ -394,65 +433,72 @@ fn decode_row_group(
     src: &Source<'_>,
     union: &SchemaRef,
 ) -> Result<Vec<Vec<ArrayRef>>> {
-    union
-        .fields()
-        .iter()
-        .map(|field| Ok(decode_column(ctx, src, field)?.0))
-        .collect()
+    let fields: Vec<&FieldRef> = union.fields().iter().collect();
+    Ok(decode_columns(ctx, src, &fields)?
+        .into_iter()
+        .map(|(arrays, _)| arrays)
+        .collect())
 }
 
-/// One union column of a row group, decoded and cast to `field`'s type, and whether it
-/// was decoded (`false`: the part lacks it or has it as `Null`, so it is all null).
-fn decode_column(
+/// Union columns `fields` of a row group, each decoded and cast to its field's type, and
+/// whether it was decoded (`false`: the part lacks it or has it as `Null`, so it is all
+/// null). One reader reads them all: a reader's set-up walks the whole schema, so a reader
+/// per column made wide tables quadratic.
+fn decode_columns(
     ctx: &Ctx<'_>,
     src: &Source<'_>,
-    field: &FieldRef,
-) -> Result<(Vec<ArrayRef>, bool)> {
-    match src.part.schema.index_of(field.name()) {
-        Ok(pi) if *src.part.schema.field(pi).data_type() != DataType::Null => {
-            let arrays =
-                read_cast_chunk(ctx, src.file, &src.part.path, src.md, src.rgi, pi, field)?;
-            Ok((arrays, true))
-        }
-        _ => {
-            let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
-            Ok((vec![null_array(field.data_type(), len)], false))
-        }
+    fields: &[&FieldRef],
+) -> Result<Vec<(Vec<ArrayRef>, bool)>> {
+    let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
+    let at: Vec<Option<usize>> = fields
+        .iter()
+        .map(|f| {
+            src.index
+                .get(f.name().as_str())
+                .copied()
+                .filter(|&pi| *src.part.schema.field(pi).data_type() != DataType::Null)
+        })
+        .collect();
+    let mut leaves: Vec<usize> = at.iter().flatten().copied().collect();
+    leaves.sort_unstable();
+    let mut out: Vec<(Vec<ArrayRef>, bool)> = fields
+        .iter()
+        .zip(&at)
+        .map(|(f, at)| match at {
+            Some(_) => (Vec::new(), true),
+            None => (vec![null_array(f.data_type(), len)], false),
+        })
+        .collect();
+    if leaves.is_empty() {
+        return Ok(out);
     }
-}
-
-/// Decodes column `pi` of row group `rgi` of a part and casts it to `field`'s type.
-fn read_cast_chunk(
-    ctx: &Ctx<'_>,
-    file: &PartReader,
-    path: &Path,
-    md: &Arc<ParquetMetaData>,
-    rgi: usize,
-    pi: usize,
-    field: &FieldRef,
-) -> Result<Vec<ArrayRef>> {
-    let err = ctx.pq_err(path);
-    let meta =
-        ArrowReaderMetadata::try_new(Arc::clone(md), ArrowReaderOptions::new()).map_err(&err)?;
-    let file = file
+    let err = ctx.pq_err(&src.part.path);
+    let file = src
+        .file
         .0
         .try_clone()
-        .map_err(|e| Error::io(ctx.table, path, e))?;
-    let mask = ProjectionMask::leaves(md.file_metadata().schema_descr(), [pi]);
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
-        .with_row_groups(vec![rgi])
+        .map_err(|e| Error::io(ctx.table, &src.part.path, e))?;
+    let mask = ProjectionMask::leaves(src.md.file_metadata().schema_descr(), leaves.clone());
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, src.arrow.clone())
+        .with_row_groups(vec![src.rgi])
         .with_projection(mask)
         .with_batch_size(8192)
         .build()
         .map_err(&err)?;
-    let mut arrays = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| Error::arrow(ctx.table, e))?;
-        let array =
-            cast(batch.column(0), field.data_type()).map_err(|e| Error::arrow(ctx.table, e))?;
-        arrays.push(array);
+        for ((field, at), (arrays, _)) in fields.iter().zip(&at).zip(&mut out) {
+            let Some(pi) = at else { continue };
+            // The batch holds the projected leaves in file order.
+            let j = leaves.binary_search(pi).map_err(|_| {
+                Error::malformed(ctx.table, &src.part.path, format!("column {pi} not read"))
+            })?;
+            let array =
+                cast(batch.column(j), field.data_type()).map_err(|e| Error::arrow(ctx.table, e))?;
+            arrays.push(array);
+        }
     }
-    Ok(arrays)
+    Ok(out)
 }
 
 /// Encodes `arrays` as one column chunk (in memory) and splices it into the row group.

@@ -833,3 +833,48 @@ mod any_batches {
         write_and_check(&plans, 4, 0, false);
     }
 }
+
+#[test]
+fn many_columns_widened_at_once_read_back_as_written() {
+    // 150 integer columns over two and a half row groups, then all of them as floats:
+    // the first part's full row groups re-encode every column, several readers' worth.
+    let names: Vec<String> = (0..150).map(|c| format!("x{c}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = TableSink::create(dir.path(), opts(10)).unwrap();
+    let ints_batch = names
+        .iter()
+        .enumerate()
+        .map(|(c, n)| (n.as_str(), ints((0..25).map(|i| i * 1000 + c as i64))))
+        .collect();
+    sink.write("t", &batch(ints_batch)).unwrap();
+    let floats_batch = names
+        .iter()
+        .enumerate()
+        .map(|(c, n)| {
+            (
+                n.as_str(),
+                floats((25..32).map(|i| i as f64 + c as f64 / 1e3)),
+            )
+        })
+        .collect();
+    sink.write("t", &batch(floats_batch)).unwrap();
+    let out = sink.finish().unwrap();
+    assert_eq!(row_group_sizes(&out[0].path), vec![10, 10, 10, 2]);
+    let stats = out[0].splice.expect("widened");
+    assert!(stats.chunks_reencoded >= 2 * 150, "{stats:?}");
+    let (schema, batches) = read_parquet(&out[0].path);
+    assert_eq!(field_names(&schema), names);
+    for (c, n) in names.iter().enumerate() {
+        assert_eq!(field_type(&schema, n), DataType::Float64);
+        let want: Vec<Option<f64>> = (0..32)
+            .map(|i| {
+                Some(if i < 25 {
+                    (i * 1000 + c) as f64
+                } else {
+                    i as f64 + c as f64 / 1e3
+                })
+            })
+            .collect();
+        assert_eq!(col_f64(&batches, n), want, "{n}");
+    }
+}
