@@ -149,15 +149,14 @@ impl TableWriter for CsvTable {
         if self.segments.last().map(|s| s.1) != Some(ncols) {
             self.segments.push((self.written, ncols));
         }
-        let schema = batch.schema();
-        let at = crate::splice::columns_by_name(&schema);
-        let sources: Vec<Option<usize>> = self
-            .union
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| at.get(f.name().as_str()).copied())
-            .collect();
+        // Where each union column is in the batch, found from the batch's side by the
+        // union's index (as `UnionSchema::conform` does).
+        let mut sources: Vec<Option<usize>> = vec![None; self.union.len()];
+        for (i, f) in batch.schema_ref().fields().iter().enumerate() {
+            if let Some(u) = self.union.position(f.name()) {
+                sources[u].get_or_insert(i);
+            }
+        }
         let delim = char::from(self.opts.delimiter);
         let mut line = String::new();
         let mut value = String::new();

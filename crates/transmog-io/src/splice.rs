@@ -256,7 +256,7 @@ pub(crate) fn assemble(
                             next += group.len();
                             decoded.extend(decode_columns(&ctx, &src, group)?);
                         }
-                        let (arrays, _) = decoded.pop_front().ok_or_else(|| {
+                        let arrays = decoded.pop_front().ok_or_else(|| {
                             Error::malformed(table, &part.path, "a narrower column went missing")
                         })?;
                         encode_and_splice(&ctx, &mut rgw, field, arrays, n, &ctx.encode_props)?;
@@ -342,7 +342,7 @@ pub(crate) fn read_last_row_group(table: &str, part: &PartFile) -> Result<Vec<Re
 }
 
 /// Each column's index in `schema`, by name.
-pub(crate) fn columns_by_name(schema: &Schema) -> HashMap<&str, usize> {
+fn columns_by_name(schema: &Schema) -> HashMap<&str, usize> {
     let fields = schema.fields().iter().enumerate();
     fields.map(|(i, f)| (f.name().as_str(), i)).collect()
 }
@@ -434,21 +434,17 @@ fn decode_row_group(
     union: &SchemaRef,
 ) -> Result<Vec<Vec<ArrayRef>>> {
     let fields: Vec<&FieldRef> = union.fields().iter().collect();
-    Ok(decode_columns(ctx, src, &fields)?
-        .into_iter()
-        .map(|(arrays, _)| arrays)
-        .collect())
+    decode_columns(ctx, src, &fields)
 }
 
-/// Union columns `fields` of a row group, each decoded and cast to its field's type, and
-/// whether it was decoded (`false`: the part lacks it or has it as `Null`, so it is all
-/// null). One reader reads them all: a reader's set-up walks the whole schema, so a reader
+/// Union columns `fields` of a row group, each decoded and cast to its field's type (all
+/// null where the part lacks it or has it as `Null`). One reader reads them all: a reader's set-up walks the whole schema, so a reader
 /// per column made wide tables quadratic.
 fn decode_columns(
     ctx: &Ctx<'_>,
     src: &Source<'_>,
     fields: &[&FieldRef],
-) -> Result<Vec<(Vec<ArrayRef>, bool)>> {
+) -> Result<Vec<Vec<ArrayRef>>> {
     let len = usize::try_from(src.rows).unwrap_or(usize::MAX);
     let at: Vec<Option<usize>> = fields
         .iter()
@@ -461,12 +457,12 @@ fn decode_columns(
         .collect();
     let mut leaves: Vec<usize> = at.iter().flatten().copied().collect();
     leaves.sort_unstable();
-    let mut out: Vec<(Vec<ArrayRef>, bool)> = fields
+    let mut out: Vec<Vec<ArrayRef>> = fields
         .iter()
         .zip(&at)
         .map(|(f, at)| match at {
-            Some(_) => (Vec::new(), true),
-            None => (vec![null_array(f.data_type(), len)], false),
+            Some(_) => Vec::new(),
+            None => vec![null_array(f.data_type(), len)],
         })
         .collect();
     if leaves.is_empty() {
@@ -487,7 +483,7 @@ fn decode_columns(
         .map_err(&err)?;
     for batch in reader {
         let batch = batch.map_err(|e| Error::arrow(ctx.table, e))?;
-        for ((field, at), (arrays, _)) in fields.iter().zip(&at).zip(&mut out) {
+        for ((field, at), arrays) in fields.iter().zip(&at).zip(&mut out) {
             let Some(pi) = at else { continue };
             // The batch holds the projected leaves in file order.
             let j = leaves.binary_search(pi).map_err(|_| {
