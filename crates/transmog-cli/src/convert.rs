@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use transmog_io::TableSink;
-use transmog_run::{Run, RunOptions, SchemaSession};
+use transmog_run::{Run, RunError, RunOptions, SchemaSession};
 
 use crate::args::{ContractArg, ConvertArgs, LayoutArg};
 use crate::{progress, schema, signals, summary};
@@ -45,6 +45,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let mut run = Run::new(&entity, run_cfg, run_opts)?;
     let mut sink = TableSink::create(&args.output, opts)
         .with_context(|| format!("cannot write to {}", args.output.display()))?;
+    signals::forward_to(&sink.stop_flag())?;
     sink.set_entity(&entity);
     if args.append || args.layout == LayoutArg::Dataset {
         // Sortable by time, unique per process: parts list in run order.
@@ -97,10 +98,12 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         .as_deref()
         .and_then(|p| schema::Plan::new(p, &args.output));
     let updated = session.as_ref().map(|s| s.updated(&entity, &cfg, &totals));
-    let outputs = sink.finish_with(|_| match (&plan, &updated) {
-        (Some(plan), Some(next)) => plan.files(next),
-        _ => Vec::new(),
-    })?;
+    let outputs = sink
+        .finish_with(|_| match (&plan, &updated) {
+            (Some(plan), Some(next)) => plan.files(next),
+            _ => Vec::new(),
+        })
+        .map_err(RunError::from)?;
     if let (Some(session), Some(next)) = (&session, &updated) {
         if !plan.as_ref().is_some_and(|p| p.in_output) {
             session.write(next)?;

@@ -17,9 +17,11 @@
 //! leftover staging folder); after it, the output folder holds the complete new set. A
 //! reader listing the folder sees one or the other, never tables of both runs. Where the
 //! exchange is not available (not Linux, or a file system without it, or the output
-//! folder is a mount point), or the folder holds more than [`MAX_CARRIED`] entries, the
-//! files are renamed one by one, each flushed first, and the folder after.
+//! folder is a mount point), or the folder holds more than [`MAX_CARRIED`] entries besides
+//! the run's own temporary files, the files are renamed one by one, each flushed first,
+//! and the folder after.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -84,8 +86,7 @@ pub(crate) fn commit(
         sync_file(f.tmp).map_err(|e| Error::io(f.table, f.tmp, e))?;
     }
     // The output folder's entries this run writes: file names and table folders.
-    let mut names: Vec<&str> = files.iter().map(|f| top_entry(f.name)).collect();
-    names.dedup();
+    let names: HashSet<&str> = files.iter().map(|f| top_entry(f.name)).collect();
     // Commits into one folder take turns, or one run's stage could miss the files
     // another run just committed.
     let _lock = ParentLock::take(dir);
@@ -103,11 +104,9 @@ pub(crate) fn commit(
     }
     // Part files of an earlier, longer run of a table written as several files, and a
     // table's earlier file or folder when it changed form (an append keeps them).
-    for name in names.iter().filter(|_| !append) {
-        if let Some(stale) = stale_parts(dir, name, files) {
-            for path in stale {
-                let _ = fs::remove_file(path);
-            }
+    if !append {
+        for path in stale_parts(dir, files) {
+            let _ = fs::remove_file(path);
         }
     }
     for other in other_forms(dir, files).into_iter().filter(|_| !append) {
@@ -214,7 +213,7 @@ fn exchange_in(
     dir: &Path,
     entity: Option<&str>,
     files: &[NewFile<'_>],
-    names: &[&str],
+    names: &HashSet<&str>,
     append: bool,
 ) -> Result<bool> {
     // A symlinked output folder stays a symlink: its files are renamed in place.
@@ -223,9 +222,16 @@ fn exchange_in(
     }
     // Every entry is carried over as a hard link at every commit: a folder that holds
     // many files besides the run's (one folder for thousands of entities' tables) would
-    // make each commit slow, so it is renamed into file by file instead.
-    let entries = fs::read_dir(dir).map_err(|e| Error::io("", dir, e))?;
-    if entries.take(MAX_CARRIED + 1).count() > MAX_CARRIED {
+    // make each commit slow, so it is renamed into file by file instead. The run's own
+    // temporary files are not carried: a run of thousands of tables is still exchanged.
+    let ours: HashSet<&Path> = files.iter().map(|f| f.tmp).collect();
+    let carried = fs::read_dir(dir)
+        .map_err(|e| Error::io("", dir, e))?
+        .flatten()
+        .filter(|e| !ours.contains(e.path().as_path()))
+        .take(MAX_CARRIED + 1)
+        .count();
+    if carried > MAX_CARRIED {
         return Ok(false);
     }
     let Some(stage) = staging_path(dir) else {
@@ -237,26 +243,25 @@ fn exchange_in(
         if let Ok(meta) = fs::metadata(dir) {
             let _ = fs::set_permissions(&stage, meta.permissions());
         }
-        let mut dropped = Vec::new();
+        let mut dropped = HashSet::new();
         if !append {
             dropped.extend(entity.map(|e| previous_files(dir, e)).unwrap_or_default());
             dropped.extend(other_forms(dir, files));
         }
-        let ours: Vec<&Path> = files.iter().map(|f| f.tmp).collect();
-        let mut seen = Vec::new();
+        let mut seen = HashSet::new();
         for entry in fs::read_dir(dir)
             .map_err(|e| Error::io("", dir, e))?
             .flatten()
         {
             let name = entry.file_name();
-            seen.push(name.clone());
+            seen.insert(name.clone());
             let path = entry.path();
             let text = name.to_string_lossy();
             // An append keeps the table folders' earlier parts: they are carried over.
-            let replaced = names.contains(&&*text) && !(append && path.is_dir());
-            if ours.contains(&path.as_path())
+            let replaced = names.contains(&*text) && !(append && path.is_dir());
+            if ours.contains(path.as_path())
                 || replaced
-                || dropped.iter().any(|d| *d == *text)
+                || dropped.contains(&*text)
                 // This run writes the manifest anew; a run without an entity keeps it.
                 || (entity.is_some() && text == MANIFEST)
             {
@@ -350,31 +355,26 @@ fn is_table_folder(path: &Path) -> bool {
     })
 }
 
-/// The files in the table folder `name` of `dir` that this run does not write (`None`
-/// when `name` is not a folder).
-fn stale_parts(dir: &Path, name: &str, files: &[NewFile<'_>]) -> Option<Vec<PathBuf>> {
-    let folder = dir.join(name);
-    if !files
+/// The files in the table folders of `dir` that this run writes (as `<folder>/<part>`)
+/// that it does not write.
+fn stale_parts(dir: &Path, files: &[NewFile<'_>]) -> Vec<PathBuf> {
+    let written: HashSet<PathBuf> = files.iter().map(|f| dir.join(f.name)).collect();
+    let folders: HashSet<&str> = files
         .iter()
-        .any(|f| f.name.starts_with(&format!("{name}/")))
-    {
-        return None;
-    }
-    let written: Vec<PathBuf> = files.iter().map(|f| dir.join(f.name)).collect();
-    let entries = fs::read_dir(&folder).ok()?;
-    Some(
-        entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| !written.contains(p))
-            .collect(),
-    )
+        .filter_map(|f| f.name.split_once('/').map(|(folder, _)| folder))
+        .collect();
+    folders
+        .into_iter()
+        .filter_map(|folder| fs::read_dir(dir.join(folder)).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|p| !written.contains(p))
+        .collect()
 }
 
 /// Entries of `dir` that held a table this run writes in the other form: `t/` (a table
 /// folder of part files) when the run writes `t.<ext>`, and `t.<ext>` when it writes `t/`.
-fn other_forms(dir: &Path, files: &[NewFile<'_>]) -> Vec<String> {
-    let mut found = Vec::new();
+fn other_forms(dir: &Path, files: &[NewFile<'_>]) -> HashSet<String> {
+    let mut found = HashSet::new();
     for f in files {
         let other = match f.name.split_once('/') {
             Some((folder, part)) => match part.rsplit_once('.') {
@@ -391,8 +391,8 @@ fn other_forms(dir: &Path, files: &[NewFile<'_>]) -> Vec<String> {
             true => fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()),
             false => path.exists() && is_table_folder(&path),
         };
-        if is_other && !found.contains(&other) {
-            found.push(other);
+        if is_other {
+            found.insert(other);
         }
     }
     found
@@ -746,12 +746,55 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
         fs::create_dir(&out).unwrap();
-        for i in 0..MAX_CARRIED {
+        // More entries to carry over than MAX_CARRIED (the run's own file not counted).
+        for i in 0..=MAX_CARRIED {
             write(&out.join(format!("other-{i}.csv")), "x");
         }
         assert_eq!(commit_one(&out, Some("t"), "t.csv", "t"), Commit::Renamed);
         assert_eq!(fs::read_to_string(out.join("t.csv")).unwrap(), "t");
-        assert_eq!(fs::read_dir(&out).unwrap().count(), MAX_CARRIED + 2);
+        assert_eq!(fs::read_dir(&out).unwrap().count(), MAX_CARRIED + 3);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_run_of_more_tables_than_carried_entries_is_still_exchanged() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        let exchanges = exchange(&a, &b).unwrap();
+        let out = root.path().join("out");
+        fs::create_dir(&out).unwrap();
+        write(&out.join("notes.txt"), "mine");
+        let names: Vec<String> = (0..MAX_CARRIED + 10).map(|i| format!("t{i}.csv")).collect();
+        let tmps: Vec<PathBuf> = names
+            .iter()
+            .map(|n| {
+                let tmp = out.join(format!(".{n}.tmp-1-0"));
+                write(&tmp, n);
+                tmp
+            })
+            .collect();
+        let files: Vec<NewFile<'_>> = names
+            .iter()
+            .zip(&tmps)
+            .map(|(name, tmp)| NewFile {
+                table: name,
+                tmp,
+                name,
+            })
+            .collect();
+        let how = commit(&out, Some("t"), &files, false).unwrap();
+        if exchanges {
+            // Only notes.txt is carried over; the run's own files do not count.
+            assert_eq!(how, Commit::Exchanged);
+        }
+        assert_eq!(
+            listing(&out).len(),
+            MAX_CARRIED + 12,
+            "tables, notes, manifest"
+        );
+        assert_eq!(fs::read_to_string(out.join("t7.csv")).unwrap(), "t7.csv");
     }
 
     #[test]

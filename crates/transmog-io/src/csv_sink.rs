@@ -127,6 +127,10 @@ impl CsvTable {
 }
 
 impl TableWriter for CsvTable {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.union
             .merge(batch)

@@ -111,6 +111,13 @@ pub enum Error {
         /// What is missing or ambiguous.
         reason: String,
     },
+    /// The sink's stop flag ([`crate::TableSink::stop_flag`]) was raised while it was
+    /// writing or finishing a table.
+    #[error("table `{table}`: stopped on request")]
+    Interrupted {
+        /// The table being written when the flag was seen.
+        table: String,
+    },
     /// The sink was used after a previous error left it in an unusable state.
     #[error("the sink is poisoned by an earlier error and cannot accept more data")]
     Poisoned,
@@ -134,7 +141,8 @@ impl Error {
             | Error::Parquet { table, .. }
             | Error::Arrow { table, .. }
             | Error::Malformed { table, .. }
-            | Error::NoColumns { table } => Some(table),
+            | Error::NoColumns { table }
+            | Error::Interrupted { table } => Some(table),
             Error::Io { table, .. } if !table.is_empty() => Some(table),
             _ => None,
         }

@@ -44,6 +44,10 @@ impl JsonlTable {
 }
 
 impl TableWriter for JsonlTable {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.union
             .merge(batch)

@@ -38,7 +38,7 @@ use crate::files::TempFiles;
 use crate::options::{ParquetOptions, MAX_FILE_COLUMN_CHUNKS};
 use crate::part_writer::PartWriter;
 use crate::splice::{assemble, read_last_row_group, PartFile};
-use crate::writer::{Rolled, Staged, TableWriter};
+use crate::writer::{Rolled, Staged, Stop, TableWriter};
 use transmog_core::UnionSchema;
 
 /// Memory `batch` holds of its own: an all-null column (a union column the batch lacks)
@@ -98,10 +98,17 @@ pub(crate) struct ParquetTable {
     temps: TempFiles,
     /// The input has ended: parts encode big batches on every core.
     finishing: bool,
+    stop: Stop,
 }
 
 impl ParquetTable {
-    pub(crate) fn new(name: &str, dir: &Path, file_name: &str, opts: Arc<ParquetOptions>) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        dir: &Path,
+        file_name: &str,
+        opts: Arc<ParquetOptions>,
+        stop: Stop,
+    ) -> Self {
         ParquetTable {
             name: name.to_owned(),
             final_path: dir.join(file_name),
@@ -120,6 +127,7 @@ impl ParquetTable {
             rolled_props: None,
             temps: TempFiles::new(dir, file_name),
             finishing: false,
+            stop,
         }
     }
 
@@ -300,6 +308,10 @@ impl ParquetTable {
     /// Flushes the writer's rows: a complete (or the last) row group, or with `tail` the
     /// start of one that the next part finishes, after which this part is closed.
     fn flush_part(&mut self, tail: bool) -> Result<()> {
+        if self.finishing {
+            // While the input comes, the run stops between chunks.
+            self.stop.check(&self.name)?;
+        }
         let part = self.current.as_mut().ok_or(Error::Poisoned)?;
         part.writer
             .flush()
@@ -347,6 +359,10 @@ impl ParquetTable {
 }
 
 impl TableWriter for ParquetTable {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if self
             .union
@@ -452,7 +468,7 @@ impl ParquetTable {
             }
             parts => {
                 let tmp = self.temps.create_path(&format!("tmp{}", self.rolled.len()));
-                let done = assemble(&self.name, parts, &union, &self.opts, &tmp)?;
+                let done = assemble(&self.name, parts, &union, &self.opts, &tmp, &self.stop)?;
                 if done.rows != rows || done.row_groups != row_groups {
                     return Err(Error::malformed(
                         &self.name,
@@ -507,6 +523,50 @@ mod tests {
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
     }
 
+    /// A table whose column `late` comes with its second batch (two parts, so finishing
+    /// assembles them), `rows` rows a batch, row groups of 100.
+    fn two_part_table(dir: &Path, stop: &Stop, rows: usize) -> ParquetTable {
+        let opts = ParquetOptions {
+            row_group_size: 100,
+            ..Default::default()
+        };
+        let mut table = ParquetTable::new("t", dir, "t.parquet", Arc::new(opts), stop.clone());
+        for k in 0..2 {
+            let mut fields = vec![Field::new("a", DataType::Int64, true)];
+            let mut columns: Vec<ArrayRef> =
+                vec![Arc::new((0..rows as i64).collect::<Int64Array>())];
+            if k == 1 {
+                fields.push(Field::new("late", DataType::Int64, true));
+                columns.push(Arc::new((0..rows as i64).collect::<Int64Array>()));
+            }
+            let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+            table.write(&batch).unwrap();
+        }
+        table
+    }
+
+    #[test]
+    fn a_raised_stop_flag_stops_the_last_row_groups_and_the_assembly() {
+        // 130 rows a batch leave 60 rows to encode at finish; 200 leave only the assembly.
+        for rows in [130, 200] {
+            let dir = tempfile::tempdir().unwrap();
+            let stop = Stop::default();
+            let mut table = two_part_table(dir.path(), &stop, rows);
+            stop.flag()
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            let err = table.stage().err().unwrap();
+            assert!(matches!(err, Error::Interrupted { .. }), "{rows}: {err}");
+            if rows == 130 {
+                let open = table.current.as_ref().map(|p| p.open_rows);
+                assert_eq!(open, Some(60), "the last rows were not encoded");
+            }
+
+            let mut table = two_part_table(dir.path(), &Stop::default(), rows);
+            let staged = table.stage().unwrap().unwrap();
+            assert_eq!(staged.output.rows, 2 * rows as u64);
+        }
+    }
+
     #[test]
     fn a_row_groups_first_part_starts_at_the_bound_and_a_cut_rest_is_buffered_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -514,7 +574,13 @@ mod tests {
             row_group_size: 100_000,
             ..ParquetOptions::default()
         };
-        let mut table = ParquetTable::new("t", dir.path(), "t.parquet", Arc::new(opts));
+        let mut table = ParquetTable::new(
+            "t",
+            dir.path(),
+            "t.parquet",
+            Arc::new(opts),
+            Stop::default(),
+        );
         let (batches, late1, late2) = (80, 30, 60);
         let one = held_bytes(&batch(0, late1, late2));
         assert!(

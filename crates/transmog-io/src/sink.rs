@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
@@ -15,7 +16,7 @@ use crate::jsonl_sink::JsonlTable;
 use crate::options::{Format, ParquetOptions, SinkOptions};
 use crate::parquet_sink::ParquetTable;
 pub use crate::writer::TableOutput;
-use crate::writer::{Staged, TableWriter};
+use crate::writer::{Staged, Stop, TableWriter};
 
 /// Streams Arrow record batches of many tables into one file per table in a directory.
 ///
@@ -40,6 +41,7 @@ pub struct TableSink {
     /// Dataset layout ([`TableSink::set_dataset`]): the run's id in part names, and
     /// whether earlier runs' parts stay.
     dataset: Option<(String, bool)>,
+    stop: Stop,
 }
 
 impl std::fmt::Debug for TableSink {
@@ -74,7 +76,16 @@ impl TableSink {
             poisoned: false,
             entity: None,
             dataset: None,
+            stop: Stop::default(),
         })
+    }
+
+    /// The sink's stop flag: once raised (from a signal handler, another thread), the
+    /// sink stops between row groups, also while [`finish`](Self::finish) encodes and
+    /// assembles big tables, and returns [`Error::Interrupted`] (finish then removes every
+    /// temporary file, as on any error).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.flag()
     }
 
     /// The destination directory.
@@ -150,6 +161,7 @@ impl TableSink {
                 &self.dir,
                 &file_name,
                 Arc::clone(&self.parquet),
+                self.stop.clone(),
             )),
             Format::Csv => Box::new(CsvTable::new(
                 table,
@@ -188,7 +200,7 @@ impl TableSink {
             return Err(Error::Poisoned);
         }
         let mut staged: Vec<(usize, Staged)> = Vec::new();
-        for (i, outcome) in stage_all(&mut self.tables) {
+        for (i, outcome) in stage_all(&mut self.tables, &self.stop) {
             match outcome {
                 Ok(Some(mut s)) => {
                     s.output.schema = Some(self.tables[i].schema());
@@ -324,9 +336,15 @@ const PARALLEL_MIN_ROWS: usize = 4096;
 
 /// Stages every table (last row group, splice of part files) on up to one thread per
 /// core: this is the serial tail of every run, after all input has been read.
-fn stage_all(tables: &mut [Box<dyn TableWriter>]) -> Vec<(usize, Result<Option<Staged>>)> {
+fn stage_all(
+    tables: &mut [Box<dyn TableWriter>],
+    stop: &Stop,
+) -> Vec<(usize, Result<Option<Staged>>)> {
     let items: Vec<(usize, &mut Box<dyn TableWriter>)> = tables.iter_mut().enumerate().collect();
-    in_parallel(items, |(i, t)| (i, t.stage()))
+    in_parallel(items, |(i, t)| {
+        let staged = stop.check(t.name()).and_then(|()| t.stage());
+        (i, staged)
+    })
 }
 
 /// `f` applied to every item on up to one thread per core (scoped threads taking

@@ -54,6 +54,7 @@ use parquet::schema::types::ColumnPath;
 use crate::crc::{add_page_crcs, DATA_PAGES, DICTIONARY_PAGE};
 use crate::error::{Error, Result};
 use crate::options::ParquetOptions;
+use crate::writer::Stop;
 use transmog_core::types::{cast, null_array};
 
 /// A finished part file of a table and the Arrow schema it was written with.
@@ -122,6 +123,7 @@ pub(crate) fn assemble(
     union: &SchemaRef,
     opts: &ParquetOptions,
     out: &Path,
+    stop: &Stop,
 ) -> Result<Assembled> {
     let mut props = opts.writer_properties(false, union, None)?;
     add_encoded_arrow_schema_to_metadata(union, &mut props);
@@ -177,6 +179,7 @@ pub(crate) fn assemble(
             ));
         }
         for rgi in 0..md.num_row_groups() {
+            stop.check(table)?;
             let rg = md.row_group(rgi);
             let n = u64::try_from(rg.num_rows()).unwrap_or(0);
             let src = Source {
@@ -206,6 +209,7 @@ pub(crate) fn assemble(
             if let Some((columns, k)) = tail.take() {
                 let head = decode_row_group(&ctx, &src, union)?;
                 for ((field, mut arrays), more) in union.fields().iter().zip(columns).zip(head) {
+                    stop.check(table)?;
                     arrays.extend(more);
                     // Encoded as the part encodes it (adaptive dictionary and codec).
                     let props = match index.get(field.name().as_str()) {
@@ -235,6 +239,8 @@ pub(crate) fn assemble(
             let mut next = 0;
             let mut decoded = std::collections::VecDeque::new();
             for field in union.fields() {
+                // A row group of a wide table can take seconds.
+                stop.check(table)?;
                 match kind(field) {
                     Some((pi, true, _)) => {
                         let pidx = md.page_index_for_row_group(rgi);

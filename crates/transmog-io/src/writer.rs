@@ -2,10 +2,12 @@
 //! finished file under a temporary name out ([`Staged`]), renamed at the sink's commit.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::files::TempFiles;
 use crate::splice::SpliceStats;
 
@@ -30,6 +32,28 @@ pub struct TableOutput {
     pub splice: Option<SpliceStats>,
     /// The table's final (union) schema.
     pub schema: Option<arrow_schema::SchemaRef>,
+}
+
+/// A sink's stop flag, shared by its tables: the long steps of finishing a table
+/// (encoding the last rows, assembling the parts) look at it between row groups, so a
+/// Ctrl-C is heeded within a row group's time however big the table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    pub(crate) fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
+
+    /// `Err(Interrupted)` once the flag is raised.
+    pub(crate) fn check(&self, table: &str) -> Result<()> {
+        if self.0.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted {
+                table: table.to_owned(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A table's finished files under temporary names, waiting for the commit.
@@ -129,6 +153,8 @@ impl Staged {
 
 /// One table's streaming writer (Parquet, CSV, JSON Lines).
 pub(crate) trait TableWriter: Send {
+    /// The table's name.
+    fn name(&self) -> &str;
     /// Appends a batch (columns matched by name into the table's union schema).
     fn write(&mut self, batch: &RecordBatch) -> Result<()>;
     /// Finishes the file under its temporary name; `None` when the table has no rows.

@@ -131,3 +131,23 @@ fn temporaries_of_a_killed_run_are_removed_by_the_next_one() {
     assert!(live.exists(), "a live process's file is kept");
     assert!(foreign.exists(), "files that are not ours are kept");
 }
+
+#[test]
+fn a_raised_stop_flag_stops_finish_and_leaves_nothing() {
+    for format in [Format::Parquet, Format::Csv, Format::Jsonl] {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = sink_with_data(dir.path(), format);
+        sink.stop_flag()
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let err = sink.finish().unwrap_err();
+        assert!(
+            matches!(&err, Error::Interrupted { table } if table == "a"),
+            "{format:?}: {err}"
+        );
+        assert!(
+            dir_entries(dir.path()).is_empty(),
+            "{format:?}: {:?}",
+            dir_entries(dir.path())
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! flattened on the calling thread.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use pyo3::exceptions::PyRuntimeError;
@@ -121,11 +121,26 @@ fn detached<R: Send>(
 ) -> transmog_run::Result<R> {
     let flag = run.options_mut().interrupted.clone();
     flag.store(false, Ordering::Relaxed);
-    let outcome = py.detach(|| {
+    let outcome = interruptible(py, &flag, || work(run));
+    if flag.load(Ordering::Relaxed) {
+        return Err(RunError::Interrupted);
+    }
+    outcome
+}
+
+/// Runs `work` on another thread with the GIL released; raises `flag` when Ctrl-C is
+/// pressed meanwhile (Python runs its SIGINT handler only on its main thread, and only
+/// when asked), for `work` to stop at its next check.
+pub(crate) fn interruptible<R: Send>(
+    py: Python<'_>,
+    flag: &AtomicBool,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    py.detach(|| {
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
             let handle = scope.spawn(move || {
-                let out = work(run);
+                let out = work();
                 let _ = done_tx.send(());
                 out
             });
@@ -140,11 +155,7 @@ fn detached<R: Send>(
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
-    });
-    if flag.load(Ordering::Relaxed) {
-        return Err(RunError::Interrupted);
-    }
-    outcome
+    })
 }
 
 /// Copies every record of `records` onto the feed's tapes. Lets other threads take the

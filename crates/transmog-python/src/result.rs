@@ -412,19 +412,22 @@ impl NativeResult {
             .iter()
             .map(|(t, stem)| Ok((stem.as_str(), self.table(t)?)))
             .collect::<PyResult<_>>()?;
-        let outputs = py
-            .detach(
-                || -> Result<Vec<transmog_io::TableOutput>, transmog_run::RunError> {
-                    let mut sink = TableSink::create(&directory, opts).map_err(RunError::Sink)?;
-                    // The sink encodes the tables side by side, a thread per core.
-                    if let Err(e) = transmog_run::held::write_tables(&mut sink, &jobs) {
-                        sink.abort();
-                        return Err(e);
-                    }
-                    sink.finish().map_err(RunError::Sink)
-                },
-            )
-            .map_err(|e| errors::run_err(py, e, ctx))?;
+        let mut sink =
+            TableSink::create(&directory, opts).map_err(|e| errors::io_err(py, e, ctx))?;
+        let stop = sink.stop_flag();
+        let outputs = crate::engine::interruptible(
+            py,
+            &stop,
+            || -> Result<Vec<transmog_io::TableOutput>, transmog_run::RunError> {
+                // The sink encodes the tables side by side, a thread per core.
+                if let Err(e) = transmog_run::held::write_tables(&mut sink, &jobs) {
+                    sink.abort();
+                    return Err(e);
+                }
+                sink.finish().map_err(RunError::from)
+            },
+        )
+        .map_err(|e| errors::run_err(py, e, ctx))?;
         let mut out = Vec::new();
         for (table, stem) in &files {
             if let Some(o) = outputs.iter().find(|o| &o.name == stem) {

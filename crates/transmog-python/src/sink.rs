@@ -28,6 +28,8 @@ pub struct Sink {
     inner: Mutex<Option<(Writer, HashMap<String, RowsBuilder>)>>,
     /// Calls of `write_rows` that wrote a result's own batch instead of reading dicts.
     adopted: std::sync::atomic::AtomicU64,
+    /// The sink's stop flag, raised by Ctrl-C while `finish` runs.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 type SinkState = Option<(Writer, HashMap<String, RowsBuilder>)>;
@@ -247,6 +249,7 @@ impl Sink {
         };
         let sink = TableSink::create(&directory, opts).map_err(|e| errors::io_err(py, e, ctx))?;
         Ok(Sink {
+            stop: sink.stop_flag(),
             inner: Mutex::new(Some((Writer::Here(Box::new(sink)), HashMap::new()))),
             adopted: std::sync::atomic::AtomicU64::new(0),
         })
@@ -332,15 +335,14 @@ impl Sink {
         };
         // After an error of the writing thread the sink is given up, as after any
         // failed write: its files are removed.
-        let outputs = py
-            .detach(|| match writer.into_sink() {
-                (sink, Ok(())) => sink.finish(),
-                (sink, Err(e)) => {
-                    sink.abort();
-                    Err(e)
-                }
-            })
-            .map_err(|e| errors::io_err(py, e, Context::default()))?;
+        let outputs = crate::engine::interruptible(py, &self.stop, || match writer.into_sink() {
+            (sink, Ok(())) => sink.finish(),
+            (sink, Err(e)) => {
+                sink.abort();
+                Err(e)
+            }
+        })
+        .map_err(|e| errors::io_err(py, e, Context::default()))?;
         Ok(outputs
             .into_iter()
             .map(|o| (o.name, o.path.to_string_lossy().into_owned(), o.rows))

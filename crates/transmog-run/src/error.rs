@@ -150,6 +150,7 @@ impl From<transmog_io::Error> for RunError {
             E::InvalidOption { key, value, reason } => {
                 RunError::Config(ConfigError::new(&key, value, reason))
             }
+            E::Interrupted { .. } => RunError::Interrupted,
             other => RunError::Sink(other),
         }
     }
