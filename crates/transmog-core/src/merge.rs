@@ -252,6 +252,12 @@ impl NameRegistry {
         }
     }
 
+    /// How many columns the table `table` has so far, the workers' together (metadata
+    /// included).
+    pub fn columns(&self, table: &str) -> usize {
+        self.tables.get(table).map_or(0, |t| t.taken.len())
+    }
+
     /// The run's name for a table a worker named `name`: a child table is named by the
     /// array path owning it ([`TABLE_PATH_KEY`]); the first path to want a name owns it,
     /// another gets `<name>_2`, `_3`, ... (tables without a path keep their name).

@@ -49,8 +49,24 @@ struct Done {
     outcome: Result<(Vec<TableBatch>, transmog_core::Report)>,
     records: usize,
     bytes: usize,
+    /// Where the chunk's first record is: errors found only once the workers' tables
+    /// are put together (the column limit) point here.
+    first: Location,
     /// The chunk's buffers, emptied, going back to the reader with the next ticket.
     spare: Spare,
+}
+
+impl Done {
+    fn failed(seq: u64, e: RunError) -> Done {
+        Done {
+            seq,
+            outcome: Err(e),
+            records: 0,
+            bytes: 0,
+            first: Location::record(0),
+            spare: Spare::default(),
+        }
+    }
 }
 
 /// Emptied chunk buffers: reusing them spares the allocator and the page faults of a
@@ -416,33 +432,17 @@ impl Pass<'_> {
                 f
             });
             let done = match (work, flattener) {
-                (Work::Failed(seq, e), _) => Done {
-                    seq,
-                    outcome: Err(e),
-                    records: 0,
-                    bytes: 0,
-                    spare: Spare::default(),
-                },
+                (Work::Failed(seq, e), _) => Done::failed(seq, e),
                 (Work::Chunk(chunk), Ok(f)) => {
                     let seq = chunk.seq;
                     // A panic (a bug) fails the run with a message instead of leaving
                     // the other threads waiting for this chunk forever.
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flatten(f, chunk)))
-                        .unwrap_or_else(|panic| Done {
-                            seq,
-                            outcome: Err(RunError::Internal(panic_message(&panic))),
-                            records: 0,
-                            bytes: 0,
-                            spare: Spare::default(),
+                        .unwrap_or_else(|panic| {
+                            Done::failed(seq, RunError::Internal(panic_message(&panic)))
                         })
                 }
-                (Work::Chunk(chunk), Err(e)) => Done {
-                    seq: chunk.seq,
-                    outcome: Err(RunError::from(e.clone())),
-                    records: 0,
-                    bytes: 0,
-                    spare: Spare::default(),
-                },
+                (Work::Chunk(chunk), Err(e)) => Done::failed(chunk.seq, RunError::from(e.clone())),
             };
             if tx.send(done).is_err() {
                 return;
@@ -480,14 +480,22 @@ impl Pass<'_> {
             while let Some(mut done) = pending.remove(&next) {
                 next += 1;
                 let spare = std::mem::take(&mut done.spare);
-                let (batches, report) = done.outcome?;
-                let batches: Vec<TableBatch> = batches
-                    .into_iter()
-                    .filter_map(|b| {
-                        let b = names.rename(b);
-                        names.keep(b)
-                    })
-                    .collect();
+                let (done_batches, report) = done.outcome?;
+                let mut batches: Vec<TableBatch> = Vec::with_capacity(done_batches.len());
+                for b in done_batches {
+                    let b = names.rename(b);
+                    // Each worker's flattener holds its tables to the limit; here the
+                    // tables all workers made together are, so that a run fails (or
+                    // not) whatever the thread count.
+                    if names.columns(&b.table) > self.cfg.max_columns {
+                        return Err(RunError::from(transmog_core::Error::TooManyColumns {
+                            location: done.first,
+                            table: b.table.to_string(),
+                            limit: self.cfg.max_columns,
+                        }));
+                    }
+                    batches.extend(names.keep(b));
+                }
                 if !batches.is_empty() {
                     sink.write(&batches)?;
                 }
@@ -514,6 +522,14 @@ impl Pass<'_> {
 
 /// Flattens one chunk; gives its batches, report and emptied buffers back.
 fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
+    let first = match (chunk.records.first(), chunk.names.first()) {
+        (Some((_, _, loc)), names) => Location {
+            source: names.and_then(|(_, (s, _))| s.clone()),
+            origin: names.and_then(|(_, (_, o))| o.clone()),
+            ..loc.clone()
+        },
+        (None, _) => Location::record(chunk.first),
+    };
     let mut outcome = Ok(());
     // This thread's own copies of the inputs' names (see `Chunk::names`).
     let mut names = chunk.names.iter().peekable();
@@ -555,6 +571,7 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
         outcome: outcome.map(|()| (batches, report)),
         records,
         bytes,
+        first,
         spare: Spare {
             data: chunk.data,
             records: chunk.records,

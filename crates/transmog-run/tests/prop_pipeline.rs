@@ -1,6 +1,6 @@
 //! Property: the run engine's parallel pipeline (any thread count, any chunk size)
 //! gives the same tables, column names, rows and ids as one flattener over the whole
-//! input, in one order.
+//! input, in one order; and fails on the column limit exactly when that flattener does.
 
 use std::borrow::Cow;
 
@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use transmog_core::result::{row_json, ResultTable};
 use transmog_core::text::push_json;
 use transmog_core::{Config, Flattener, IdMode, Location, Value};
-use transmog_run::{Collect, Input, Run, RunOptions};
+use transmog_run::{Collect, Input, Run, RunError, RunOptions};
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -85,15 +85,29 @@ fn tables(tables: &[ResultTable]) -> Vec<(String, Vec<String>)> {
 
 /// Runs `records` through the pipeline, the first `split` of them from one input and the
 /// rest from a second (chunks then hold records of both), against one flattener.
-fn check(
-    records: &[Value<'static>],
+/// How a run is cut: where the second input starts, records and bytes per chunk,
+/// threads, and the compact collection's budget.
+struct Shape {
     split: usize,
     chunk: usize,
     chunk_bytes: usize,
     threads: usize,
-    mode: u8,
     budget: Option<usize>,
+}
+
+fn check(
+    records: &[Value<'static>],
+    shape: Shape,
+    mode: u8,
+    limit: Option<usize>,
 ) -> Result<(), TestCaseError> {
+    let Shape {
+        split,
+        chunk,
+        chunk_bytes,
+        threads,
+        budget,
+    } = shape;
     let split = split.min(records.len());
     let inputs: Vec<(Arc<str>, String)> = [
         ("a.jsonl", &records[..split]),
@@ -111,6 +125,9 @@ fn check(
     .collect();
     // The sequential reference gets the maps the run detects (its sample: every record).
     let mut reference = config(mode);
+    if let Some(limit) = limit {
+        reference.max_columns = limit;
+    }
     if reference.maps_auto {
         let mut sample = transmog_core::maps::MapSample::new();
         for r in records {
@@ -123,7 +140,8 @@ fn check(
         .iter()
         .map(|p| transmog_core::maps::path_text(p))
         .collect();
-    let mut seq = Flattener::new("t", reference).expect("config");
+    let mut seq = Flattener::new("t", reference.clone()).expect("config");
+    let mut too_many = None;
     // Position ids of records read from bytes come from their input's name and their
     // lines' offsets.
     for (source, jsonl) in &inputs {
@@ -137,7 +155,14 @@ fn check(
                 offset: Some(offset),
             };
             offset += line.len() as u64 + 1;
-            seq.push_json(line.as_bytes(), loc).expect("object");
+            match seq.push_json(line.as_bytes(), loc) {
+                Ok(()) => {}
+                Err(transmog_core::Error::TooManyColumns { table, .. }) if too_many.is_none() => {
+                    too_many = Some(table)
+                }
+                Err(e) if too_many.is_none() => panic!("{e}"),
+                Err(_) => {}
+            }
         }
     }
     let seq = transmog_core::FlatResult::from_flattener(seq);
@@ -148,7 +173,9 @@ fn check(
         chunk_bytes,
         ..RunOptions::default()
     };
-    let mut run = Run::new("t", config(mode), opts).expect("config");
+    let mut cfg = config(mode);
+    cfg.max_columns = reference.max_columns;
+    let mut run = Run::new("t", cfg, opts).expect("config");
     // A compact collection holds batches past its budget compressed.
     let mut collected = match budget {
         Some(bytes) => Collect::compact("t", bytes),
@@ -158,7 +185,22 @@ fn check(
         .into_iter()
         .map(|(name, jsonl)| Input::bytes(&name, jsonl.into_bytes()))
         .collect();
-    run.read(inputs, &mut collected).expect("run");
+    let read = run.read(inputs, &mut collected);
+    if let Some(table) = too_many {
+        // Only the table differs in name when the run renamed it.
+        let failed = matches!(
+            &read,
+            Err(RunError::Data(transmog_core::Error::TooManyColumns { .. }))
+        );
+        prop_assert!(
+            failed,
+            "one flattener: too many columns in {}; run: {:?}",
+            table,
+            read.err()
+        );
+        return Ok(());
+    }
+    read.expect("run");
     let totals = run.finish(&mut collected).expect("finish");
     prop_assert_eq!(seq.report.collision_count, totals.report.collision_count);
     prop_assert_eq!(
@@ -186,7 +228,10 @@ proptest! {
         threads in 1usize..4,
         mode in 0u8..4,
         budget in prop::option::of(0usize..20_000),
+        // Metadata columns count: 2 in the main table, 5 in child tables.
+        limit in prop::option::of(6usize..14),
     ) {
-        check(&records, split, chunk, chunk_bytes, threads, mode, budget)?;
+        let shape = Shape { split, chunk, chunk_bytes, threads, budget };
+        check(&records, shape, mode, limit)?;
     }
 }
