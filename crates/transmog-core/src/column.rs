@@ -451,10 +451,18 @@ impl ColumnBuilder {
     pub fn finish(&mut self) -> (ArrayRef, CellExtras) {
         let ty = self.ty;
         let n = self.valid.len();
-        self.last_size = (n, self.text_bytes());
+        let text = self.text_bytes();
         let next = empty_data(ty);
         let data = std::mem::replace(&mut self.data, next);
-        let nulls = Some(NullBuffer::new(self.valid.finish())).filter(|n| n.null_count() > 0);
+        let nulls = NullBuffer::new(self.valid.finish());
+        // Only a column with values in most rows reserves the next batch's rows: the
+        // sparse columns of a wide table (thousands, a value every few hundred rows) each
+        // holding room for a whole batch made MDN's browser-compat-data take GiBs.
+        self.last_size = match nulls.null_count() * 2 <= n {
+            true => (n, text),
+            false => (0, 0),
+        };
+        let nulls = Some(nulls).filter(|n| n.null_count() > 0);
         let array: ArrayRef = match data {
             Data::Null => Arc::new(NullArray::new(n)),
             Data::Bool(v) => Arc::new(BooleanArray::new(v.into(), nulls)),
@@ -532,6 +540,28 @@ mod tests {
         assert!(bytes.capacity() >= text, "{} < {text}", bytes.capacity());
         // Once: a batch that started does not reserve again.
         assert_eq!(b.last_size, (0, 0));
+    }
+
+    #[test]
+    fn only_a_column_with_values_in_most_rows_reserves_for_the_next_batch() {
+        for (every, reserves) in [(1, true), (2, true), (3, false), (100, false)] {
+            let mut b = ColumnBuilder::new(ColType::Int);
+            for row in (0..100).step_by(every) {
+                b.pad_to(row);
+                b.push(Cell::Int(row as i64));
+            }
+            b.finish_padded(100);
+            b.reserve_like_last();
+            let Data::Int(v) = &b.data else {
+                panic!("still ints: {:?}", b.data);
+            };
+            assert_eq!(v.capacity() >= 100, reserves, "a value every {every} rows");
+            assert_eq!(
+                b.valid.capacity() >= 100,
+                reserves,
+                "a value every {every} rows"
+            );
+        }
     }
 
     fn strings(a: &ArrayRef) -> Vec<Option<String>> {

@@ -20,8 +20,10 @@ pub fn read_parquet(table: &str, path: &Path) -> Result<Vec<RecordBatch>> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| Error::parquet(table, path, e))?;
     let schema = builder.schema().clone();
+    let rows = builder.metadata().row_groups().iter().map(|g| g.num_rows());
+    let batch = crate::splice::batch_rows(rows.max().unwrap_or(0), 64 * 1024);
     let reader = builder
-        .with_batch_size(64 * 1024)
+        .with_batch_size(batch)
         .build()
         .map_err(|e| Error::parquet(table, path, e))?;
     let mut batches = Vec::new();
