@@ -39,7 +39,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub(crate) fn from_u8(b: u8) -> Kind {
+    /// The kind stored as `b` in [`CellExtras::kinds`].
+    pub fn from_u8(b: u8) -> Kind {
         match b {
             1 => Kind::Bool,
             2 => Kind::Int,

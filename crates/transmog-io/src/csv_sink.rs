@@ -17,9 +17,9 @@ use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::files::{close_temp, file_size, TempFiles};
 use crate::options::CsvOptions;
-use crate::text::{write_csv_field, write_plain};
+use crate::text::{write_csv_field, write_plain, Column};
 use crate::writer::{Staged, TableWriter};
-use transmog_core::UnionSchema;
+use transmog_core::{CellExtras, UnionSchema};
 
 /// Streaming state of one table written as CSV.
 pub(crate) struct CsvTable {
@@ -131,7 +131,7 @@ impl TableWriter for CsvTable {
         &self.name
     }
 
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch, extras: &[CellExtras]) -> Result<()> {
         self.union
             .merge(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
@@ -172,7 +172,7 @@ impl TableWriter for CsvTable {
                 }
                 if let Some(ci) = src {
                     value.clear();
-                    if write_plain(&mut value, batch.column(*ci).as_ref(), row) {
+                    if write_plain(&mut value, Column::of(batch, extras, *ci), row) {
                         write_csv_field(&mut line, &value, self.opts.delimiter);
                     }
                 }

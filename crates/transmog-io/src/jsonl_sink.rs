@@ -1,9 +1,10 @@
 //! Streaming one table into a JSON Lines file.
 //!
 //! One JSON object per row and line (`\n`), keys in the table's union column order
-//! (first seen), only non-null values: a null is an absent key. Values keep their batch
-//! type: booleans, integers (exact digits), floats in Python `repr` style (`1.0`, `1e+16`,
-//! valid JSON numbers), strings escaped per RFC 8259. NaN and ±infinity have no JSON
+//! (first seen), only non-null values: a null is an absent key. Values keep their own
+//! kind, not their batch column's type (see [`crate::text`]): booleans, integers (exact
+//! digits), floats in Python `repr` style (`1.0`, `1e+16`, valid JSON numbers), strings
+//! escaped per RFC 8259. NaN and ±infinity have no JSON
 //! form and are omitted like nulls.
 
 use std::fs::File;
@@ -16,9 +17,9 @@ use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
 use crate::files::{close_temp, TempFiles};
-use crate::text::{write_json, write_json_string};
+use crate::text::{write_json, write_json_string, Column};
 use crate::writer::{Staged, TableWriter};
-use transmog_core::UnionSchema;
+use transmog_core::{CellExtras, UnionSchema};
 
 /// Streaming state of one table written as JSON Lines.
 pub(crate) struct JsonlTable {
@@ -48,7 +49,7 @@ impl TableWriter for JsonlTable {
         &self.name
     }
 
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch, extras: &[CellExtras]) -> Result<()> {
         self.union
             .merge(batch)
             .map_err(|e| Error::schema(&self.name, e))?;
@@ -82,7 +83,7 @@ impl TableWriter for JsonlTable {
             line.push('{');
             for (_, ci, key) in &order {
                 value.clear();
-                if write_json(&mut value, batch.column(*ci).as_ref(), row) {
+                if write_json(&mut value, Column::of(batch, extras, *ci), row) {
                     if line.len() > 1 {
                         line.push(',');
                     }

@@ -39,7 +39,7 @@ use crate::options::{ParquetOptions, MAX_FILE_COLUMN_CHUNKS};
 use crate::part_writer::PartWriter;
 use crate::splice::{assemble, read_last_row_group, PartFile};
 use crate::writer::{Rolled, Staged, Stop, TableWriter};
-use transmog_core::UnionSchema;
+use transmog_core::{CellExtras, UnionSchema};
 
 /// Memory `batch` holds of its own: an all-null column (a union column the batch lacks)
 /// shares one buffer of zeros with every other ([`transmog_core::types::null_array`]), so
@@ -363,7 +363,8 @@ impl TableWriter for ParquetTable {
         &self.name
     }
 
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    // Parquet keeps the column types; the cells' original kinds are not written.
+    fn write(&mut self, batch: &RecordBatch, _extras: &[CellExtras]) -> Result<()> {
         if self
             .union
             .merge(batch)
@@ -540,7 +541,7 @@ mod tests {
                 columns.push(Arc::new((0..rows as i64).collect::<Int64Array>()));
             }
             let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
-            table.write(&batch).unwrap();
+            table.write(&batch, &[]).unwrap();
         }
         table
     }
@@ -588,7 +589,7 @@ mod tests {
             "the bound is reached before late1"
         );
         for k in 0..batches {
-            table.write(&batch(k, late1, late2)).unwrap();
+            table.write(&batch(k, late1, late2), &[]).unwrap();
             if k < late1 {
                 assert!(
                     table.pending_bytes <= crate::options::SAMPLE_BYTES + one,

@@ -17,6 +17,7 @@ use crate::options::{Format, ParquetOptions, SinkOptions};
 use crate::parquet_sink::ParquetTable;
 pub use crate::writer::TableOutput;
 use crate::writer::{Staged, Stop, TableWriter};
+use transmog_core::CellExtras;
 
 /// Streams Arrow record batches of many tables into one file per table in a directory.
 ///
@@ -103,6 +104,15 @@ impl TableSink {
     /// tables side by side on up to one thread per core. Small writes stay on this
     /// thread. The files are the same as with one [`write`](Self::write) per batch.
     pub fn write_all(&mut self, batches: &[(&str, &RecordBatch)]) -> Result<()> {
+        let kindless: Vec<_> = batches.iter().map(|&(t, b)| (t, b, &[][..])).collect();
+        self.write_kinded(&kindless)
+    }
+
+    /// Like [`write_all`](Self::write_all), each batch with the original kinds of its
+    /// cells (one [`CellExtras`] per column, as the flattener made them): CSV and JSON
+    /// Lines write an integer as an integer even where a float or a string in its batch
+    /// widened the column, so the text is the same however the input was cut in batches.
+    pub fn write_kinded(&mut self, batches: &[(&str, &RecordBatch, &[CellExtras])]) -> Result<()> {
         if self.poisoned {
             return Err(Error::Poisoned);
         }
@@ -113,28 +123,30 @@ impl TableSink {
         result
     }
 
-    fn write_all_inner(&mut self, batches: &[(&str, &RecordBatch)]) -> Result<()> {
-        let mut work: Vec<Vec<&RecordBatch>> = Vec::new();
-        for (table, batch) in batches {
-            let idx = match self.by_name.get(*table) {
+    fn write_all_inner(&mut self, batches: &[(&str, &RecordBatch, &[CellExtras])]) -> Result<()> {
+        let mut work: Vec<Vec<(&RecordBatch, &[CellExtras])>> = Vec::new();
+        for &(table, batch, extras) in batches {
+            let idx = match self.by_name.get(table) {
                 Some(&i) => i,
                 None => self.add_table(table)?,
             };
             if work.len() <= idx {
                 work.resize_with(idx + 1, Vec::new);
             }
-            work[idx].push(batch);
+            work[idx].push((batch, extras));
         }
-        let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
-        let busy: Vec<(&mut Box<dyn TableWriter>, Vec<&RecordBatch>)> = self
+        let rows: usize = batches.iter().map(|(_, b, _)| b.num_rows()).sum();
+        type Work<'b> = (
+            &'b mut Box<dyn TableWriter>,
+            Vec<(&'b RecordBatch, &'b [CellExtras])>,
+        );
+        let busy: Vec<Work<'_>> = self
             .tables
             .iter_mut()
             .zip(work)
             .filter(|(_, w)| !w.is_empty())
             .collect();
-        let write = |(t, w): (&mut Box<dyn TableWriter>, Vec<&RecordBatch>)| {
-            w.into_iter().try_for_each(|b| t.write(b))
-        };
+        let write = |(t, w): Work<'_>| w.into_iter().try_for_each(|(b, e)| t.write(b, e));
         if rows < PARALLEL_MIN_ROWS {
             return busy.into_iter().try_for_each(write);
         }

@@ -10,6 +10,7 @@ use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::files::TempFiles;
 use crate::splice::SpliceStats;
+use transmog_core::CellExtras;
 
 /// What [`crate::TableSink::finish`] wrote for one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,8 +156,9 @@ impl Staged {
 pub(crate) trait TableWriter: Send {
     /// The table's name.
     fn name(&self) -> &str;
-    /// Appends a batch (columns matched by name into the table's union schema).
-    fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+    /// Appends a batch (columns matched by name into the table's union schema);
+    /// `extras` holds the original kinds of its cells (one entry per column, or none).
+    fn write(&mut self, batch: &RecordBatch, extras: &[CellExtras]) -> Result<()>;
     /// Finishes the file under its temporary name; `None` when the table has no rows.
     fn stage(&mut self) -> Result<Option<Staged>>;
     /// The temporary files the writer holds, for cleanup and commit.

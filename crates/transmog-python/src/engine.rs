@@ -72,10 +72,10 @@ impl BatchSink for Renamed<'_> {
                 } else {
                     &*b.table
                 };
-                (name, &b.batch)
+                (name, &b.batch, &b.extras[..])
             })
             .collect();
-        Ok(self.sink.write_all(&pairs)?)
+        Ok(self.sink.write_kinded(&pairs)?)
     }
 }
 

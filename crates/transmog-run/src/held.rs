@@ -273,12 +273,12 @@ fn write_group(sink: &mut TableSink, group: &[(&str, &HeldBatch)]) -> Result<()>
             Ok::<_, RunError>(all)
         })?
     };
-    let pairs: Vec<(&str, &RecordBatch)> = group
+    let kinded: Vec<(&str, &RecordBatch, &[CellExtras])> = group
         .iter()
         .zip(&batches)
-        .map(|((stem, _), b)| (*stem, &b.batch))
+        .map(|((stem, _), b)| (*stem, &b.batch, &b.extras[..]))
         .collect();
-    sink.write_all(&pairs).map_err(RunError::Sink)
+    sink.write_kinded(&kinded).map_err(RunError::Sink)
 }
 
 /// What packing reuses from batch to batch: the IPC text, the compressor's output and

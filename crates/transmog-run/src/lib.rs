@@ -175,8 +175,11 @@ pub trait BatchSink {
 
 impl BatchSink for TableSink {
     fn write(&mut self, batches: &[TableBatch]) -> Result<()> {
-        let pairs: Vec<_> = batches.iter().map(|b| (&*b.table, &b.batch)).collect();
-        Ok(self.write_all(&pairs)?)
+        let kinded: Vec<_> = batches
+            .iter()
+            .map(|b| (&*b.table, &b.batch, &b.extras[..]))
+            .collect();
+        Ok(self.write_kinded(&kinded)?)
     }
 }
 
