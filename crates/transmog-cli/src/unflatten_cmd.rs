@@ -25,7 +25,8 @@ use transmog_io::read_tables;
         transmog unflatten out/ --entity orders -o orders.roundtrip.jsonl"
 )]
 pub struct UnflattenArgs {
-    /// Directories holding the table files, or the `.parquet` files themselves.
+    /// Output folders of `convert` (their `.parquet` files and table folders of part
+    /// files), table folders, or `.parquet` files.
     #[arg(required = true, value_name = "DIR_OR_FILE")]
     inputs: Vec<PathBuf>,
 

@@ -342,17 +342,24 @@ fn is_table_folder(path: &Path) -> bool {
         return false;
     };
     entries.flatten().all(|e| {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        // `part-00000.<ext>`, or `part-<run>-00000.<ext>` of the dataset layout.
-        let Some(rest) = name.strip_prefix("part-") else {
-            return false;
-        };
-        let id = rest.split('.').next().unwrap_or("");
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        part_order(&e.file_name().to_string_lossy()).is_some()
             && e.file_type().is_ok_and(|t| t.is_file())
     })
+}
+
+/// The place of a part file in its table's row order, from its name: `part-00000.<ext>`,
+/// or `part-<run>-00000.<ext>` of the dataset layout (runs in time order); `None` for
+/// any other name.
+pub(crate) fn part_order(name: &str) -> Option<Vec<u128>> {
+    let rest = name.strip_prefix("part-")?;
+    let id = rest.split('.').next().unwrap_or("");
+    // Numbers, not text: part-100000 comes after part-99999.
+    id.split('-')
+        .map(|n| match n.bytes().all(|b| b.is_ascii_digit()) {
+            true => n.parse::<u128>().ok(),
+            false => None,
+        })
+        .collect()
 }
 
 /// The files in the table folders of `dir` that this run writes (as `<folder>/<part>`)

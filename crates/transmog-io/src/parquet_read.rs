@@ -40,31 +40,88 @@ pub fn read_parquet(table: &str, path: &Path) -> Result<Vec<RecordBatch>> {
     Ok(batches)
 }
 
-/// The `.parquet` files named by `inputs`, directories expanded (hidden files, which
-/// are unfinished temporary files, left out).
-fn parquet_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+/// One table among the inputs: its name and its files in row order (one file, or the
+/// part files of a table folder).
+struct TableFiles {
+    name: String,
+    files: Vec<PathBuf>,
+}
+
+fn visible(path: &Path) -> Option<&str> {
+    // Hidden files are unfinished temporary files.
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.starts_with('.'))
+}
+
+/// The part files of `dir` in row order, when it is a table folder: only part files,
+/// at least one of them Parquet.
+fn part_files(dir: &Path) -> Result<Option<Vec<PathBuf>>> {
+    let mut parts = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io("", dir, e))? {
+        let path = entry.map_err(|e| Error::io("", dir, e))?.path();
+        let Some(name) = visible(&path) else {
+            continue;
+        };
+        match crate::commit::part_order(name) {
+            Some(order) if name.ends_with(".parquet") && path.is_file() => {
+                parts.push((order, path))
+            }
+            _ => return Ok(None),
+        }
+    }
+    parts.sort();
+    Ok((!parts.is_empty()).then(|| parts.into_iter().map(|(_, p)| p).collect()))
+}
+
+/// The tables named by `inputs`: `.parquet` files, table folders of part files (a
+/// `--max-file-size`, dataset or `--append` run), and output folders holding either.
+fn table_files(inputs: &[PathBuf]) -> Result<Vec<TableFiles>> {
+    let folder_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut tables = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .map_err(|e| Error::io("", input, e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    name.ends_with(".parquet") && !name.starts_with('.') && p.is_file()
-                })
-                .collect();
-            found.sort();
-            files.extend(found);
+            if let Some(files) = part_files(input)? {
+                let name = folder_name(input).unwrap_or_default();
+                tables.push(TableFiles { name, files });
+                continue;
+            }
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(input).map_err(|e| Error::io("", input, e))? {
+                let path = entry.map_err(|e| Error::io("", input, e))?.path();
+                let Some(name) = visible(&path) else {
+                    continue;
+                };
+                if path.is_file() && name.ends_with(".parquet") {
+                    let name = stem(&path).to_owned();
+                    found.push(TableFiles {
+                        name,
+                        files: vec![path],
+                    });
+                } else if path.is_dir() {
+                    if let Some(files) = part_files(&path)? {
+                        found.push(TableFiles {
+                            name: name.to_owned(),
+                            files,
+                        });
+                    }
+                }
+            }
+            found.sort_by(|a, b| a.name.cmp(&b.name));
+            tables.extend(found);
         } else if input.is_file() {
-            files.push(input.clone());
+            let name = stem(input).to_owned();
+            tables.push(TableFiles {
+                name,
+                files: vec![input.clone()],
+            });
         } else {
             return Err(Error::Inputs {
                 reason: format!("{}: no such file or directory", input.display()),
             });
         }
     }
-    Ok(files)
+    Ok(tables)
 }
 
 fn stem(path: &Path) -> &str {
@@ -84,18 +141,19 @@ fn has_parent(t: &ResultTable) -> bool {
     })
 }
 
-fn read_table(path: &Path) -> Result<ResultTable> {
-    let name = stem(path);
-    let batches = read_parquet(name, path)?
-        .into_iter()
-        .map(|batch| TableBatch {
-            table: name.into(),
-            extras: Vec::new(),
-            batch,
-        })
-        .collect();
+fn read_table(t: &TableFiles) -> Result<ResultTable> {
+    let mut batches = Vec::new();
+    for f in &t.files {
+        for batch in read_parquet(&t.name, f)? {
+            batches.push(TableBatch {
+                table: t.name.as_str().into(),
+                extras: Vec::new(),
+                batch,
+            });
+        }
+    }
     Ok(ResultTable {
-        name: name.into(),
+        name: t.name.as_str().into(),
         batches,
     })
 }
@@ -103,9 +161,10 @@ fn read_table(path: &Path) -> Result<ResultTable> {
 /// Reads one entity's tables back from the Parquet files of a run, for
 /// `transmog_core::unflatten::unflatten`: the main table first, then its child tables.
 ///
-/// `inputs` are directories (their `.parquet` files) or files. With `entity`, the main
-/// table is `<entity>.parquet` and the child tables are the files named
-/// `<sanitized entity><separator>...`, so other entities' files in the same directory
+/// `inputs` are output folders (their `.parquet` files and table folders of part files),
+/// table folders, or files. With `entity`, the main table is `<entity>.parquet` (or the
+/// folder `<entity>/`) and the child tables are the ones named
+/// `<sanitized entity><separator>...`, so other entities' tables in the same folder
 /// are left alone; without it, the one table without a parent-id column is the main
 /// table and every other table is a child table.
 pub fn read_tables(
@@ -113,17 +172,15 @@ pub fn read_tables(
     entity: Option<&str>,
     separator: &str,
 ) -> Result<Vec<ResultTable>> {
-    let files = parquet_files(inputs)?;
+    let files = table_files(inputs)?;
     if files.is_empty() {
         return Err(Error::Inputs {
-            reason: "no .parquet files among the inputs".into(),
+            reason: "no Parquet tables (.parquet files or folders of part files) among the inputs"
+                .into(),
         });
     }
     let Some(entity) = entity else {
-        let mut tables = files
-            .iter()
-            .map(|f| read_table(f))
-            .collect::<Result<Vec<_>>>()?;
+        let mut tables = files.iter().map(read_table).collect::<Result<Vec<_>>>()?;
         let mains: Vec<usize> = (0..tables.len())
             .filter(|&i| !has_parent(&tables[i]))
             .collect();
@@ -146,18 +203,21 @@ pub fn read_tables(
         return Ok(out);
     };
     let want = table_file_name(entity, "parquet")?;
+    let want = want.strip_suffix(".parquet").unwrap_or(&want);
     // Child tables are `<sanitized entity><sep>...`, their files with `.` and `/` as `_`.
     let prefix = format!("{}{separator}", naming::sanitize(entity, "_")).replace(['.', '/'], "_");
     let main = files
         .iter()
-        .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(want.as_str()))
+        .position(|t| t.name == want)
         .ok_or_else(|| Error::Inputs {
-            reason: format!("no main table file {want} among the inputs"),
+            reason: format!(
+                "no main table file {want}.parquet (nor folder {want}/) among the inputs"
+            ),
         })?;
-    let mut out = vec![read_table(main)?];
-    for f in &files {
-        if f != main && stem(f).starts_with(&prefix) {
-            let t = read_table(f)?;
+    let mut out = vec![read_table(&files[main])?];
+    for (i, t) in files.iter().enumerate() {
+        if i != main && t.name.starts_with(&prefix) {
+            let t = read_table(t)?;
             if has_parent(&t) {
                 out.push(t);
             }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use transmog_core::result::ResultTable;
 use transmog_core::unflatten::unflatten;
 use transmog_core::{value, Config, Flattener, Location, TableBatch, Value};
-use transmog_io::{read_parquet, Format, OptionValue, SinkOptions, TableSink};
+use transmog_io::{read_parquet, read_tables, Format, OptionValue, SinkOptions, TableSink};
 
 /// The 1.0.6 cases and ours, or the folder `CONFORMANCE_CASES` names.
 fn case_dirs() -> Vec<PathBuf> {
@@ -475,4 +475,78 @@ mod lossless_property {
             prop_assert_eq!(back, want);
         }
     }
+}
+
+/// Writes `records` flattened as entity `e` into `dir` with `opts`, `runs` times (a
+/// dataset run appends a part per table each time).
+fn write_runs(records: &[Value<'_>], dir: &Path, opts: &SinkOptions, dataset: bool, runs: usize) {
+    for run in 0..runs {
+        let mut sink = TableSink::create(dir, opts.clone()).expect("sink");
+        if dataset {
+            sink.set_dataset(&format!("2026010100000{run}"), run > 0);
+        }
+        let mut f = Flattener::new("e", lossless()).expect("valid options");
+        for (i, r) in records.iter().enumerate() {
+            f.push(r, Location::record(i as u64))
+                .expect("objects flatten");
+            for b in f.take_batches() {
+                sink.write(&b.table, &b.batch).expect("write");
+            }
+        }
+        sink.finish().expect("finish");
+    }
+}
+
+#[test]
+fn tables_written_as_part_files_are_read_back_whole() {
+    // A field first seen late and a child table that starts late: parts differ in schema.
+    let records: Vec<Value<'static>> = (0..40)
+        .map(|i| {
+            let late = if i >= 30 { r#", "late": "x""# } else { "" };
+            let items = if i >= 5 {
+                format!(r#", "items": [{{"n": {i}}}, {{"n": 1}}]"#)
+            } else {
+                String::new()
+            };
+            let text = format!(r#"{{"id": {i}{late}{items}}}"#);
+            value::parse(text.as_bytes()).expect("json").into_owned()
+        })
+        .collect();
+    let want: Vec<_> = records.iter().map(normal).collect();
+    let mut small = SinkOptions::new(Format::Parquet);
+    small
+        .set("row_group_size", OptionValue::from(4i64))
+        .expect("option");
+    let mut rolled = small.clone();
+    rolled
+        .set("max_file_size", OptionValue::from(1i64))
+        .expect("option");
+
+    let back = |inputs: &[PathBuf], entity: Option<&str>| -> Vec<Value<'static>> {
+        let tables = read_tables(inputs, entity, "_").expect("read tables");
+        unflatten(&tables)
+            .expect("unflatten")
+            .iter()
+            .map(normal)
+            .collect()
+    };
+    // Rolled over into part files: the output folder, or each table folder.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_runs(&records, dir.path(), &rolled, false, 1);
+    let main = dir.path().join("e");
+    let parts = std::fs::read_dir(&main)
+        .expect("the main table is a folder")
+        .count();
+    assert!(parts > 2, "{parts} part files");
+    assert_eq!(back(&[dir.path().to_path_buf()], None), want);
+    assert_eq!(back(&[dir.path().to_path_buf()], Some("e")), want);
+    assert_eq!(
+        back(&[main.clone(), dir.path().join("e_items")], None),
+        want
+    );
+    // The dataset layout, two runs appended: the records twice, in run order.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_runs(&records, dir.path(), &small, true, 2);
+    let twice: Vec<_> = want.iter().chain(&want).cloned().collect();
+    assert_eq!(back(&[dir.path().to_path_buf()], Some("e")), twice);
 }
