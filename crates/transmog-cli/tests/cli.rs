@@ -204,6 +204,45 @@ fn truncated_json_array_is_an_error_with_position() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a.json:2: unexpected end of input"), "{err}");
+    assert!(!dir.path().join("o/a.parquet").exists());
+}
+
+#[test]
+fn skipping_keeps_every_whole_record_of_a_broken_json_array() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // An empty element, then record 3 cut off; a missing `]`; data after the array.
+    let cut = write(
+        dir.path(),
+        "cut.json",
+        "[{\"a\": 1},\n,\n{\"a\": 2},\n{\"a\": [3,",
+    );
+    let no_end = write(dir.path(), "no_end.json", "[{\"a\": 4},\n{\"a\": 5}\n");
+    let trailing = write(dir.path(), "trailing.json", "[{\"a\": 6}]\n{\"a\": 7}\n");
+    let out = transmog()
+        .args([
+            "convert", &cut, &no_end, &trailing, "--entity", "t", "--format", "jsonl",
+        ])
+        .args(["--on-error", "skip", "-o"])
+        .arg(dir.path().join("o"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for problem in [
+        "4 records skipped",
+        "cut.json:2: empty element in the top-level array",
+        "cut.json:4: unexpected end of input inside the top-level array: the record is cut off",
+        "no_end.json:3: unexpected end of input inside the top-level array (no closing `]`)",
+        "trailing.json:2: unexpected data after the top-level array",
+    ] {
+        assert!(err.contains(problem), "{problem}: {err}");
+    }
+    let rows = fs::read_to_string(dir.path().join("o/t.jsonl")).expect("main table");
+    let values: Vec<&str> = rows
+        .lines()
+        .map(|l| l.rsplit_once("\"a\":").expect("a column").1)
+        .collect();
+    assert_eq!(values, ["\"1\"}", "\"2\"}", "\"4\"}", "\"5\"}", "\"6\"}"]);
 }
 
 #[test]

@@ -106,6 +106,15 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+    /// The input is broken around a record: a top-level array cut off, an empty
+    /// element, data after the array.
+    #[error("{location}: {message}")]
+    Framing {
+        /// Where.
+        location: Location,
+        /// What was wrong.
+        message: String,
+    },
     /// A record that cannot be read as JSON (e.g. a Python dict with a key that is not
     /// a string).
     #[error("{location}: {message}")]
@@ -168,7 +177,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Config { .. } | Error::UnsupportedInput { .. } => ErrorKind::Configuration,
-            Error::Parse { .. } => ErrorKind::Parsing,
+            Error::Parse { .. } | Error::Framing { .. } => ErrorKind::Parsing,
             Error::NotAnObject { .. }
             | Error::InvalidRecord { .. }
             | Error::TooManyColumns { .. }

@@ -35,6 +35,7 @@ impl Skipped {
             Error::NotAnObject { location, .. }
             | Error::InvalidRecord { location, .. }
             | Error::Parse { location, .. }
+            | Error::Framing { location, .. }
             | Error::TooManyColumns { location, .. }
             | Error::SchemaFrozen { location, .. } => location.clone(),
             _ => Location::default(),

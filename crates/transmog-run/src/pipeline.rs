@@ -37,6 +37,9 @@ struct Chunk {
     /// origin). An `Arc` per record, cloned here and dropped by a flattening thread,
     /// had the threads fight over its count's cache line (perf: 2 % of the run).
     names: Vec<(usize, Names)>,
+    /// Records (index in `records`) that are a framing problem, not JSON: failed or
+    /// skipped by the recovery strategy like a record that does not parse.
+    problems: Vec<(usize, String)>,
     tape: Tape,
     first: u64,
 }
@@ -85,6 +88,7 @@ impl Chunk {
             data: spare.data,
             records: spare.records,
             names: Vec::new(),
+            problems: Vec::new(),
             tape: spare.tape,
             first: 0,
         }
@@ -387,6 +391,9 @@ impl Pass<'_> {
                     chunk.names.push((chunk.records.len(), names.clone()));
                     named = true;
                 }
+                if let Some(problem) = r.problem {
+                    chunk.problems.push((chunk.records.len(), problem));
+                }
                 chunk.records.push((
                     start,
                     chunk.data.len(),
@@ -534,6 +541,7 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
     // This thread's own copies of the inputs' names (see `Chunk::names`).
     let mut names = chunk.names.iter().peekable();
     let mut current: Names = (None, None);
+    let mut problems = chunk.problems.iter().peekable();
     for (i, (start, end, loc)) in chunk.records.iter().enumerate() {
         while let Some((_, (source, origin))) = names.next_if(|(first, _)| *first <= i) {
             current = (
@@ -546,7 +554,14 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
             origin: current.1.clone(),
             ..loc.clone()
         };
-        if let Err(e) = flattener.push_json(&chunk.data[*start..*end], loc) {
+        let pushed = match problems.next_if(|(at, _)| *at == i) {
+            Some((_, message)) => flattener.recover(transmog_core::Error::Framing {
+                location: loc,
+                message: message.clone(),
+            }),
+            None => flattener.push_json(&chunk.data[*start..*end], loc),
+        };
+        if let Err(e) = pushed {
             outcome = Err(RunError::from(e));
             break;
         }
@@ -565,6 +580,7 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
     chunk.data.clear();
     chunk.records.clear();
     chunk.names.clear();
+    chunk.problems.clear();
     chunk.tape.clear();
     Done {
         seq: chunk.seq,

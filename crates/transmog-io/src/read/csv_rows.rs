@@ -230,6 +230,7 @@ pub(crate) fn csv_records<E: From<ReadError>>(
             bytes: text.as_bytes(),
             line: Some(line),
             offset,
+            problem: None,
         })?;
     }
     Ok(())
@@ -352,6 +353,7 @@ pub(crate) fn csv_records_in_range<E: From<ReadError>>(
             bytes: text.as_bytes(),
             line: (start == 0).then_some(line),
             offset: offset - shift + from,
+            problem: None,
         })?;
     }
     Ok(())

@@ -95,6 +95,11 @@ pub struct Framed<'a> {
     /// Offset of the record's first byte in the (uncompressed) input: the same whether
     /// the file is read whole or in byte ranges.
     pub offset: u64,
+    /// What is wrong with the input here, instead of a record (`bytes` then holds what
+    /// there is of it): a top-level array cut off, an empty element, data after the
+    /// array. The caller fails on it or skips it, as it does a record it cannot parse;
+    /// the reading goes on past it.
+    pub problem: Option<String>,
 }
 
 /// Calls `f` for every record of the input, in order. `f`'s errors stop the reading
@@ -127,6 +132,7 @@ pub fn for_each_record<E: From<ReadError>>(
                     bytes: &all,
                     line: Some(1),
                     offset: 0,
+                    problem: None,
                 })
             }
         }
@@ -300,6 +306,7 @@ fn jsonl<E: From<ReadError>>(
                     bytes: &line,
                     line: numbered.then_some(n + 1),
                     offset: start,
+                    problem: None,
                 })?;
             }
             return Ok(());
@@ -323,6 +330,7 @@ fn jsonl<E: From<ReadError>>(
                 bytes,
                 line: numbered.then_some(n),
                 offset: start,
+                problem: None,
             })?;
         }
         line.clear();
@@ -367,13 +375,19 @@ impl ArraySplitter<'_> {
             for &b in buf {
                 if closed {
                     if !is_json_space(&b) {
-                        return Err(self
-                            .framing("unexpected data after the top-level array")
-                            .into());
+                        // What follows is not read: report where it starts.
+                        let (line, offset) = (self.line, self.pos);
+                        return self.problem(
+                            &mut f,
+                            "unexpected data after the top-level array",
+                            line,
+                            offset,
+                        );
                     }
                     if b == b'\n' {
                         self.line += 1;
                     }
+                    self.pos += 1;
                     continue;
                 }
                 if let Some(done) = self.byte(b, &mut f)? {
@@ -384,19 +398,38 @@ impl ArraySplitter<'_> {
             reader.consume(n);
         }
         if !closed {
-            return Err(self
-                .framing("unexpected end of input inside the top-level array")
-                .into());
+            if self.depth > 0 || self.in_string {
+                // The element being read is cut off: it is the bad record.
+                let (line, offset) = (self.elem_line, self.elem_offset);
+                let message =
+                    "unexpected end of input inside the top-level array: the record is cut off";
+                return self.problem(&mut f, message, line, offset);
+            }
+            // Only the end is missing: what was read is records.
+            self.emit(&mut f)?;
+            let (line, offset) = (self.line, self.pos);
+            let message = "unexpected end of input inside the top-level array (no closing `]`)";
+            return self.problem(&mut f, message, line, offset);
         }
         Ok(())
     }
 
-    fn framing(&self, message: &str) -> ReadError {
-        ReadError::Framing {
-            path: self.path.to_string(),
-            line: self.line,
-            message: message.to_string(),
-        }
+    /// Hands `f` a problem at `line` and `offset`, with the element's bytes so far.
+    fn problem<E: From<ReadError>>(
+        &mut self,
+        f: &mut impl FnMut(Framed<'_>) -> Result<(), E>,
+        message: &str,
+        line: u64,
+        offset: u64,
+    ) -> Result<(), E> {
+        let out = f(Framed {
+            bytes: &self.elem,
+            line: Some(line),
+            offset,
+            problem: Some(message.to_string()),
+        });
+        self.elem.clear();
+        out
     }
 
     /// Feeds one byte; returns Some(true) when the top-level array closed.
@@ -443,10 +476,12 @@ impl ArraySplitter<'_> {
                 return Ok(Some(true));
             }
             b',' if self.depth == 0 => {
-                if self.elem.iter().all(is_json_space) {
-                    return Err(self.framing("empty element in the top-level array").into());
+                if self.elem.is_empty() {
+                    let (line, offset) = (self.line, self.pos);
+                    self.problem(f, "empty element in the top-level array", line, offset)?;
+                } else {
+                    self.emit(f)?;
                 }
-                self.emit(f)?;
             }
             _ => self.push(b),
         }
@@ -473,6 +508,7 @@ impl ArraySplitter<'_> {
                 bytes: &self.elem,
                 line: Some(self.elem_line),
                 offset: self.elem_offset,
+                problem: None,
             })?;
         }
         self.elem.clear();
@@ -511,11 +547,56 @@ mod tests {
         assert_eq!(split("[]").unwrap(), []);
     }
 
+    /// Each record or problem: bytes (or the problem) and line.
+    fn framed(text: &str) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
+        for_each_record::<ReadError>("x.json", InputFormat::Json, reader, |r| {
+            let what = match r.problem {
+                Some(p) => format!("{p} [{}]", String::from_utf8_lossy(r.bytes)),
+                None => String::from_utf8_lossy(r.bytes).into_owned(),
+            };
+            out.push((what, r.line.unwrap_or(0)));
+            Ok(())
+        })
+        .expect("framing problems are handed on, not returned");
+        out
+    }
+
     #[test]
-    fn truncated_or_trailing_arrays_are_errors() {
-        assert!(split("[{\"a\": 1},").is_err());
-        assert!(split("[1] 2").is_err());
-        assert!(split("[1,,2]").is_err());
+    fn a_broken_array_hands_on_each_problem_and_every_whole_record() {
+        let cut = "unexpected end of input inside the top-level array";
+        assert_eq!(
+            framed("[{\"a\": 1},\n{\"b\": [2,\n3"),
+            [
+                ("{\"a\": 1}".into(), 1),
+                (format!("{cut}: the record is cut off [{{\"b\": [2,\n3]"), 2)
+            ]
+        );
+        let no_end = format!("{cut} (no closing `]`) []");
+        assert_eq!(
+            framed("[{\"a\": 1},\n"),
+            [("{\"a\": 1}".into(), 1), (no_end.clone(), 2)]
+        );
+        assert_eq!(
+            framed("[1,\n2"),
+            [("1".into(), 1), ("2".into(), 2), (no_end, 2)]
+        );
+        assert_eq!(
+            framed("[1]\n 2 3"),
+            [
+                ("1".into(), 1),
+                ("unexpected data after the top-level array []".into(), 2)
+            ]
+        );
+        assert_eq!(
+            framed("[1,,\n2]"),
+            [
+                ("1".into(), 1),
+                ("empty element in the top-level array []".into(), 1),
+                ("2".into(), 2)
+            ]
+        );
     }
 
     fn lines_in_ranges(text: &[u8], cuts: &[u64]) -> Vec<(String, u64)> {
