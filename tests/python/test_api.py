@@ -265,9 +265,14 @@ def test_file_errors_and_output_errors(tmp_path):
     with pytest.raises(tm.FileError):
         tm.Processor().process_file(str(tmp_path / "missing.json"), entity_name="t")
     bad = tmp_path / "bad.json"
-    bad.write_text("[{\"a\": 1},")
-    with pytest.raises(ParsingError):
+    bad.write_text("[{\"a\": 1},\n{\"a\": 2},\n{\"a\": [3")
+    with pytest.raises(ParsingError) as e:
         tm.Processor().process_file(str(bad), entity_name="t")
+    assert (e.value.source, e.value.line) == (str(bad), 3)
+    assert "the record is cut off" in str(e.value)
+    # Skipping keeps the whole records of a cut-off array (1.0.6 lost them all).
+    skip = tm.Processor(tm.TransmogConfig.default().with_error_handling(recovery_strategy="skip"))
+    assert [r["a"] for r in skip.process_file(str(bad), entity_name="t").main_table] == ["1", "2"]
     w = ParquetStreamingWriter(destination=str(tmp_path / "w"), entity_name="e")
     w.finalize()
     with pytest.raises(OutputError):

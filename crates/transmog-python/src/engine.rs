@@ -52,7 +52,8 @@ impl State {
 #[pyclass(module = "transmog._native")]
 pub struct Engine {
     entity: String,
-    inner: Mutex<Option<State>>,
+    // Boxed: the run inside is aligned beyond the 16 bytes Python gives an object.
+    inner: Box<Mutex<Option<State>>>,
 }
 
 /// A sink's table files, with the main table under the name its writer gives it.
@@ -321,7 +322,7 @@ impl Engine {
         }
         Ok(Engine {
             entity: entity_name.to_string(),
-            inner: Mutex::new(Some(State {
+            inner: Box::new(Mutex::new(Some(State {
                 run,
                 tables: if compact {
                     Collect::compact(entity_name, COMPACT_BUDGET)
@@ -329,7 +330,7 @@ impl Engine {
                     Collect::new(entity_name)
                 },
                 schema,
-            })),
+            }))),
         })
     }
 

@@ -53,9 +53,12 @@ pub fn raise(
                 None => kwargs.set_item(*k, py.None())?,
             }
         }
-        Ok(PyErr::from_value(
-            cls.call((message.clone(),), Some(&kwargs))?,
-        ))
+        // A class that takes none of these fields still gets the message: never a bare
+        // RuntimeError for a known kind of error.
+        let made = cls
+            .call((message.clone(),), Some(&kwargs))
+            .or_else(|_| cls.call1((message.clone(),)))?;
+        Ok(PyErr::from_value(made))
     };
     build().unwrap_or_else(|_| PyRuntimeError::new_err(message))
 }
@@ -125,6 +128,22 @@ pub fn run_err(py: Python<'_>, e: RunError, ctx: Context<'_>) -> PyErr {
                 }
                 (Some(_), _, _) => format!("invalid JSON: {what} (column {column})"),
                 (None, _, _) => message,
+            },
+            &[
+                ("source", location.source.as_deref().map(Field::from)),
+                ("line", location.line.map(Field::Number)),
+            ],
+        ),
+        // A broken top-level array, named like the record it is in place of.
+        RunError::Data(transmog_core::Error::Framing {
+            location,
+            message: what,
+        }) => raise(
+            py,
+            class,
+            match &location.source {
+                Some(_) => what,
+                None => message,
             },
             &[
                 ("source", location.source.as_deref().map(Field::from)),

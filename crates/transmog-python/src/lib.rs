@@ -93,3 +93,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inputs::register(m)?;
     Ok(())
 }
+
+// Python allocates a class's objects 16-byte aligned: a field aligned more (a
+// cache-padded atomic deep in a run) must be boxed, or every access to it is undefined
+// behaviour (debug builds abort on it: "misaligned pointer dereference").
+const _: () = {
+    assert!(std::mem::align_of::<arrow::ArrowStream>() <= 16);
+    assert!(std::mem::align_of::<csv_rows::CsvRows>() <= 16);
+    assert!(std::mem::align_of::<engine::Engine>() <= 16);
+    assert!(std::mem::align_of::<result::NativeResult>() <= 16);
+    assert!(std::mem::align_of::<sink::Sink>() <= 16);
+};
