@@ -16,8 +16,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::naming;
 use crate::report::Report;
 use crate::table::{
-    Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, RAW_KEY,
-    ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
+    arrays_json, Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY,
+    RAW_KEY, ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 
 /// The columns of one source path (and raw flag) in a table.
@@ -54,12 +54,23 @@ impl SourceKey {
     }
 }
 
+/// The entries of an [`ARRAYS_KEY`] list, each as written.
+fn array_entries(list: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<&serde_json::value::RawValue>>(list)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.get().to_string())
+        .collect()
+}
+
 #[derive(Default)]
 struct TableNames {
     by_source: FxHashMap<(String, bool), PathNames>,
     taken: FxHashSet<String>,
-    /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first.
-    arrays: Vec<serde_json::Value>,
+    /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first,
+    /// each entry as the flattener wrote it (re-serialized, its keys would come sorted
+    /// and the text would differ from one thread's).
+    arrays: Vec<String>,
     arrays_json: String,
     /// Bumped whenever a name is given or the arrays change: a schema renamed before
     /// is renamed the same way while it stays.
@@ -198,13 +209,12 @@ impl NameRegistry {
         self.seen.get_or_insert_with(Columns::default);
         let names = self.tables.entry(name).or_default();
         if let Some(list) = schema.metadata().get(ARRAYS_KEY) {
-            let entries: Vec<serde_json::Value> = serde_json::from_str(list).unwrap_or_default();
-            for e in entries {
+            for e in array_entries(list) {
                 if !names.arrays.contains(&e) {
                     names.arrays.push(e);
                 }
             }
-            names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
+            names.arrays_json = arrays_json(&names.arrays);
         }
         names.generation += 1;
         for f in schema.fields() {
@@ -327,7 +337,7 @@ impl NameRegistry {
         let mut schema_meta = schema.metadata().clone();
         if let Some(list) = schema_meta.get(ARRAYS_KEY) {
             // Each worker only lists the arrays it met; the file needs all of them.
-            let entries: Vec<serde_json::Value> = serde_json::from_str(list).unwrap_or_default();
+            let entries = array_entries(list);
             let before = names.arrays.len();
             for e in &entries {
                 if !names.arrays.contains(e) {
@@ -336,7 +346,7 @@ impl NameRegistry {
             }
             if names.arrays.len() != before {
                 names.generation += 1;
-                names.arrays_json = serde_json::Value::Array(names.arrays.clone()).to_string();
+                names.arrays_json = arrays_json(&names.arrays);
             }
             if entries != names.arrays {
                 schema_meta.insert(ARRAYS_KEY.to_string(), names.arrays_json.clone());
@@ -491,6 +501,34 @@ mod tests {
         assert_eq!(name_of_path(&kept, r#"["a_b"]"#), "a_b_2");
         assert_eq!(name_of_path(&kept, r#"["c"]"#), "c");
         assert!(seeded.seen("t", "c") && seeded.seen("t", "a_b") && !seeded.seen("t", "zz"));
+    }
+
+    #[test]
+    fn merged_array_lists_read_as_one_flattener_writes_them() {
+        let docs = [r#"{"v": {"a": [1, 2]}}"#, r#"{"v": [{"a": [3]}]}"#];
+        let last_list = |batches: &[TableBatch]| -> String {
+            let b = batches.iter().rfind(|b| &*b.table == "t_v_a").unwrap();
+            b.batch.schema().metadata()[ARRAYS_KEY].clone()
+        };
+        let mut one = Flattener::new("t", Config::default()).unwrap();
+        let mut all = Vec::new();
+        for d in docs {
+            one.push(&value::parse(d.as_bytes()).unwrap(), Location::record(0))
+                .unwrap();
+            all.extend(one.take_batches());
+        }
+        // A worker per record, their batches renamed in input order.
+        let mut reg = NameRegistry::new("_");
+        let mut renamed = Vec::new();
+        for d in docs {
+            let mut w = Flattener::new("t", Config::default()).unwrap();
+            w.push(&value::parse(d.as_bytes()).unwrap(), Location::record(0))
+                .unwrap();
+            renamed.extend(w.take_batches().into_iter().map(|t| reg.rename(t)));
+        }
+        let want = last_list(&all);
+        assert!(want.starts_with(r#"[{"path":["v","a"],"#), "{want}");
+        assert_eq!(last_list(&renamed), want);
     }
 
     #[test]
