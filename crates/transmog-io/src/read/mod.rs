@@ -277,6 +277,19 @@ pub fn for_each_record_in_range<E: From<ReadError>>(
     jsonl(path, reader, base, Some(end), f)
 }
 
+/// Whether a read failed on the data (a decoder's damaged or cut-off stream), not on
+/// the file: the records read before it are good.
+fn is_corrupt(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof
+    )
+}
+
+fn corrupt_message(e: &io::Error) -> String {
+    format!("the input stops here, cut off or damaged ({e})")
+}
+
 /// JSON Lines from `reader`, whose first byte is at offset `base` of the input; stops
 /// before a line that starts at `limit` or later (line numbers unknown then).
 fn jsonl<E: From<ReadError>>(
@@ -299,7 +312,20 @@ fn jsonl<E: From<ReadError>>(
         if line.is_empty() && limit.is_some_and(|l| start >= l) {
             return Ok(());
         }
-        let buf = reader.fill_buf().map_err(io_err(path))?;
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if is_corrupt(&e) => {
+                // A compressed input cut off or damaged: what was read stands, the rest
+                // is one bad record, failed or skipped like any other.
+                return f(Framed {
+                    bytes: &line,
+                    line: numbered.then_some(n + 1),
+                    offset: start,
+                    problem: Some(corrupt_message(&e)),
+                });
+            }
+            Err(e) => return Err(io_err(path)(e).into()),
+        };
         if buf.is_empty() {
             if !line.is_empty() && !blank(&line) {
                 f(Framed {
@@ -367,7 +393,17 @@ impl ArraySplitter<'_> {
         let mut closed = false;
         loop {
             let path = self.path;
-            let buf = reader.fill_buf().map_err(io_err(path))?;
+            let buf = match reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if is_corrupt(&e) => {
+                    let (line, offset) = match self.elem.is_empty() {
+                        true => (self.line, self.pos),
+                        false => (self.elem_line, self.elem_offset),
+                    };
+                    return self.problem(&mut f, &corrupt_message(&e), line, offset);
+                }
+                Err(e) => return Err(io_err(path)(e).into()),
+            };
             if buf.is_empty() {
                 break;
             }
@@ -597,6 +633,54 @@ mod tests {
                 ("2".into(), 2)
             ]
         );
+    }
+
+    #[test]
+    fn a_cut_off_compressed_input_keeps_its_whole_records_and_says_where_it_stops() {
+        // Several zstd blocks (128 KiB each): a cut-off block itself gives nothing.
+        let lines: String = (0..20_000)
+            .map(|i| {
+                format!(
+                    "{{\"id\": {i}, \"h\": \"{:x}\"}}\n",
+                    (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                )
+            })
+            .collect();
+        let array = format!("[{}]", lines.trim_end().replace('\n', ",\n"));
+        let gzip = |text: &str| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+            enc.finish().unwrap()
+        };
+        let zstd = |text: &str| zstd::encode_all(text.as_bytes(), 1).unwrap();
+        for (format, text) in [(InputFormat::Jsonl, &lines), (InputFormat::Json, &array)] {
+            for packed in [gzip(text), zstd(text)] {
+                let cut = packed[..packed.len() / 2].to_vec();
+                let reader = decoded(Box::new(io::Cursor::new(cut))).unwrap();
+                let mut got = Vec::new();
+                for_each_record::<ReadError>("x", format.clone(), reader, |r| {
+                    got.push((r.problem, r.line, r.bytes.to_vec()));
+                    Ok(())
+                })
+                .expect("a cut-off stream is a problem record, not an error");
+                let (problem, line, _) = got.pop().unwrap();
+                let problem = problem.expect("the last record says where the input stops");
+                assert!(
+                    problem.starts_with("the input stops here, cut off or damaged"),
+                    "{problem}"
+                );
+                // Every record before is whole and in order.
+                assert!(got.len() > 1000, "{} records, {format:?}", got.len());
+                for (i, (p, _, bytes)) in got.iter().enumerate() {
+                    assert!(p.is_none());
+                    let text = String::from_utf8_lossy(bytes);
+                    assert!(text.starts_with(&format!("{{\"id\": {i}, ")), "{text}");
+                }
+                if format == InputFormat::Jsonl {
+                    assert_eq!(line, Some(got.len() as u64 + 1));
+                }
+            }
+        }
     }
 
     fn lines_in_ranges(text: &[u8], cuts: &[u64]) -> Vec<(String, u64)> {
