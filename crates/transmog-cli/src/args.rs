@@ -159,7 +159,8 @@ pub struct ConvertArgs {
     on_error: OnError,
 
     /// Also write every skipped record (with --on-error skip/partial) to FILE, one JSON
-    /// object per line: source, line, record number, reason.
+    /// object per line: source, line (1-based), record (0-based index in its input),
+    /// reason.
     #[arg(long, value_name = "FILE")]
     pub errors_file: Option<PathBuf>,
 
