@@ -155,10 +155,10 @@ impl TableWriter for CsvTable {
         }
         // Where each union column is in the batch, found from the batch's side by the
         // union's index (as `UnionSchema::conform` does).
-        let mut sources: Vec<Option<usize>> = vec![None; self.union.len()];
+        let mut sources: Vec<Option<Column<'_>>> = vec![None; self.union.len()];
         for (i, f) in batch.schema_ref().fields().iter().enumerate() {
             if let Some(u) = self.union.position(f.name()) {
-                sources[u].get_or_insert(i);
+                sources[u].get_or_insert(Column::of(batch, extras, i));
             }
         }
         let delim = char::from(self.opts.delimiter);
@@ -170,9 +170,9 @@ impl TableWriter for CsvTable {
                 if i > 0 {
                     line.push(delim);
                 }
-                if let Some(ci) = src {
+                if let Some(col) = src {
                     value.clear();
-                    if write_plain(&mut value, Column::of(batch, extras, *ci), row) {
+                    if write_plain(&mut value, *col, row) {
                         write_csv_field(&mut line, &value, self.opts.delimiter);
                     }
                 }

@@ -64,12 +64,12 @@ impl TableWriter for JsonlTable {
         }
         // Batch columns in union order, with their JSON-encoded keys.
         let schema = batch.schema();
-        let mut order: Vec<(usize, usize, String)> = Vec::with_capacity(batch.num_columns());
+        let mut order: Vec<(usize, Column<'_>, String)> = Vec::with_capacity(batch.num_columns());
         for (ci, f) in schema.fields().iter().enumerate() {
             let mut key = String::new();
             write_json_string(&mut key, f.name());
             let pos = self.union.position(f.name()).unwrap_or(usize::MAX);
-            order.push((pos, ci, key));
+            order.push((pos, Column::of(batch, extras, ci), key));
         }
         order.sort_by_key(|(pos, _, _)| *pos);
         let (path, w) = match self.out.as_mut() {
@@ -81,9 +81,9 @@ impl TableWriter for JsonlTable {
         for row in 0..batch.num_rows() {
             line.clear();
             line.push('{');
-            for (_, ci, key) in &order {
+            for (_, col, key) in &order {
                 value.clear();
-                if write_json(&mut value, Column::of(batch, extras, *ci), row) {
+                if write_json(&mut value, *col, row) {
                     if line.len() > 1 {
                         line.push(',');
                     }
