@@ -17,14 +17,16 @@
 //! the kernel's compaction for huge pages made them slower and erratic (median 0.40 ->
 //! 0.44 s, max 0.62 s), so the kernel's default stays.
 //! The library crates keep the system allocator: in Python the process's own is used.
+//! The `system-alloc` feature keeps it in the CLI too, for heap profilers (heaptrack)
+//! that see only the system's `malloc`.
 
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(not(target_env = "msvc"), not(feature = "system-alloc")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's options, read at its start (`_RJEM_MALLOC_CONF` in the environment, the
 /// prefixed name of this build's `MALLOC_CONF`, still wins for what it sets).
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(not(target_env = "msvc"), not(feature = "system-alloc")))]
 #[allow(non_upper_case_globals, unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static malloc_conf: &[u8] =

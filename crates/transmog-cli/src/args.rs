@@ -341,6 +341,10 @@ pub struct ParquetArgs {
     /// folder of part files, TABLE/part-00000.parquet, ... (suffixes K, M, G; 0 = never).
     #[arg(long, default_value = "64M", value_name = "BYTES", value_parser = parse_size)]
     max_file_size: u64,
+    /// Memory all tables together may hold in rows not yet written out; past it the
+    /// tables holding most write theirs out early (row groups keep their size; K, M, G).
+    #[arg(long, default_value = "128M", value_name = "BYTES", value_parser = parse_size)]
+    memory_budget: u64,
     /// Any other pyarrow-style writer option, e.g. use_dictionary=false (repeatable).
     #[arg(long = "option", value_name = "KEY=VALUE")]
     options: Vec<String>,
@@ -435,6 +439,7 @@ impl ConvertArgs {
             o.data_page_size = p.data_page_size;
             o.dictionary_pagesize_limit = p.dictionary_pagesize_limit;
             o.max_file_size = usize::try_from(p.max_file_size).ok().filter(|&n| n > 0);
+            o.memory_budget = usize::try_from(p.memory_budget).unwrap_or(usize::MAX);
             for kv in &p.options {
                 let Some((k, v)) = kv.split_once('=') else {
                     bail!("--option {kv}: expected KEY=VALUE");
@@ -583,17 +588,24 @@ mod tests {
     use super::{parse_size, Cli, Command};
     use clap::Parser;
 
-    fn max_file_size(extra: &[&str]) -> Option<usize> {
+    fn parquet_options(extra: &[&str]) -> transmog_io::ParquetOptions {
         let args = ["transmog", "convert", "in.jsonl", "-o", "out"];
         let cli = Cli::try_parse_from(args.iter().chain(extra)).expect("arguments parse");
         let Command::Convert(convert) = cli.command else {
             panic!("not a convert command");
         };
-        convert
-            .sink_options()
-            .expect("options")
-            .parquet
-            .max_file_size
+        convert.sink_options().expect("options").parquet
+    }
+
+    fn max_file_size(extra: &[&str]) -> Option<usize> {
+        parquet_options(extra).max_file_size
+    }
+
+    #[test]
+    fn the_memory_budget_is_128_mib_unless_told_otherwise() {
+        assert_eq!(parquet_options(&[]).memory_budget, 128 << 20);
+        let budget = parquet_options(&["--memory-budget", "1G"]).memory_budget;
+        assert_eq!(budget, 1 << 30);
     }
 
     #[test]

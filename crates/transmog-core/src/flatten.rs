@@ -152,6 +152,8 @@ pub struct Flattener {
     entity_sanitized: String,
     namer: naming::Namer,
     tables: Vec<Table>,
+    /// Tables that got a row in the record being flattened.
+    touched: Vec<usize>,
     /// Child tables by the array path that owns them.
     table_owners: FxHashMap<String, usize>,
     arrays: Vec<ArrayNode>,
@@ -291,6 +293,7 @@ impl Flattener {
             table_owners: FxHashMap::default(),
             entity: entity.to_string(),
             tables: vec![main],
+            touched: Vec::new(),
             arrays: vec![ArrayNode {
                 trie: trie.root(),
                 ..ArrayNode::default()
@@ -476,18 +479,20 @@ impl Flattener {
         self.child_rows(&mut sites, (0, 0), &id, &mut raw_path, &location)?;
         id.clear();
         self.id_pool.push(id);
-        if self.tables.iter().any(|t| t.text_bytes() > MAX_BATCH_TEXT) {
-            // The caller takes these with the next `take_batches`; keeping them
-            // separate keeps every Utf8 array below 2 GiB.
-            self.seal_large_tables();
-        }
+        self.seal_large_tables();
         Ok(())
     }
 
+    /// Finishes the batches of the tables the record grew whose text nears 1 GiB: the
+    /// caller takes them with the next `take_batches`; keeping them separate keeps every
+    /// Utf8 array below 2 GiB. Only the record's tables are looked at: with thousands of
+    /// tables, checking every one after each record took a third of the run.
     fn seal_large_tables(&mut self) {
-        for t in &mut self.tables {
-            if t.text_bytes() > MAX_BATCH_TEXT {
-                if let Some(b) = t.finish_batch() {
+        for t in self.touched.drain(..) {
+            let table = &mut self.tables[t];
+            table.touched = false;
+            if table.text_bytes() > MAX_BATCH_TEXT {
+                if let Some(b) = table.finish_batch() {
                     self.report.sealed.push(b);
                 }
             }
@@ -1328,6 +1333,10 @@ impl Flattener {
             self.empties.push(']');
         }
         let table = &mut self.tables[t];
+        if !table.touched {
+            table.touched = true;
+            self.touched.push(t);
+        }
         if table.fresh > 0 {
             note_neighbours(table, &self.cells);
         }

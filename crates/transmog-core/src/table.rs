@@ -316,6 +316,8 @@ pub(crate) struct Table {
     pub rows: usize,
     /// Columns still [`Column::fresh`].
     pub fresh: usize,
+    /// Got a row in the record being flattened (its text is checked after the record).
+    pub touched: bool,
     /// Rows in the whole run, also the serial of the row being built.
     pub total_rows: u64,
     pub meta: Vec<(Role, u32)>,
@@ -336,6 +338,7 @@ impl Table {
             nodes: vec![PathNode::default()],
             rows: 0,
             fresh: 0,
+            touched: false,
             total_rows: 0,
             meta: Vec::new(),
             arrays: Vec::new(),

@@ -280,10 +280,20 @@ pub struct ParquetOptions {
     /// the rows buffered so far choose and the row group streams on: a wide table would
     /// otherwise hold a whole row group as Arrow arrays.
     pub sample_bytes: usize,
+    /// Memory all tables together may hold in rows not yet in a file: rows buffered,
+    /// the encoded pages of row groups in progress and the footers of open part files
+    /// (default 128 MiB). Past it the tables holding most write theirs out early, as
+    /// part files whose row groups the finish joins, so row groups keep their size: with
+    /// thousands of tables none of which fills a row group, memory would otherwise grow
+    /// with the input.
+    pub memory_budget: usize,
 }
 
 /// Default of [`ParquetOptions::sample_bytes`].
 pub(crate) const SAMPLE_BYTES: usize = 16 << 20;
+
+/// Default of [`ParquetOptions::memory_budget`].
+pub const MEMORY_BUDGET: usize = 128 << 20;
 
 /// With [`ParquetOptions::max_file_size`] set, a file also rolls over once its footer
 /// holds this many column chunks (row groups times columns). The writer keeps every
@@ -307,6 +317,7 @@ impl Default for ParquetOptions {
             write_statistics: true,
             data_page_version: DataPageVersion::V1,
             sample_bytes: SAMPLE_BYTES,
+            memory_budget: MEMORY_BUDGET,
             write_batch_size: None,
             max_file_size: None,
         }

@@ -92,9 +92,16 @@ pub(crate) struct ParquetTable {
     rolled: Vec<Rolled>,
     /// Parts of earlier files, so that part names are never reused.
     part_offset: usize,
-    /// The last file's schema and writer settings, when it rolled over: the next file
-    /// keeps them (its dictionaries as chosen before) and needs no rows buffered.
-    rolled_props: Option<(SchemaRef, WriterProperties)>,
+    /// The last part's schema and writer settings, when it was closed early: the next
+    /// part keeps them (its dictionaries as chosen before). After a roll-over the next
+    /// file starts at once, with no rows buffered; after a spill the rows are buffered
+    /// again, because an open part's column writers hold more than its rows do (a
+    /// dictionary encoder starts with a table of 4 096 entries).
+    kept_props: Option<(SchemaRef, WriterProperties)>,
+    /// The next part starts as soon as rows come (the file rolled over).
+    stream_kept: bool,
+    /// [`TableWriter::held_bytes`] as of the last write or spill.
+    held: usize,
     temps: TempFiles,
     /// The input has ended: parts encode big batches on every core.
     finishing: bool,
@@ -124,7 +131,9 @@ impl ParquetTable {
             closed_bytes: 0,
             rolled: Vec::new(),
             part_offset: 0,
-            rolled_props: None,
+            kept_props: None,
+            stream_kept: false,
+            held: 0,
             temps: TempFiles::new(dir, file_name),
             finishing: false,
             stop,
@@ -152,6 +161,11 @@ impl ParquetTable {
         self.pending_rows -= n - need;
         self.count_pending_bytes();
         out
+    }
+
+    fn count_held(&mut self) {
+        self.held =
+            self.pending_bytes + self.current.as_ref().map_or(0, |p| p.writer.memory_size());
     }
 
     fn count_pending_bytes(&mut self) {
@@ -234,10 +248,11 @@ impl ParquetTable {
             if !self.streaming() {
                 let union = self.union.schema();
                 let props = self
-                    .rolled_props
+                    .kept_props
                     .as_ref()
                     .filter(|(schema, _)| schema == union)
                     .map(|(_, props)| props.clone());
+                let at_once = props.is_some() && self.stream_kept;
                 let need = self.group_rest();
                 // The bound holds for a row group's first part only: the rest of a row
                 // group that a new column cut is buffered whole, so that columns still
@@ -246,12 +261,12 @@ impl ParquetTable {
                 let sampled = self.pending_rows >= need
                     || (need == self.opts.row_group_size
                         && self.pending_bytes >= self.opts.sample_bytes);
-                if props.is_none() && !sampled && !all {
+                if !at_once && !sampled && !all {
                     return Ok(());
                 }
-                let group = match props {
-                    Some(_) => Vec::new(),
-                    None => self.take_rows(need.min(self.pending_rows)),
+                let group = match at_once {
+                    true => Vec::new(),
+                    false => self.take_rows(need.min(self.pending_rows)),
                 };
                 self.start_part(&group, props)?;
                 // The group is at most the rest of a row group: written in one go, each
@@ -329,7 +344,8 @@ impl ParquetTable {
         if let Some(max) = self.opts.max_file_size {
             let bytes = self.closed_bytes + written;
             if bytes >= max as u64 || self.chunks >= MAX_FILE_COLUMN_CHUNKS {
-                self.rolled_props = Some((Arc::clone(&part.schema), part.props.clone()));
+                self.kept_props = Some((Arc::clone(&part.schema), part.props.clone()));
+                self.stream_kept = true;
                 if let Some(file) = self.finish_file()? {
                     self.rolled.push(file);
                 }
@@ -392,7 +408,31 @@ impl TableWriter for ParquetTable {
         self.pending_rows += conformed.num_rows();
         self.pending_bytes += held_bytes(&conformed);
         self.pending.push_back(conformed);
-        self.drain(false)
+        self.drain(false)?;
+        self.count_held();
+        Ok(())
+    }
+
+    fn held_bytes(&self) -> usize {
+        self.held
+    }
+
+    /// Buffered rows go into the writer, and the open part is closed: its row group in
+    /// progress as a tail, which the next part continues (the splice joins them).
+    fn spill(&mut self) -> Result<()> {
+        self.drain(true)?;
+        if let Some(part) = &self.current {
+            self.kept_props = Some((Arc::clone(&part.schema), part.props.clone()));
+            self.stream_kept = false;
+            let tail = part.open_rows > 0;
+            if tail {
+                self.flush_part(true)?;
+            } else {
+                self.close_part(false)?;
+            }
+        }
+        self.count_held();
+        Ok(())
     }
 
     /// Flushes the remainder, assembles the final file(s) under temporary names and

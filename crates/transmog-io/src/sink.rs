@@ -148,9 +148,36 @@ impl TableSink {
             .collect();
         let write = |(t, w): Work<'_>| w.into_iter().try_for_each(|(b, e)| t.write(b, e));
         if rows < PARALLEL_MIN_ROWS {
-            return busy.into_iter().try_for_each(write);
+            busy.into_iter().try_for_each(write)?;
+        } else {
+            for outcome in in_parallel(busy, write) {
+                outcome?;
+            }
         }
-        for outcome in in_parallel(busy, write) {
+        self.keep_budget()
+    }
+
+    /// Past [`ParquetOptions::memory_budget`], the tables holding most write theirs out
+    /// until at most half of it is held: spilling a few bytes of many tables would make a
+    /// part file per table per chunk.
+    fn keep_budget(&mut self) -> Result<()> {
+        let budget = self.parquet.memory_budget;
+        let held: usize = self.tables.iter().map(|t| t.held_bytes()).sum();
+        if held <= budget {
+            return Ok(());
+        }
+        let mut by_size: Vec<&mut Box<dyn TableWriter>> = self.tables.iter_mut().collect();
+        by_size.sort_by_key(|t| std::cmp::Reverse(t.held_bytes()));
+        let mut left = held;
+        let chosen: Vec<&mut Box<dyn TableWriter>> = by_size
+            .into_iter()
+            .take_while(|t| {
+                let go = left > budget / 2;
+                left = left.saturating_sub(t.held_bytes());
+                go
+            })
+            .collect();
+        for outcome in in_parallel(chosen, |t| t.spill()) {
             outcome?;
         }
         Ok(())

@@ -165,4 +165,14 @@ pub(crate) trait TableWriter: Send {
     fn temps(&mut self) -> &mut TempFiles;
     /// The table's union schema so far.
     fn schema(&self) -> arrow_schema::SchemaRef;
+    /// Memory the writer holds in rows not yet in a file (bytes, an estimate as of its
+    /// last write).
+    fn held_bytes(&self) -> usize {
+        0
+    }
+    /// Writes out what it holds now rather than later, for the sink's memory budget;
+    /// the finished files hold the same rows in the same row groups.
+    fn spill(&mut self) -> Result<()> {
+        Ok(())
+    }
 }

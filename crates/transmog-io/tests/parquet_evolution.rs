@@ -725,10 +725,22 @@ mod any_batches {
     use proptest::prelude::*;
 
     fn write_and_check(plans: &[(usize, u8, bool)], rgs: usize, sample: usize, crc: bool) {
+        write_within(plans, rgs, sample, crc, transmog_io::MEMORY_BUDGET);
+    }
+
+    /// With `budget`: a budget of one byte makes every write spill the table.
+    fn write_within(
+        plans: &[(usize, u8, bool)],
+        rgs: usize,
+        sample: usize,
+        crc: bool,
+        budget: usize,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let mut o = opts(rgs);
         o.parquet.sample_bytes = sample;
         o.parquet.write_page_checksum = crc;
+        o.parquet.memory_budget = budget;
         let mut sink = TableSink::create(dir.path(), o).unwrap();
         let (mut at, mut names, mut c_float) = (0usize, Vec::<&str>::new(), false);
         let has = |name: &'static str, names: &mut Vec<&str>| {
@@ -815,6 +827,16 @@ mod any_batches {
         ) {
             write_and_check(&plans, rgs, sample, crc);
         }
+
+        #[test]
+        fn read_back_as_written_when_every_write_spills(
+            plans in vec((0usize..30, 0u8..16, any::<bool>()), 1..25),
+            rgs in 1usize..40,
+            sample in 0usize..2000,
+            crc in any::<bool>(),
+        ) {
+            write_within(&plans, rgs, sample, crc, 1);
+        }
     }
 
     #[test]
@@ -876,5 +898,106 @@ fn many_columns_widened_at_once_read_back_as_written() {
             })
             .collect();
         assert_eq!(col_f64(&batches, n), want, "{n}");
+    }
+}
+
+/// 40 tables written a few rows at a time, in turns, some gaining a column late: with a
+/// budget small enough that tables spill, the files hold what they hold without one
+/// (each column compared), in the same exact row groups, and the spilled tables were
+/// assembled from several parts.
+fn many_small_tables(budget: usize, max_file_size: Option<usize>) -> Vec<transmog_io::TableOutput> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(25);
+    o.parquet.memory_budget = budget;
+    o.parquet.max_file_size = max_file_size;
+    let mut sink = TableSink::create(dir.path(), o).unwrap();
+    let mut at = vec![0i64; 40];
+    for turn in 0..30i64 {
+        let mut owned = Vec::new();
+        for (t, next) in at.iter_mut().enumerate() {
+            let n = (t as i64 + turn) % 7;
+            let rows: Vec<i64> = (*next..*next + n).collect();
+            *next += n;
+            let mut cols = vec![
+                ("id", ints(rows.clone())),
+                ("s", strs(rows.iter().map(|i| format!("t{t}-{i}")))),
+            ];
+            if t % 3 == 0 && turn >= 12 {
+                cols.push(("late", floats(rows.iter().map(|&i| i as f64 / 4.0))));
+            }
+            owned.push((format!("t{t}"), batch(cols)));
+        }
+        let refs: Vec<(&str, &RecordBatch)> = owned.iter().map(|(t, b)| (t.as_str(), b)).collect();
+        sink.write_all(&refs).unwrap();
+    }
+    let out = sink.finish().unwrap();
+    for t in &out {
+        let files = &t.files;
+        let (mut ids, mut ss, mut lates, mut groups) = (vec![], vec![], vec![], vec![]);
+        for f in files {
+            let (schema, batches) = read_parquet(f);
+            ids.extend(col_i64(&batches, "id"));
+            ss.extend(col_str(&batches, "s"));
+            if field_names(&schema).iter().any(|n| n == "late") {
+                lates.extend(col_f64(&batches, "late"));
+            }
+            groups.extend(row_group_sizes(f));
+        }
+        let n = t.rows as usize;
+        let k: usize = t.name[1..].parse().unwrap();
+        assert_eq!(
+            ids,
+            (0..n as i64).map(Some).collect::<Vec<_>>(),
+            "{}",
+            t.name
+        );
+        let want: Vec<_> = (0..n).map(|i| Some(format!("t{k}-{i}"))).collect();
+        assert_eq!(ss, want, "{}", t.name);
+        if k % 3 == 0 {
+            assert_eq!(lates.len(), n, "{}", t.name);
+            assert!(
+                lates.iter().rev().take(5).all(Option::is_some),
+                "{}",
+                t.name
+            );
+        }
+        // Every row group of each file is full but the file's last.
+        if files.len() == 1 {
+            let mut want = vec![25; n / 25];
+            if n % 25 > 0 {
+                want.push((n % 25) as i64);
+            }
+            assert_eq!(groups, want, "{}", t.name);
+        }
+    }
+    out
+}
+
+#[test]
+fn tables_over_the_memory_budget_spill_and_read_back_the_same() {
+    let roomy = many_small_tables(transmog_io::MEMORY_BUDGET, None);
+    let tight = many_small_tables(4 << 10, None);
+    assert_eq!(roomy.len(), tight.len());
+    for (r, t) in roomy.iter().zip(&tight) {
+        assert_eq!(
+            (&r.name, r.rows, r.row_groups),
+            (&t.name, t.rows, t.row_groups)
+        );
+    }
+    let parts = |out: &[transmog_io::TableOutput]| -> usize {
+        out.iter().map(|t| t.splice.map_or(1, |s| s.parts)).sum()
+    };
+    // Without spills only the tables whose column came late have more than one part.
+    assert!(
+        parts(&tight) > parts(&roomy) + 40,
+        "{} {}",
+        parts(&tight),
+        parts(&roomy)
+    );
+    // Rolling over to new files while spilling keeps every row.
+    let rolled = many_small_tables(1, Some(2 << 10));
+    assert!(rolled.iter().any(|t| t.files.len() > 1));
+    for (r, t) in roomy.iter().zip(&rolled) {
+        assert_eq!(r.rows, t.rows);
     }
 }
