@@ -105,6 +105,23 @@ pub enum Error {
         /// Table name.
         table: String,
     },
+    /// A table wider than the Arrow schema a Parquet file carries can describe: Arrow
+    /// readers (arrow-rs, so also this crate's own splice) refuse a schema of more than
+    /// [`crate::MAX_SCHEMA_ENTRIES`] flatbuffer entries.
+    #[error(
+        "table `{table}` has {columns} columns, more than a Parquet file's Arrow schema can \
+         describe ({entries} schema entries, readers accept {max}); lower max_columns \
+         (--max-columns), or write CSV or JSON Lines",
+        max = crate::options::MAX_SCHEMA_ENTRIES
+    )]
+    TooWide {
+        /// Table name.
+        table: String,
+        /// Columns of the table's schema.
+        columns: usize,
+        /// Flatbuffer entries its Arrow schema needs.
+        entries: usize,
+    },
     /// The files named to read back do not make up one entity's tables.
     #[error("{reason}")]
     Inputs {
@@ -142,6 +159,7 @@ impl Error {
             | Error::Arrow { table, .. }
             | Error::Malformed { table, .. }
             | Error::NoColumns { table }
+            | Error::TooWide { table, .. }
             | Error::Interrupted { table } => Some(table),
             Error::Io { table, .. } if !table.is_empty() => Some(table),
             _ => None,

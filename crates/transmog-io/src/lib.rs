@@ -86,7 +86,7 @@ pub use files::table_file_name;
 pub use harmonize::{harmonize, job_tables, parts_schema, JobTable};
 pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
-    MAX_FILE_COLUMN_CHUNKS, MEMORY_BUDGET, PARQUET_OPTION_KEYS,
+    MAX_FILE_COLUMN_CHUNKS, MAX_SCHEMA_ENTRIES, MEMORY_BUDGET, PARQUET_OPTION_KEYS,
 };
 pub use parquet_read::{read_parquet, read_tables};
 pub use sink::{TableOutput, TableSink};

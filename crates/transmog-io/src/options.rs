@@ -292,6 +292,18 @@ pub struct ParquetOptions {
 /// Default of [`ParquetOptions::sample_bytes`].
 pub(crate) const SAMPLE_BYTES: usize = 16 << 20;
 
+/// Flatbuffer tables an Arrow IPC schema may hold for arrow-rs's reader (flatbuffers'
+/// default verifier limit), and so for the splice reading our own part files.
+pub const MAX_SCHEMA_ENTRIES: usize = 1_000_000;
+
+/// Flatbuffer tables the `ARROW:schema` of `schema` holds: the message and the schema,
+/// each key-value pair of the schema's metadata, and per field the field, its type and
+/// each pair of its metadata (the column types written here have no children).
+pub(crate) fn schema_entries(schema: &arrow_schema::Schema) -> usize {
+    let fields: usize = schema.fields().iter().map(|f| 2 + f.metadata().len()).sum();
+    2 + schema.metadata().len() + fields
+}
+
 /// Default of [`ParquetOptions::memory_budget`].
 pub const MEMORY_BUDGET: usize = 128 << 20;
 

@@ -386,6 +386,15 @@ impl TableWriter for ParquetTable {
             .merge(batch)
             .map_err(|e| Error::schema(&self.name, e))?
         {
+            let union = self.union.schema();
+            let entries = crate::options::schema_entries(union);
+            if entries > crate::options::MAX_SCHEMA_ENTRIES {
+                return Err(Error::TooWide {
+                    table: self.name.clone(),
+                    columns: union.fields().len(),
+                    entries,
+                });
+            }
             for b in &mut self.pending {
                 *b = self
                     .union
@@ -692,5 +701,53 @@ mod tests {
         let own = held_bytes(&narrow);
         assert!(held_bytes(&padded) <= own + (WIDTH + 1) * 128);
         assert!(held_bytes(&wide) > WIDTH * own / 2);
+    }
+
+    /// Metadata pairs of each field of [`tagged_schema`]: with the field and its type, 50
+    /// schema entries a field, so that few fields reach the limit.
+    const PAIRS: usize = 48;
+
+    /// `n` Int64 fields, each with [`PAIRS`] metadata pairs.
+    fn tagged_schema(n: usize) -> SchemaRef {
+        let meta: std::collections::HashMap<String, String> = (0..PAIRS)
+            .map(|k| (format!("k{k}"), "v".to_string()))
+            .collect();
+        let fields: Vec<Field> = (0..n)
+            .map(|i| Field::new(format!("c{i}"), DataType::Int64, true).with_metadata(meta.clone()))
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    #[test]
+    fn schema_entries_are_counted_as_arrow_readers_count_them() {
+        use crate::options::{schema_entries, MAX_SCHEMA_ENTRIES};
+        let reads = |schema: SchemaRef| {
+            let mut out = Vec::new();
+            let writer = parquet::arrow::ArrowWriter::try_new(&mut out, schema, None).unwrap();
+            writer.close().unwrap();
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(out)).is_ok()
+        };
+        let most = (MAX_SCHEMA_ENTRIES - 2) / (PAIRS + 2);
+        assert!(schema_entries(&tagged_schema(most)) <= MAX_SCHEMA_ENTRIES);
+        assert!(schema_entries(&tagged_schema(most + 1)) > MAX_SCHEMA_ENTRIES);
+        assert!(reads(tagged_schema(most)));
+        assert!(!reads(tagged_schema(most + 1)));
+    }
+
+    #[test]
+    fn a_table_too_wide_for_the_arrow_schema_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Arc::new(ParquetOptions::default());
+        let mut table = ParquetTable::new("w", dir.path(), "w.parquet", opts, Stop::default());
+        let most = (crate::options::MAX_SCHEMA_ENTRIES - 2) / (PAIRS + 2);
+        let schema = tagged_schema(most + 1);
+        let err = table
+            .write(&RecordBatch::new_empty(schema), &[])
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::TooWide { columns, .. } if columns == most + 1),
+            "{err}"
+        );
+        assert!(err.to_string().contains("20000 columns"), "{err}");
     }
 }
