@@ -358,3 +358,47 @@ fn the_allocator_runs_with_its_settings() {
         assert!(stats.contains(setting), "{setting} missing from:\n{stats}");
     }
 }
+
+#[test]
+fn a_csv_quote_never_closed_is_an_error_not_one_long_field() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = write(
+        dir.path(),
+        "q.csv",
+        "id,name\n1,ann\n2,\"bob\n3,cy\n4,dee\n",
+    );
+    let strict = transmog()
+        .args(["convert", &input, "-o"])
+        .arg(dir.path().join("o"))
+        .output()
+        .expect("run");
+    assert_eq!(strict.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(
+        err.contains("q.csv:3: a quoted field opened in this row is never closed"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o/q.parquet").exists());
+    let skip = transmog()
+        .args([
+            "convert",
+            &input,
+            "--format",
+            "jsonl",
+            "--on-error",
+            "skip",
+            "-o",
+        ])
+        .arg(dir.path().join("s"))
+        .output()
+        .expect("run");
+    assert_eq!(skip.status.code(), Some(0));
+    let rows = std::fs::read_to_string(dir.path().join("s/q.jsonl")).expect("output");
+    assert_eq!(rows.lines().count(), 1, "{rows}");
+    assert!(rows.contains("\"ann\""), "{rows}");
+    let report = String::from_utf8_lossy(&skip.stderr);
+    assert!(
+        report.contains("q.csv:3:") && report.contains("(3 lines)"),
+        "{report}"
+    );
+}

@@ -54,11 +54,50 @@ fn guess_delimiter(line: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The CSV parser's input, keeping the bytes from the start of the record last read to
+/// the end of the input: a quote that is never closed makes the parser read the rest of
+/// the input as one field without a word, and only the quotes of that record can tell.
+struct Tracked {
+    inner: Box<dyn BufRead + Send>,
+    /// Bytes read from `inner` and not yet dropped; `kept[0]` is at offset `kept_from`
+    /// (past the skipped lines).
+    kept: std::collections::VecDeque<u8>,
+    kept_from: u64,
+    /// `inner` has said it has no more bytes.
+    ended: bool,
+}
+
+impl io::Read for Tracked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
+        self.kept.extend(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Tracked {
+    /// Drops the bytes before `offset` (a record start).
+    fn keep_from(&mut self, offset: u64) {
+        let k = usize::try_from(offset.saturating_sub(self.kept_from)).unwrap_or(usize::MAX);
+        let k = k.min(self.kept.len());
+        self.kept.drain(..k);
+        self.kept_from += k as u64;
+    }
+}
+
+/// A row's JSON object text, line, offset and problem.
+type Row<'a> = (&'a str, u64, u64, Option<String>);
+
 /// CSV rows as JSON objects, one at a time.
 pub struct CsvRecords {
     path: String,
     opts: CsvOptions,
-    csv: csv::Reader<Box<dyn BufRead + Send>>,
+    csv: csv::Reader<Tracked>,
+    /// What is wrong with the row last returned, if anything.
+    problem: Option<String>,
     header: Option<Vec<String>>,
     record: csv::StringRecord,
     text: String,
@@ -104,11 +143,17 @@ impl CsvRecords {
             .quote(opts.quote)
             .has_headers(false)
             .flexible(true)
-            .from_reader(reader);
+            .from_reader(Tracked {
+                inner: reader,
+                kept: std::collections::VecDeque::new(),
+                kept_from: 0,
+                ended: false,
+            });
         Ok(CsvRecords {
             path: path.to_string(),
             opts: opts.clone(),
             csv,
+            problem: None,
             header: None,
             record: csv::StringRecord::new(),
             text: String::new(),
@@ -117,8 +162,44 @@ impl CsvRecords {
         })
     }
 
+    /// What is wrong with the row last returned by [`next_record`](Self::next_record):
+    /// the last row of the input opened a quoted field and never closed it, so the
+    /// rest of the input, line breaks and all, was read as that field.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
+    /// The last record (it reaches the end of the input) has an odd number of quotes and
+    /// a field with a line break: a quoted field ran to the end. (A lone quote inside an
+    /// unquoted field, `12" pizza`, is text and puts no line break in a field.)
+    fn unclosed_quote(&self) -> Option<String> {
+        let input = self.csv.get_ref();
+        let end = self.csv.position().byte();
+        if !input.ended || end != input.kept_from + input.kept.len() as u64 {
+            return None;
+        }
+        let quote = self.opts.quote;
+        let quotes = input.kept.iter().filter(|&&b| b == quote).count();
+        let broken = self.record.iter().any(|f| f.contains(['\n', '\r']));
+        (quotes % 2 == 1 && broken).then(|| {
+            let lines = input.kept.iter().filter(|&&b| b == b'\n').count();
+            format!(
+                "a quoted field opened in this row is never closed: the rest of the input \
+                 ({lines} line{}) was read as one field",
+                if lines == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     /// The next row as JSON object text, with the line it starts on; `None` at the end.
     pub fn next_record(&mut self) -> Result<Option<(&str, u64, u64)>, ReadError> {
+        Ok(self
+            .next_row()?
+            .map(|(text, line, offset, _)| (text, line, offset)))
+    }
+
+    /// [`next_record`](Self::next_record) with its [`problem`](Self::problem).
+    fn next_row(&mut self) -> Result<Option<Row<'_>>, ReadError> {
         loop {
             let skipped = self.skipped;
             let more = self.csv.read_record(&mut self.record).map_err(|e| {
@@ -133,7 +214,10 @@ impl CsvRecords {
                 return Ok(None);
             }
             let line = self.record.position().map_or(0, |p| p.line()) + skipped;
-            let offset = self.record.position().map_or(0, |p| p.byte()) + self.skipped_bytes;
+            let start = self.record.position().map_or(0, |p| p.byte());
+            let offset = start + self.skipped_bytes;
+            self.csv.get_mut().keep_from(start);
+            self.problem = self.unclosed_quote();
             let opts = &self.opts;
             let names = match &mut self.header {
                 None if opts.has_header => {
@@ -176,7 +260,7 @@ impl CsvRecords {
                 }
             }
             text.push('}');
-            return Ok(Some((&self.text, line, offset)));
+            return Ok(Some((&self.text, line, offset, self.problem.clone())));
         }
     }
 }
@@ -225,12 +309,12 @@ pub(crate) fn csv_records<E: From<ReadError>>(
     mut f: impl FnMut(Framed<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut rows = CsvRecords::new(path, opts, reader)?;
-    while let Some((text, line, offset)) = rows.next_record()? {
+    while let Some((text, line, offset, problem)) = rows.next_row()? {
         f(Framed {
             bytes: text.as_bytes(),
             line: Some(line),
             offset,
-            problem: None,
+            problem,
         })?;
     }
     Ok(())
@@ -348,12 +432,12 @@ pub(crate) fn csv_records_in_range<E: From<ReadError>>(
     let body = io::Read::chain(io::Cursor::new(prefix), file.take(end - from));
     let reader: Box<dyn BufRead + Send> = Box::new(io::BufReader::with_capacity(1 << 20, body));
     let mut rows = CsvRecords::new(path, &opts, reader)?;
-    while let Some((text, line, offset)) = rows.next_record()? {
+    while let Some((text, line, offset, problem)) = rows.next_row()? {
         f(Framed {
             bytes: text.as_bytes(),
             line: (start == 0).then_some(line),
             offset: offset - shift + from,
-            problem: None,
+            problem,
         })?;
     }
     Ok(())
@@ -375,6 +459,45 @@ mod tests {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Each row's line and problem.
+    fn problems(text: &str) -> Vec<(u64, Option<String>)> {
+        let mut out = Vec::new();
+        let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(text.as_bytes().to_vec()));
+        csv_records::<ReadError>("x.csv", &CsvOptions::default(), reader, |r| {
+            out.push((r.line.unwrap_or(0), r.problem));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_a_problem_of_the_row_that_opened_it() {
+        let got = problems("a,b\n1,x\n2,\"y\n3,z\n4,w\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], (2, None));
+        let (line, problem) = &got[1];
+        assert_eq!(*line, 3);
+        let problem = problem.as_deref().unwrap();
+        assert!(
+            problem.contains("never closed") && problem.contains("(3 lines)"),
+            "{problem}"
+        );
+        // Only on the last line, with or without its line break.
+        assert!(problems("a,b\n1,\"x\n")[0].1.is_some());
+        // Closed quotes holding line breaks, a lone quote in an unquoted field, doubled
+        // quotes: no problem, whether the input ends with a line break or not.
+        for ok in [
+            "a,b\n1,\"x\ny\"\n",
+            "a,b\n1,\"x\ny\"",
+            "a,b\n1,12\" pizza\n",
+            "a,b\n1,\"say \"\"hi\"\"\nthen\"\n",
+            "a,b\n1,\"x\ny\"\n2,12\" pizza",
+        ] {
+            assert!(problems(ok).iter().all(|(_, p)| p.is_none()), "{ok:?}");
+        }
     }
 
     #[test]
