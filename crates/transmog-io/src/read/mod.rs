@@ -316,7 +316,19 @@ fn jsonl<E: From<ReadError>>(
             Ok(buf) => buf,
             Err(e) if is_corrupt(&e) => {
                 // A compressed input cut off or damaged: what was read stands, the rest
-                // is one bad record, failed or skipped like any other.
+                // is one bad record, failed or skipped like any other. A last line that
+                // lacks only its line break is a record of its own.
+                if !blank(&line) && serde_json::from_slice::<serde_json::Value>(&line).is_ok() {
+                    n += 1;
+                    f(Framed {
+                        bytes: &line,
+                        line: numbered.then_some(n),
+                        offset: start,
+                        problem: None,
+                    })?;
+                    line.clear();
+                    start = pos;
+                }
                 return f(Framed {
                     bytes: &line,
                     line: numbered.then_some(n + 1),
@@ -396,6 +408,13 @@ impl ArraySplitter<'_> {
             let buf = match reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) if is_corrupt(&e) => {
+                    // An element that lacks only the `,` after it is a record of its own.
+                    let whole = self.depth == 0
+                        && !self.in_string
+                        && matches!(self.elem.trim_ascii_end().last(), Some(b'}' | b']'));
+                    if whole {
+                        self.emit(&mut f)?;
+                    }
                     let (line, offset) = match self.elem.is_empty() {
                         true => (self.line, self.pos),
                         false => (self.elem_line, self.elem_offset),
@@ -681,6 +700,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Reads `text`, then fails as a damaged compressed stream does.
+    struct Damaged(io::Cursor<Vec<u8>>);
+
+    impl io::Read for Damaged {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "incomplete frame",
+                )),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Each record (its bytes) or problem (`!` and its bytes) with its line.
+    fn damaged_after(format: InputFormat, text: &str) -> Vec<(String, u64)> {
+        let reader = io::BufReader::new(Damaged(io::Cursor::new(text.as_bytes().to_vec())));
+        let mut out = Vec::new();
+        for_each_record::<ReadError>("x", format, Box::new(reader), |r| {
+            let mark = if r.problem.is_some() { "!" } else { "" };
+            let bytes = String::from_utf8_lossy(r.bytes);
+            out.push((format!("{mark}{}", bytes.trim_end()), r.line.unwrap_or(0)));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn damage_right_after_a_whole_record_keeps_that_record() {
+        let jsonl = |t| damaged_after(InputFormat::Jsonl, t);
+        let a1 = ("{\"a\":1}".to_string(), 1);
+        let a2 = ("{\"a\":2}".to_string(), 2);
+        assert_eq!(
+            jsonl("{\"a\":1}\n{\"a\":2}"),
+            [a1.clone(), a2.clone(), ("!".into(), 3)]
+        );
+        assert_eq!(
+            jsonl("{\"a\":1}\n{\"a\":"),
+            [a1.clone(), ("!{\"a\":".into(), 2)]
+        );
+        let array = |t| damaged_after(InputFormat::Json, t);
+        let a2 = ("{\"a\":2}".to_string(), 2);
+        assert_eq!(
+            array("[{\"a\":1},\n{\"a\":2}"),
+            [a1.clone(), a2, ("!".into(), 2)]
+        );
+        assert_eq!(array("[{\"a\":1},\n{\"a\":"), [a1, ("!{\"a\":".into(), 2)]);
     }
 
     fn lines_in_ranges(text: &[u8], cuts: &[u64]) -> Vec<(String, u64)> {
