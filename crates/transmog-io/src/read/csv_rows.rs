@@ -96,8 +96,6 @@ pub struct CsvRecords {
     path: String,
     opts: CsvOptions,
     csv: csv::Reader<Tracked>,
-    /// What is wrong with the row last returned, if anything.
-    problem: Option<String>,
     header: Option<Vec<String>>,
     record: csv::StringRecord,
     text: String,
@@ -153,20 +151,12 @@ impl CsvRecords {
             path: path.to_string(),
             opts: opts.clone(),
             csv,
-            problem: None,
             header: None,
             record: csv::StringRecord::new(),
             text: String::new(),
             skipped,
             skipped_bytes,
         })
-    }
-
-    /// What is wrong with the row last returned by [`next_record`](Self::next_record):
-    /// the last row of the input opened a quoted field and never closed it, so the
-    /// rest of the input, line breaks and all, was read as that field.
-    pub fn problem(&self) -> Option<&str> {
-        self.problem.as_deref()
     }
 
     /// The last record (it reaches the end of the input) has an odd number of quotes and
@@ -198,7 +188,9 @@ impl CsvRecords {
             .map(|(text, line, offset, _)| (text, line, offset)))
     }
 
-    /// [`next_record`](Self::next_record) with its [`problem`](Self::problem).
+    /// [`next_record`](Self::next_record) with what is wrong with the row: the last row
+    /// of the input opened a quoted field and never closed it, so the rest of the input,
+    /// line breaks and all, was read as that field.
     fn next_row(&mut self) -> Result<Option<Row<'_>>, ReadError> {
         loop {
             let skipped = self.skipped;
@@ -217,7 +209,7 @@ impl CsvRecords {
             let start = self.record.position().map_or(0, |p| p.byte());
             let offset = start + self.skipped_bytes;
             self.csv.get_mut().keep_from(start);
-            self.problem = self.unclosed_quote();
+            let problem = self.unclosed_quote();
             let opts = &self.opts;
             let names = match &mut self.header {
                 None if opts.has_header => {
@@ -260,7 +252,7 @@ impl CsvRecords {
                 }
             }
             text.push('}');
-            return Ok(Some((&self.text, line, offset, self.problem.clone())));
+            return Ok(Some((&self.text, line, offset, problem)));
         }
     }
 }
