@@ -640,9 +640,11 @@ impl Flattener {
             .chain(&n.dups)
             .copied()
             .find(|c| usable(c, family));
+        let mut since = None;
         if found.is_none() && family.is_some() {
             // A path's first column, made by nulls, takes the first family it meets.
             found = n.column.filter(|c| usable(c, None));
+            since = found.map(|_| cols.len() as u32);
         }
         let c = match found {
             Some(c) => c,
@@ -650,6 +652,7 @@ impl Flattener {
         };
         let col = &mut self.tables[t].columns[c as usize];
         col.family = col.family.or(family);
+        col.since = col.since.or(since);
         col.last_row = serial;
         Ok(c)
     }

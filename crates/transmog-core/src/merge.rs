@@ -17,7 +17,7 @@ use crate::naming;
 use crate::report::Report;
 use crate::table::{
     arrays_json, Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY,
-    RAW_KEY, ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
+    RAW_KEY, ROLE_KEY, SHORTENED_KEY, SINCE_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 
 /// The columns of one source path (and raw flag) in a table.
@@ -82,8 +82,12 @@ struct TableNames {
 struct Renamed {
     input: SchemaRef,
     generation: u64,
-    output: Option<SchemaRef>,
+    output: Option<Reordered>,
 }
+
+/// A worker's schema renamed, its fields in the run's order, and where each came from
+/// in the worker's schema when that order is not the worker's.
+type Reordered = (SchemaRef, Option<Arc<[usize]>>);
 
 /// Worker schemas remembered per table: one or two per flattening thread is enough
 /// (a worker's table keeps its schema `Arc` while its columns do not change).
@@ -252,12 +256,27 @@ impl NameRegistry {
     pub fn rename(&mut self, b: TableBatch) -> TableBatch {
         let schema = b.batch.schema();
         let table = self.table_name(&b.table, &schema);
-        let Some(schema) = self.rename_schema_ref(&table, &schema) else {
+        let Some((schema, order)) = self.rename_schema_ref(&table, &schema) else {
             return TableBatch { table, ..b };
         };
-        match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
-            Ok(batch) => TableBatch { table, batch, ..b },
-            // Same arrays, same types: only names changed, so this cannot fail.
+        let Some(order) = order else {
+            return match RecordBatch::try_new(schema, b.batch.columns().to_vec()) {
+                Ok(batch) => TableBatch { table, batch, ..b },
+                // Same arrays, same types: only names changed, so this cannot fail.
+                Err(_) => TableBatch { table, ..b },
+            };
+        };
+        let columns = order.iter().map(|&i| b.batch.column(i).clone()).collect();
+        match RecordBatch::try_new(schema, columns) {
+            Ok(batch) => TableBatch {
+                table,
+                batch,
+                extras: order
+                    .iter()
+                    .filter_map(|&i| b.extras.get(i).cloned())
+                    .collect(),
+            },
+            // The same arrays in another order, as the schema lists them.
             Err(_) => TableBatch { table, ..b },
         }
     }
@@ -296,7 +315,7 @@ impl NameRegistry {
     /// [`Self::rename_schema`], remembered for the schema `Arc`: a worker hands over
     /// the same `Arc` while its table's columns stay, and renaming thousands of columns
     /// per batch cost a tenth of a run on wide tables.
-    fn rename_schema_ref(&mut self, table: &str, schema: &SchemaRef) -> Option<SchemaRef> {
+    fn rename_schema_ref(&mut self, table: &str, schema: &SchemaRef) -> Option<Reordered> {
         if let Some(names) = self.tables.get(table) {
             let hit = names
                 .renamed
@@ -306,7 +325,16 @@ impl NameRegistry {
                 return hit.output.clone();
             }
         }
-        let output = self.rename_schema(table, schema);
+        let (renamed, order) = self.rename_schema_ordered(table, schema);
+        let output = match order {
+            None => renamed.map(|s| (s, None)),
+            Some(order) => {
+                let renamed = renamed.unwrap_or_else(|| Arc::clone(schema));
+                // `project` keeps the schema's metadata; the indices are its own.
+                let ordered = renamed.project(&order).ok().map(Arc::new);
+                ordered.map(|s| (s, Some(Arc::from(order))))
+            }
+        };
         if let Some(names) = self.tables.get_mut(table) {
             if names.renamed.len() >= RENAMED_KEPT {
                 names.renamed.remove(0);
@@ -325,6 +353,19 @@ impl NameRegistry {
     /// order: the first path to claim a name owns it. Also used to name the part files
     /// that separate tasks wrote for one job.
     pub fn rename_schema(&mut self, table: &str, schema: &Schema) -> Option<SchemaRef> {
+        self.rename_schema_ordered(table, schema).0
+    }
+
+    /// [`Self::rename_schema`], and the order to list its fields in when that is not
+    /// theirs (indices into `schema`): a column of a path the run already has under
+    /// another family, made by a worker's nulls before the value that gave its family,
+    /// goes where that value came (field metadata `transmog.since`), as one flattener
+    /// makes it there.
+    pub fn rename_schema_ordered(
+        &mut self,
+        table: &str,
+        schema: &Schema,
+    ) -> (Option<SchemaRef>, Option<Vec<usize>>) {
         let names = self.tables.entry(Arc::from(table)).or_default();
         if names.taken.is_empty() {
             for f in schema.fields() {
@@ -358,7 +399,9 @@ impl NameRegistry {
         // a family when its name is already in use here (a repeated key: `{"b": null,
         // "b": false}` gives `b` and `b__bool`, as one flattener does).
         let mut used: FxHashSet<String> = FxHashSet::default();
-        for f in schema.fields() {
+        // Where each field goes: `2 i` for field `i`, `2 since - 1` for one moved.
+        let mut places: Vec<usize> = (0..schema.fields().len()).map(|i| 2 * i).collect();
+        for (i, f) in schema.fields().iter().enumerate() {
             let meta = f.metadata();
             let Some(SourceKey {
                 path,
@@ -376,6 +419,7 @@ impl NameRegistry {
                 .cloned()
                 .unwrap_or_else(|| f.name().clone());
             let entry = names.by_source.entry((path.clone(), raw)).or_default();
+            let path_known = entry.primary.is_some();
             let known = match (entry.primary, family) {
                 // A column without a family yet (only nulls) is the path's first column.
                 (Some(p), None) => entry
@@ -422,6 +466,10 @@ impl NameRegistry {
                     }
                     names.taken.insert(name.clone());
                     entry.names.insert((occurrence, family), name.clone());
+                    let since = meta.get(SINCE_KEY).and_then(|s| s.parse::<usize>().ok());
+                    if let Some(since) = since.filter(|&s| path_known && s > i) {
+                        places[i] = 2 * since - 1;
+                    }
                     name
                 }
             };
@@ -435,16 +483,21 @@ impl NameRegistry {
             }
             // The base name stays in the files: a job's driver names its tasks' parts
             // by it, as this registry names a run's chunks.
-            if name != *f.name() || !meta.contains_key(BASE_KEY) {
+            if name != *f.name() || !meta.contains_key(BASE_KEY) || meta.contains_key(SINCE_KEY) {
                 changed = true;
             }
             let mut meta = meta.clone();
             if !meta.contains_key(BASE_KEY) {
                 meta.insert(BASE_KEY.to_string(), base);
             }
+            meta.remove(SINCE_KEY);
             fields.push(f.as_ref().clone().with_name(name).with_metadata(meta));
         }
-        changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema_meta)))
+        let renamed = changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema_meta)));
+        let mut order: Vec<usize> = (0..places.len()).collect();
+        order.sort_by_key(|&i| places[i]);
+        let moved = order.iter().enumerate().any(|(at, &i)| at != i);
+        (renamed, moved.then_some(order))
     }
 }
 
@@ -591,5 +644,48 @@ mod tests {
             schema.field(2).metadata().get(BASE_KEY).map(String::as_str),
             Some("a_b")
         );
+    }
+
+    #[test]
+    fn a_family_met_after_nulls_goes_where_one_flattener_makes_it() {
+        let lossless = |docs: &[&str]| {
+            let cfg = Config {
+                lossless: true,
+                ..Config::default()
+            };
+            let mut f = Flattener::new("t", cfg).unwrap();
+            for (i, d) in docs.iter().enumerate() {
+                let v = value::parse(d.as_bytes()).unwrap();
+                f.push(&v, Location::record(i as u64)).unwrap();
+            }
+            f.take_batches().remove(0)
+        };
+        let data = |b: &TableBatch| -> Vec<String> {
+            let schema = b.batch.schema();
+            let fields = schema.fields().iter();
+            let data = fields.filter(|f| f.metadata().contains_key(PATH_KEY));
+            data.map(|f| f.name().clone()).collect()
+        };
+        // One flattener: `p` text, then `q`, then `p`'s booleans in a column of their own.
+        let docs = [r#"{"p": "x"}"#, r#"{"p": null, "q": 1}"#, r#"{"p": true}"#];
+        assert_eq!(data(&lossless(&docs)), ["p", "q", "p__bool"]);
+        // Two workers: the second made `p` at its null, before `q`.
+        let second = lossless(&docs[1..]);
+        assert_eq!(data(&second), ["p", "q"]);
+        let mut reg = NameRegistry::new("_");
+        let first = reg.rename(lossless(&docs[..1]));
+        let second = reg.rename(second);
+        assert_eq!(data(&first), ["p"]);
+        assert_eq!(data(&second), ["q", "p__bool"]);
+        // The arrays moved with their fields, and the hint stays out of the run's files.
+        let schema = second.batch.schema();
+        for (i, f) in schema.fields().iter().enumerate() {
+            assert!(!f.metadata().contains_key(SINCE_KEY));
+            assert_eq!(second.batch.column(i).data_type(), f.data_type());
+        }
+        let kinds = |name: &str| schema.field_with_name(name).map(|f| f.data_type().clone());
+        assert_eq!(kinds("q").unwrap(), arrow_schema::DataType::Int64);
+        assert_eq!(kinds("p__bool").unwrap(), arrow_schema::DataType::Boolean);
+        assert_eq!(second.extras.len(), schema.fields().len());
     }
 }

@@ -54,6 +54,12 @@ pub const ARRAYS_KEY: &str = "transmog.arrays";
 /// change kind gets one column per kind (`<name>__<kind>`), so no value is cast; text
 /// columns of kind `number` hold integers beyond 64 bits as their digits.
 pub const FAMILY_KEY: &str = "transmog.family";
+/// Field-metadata key of lossless runs, for the run's renaming only: a column that
+/// nulls made and a later value gave its family holds the number of columns the table
+/// had when that value came. Where the run already has the path under another family,
+/// one flattener over the whole input makes the column at that value, so its place in
+/// the run's column order is there, not where the nulls made it.
+pub(crate) const SINCE_KEY: &str = "transmog.since";
 
 /// The JSON kind of a column in lossless runs ([`FAMILY_KEY`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,6 +178,9 @@ pub(crate) struct Column {
     pub builder: ColumnBuilder,
     /// Lossless runs: the JSON kind the column holds, once a value decided it.
     pub family: Option<Family>,
+    /// Lossless runs: the table's column count when a value gave this column, made by
+    /// nulls, its family ([`SINCE_KEY`]).
+    pub since: Option<u32>,
     /// Serial of the last row that received a value, to spot a name used twice in a row.
     pub last_row: u64,
     /// A data column no row has given a value yet (its neighbours are unknown).
@@ -186,6 +195,7 @@ pub(crate) struct Column {
 pub(crate) struct FieldStamp {
     ty: ColType,
     family: Option<Family>,
+    since: Option<u32>,
     placed: bool,
 }
 
@@ -194,6 +204,7 @@ impl Column {
         FieldStamp {
             ty: self.builder.col_type(),
             family: self.family,
+            since: self.since,
             placed: self.source.as_ref().is_some_and(|s| s.neighbours.is_some()),
         }
     }
@@ -236,6 +247,9 @@ impl Column {
         }
         if let Some(family) = self.family {
             meta.insert(FAMILY_KEY.to_string(), family.as_str().to_string());
+        }
+        if let Some(since) = self.since {
+            meta.insert(SINCE_KEY.to_string(), since.to_string());
         }
         f.with_metadata(meta)
     }
@@ -372,6 +386,7 @@ impl Table {
             source,
             builder: ColumnBuilder::new(ColType::Null),
             family: None,
+            since: None,
             last_row: u64::MAX,
             fresh,
             field: None,
