@@ -121,3 +121,17 @@ def test_column_cap_stops_with_a_clear_error(transmog_bin, tmp_path):
     assert proc.returncode == 1
     assert "cap.jsonl:2: table 'cap' would exceed the limit of 50 columns" in proc.stderr.decode()
     assert not list(out.glob("*.parquet"))
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_column_cap_names_the_record_whatever_the_threads(transmog_bin, tmp_path, threads):
+    # One new column a record, a few records a chunk: with two threads no thread's own
+    # table reaches the cap, the run's does at line 48 (2 metadata columns, `x`, k00..k46).
+    lines = "".join(json.dumps({f"k{i:02d}": i, "x": 1}) + "\n" for i in range(60))
+    name = f"cap{threads}.jsonl"
+    _, out, proc = convert(transmog_bin, tmp_path, name, lines, "-j", threads,
+                           "--chunk-bytes", "100", "--max-columns", "50", check=False)
+    assert proc.returncode == 1
+    expected = f"{name}:48: table 'cap{threads}' would exceed the limit of 50 columns"
+    assert expected in proc.stderr.decode()
+    assert not list(out.glob("*.parquet"))

@@ -15,7 +15,7 @@ use crate::maps::{MapTrie, TriePos};
 use crate::naming;
 use crate::node::{Node, NodeError, View};
 use crate::report::{Report, Skipped};
-use crate::table::{Family, KeyOrder, Owner, Role, Source, Table, TableBatch};
+use crate::table::{ColumnMade, Family, KeyOrder, Owner, Role, Source, Table, TableBatch};
 use crate::tape::Tape;
 use crate::text::{push_json, push_py_float, push_py_json, push_py_repr};
 use crate::value::{self, Value};
@@ -176,6 +176,9 @@ pub struct Flattener {
     trie: MapTrie,
     /// The record `push_json` reads.
     tape: Tape,
+    /// The data columns made and the records that made them, when kept
+    /// ([`Flattener::keep_made`]).
+    made: Option<Vec<ColumnMade>>,
 }
 
 /// One array item or map entry about to become a child row.
@@ -309,6 +312,7 @@ impl Flattener {
             id_key: String::new(),
             child_seq: 0,
             empties: String::new(),
+            made: None,
             trie,
             tape: Tape::new(),
             cfg,
@@ -503,6 +507,18 @@ impl Flattener {
     /// listed): for callers that drain the report often, e.g. into an errors file.
     pub fn keep_all_skipped(&mut self) {
         self.report.keep_all_skipped = true;
+    }
+
+    /// Logs each data column made with the record that made it, for
+    /// [`Flattener::take_made`]: a run whose threads' tables together pass the column
+    /// limit names the record that made the column past it.
+    pub fn keep_made(&mut self) {
+        self.made.get_or_insert_with(Vec::new);
+    }
+
+    /// The columns made since the last call (empty unless [`Flattener::keep_made`]).
+    pub fn take_made(&mut self) -> Vec<ColumnMade> {
+        self.made.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Takes what was reported since the last call (collisions, truncations, skipped
@@ -753,6 +769,15 @@ impl Flattener {
             raw: raw_name,
             shortened,
         };
+        if let Some(made) = &mut self.made {
+            made.push(ColumnMade {
+                table: table.name.clone(),
+                path: source.path_json.clone(),
+                occurrence,
+                raw: raw_name,
+                location: location.clone(),
+            });
+        }
         let c = table.add_source_column(name, None, Some(source));
         table.columns[c as usize].family = family;
         let n = &mut table.nodes[node as usize];

@@ -54,7 +54,7 @@ pub use report::Report;
 pub use result::{FlatResult, ResultTable, Row};
 pub use rows::{RowsBuilder, RowsPart};
 pub use table::{
-    Family, Role, TableBatch, AFTER_KEY, ARRAYS_KEY, BASE_KEY, BEFORE_KEY, FAMILY_KEY,
+    ColumnMade, Family, Role, TableBatch, AFTER_KEY, ARRAYS_KEY, BASE_KEY, BEFORE_KEY, FAMILY_KEY,
     OCCURRENCE_KEY, PATH_KEY, RAW_KEY, ROLE_KEY, SHORTENED_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 pub use tape::{Tape, TapeNode};

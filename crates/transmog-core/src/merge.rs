@@ -16,8 +16,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::naming;
 use crate::report::Report;
 use crate::table::{
-    arrays_json, Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY,
-    RAW_KEY, ROLE_KEY, SHORTENED_KEY, SINCE_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
+    arrays_json, ColumnMade, Family, TableBatch, ARRAYS_KEY, BASE_KEY, FAMILY_KEY, OCCURRENCE_KEY,
+    PATH_KEY, RAW_KEY, ROLE_KEY, SHORTENED_KEY, SINCE_KEY, TABLE_BASE_KEY, TABLE_PATH_KEY,
 };
 
 /// The columns of one source path (and raw flag) in a table.
@@ -67,6 +67,8 @@ fn array_entries(list: &str) -> Vec<String> {
 struct TableNames {
     by_source: FxHashMap<(String, bool), PathNames>,
     taken: FxHashSet<String>,
+    /// The names in `taken`, in the run's column order.
+    order: Vec<String>,
     /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first,
     /// each entry as the flattener wrote it (re-serialized, its keys would come sorted
     /// and the text would differ from one thread's).
@@ -77,6 +79,14 @@ struct TableNames {
     generation: u64,
     /// Recent worker schemas with the generation they were renamed at and the result.
     renamed: Vec<Renamed>,
+}
+
+impl TableNames {
+    fn take(&mut self, name: &str) {
+        if self.taken.insert(name.to_string()) {
+            self.order.push(name.to_string());
+        }
+    }
 }
 
 struct Renamed {
@@ -222,7 +232,7 @@ impl NameRegistry {
         }
         names.generation += 1;
         for f in schema.fields() {
-            names.taken.insert(f.name().clone());
+            names.take(f.name());
             let Some(SourceKey {
                 path,
                 raw,
@@ -285,6 +295,30 @@ impl NameRegistry {
     /// included).
     pub fn columns(&self, table: &str) -> usize {
         self.tables.get(table).map_or(0, |t| t.taken.len())
+    }
+
+    /// Where the record is that made column `n` (0-based, in the run's column order) of
+    /// `batch`'s table, when `batch` (renamed) has that column and `made` (the worker's
+    /// log of the columns it made, its table named `local`) says.
+    pub fn made_by<'m>(
+        &self,
+        batch: &TableBatch,
+        local: &str,
+        n: usize,
+        made: &'m [ColumnMade],
+    ) -> Option<&'m crate::Location> {
+        let name = self.tables.get(&*batch.table)?.order.get(n)?;
+        let schema = batch.batch.schema();
+        let (_, field) = schema.fields().find(name)?;
+        let key = SourceKey::of(field.metadata())?;
+        made.iter()
+            .find(|m| {
+                *m.table == *local
+                    && m.path == key.path
+                    && m.raw == key.raw
+                    && m.occurrence == key.occurrence
+            })
+            .map(|m| &m.location)
     }
 
     /// The run's name for a table a worker named `name`: a child table is named by the
@@ -370,7 +404,7 @@ impl NameRegistry {
         if names.taken.is_empty() {
             for f in schema.fields() {
                 if f.metadata().contains_key(ROLE_KEY) {
-                    names.taken.insert(f.name().clone());
+                    names.take(f.name());
                 }
             }
         }
@@ -401,6 +435,8 @@ impl NameRegistry {
         let mut used: FxHashSet<String> = FxHashSet::default();
         // Where each field goes: `2 i` for field `i`, `2 since - 1` for one moved.
         let mut places: Vec<usize> = (0..schema.fields().len()).map(|i| 2 * i).collect();
+        // The names this schema gives (field, name), listed in `order` in the run's order.
+        let mut given: Vec<(usize, String)> = Vec::new();
         for (i, f) in schema.fields().iter().enumerate() {
             let meta = f.metadata();
             let Some(SourceKey {
@@ -464,7 +500,9 @@ impl NameRegistry {
                     if meta.get(SHORTENED_KEY).is_some_and(|v| v == "true") {
                         self.report.shortened_count += 1;
                     }
-                    names.taken.insert(name.clone());
+                    if names.taken.insert(name.clone()) {
+                        given.push((i, name.clone()));
+                    }
                     entry.names.insert((occurrence, family), name.clone());
                     let since = meta.get(SINCE_KEY).and_then(|s| s.parse::<usize>().ok());
                     if let Some(since) = since.filter(|&s| path_known && s > i) {
@@ -493,6 +531,8 @@ impl NameRegistry {
             meta.remove(SINCE_KEY);
             fields.push(f.as_ref().clone().with_name(name).with_metadata(meta));
         }
+        given.sort_by_key(|(i, _)| places[*i]);
+        names.order.extend(given.into_iter().map(|(_, name)| name));
         let renamed = changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema_meta)));
         let mut order: Vec<usize> = (0..places.len()).collect();
         order.sort_by_key(|&i| places[i]);

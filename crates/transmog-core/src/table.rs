@@ -260,6 +260,22 @@ pub(crate) fn arrays_json(entries: &[String]) -> String {
     format!("[{}]", entries.join(","))
 }
 
+/// A data column a flattener made, and the record that made it (see
+/// [`crate::Flattener::keep_made`]).
+#[derive(Debug, Clone)]
+pub struct ColumnMade {
+    /// The flattener's name of the table.
+    pub table: Arc<str>,
+    /// Source path (as [`PATH_KEY`] holds it), occurrence and raw flag.
+    pub path: String,
+    /// Which of the path's columns of one family (a key repeated in one object).
+    pub occurrence: usize,
+    /// A raw key (a `__` key kept as it is).
+    pub raw: bool,
+    /// The record.
+    pub location: crate::Location,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
     pub path_json: String,

@@ -53,8 +53,13 @@ struct Done {
     records: usize,
     bytes: usize,
     /// Where the chunk's first record is: errors found only once the workers' tables
-    /// are put together (the column limit) point here.
+    /// are put together (the column limit) point here when `made` does not say.
     first: Location,
+    /// The data columns the chunk made, with the records that made them.
+    made: Vec<transmog_core::ColumnMade>,
+    /// When a worker's own table passed the column limit: the batches of the records
+    /// before, whose columns may pass the limit of the run's tables first.
+    before: Vec<TableBatch>,
     /// The chunk's buffers, emptied, going back to the reader with the next ticket.
     spare: Spare,
 }
@@ -67,6 +72,8 @@ impl Done {
             records: 0,
             bytes: 0,
             first: Location::record(0),
+            made: Vec::new(),
+            before: Vec::new(),
             spare: Spare::default(),
         }
     }
@@ -435,6 +442,7 @@ impl Pass<'_> {
                 let mut f = Flattener::new(self.entity, cfg);
                 if let Ok(f) = &mut f {
                     f.keep_all_skipped();
+                    f.keep_made();
                 }
                 f
             });
@@ -455,6 +463,31 @@ impl Pass<'_> {
                 return;
             }
         }
+    }
+
+    /// A worker's batch with the run's names. Each worker's flattener holds its tables
+    /// to the column limit; here the tables all workers made together are, so that a
+    /// run fails (or not) whatever the thread count, at the record that made the column
+    /// past the limit (`made`, else the chunk's `first` record).
+    fn admit(
+        &self,
+        names: &mut NameRegistry,
+        b: TableBatch,
+        made: &[transmog_core::ColumnMade],
+        first: &Location,
+    ) -> Result<TableBatch> {
+        let local = b.table.clone();
+        let b = names.rename(b);
+        let limit = self.cfg.max_columns;
+        if names.columns(&b.table) > limit {
+            let at = names.made_by(&b, &local, limit, made);
+            return Err(RunError::from(transmog_core::Error::TooManyColumns {
+                location: at.unwrap_or(first).clone(),
+                table: b.table.to_string(),
+                limit,
+            }));
+        }
+        Ok(b)
     }
 
     fn collect(
@@ -487,20 +520,18 @@ impl Pass<'_> {
             while let Some(mut done) = pending.remove(&next) {
                 next += 1;
                 let spare = std::mem::take(&mut done.spare);
-                let (done_batches, report) = done.outcome?;
+                let (done_batches, report) = match done.outcome {
+                    Ok(done) => done,
+                    Err(e) => {
+                        for b in done.before {
+                            self.admit(names, b, &done.made, &done.first)?;
+                        }
+                        return Err(e);
+                    }
+                };
                 let mut batches: Vec<TableBatch> = Vec::with_capacity(done_batches.len());
                 for b in done_batches {
-                    let b = names.rename(b);
-                    // Each worker's flattener holds its tables to the limit; here the
-                    // tables all workers made together are, so that a run fails (or
-                    // not) whatever the thread count.
-                    if names.columns(&b.table) > self.cfg.max_columns {
-                        return Err(RunError::from(transmog_core::Error::TooManyColumns {
-                            location: done.first,
-                            table: b.table.to_string(),
-                            limit: self.cfg.max_columns,
-                        }));
-                    }
+                    let b = self.admit(names, b, &done.made, &done.first)?;
                     batches.extend(names.keep(b));
                 }
                 if !batches.is_empty() {
@@ -576,6 +607,17 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
     let mut batches = flattener.take_sealed();
     batches.extend(flattener.take_batches());
     let report = flattener.take_report();
+    let made = flattener.take_made();
+    // The records before a worker's own column-limit error may pass the run's first.
+    let too_wide = matches!(
+        outcome,
+        Err(RunError::Data(transmog_core::Error::TooManyColumns { .. }))
+    );
+    let before = if too_wide {
+        std::mem::take(&mut batches)
+    } else {
+        Vec::new()
+    };
     let (records, bytes) = (chunk.len(), chunk.data.len() + chunk.tape.text_len());
     chunk.data.clear();
     chunk.records.clear();
@@ -588,6 +630,8 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
         records,
         bytes,
         first,
+        made,
+        before,
         spare: Spare {
             data: chunk.data,
             records: chunk.records,
