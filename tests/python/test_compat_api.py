@@ -271,3 +271,24 @@ def test_csv_reader_and_process_csv_read_alike(tmp_path):
     read = CSVReader(cast_to_string=False).read_all(str(path))
     assert processed == read == [{"id": 1, "score": 2.5, "ok": True, "note": "x"},
                                  {"id": 7, "score": None, "ok": False, "note": None}]
+
+
+def test_arrow_and_parquet_outputs_keep_the_configs_types(tmp_path):
+    records = [{"id": 0, "x": 1.5, "ok": True}, {"id": 1, "late": 2}]
+    typed = tm.Processor(tm.TransmogConfig.default().with_processing(cast_to_string=False))
+    result = typed.process(records, entity_name="e")
+    expected = {"id": "int64", "x": "double", "ok": "bool", "late": "int64"}
+    files = {
+        "to_pyarrow_tables": result.to_pyarrow_tables()["main"],
+        "write_all_parquet": pq.read_table(result.write_all_parquet(base_path=str(tmp_path / "w"))["main"]),
+        "stream_to_parquet": pq.read_table(result.stream_to_parquet(base_path=str(tmp_path / "s"))["main"]),
+        "to_parquet_bytes": pq.read_table(io.BytesIO(result.to_parquet_bytes()["main"])),
+    }
+    for how, table in files.items():
+        types = {f.name: str(f.type) for f in table.schema if f.name in expected}
+        assert types == expected, how
+        assert table.column("late").to_pylist() == [None, 2], how
+    # The default casts to text, as 1.0.6 does everywhere.
+    text = tm.Processor().process(records, entity_name="e").to_pyarrow_tables()["main"]
+    assert {str(text.schema.field(n).type) for n in expected} == {"string"}
+    assert text.column("ok").to_pylist() == ["true", None]
