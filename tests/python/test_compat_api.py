@@ -292,3 +292,15 @@ def test_arrow_and_parquet_outputs_keep_the_configs_types(tmp_path):
     text = tm.Processor().process(records, entity_name="e").to_pyarrow_tables()["main"]
     assert {str(text.schema.field(n).type) for n in expected} == {"string"}
     assert text.column("ok").to_pylist() == ["true", None]
+
+
+def test_a_csv_quote_never_closed_is_a_bad_record_at_its_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text('id,name,age\n1,Ann,30\n2,"John Doe,33\n3,Jane,28\n4,Bob,45\n')
+    with pytest.raises(tm.ParsingError, match="line 3") as err:
+        tm.Processor().process_csv(str(path), entity_name="e")
+    assert "never closed" in str(err.value)
+    for strategy in ("skip", "partial"):
+        config = tm.TransmogConfig.default().with_error_handling(recovery_strategy=strategy)
+        rows = data_rows(tm.Processor(config).process_csv(str(path), entity_name="e").get_main_table())
+        assert rows == [{"id": "1", "name": "Ann", "age": "30"}], strategy
