@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::Args;
 
 use transmog_core::text::push_json;
-use transmog_core::unflatten::unflatten;
-use transmog_io::read_tables;
+use transmog_core::unflatten::{unflatten_stream, WINDOW_ROWS};
+use transmog_io::open_tables;
 
 #[derive(Args)]
 #[command(
@@ -50,16 +50,27 @@ pub struct UnflattenArgs {
 
 /// Runs `transmog unflatten`.
 pub fn run(args: &UnflattenArgs) -> Result<()> {
-    let tables = read_tables(&args.inputs, args.entity.as_deref(), &args.separator)?;
-    let records = unflatten(&tables)?;
+    let tables = open_tables(&args.inputs, args.entity.as_deref(), &args.separator)?;
+    let count = tables.len();
+    // Read a window of main rows (and their child rows) at a time: memory stays
+    // bounded whatever the size of the tables.
+    let mut records = 0u64;
     let write_all = |w: &mut dyn Write| -> Result<()> {
+        let sources = tables
+            .into_iter()
+            .map(|t| {
+                let name = t.name().into();
+                (name, t.map(|b| b.map_err(anyhow::Error::from)))
+            })
+            .collect();
         let mut line = String::new();
-        for r in &records {
+        records = unflatten_stream(sources, WINDOW_ROWS, |r| {
             line.clear();
-            push_json(&mut line, r);
+            push_json(&mut line, &r);
             line.push('\n');
             w.write_all(line.as_bytes())?;
-        }
+            Ok::<(), anyhow::Error>(())
+        })?;
         w.flush()?;
         Ok(())
     };
@@ -72,7 +83,7 @@ pub fn run(args: &UnflattenArgs) -> Result<()> {
     if !args.quiet {
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("{} records from {} tables", records.len(), tables.len());
+            eprintln!("{records} records from {count} tables");
         }
     }
     Ok(())

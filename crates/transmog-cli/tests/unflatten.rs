@@ -128,3 +128,32 @@ fn unflatten_names_what_is_missing() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":[1,2]}\n");
 }
+
+#[test]
+fn unflatten_reads_window_by_window() {
+    // More records than one window of main rows (4 096), child rows in row groups and
+    // batches cut elsewhere than the windows.
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("big.jsonl");
+    fs::write(&src, input(9_000)).expect("write");
+    let out = dir.path().join("out");
+    transmog()
+        .args(["convert", src.to_str().expect("utf8"), "-o"])
+        .arg(&out)
+        .args(["--typed", "--include-empty", "--keep-nulls", "-j", "2"])
+        .args(["--row-group-size", "1000", "-q"])
+        .assert()
+        .success();
+    let back = dir.path().join("back.jsonl");
+    let run = transmog()
+        .arg("unflatten")
+        .arg(&out)
+        .args(["--entity", "big", "-o"])
+        .arg(&back)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(err.contains("9000 records"), "{err}");
+    assert_eq!(lines(&back), lines(&src));
+}

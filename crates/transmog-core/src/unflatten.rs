@@ -56,7 +56,8 @@
 //! row without any value comes back as a `null` item).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -64,7 +65,9 @@ use arrow_schema::SchemaRef;
 use crate::column::CellExtras;
 use crate::error::{Error, Result};
 use crate::result::{cell_value, ResultTable};
-use crate::table::{Family, Role, ARRAYS_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, ROLE_KEY};
+use crate::table::{
+    Family, Role, TableBatch, ARRAYS_KEY, FAMILY_KEY, OCCURRENCE_KEY, PATH_KEY, ROLE_KEY,
+};
 use crate::text::push_json;
 use crate::value::{self, Value};
 
@@ -145,6 +148,12 @@ enum State {
 /// # Ok::<(), transmog_core::Error>(())
 /// ```
 pub fn unflatten(tables: &[ResultTable]) -> Result<Vec<Value<'static>>> {
+    unflatten_from(tables, &[])
+}
+
+/// [`unflatten`], the rows of table `i` numbered from `bases[i]` in messages (0 when
+/// `bases` has no entry for it).
+fn unflatten_from(tables: &[ResultTable], bases: &[u64]) -> Result<Vec<Value<'static>>> {
     let mut main: Option<usize> = None;
     let mut arrays: Vec<Vec<ArrayPath>> = Vec::with_capacity(tables.len());
     for (ti, t) in tables.iter().enumerate() {
@@ -182,10 +191,11 @@ pub fn unflatten(tables: &[ResultTable]) -> Result<Vec<Value<'static>>> {
     };
 
     let mut rows = Vec::new();
-    read_rows(tables, main, false, &mut rows)?;
+    let base = |t: usize| bases.get(t).copied().unwrap_or(0);
+    read_rows(tables, main, false, base(main), &mut rows)?;
     let main_rows = rows.len();
     for ti in (0..tables.len()).filter(|&t| t != main) {
-        read_rows(tables, ti, true, &mut rows)?;
+        read_rows(tables, ti, true, base(ti), &mut rows)?;
     }
     let ids = index_ids(&mut rows);
     place_rows(tables, &arrays, &ids, &mut rows)?;
@@ -218,6 +228,207 @@ pub fn unflatten(tables: &[ResultTable]) -> Result<Vec<Value<'static>>> {
         out.push(attach(cells, r.form, children, &tables[main].name, r.row)?);
     }
     Ok(out)
+}
+
+/// Main rows per window of [`unflatten_stream`].
+pub const WINDOW_ROWS: usize = 4096;
+
+/// One table's batches being read in row order, and where the next row is.
+struct Cursor<I> {
+    name: Arc<str>,
+    batches: I,
+    batch: Option<RecordBatch>,
+    at: usize,
+    /// Rows handed out so far (messages number rows from the table's start).
+    taken: u64,
+}
+
+impl<I, E> Cursor<I>
+where
+    I: Iterator<Item = std::result::Result<RecordBatch, E>>,
+{
+    /// The batch holding the next row, reading on as needed; `None` at the end.
+    fn current(&mut self) -> std::result::Result<Option<RecordBatch>, E> {
+        loop {
+            if let Some(b) = &self.batch {
+                if self.at < b.num_rows() {
+                    return Ok(Some(b.clone()));
+                }
+            }
+            match self.batches.next() {
+                None => {
+                    self.batch = None;
+                    return Ok(None);
+                }
+                Some(b) => {
+                    self.batch = Some(b?);
+                    self.at = 0;
+                }
+            }
+        }
+    }
+
+    /// Hands rows `at..at + n` of `b` (the current batch) to the window.
+    fn take(&mut self, b: &RecordBatch, n: usize, into: &mut ResultTable) {
+        into.batches.push(TableBatch {
+            table: self.name.clone(),
+            batch: b.slice(self.at, n),
+            extras: Vec::new(),
+        });
+        self.at += n;
+        self.taken += n as u64;
+    }
+}
+
+/// The text of a metadata cell (an id), as [`unflatten`] reads it.
+fn role_text(b: &RecordBatch, column: Option<usize>, row: usize) -> Option<String> {
+    let array = b.column(column?);
+    cell_value(array.as_ref(), &CellExtras::default(), row).map(text_of)
+}
+
+fn fingerprint(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+}
+
+/// [`unflatten`] over tables read in row order, in bounded memory: `tables` are the
+/// main table first, then its child tables, each as its batches in row order (as the
+/// engine writes them: a record's child rows come after the rows of the records
+/// before it). Takes `window` main rows at a time, with the child rows whose parents
+/// are among them, and hands each record to `emit` in order; returns how many.
+///
+/// Besides a window's rows it keeps one 64-bit fingerprint per row that had children,
+/// to refuse an id repeated in rows far apart (whose children could not be told apart;
+/// [`unflatten`] refuses repeated ids that children point to). Child rows whose parent
+/// is not found by the end (no such row, or rows out of order) are an error.
+pub fn unflatten_stream<E, I>(
+    tables: Vec<(Arc<str>, I)>,
+    window: usize,
+    mut emit: impl FnMut(Value<'static>) -> std::result::Result<(), E>,
+) -> std::result::Result<u64, E>
+where
+    E: From<Error>,
+    I: Iterator<Item = std::result::Result<RecordBatch, E>>,
+{
+    let mut cursors: Vec<Cursor<I>> = tables
+        .into_iter()
+        .map(|(name, batches)| Cursor {
+            name,
+            batches,
+            batch: None,
+            at: 0,
+            taken: 0,
+        })
+        .collect();
+    if cursors.is_empty() {
+        return Ok(0);
+    }
+    // Ids that children pointed to in earlier windows.
+    let mut parents_before: HashSet<u64> = HashSet::new();
+    let mut emitted = 0u64;
+    loop {
+        let mut tables: Vec<ResultTable> = cursors
+            .iter()
+            .map(|c| ResultTable {
+                name: c.name.clone(),
+                batches: Vec::new(),
+            })
+            .collect();
+        let bases: Vec<u64> = cursors.iter().map(|c| c.taken).collect();
+        let mut ids: HashSet<String> = HashSet::new();
+        let mut need = window.max(1);
+        while need > 0 {
+            let main = &mut cursors[0];
+            let Some(b) = main.current()? else {
+                break;
+            };
+            let n = (b.num_rows() - main.at).min(need);
+            let id = role_column(b.schema_ref(), Role::Id);
+            for row in main.at..main.at + n {
+                if let Some(id) = role_text(&b, id, row) {
+                    ids.insert(id);
+                }
+            }
+            main.take(&b, n, &mut tables[0]);
+            need -= n;
+        }
+        if tables[0].batches.is_empty() {
+            break;
+        }
+        let mut parents: HashSet<String> = HashSet::new();
+        // Passes over the child tables until none has a row for this window: a table's
+        // rows may point to rows of a table after it.
+        loop {
+            let mut progressed = false;
+            for (ti, c) in cursors.iter_mut().enumerate().skip(1) {
+                while let Some(b) = c.current()? {
+                    let schema = b.schema_ref();
+                    let (parent, id) = (
+                        role_column(schema, Role::Parent),
+                        role_column(schema, Role::Id),
+                    );
+                    let mut end = c.at;
+                    while end < b.num_rows() {
+                        match role_text(&b, parent, end) {
+                            Some(p) if ids.contains(&p) => {
+                                if let Some(id) = role_text(&b, id, end) {
+                                    ids.insert(id);
+                                }
+                                parents.insert(p);
+                            }
+                            _ => break,
+                        }
+                        end += 1;
+                    }
+                    let n = end - c.at;
+                    if n > 0 {
+                        c.take(&b, n, &mut tables[ti]);
+                        progressed = true;
+                    }
+                    if end < b.num_rows() {
+                        break;
+                    }
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        // An id that children pointed to in an earlier window, again here: those
+        // children may have been taken for the wrong row.
+        if let Some(id) = ids
+            .iter()
+            .find(|id| parents_before.contains(&fingerprint(id)))
+        {
+            return Err(Error::unflatten(
+                &cursors[0].name,
+                None,
+                format!("id {id} belongs to rows far apart (repeated ids cannot be unflattened)"),
+            )
+            .into());
+        }
+        for record in unflatten_from(&tables, &bases)? {
+            emit(record)?;
+            emitted += 1;
+        }
+        parents_before.extend(parents.iter().map(|p| fingerprint(p)));
+    }
+    for c in cursors.iter_mut().skip(1) {
+        if let Some(b) = c.current()? {
+            let parent = role_text(&b, role_column(b.schema_ref(), Role::Parent), c.at);
+            return Err(Error::unflatten(
+                &c.name,
+                Some(c.taken),
+                format!(
+                    "parent id {} has no row before this one's (rows out of order, or \
+                     no such row)",
+                    parent.unwrap_or_default()
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(emitted)
 }
 
 fn role_column(schema: &SchemaRef, role: Role) -> Option<usize> {
@@ -331,9 +542,15 @@ fn text_of(v: Value<'static>) -> String {
     }
 }
 
-fn read_rows(tables: &[ResultTable], ti: usize, child: bool, out: &mut Vec<RowRec>) -> Result<()> {
+fn read_rows(
+    tables: &[ResultTable],
+    ti: usize,
+    child: bool,
+    base: u64,
+    out: &mut Vec<RowRec>,
+) -> Result<()> {
     let t = &tables[ti];
-    let mut row_no = 0u64;
+    let mut row_no = base;
     let empty = CellExtras::default();
     for b in &t.batches {
         let uses = column_uses(&t.name, &b.batch)?;

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use proptest::prelude::*;
-use transmog_core::unflatten::unflatten;
+use transmog_core::result::ResultTable;
+use transmog_core::unflatten::{unflatten, unflatten_stream};
 use transmog_core::{naming, value, Config, Error, FlatResult, Flattener, Location, Value};
 
 fn lossless() -> Config {
@@ -126,6 +127,11 @@ fn no_dunder(v: &Value<'_>) -> bool {
 
 /// Flattens `records`, taking batches every `every` records, and unflattens.
 fn round_trip(records: &[Value<'_>], cfg: Config, every: usize) -> Vec<Value<'static>> {
+    unflatten(&flat_tables(records, cfg, every)).expect("unflatten")
+}
+
+/// The tables of `records`, batches taken every `every` records.
+fn flat_tables(records: &[Value<'_>], cfg: Config, every: usize) -> Vec<ResultTable> {
     let mut f = Flattener::new("t", cfg).expect("valid config");
     let mut taken = Vec::new();
     for (i, r) in records.iter().enumerate() {
@@ -144,7 +150,26 @@ fn round_trip(records: &[Value<'_>], cfg: Config, every: usize) -> Vec<Value<'st
             .expect("known table");
         t.batches.insert(0, b);
     }
-    unflatten(&result.tables).expect("unflatten")
+    result.tables
+}
+
+/// [`unflatten_stream`] over `tables` (main first, as they come), `window` main rows at
+/// a time.
+fn streamed(tables: &[ResultTable], window: usize) -> Result<Vec<Value<'static>>, Error> {
+    let sources = tables
+        .iter()
+        .map(|t| {
+            let batches = t.batches.iter().map(|b| Ok(b.batch.clone()));
+            (t.name.clone(), batches.collect::<Vec<_>>().into_iter())
+        })
+        .collect();
+    let mut out = Vec::new();
+    let n = unflatten_stream(sources, window, |v| {
+        out.push(v);
+        Ok::<(), Error>(())
+    })?;
+    assert_eq!(n as usize, out.len());
+    Ok(out)
 }
 
 fn parse(s: &str) -> Value<'static> {
@@ -164,6 +189,7 @@ proptest! {
     fn unflatten_of_flatten_is_identity(
         records in prop::collection::vec(record().prop_filter("lossless domain", top_in_domain), 0..6),
         every in 1usize..4,
+        window in 1usize..4,
         position_ids in any::<bool>(),
         full_names in any::<bool>(),
     ) {
@@ -177,10 +203,21 @@ proptest! {
             cfg.naming = naming::NamingStyle::Full;
             cfg.max_name_length = 24;
         }
-        let back = round_trip(&records, cfg, every);
+        let tables = flat_tables(&records, cfg, every);
+        let back = unflatten(&tables).expect("unflatten");
         let back: Vec<_> = back.iter().map(Value::sorted_keys).collect();
         let want: Vec<_> = records.iter().map(Value::sorted_keys).collect();
-        prop_assert_eq!(back, want);
+        prop_assert_eq!(&back, &want);
+        // Window by window, a few main rows at a time, the same records come back as
+        // from the whole tables (batches as read from files: without the engine's
+        // per-cell kinds, which files keep in their own way).
+        let mut bare = tables;
+        for b in bare.iter_mut().flat_map(|t| t.batches.iter_mut()) {
+            b.extras.clear();
+        }
+        let whole = unflatten(&bare).expect("unflatten");
+        let again = streamed(&bare, window).expect("unflatten_stream");
+        prop_assert_eq!(again, whole);
     }
 }
 
@@ -259,9 +296,41 @@ fn repeated_ids_are_an_error_not_a_guess() {
         f.push(&parse(r), Location::record(i as u64))
             .expect("object");
     }
-    let err = unflatten(&FlatResult::from_flattener(f).tables).expect_err("ambiguous parents");
+    let tables = FlatResult::from_flattener(f).tables;
+    let err = unflatten(&tables).expect_err("ambiguous parents");
     assert!(matches!(err, Error::Unflatten { .. }), "{err:?}");
     assert!(err.to_string().contains("several rows"), "{err}");
+    // Window by window: in one window as above; in two, the second parent's item
+    // would go to the first, which is refused.
+    let err = streamed(&tables, 2).expect_err("ambiguous parents");
+    assert!(err.to_string().contains("several rows"), "{err}");
+    let err = streamed(&tables, 1).expect_err("ambiguous parents, far apart");
+    assert!(err.to_string().contains("far apart"), "{err}");
+}
+
+#[test]
+fn child_rows_without_their_parent_are_an_error_streamed() {
+    let mut f = Flattener::new("t", lossless()).expect("valid config");
+    f.push(&parse(r#"{"k": 1, "l": [1, 2]}"#), Location::record(0))
+        .expect("object");
+    let mut tables = FlatResult::from_flattener(f).tables;
+    let main = tables.iter().position(|t| &*t.name == "t").expect("main");
+    let main = tables.remove(main);
+    // The main table without its row: the child rows point nowhere.
+    let empty = main.batches[0].batch.slice(0, 0);
+    let mut batches = main.batches;
+    batches.truncate(1);
+    batches[0].batch = empty;
+    tables.insert(
+        0,
+        ResultTable {
+            name: main.name,
+            batches,
+        },
+    );
+    let err = streamed(&tables, 1).expect_err("orphans");
+    assert!(err.to_string().contains("has no row before"), "{err}");
+    assert!(err.to_string().contains("t_l"), "{err}");
 }
 
 #[test]

@@ -88,6 +88,6 @@ pub use options::{
     Codec, CsvOptions, DataPageVersion, Format, OptionValue, ParquetOptions, SinkOptions,
     MAX_FILE_COLUMN_CHUNKS, MAX_SCHEMA_ENTRIES, MEMORY_BUDGET, PARQUET_OPTION_KEYS,
 };
-pub use parquet_read::{read_parquet, read_tables};
+pub use parquet_read::{open_tables, read_parquet, read_tables, TableReader};
 pub use sink::{TableOutput, TableSink};
 pub use splice::SpliceStats;

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use transmog_core::result::ResultTable;
 use transmog_core::{naming, Role, TableBatch, ROLE_KEY};
 
@@ -16,16 +17,7 @@ use crate::files::table_file_name;
 /// (empty for a file without rows) so that the schema is always there; `table` names the
 /// table in errors.
 pub fn read_parquet(table: &str, path: &Path) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(|e| Error::io(table, path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| Error::parquet(table, path, e))?;
-    let schema = builder.schema().clone();
-    let rows = builder.metadata().row_groups().iter().map(|g| g.num_rows());
-    let batch = crate::splice::batch_rows(rows.max().unwrap_or(0), 64 * 1024);
-    let reader = builder
-        .with_batch_size(batch)
-        .build()
-        .map_err(|e| Error::parquet(table, path, e))?;
+    let (reader, schema) = open_reader(table, path)?;
     let mut batches = Vec::new();
     for b in reader {
         // The reader's batches carry field metadata but not the schema's own.
@@ -38,6 +30,59 @@ pub fn read_parquet(table: &str, path: &Path) -> Result<Vec<RecordBatch>> {
         batches.push(RecordBatch::new_empty(schema));
     }
     Ok(batches)
+}
+
+fn open_reader(table: &str, path: &Path) -> Result<(ParquetRecordBatchReader, SchemaRef)> {
+    let file = File::open(path).map_err(|e| Error::io(table, path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::parquet(table, path, e))?;
+    let schema = builder.schema().clone();
+    let rows = builder.metadata().row_groups().iter().map(|g| g.num_rows());
+    let batch = crate::splice::batch_rows(rows.max().unwrap_or(0), 64 * 1024);
+    let reader = builder
+        .with_batch_size(batch)
+        .build()
+        .map_err(|e| Error::parquet(table, path, e))?;
+    Ok((reader, schema))
+}
+
+/// A table's batches, read from its files as they are asked for, in row order, each
+/// with the schema its file was written with.
+pub struct TableReader {
+    name: String,
+    files: std::vec::IntoIter<PathBuf>,
+    reader: Option<(ParquetRecordBatchReader, SchemaRef)>,
+}
+
+impl TableReader {
+    /// The table's name (its file or folder name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Iterator for TableReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        loop {
+            if let Some((reader, schema)) = &mut self.reader {
+                match reader.next() {
+                    // The reader's batches carry field metadata but not the schema's own.
+                    Some(b) => {
+                        let b = b.and_then(|b| b.with_schema(schema.clone()));
+                        return Some(b.map_err(|e| Error::arrow(&self.name, e)));
+                    }
+                    None => self.reader = None,
+                }
+            }
+            let path = self.files.next()?;
+            match open_reader(&self.name, &path) {
+                Ok(r) => self.reader = Some(r),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
 }
 
 /// One table among the inputs: its name and its files in row order (one file, or the
@@ -131,14 +176,16 @@ fn stem(path: &Path) -> &str {
         .unwrap_or("")
 }
 
-fn has_parent(t: &ResultTable) -> bool {
-    t.batches.first().is_some_and(|b| {
-        b.batch
-            .schema()
-            .fields()
-            .iter()
-            .any(|f| f.metadata().get(ROLE_KEY).map(String::as_str) == Some(Role::Parent.as_str()))
-    })
+/// Whether the table's first file has a parent-id column (a child table).
+fn has_parent(t: &TableFiles) -> Result<bool> {
+    let Some(path) = t.files.first() else {
+        return Ok(false);
+    };
+    let (_, schema) = open_reader(&t.name, path)?;
+    Ok(schema
+        .fields()
+        .iter()
+        .any(|f| f.metadata().get(ROLE_KEY).map(String::as_str) == Some(Role::Parent.as_str())))
 }
 
 fn read_table(t: &TableFiles) -> Result<ResultTable> {
@@ -172,7 +219,36 @@ pub fn read_tables(
     entity: Option<&str>,
     separator: &str,
 ) -> Result<Vec<ResultTable>> {
-    let files = table_files(inputs)?;
+    select_tables(inputs, entity, separator)?
+        .iter()
+        .map(read_table)
+        .collect()
+}
+
+/// [`read_tables`]' tables as readers of their batches, for
+/// `transmog_core::unflatten::unflatten_stream`: nothing is read until asked for.
+pub fn open_tables(
+    inputs: &[PathBuf],
+    entity: Option<&str>,
+    separator: &str,
+) -> Result<Vec<TableReader>> {
+    Ok(select_tables(inputs, entity, separator)?
+        .into_iter()
+        .map(|t| TableReader {
+            name: t.name,
+            files: t.files.into_iter(),
+            reader: None,
+        })
+        .collect())
+}
+
+/// The entity's tables among the inputs (see [`read_tables`]), the main table first.
+fn select_tables(
+    inputs: &[PathBuf],
+    entity: Option<&str>,
+    separator: &str,
+) -> Result<Vec<TableFiles>> {
+    let mut files = table_files(inputs)?;
     if files.is_empty() {
         return Err(Error::Inputs {
             reason: "no Parquet tables (.parquet files or folders of part files) among the inputs"
@@ -180,10 +256,12 @@ pub fn read_tables(
         });
     }
     let Some(entity) = entity else {
-        let mut tables = files.iter().map(read_table).collect::<Result<Vec<_>>>()?;
-        let mains: Vec<usize> = (0..tables.len())
-            .filter(|&i| !has_parent(&tables[i]))
-            .collect();
+        let mut mains = Vec::new();
+        for (i, t) in files.iter().enumerate() {
+            if !has_parent(t)? {
+                mains.push(i);
+            }
+        }
         let main = match mains.as_slice() {
             [one] => *one,
             [] => {
@@ -197,9 +275,9 @@ pub fn read_tables(
                 })
             }
         };
-        let main = tables.remove(main);
+        let main = files.remove(main);
         let mut out = vec![main];
-        out.extend(tables);
+        out.extend(files);
         return Ok(out);
     };
     let want = table_file_name(entity, "parquet")?;
@@ -214,13 +292,11 @@ pub fn read_tables(
                 "no main table file {want}.parquet (nor folder {want}/) among the inputs"
             ),
         })?;
-    let mut out = vec![read_table(&files[main])?];
-    for (i, t) in files.iter().enumerate() {
-        if i != main && t.name.starts_with(&prefix) {
-            let t = read_table(t)?;
-            if has_parent(&t) {
-                out.push(t);
-            }
+    let main = files.remove(main);
+    let mut out = vec![main];
+    for t in files {
+        if t.name.starts_with(&prefix) && has_parent(&t)? {
+            out.push(t);
         }
     }
     Ok(out)
