@@ -656,21 +656,61 @@ impl Flattener {
             .chain(&n.dups)
             .copied()
             .find(|c| usable(c, family));
-        let mut since = None;
+        let mut late = false;
         if found.is_none() && family.is_some() {
             // A path's first column, made by nulls, takes the first family it meets.
             found = n.column.filter(|c| usable(c, None));
-            since = found.map(|_| cols.len() as u32);
+            late = found.is_some();
         }
         let c = match found {
             Some(c) => c,
             None => self.new_column(t, node, path, raw_name, family, location)?,
         };
+        if late {
+            self.family_late(t, c, family, location);
+        }
         let col = &mut self.tables[t].columns[c as usize];
         col.family = col.family.or(family);
-        col.since = col.since.or(since);
         col.last_row = serial;
         Ok(c)
+    }
+
+    /// Notes that a value gave column `c`, made by nulls, its `family` (`transmog.since`),
+    /// and logs it as made here too (see [`Flattener::keep_made`]).
+    #[cold]
+    fn family_late(&mut self, t: usize, c: u32, family: Option<Family>, location: &Location) {
+        let table = &mut self.tables[t];
+        let since = (table.columns.len() as u32, table.families_late);
+        table.families_late += 1;
+        let name = table.name.clone();
+        let col = &mut table.columns[c as usize];
+        col.since = Some(since);
+        if let (Some(made), Some(src)) = (&mut self.made, &col.source) {
+            let entry = ColumnMade {
+                table: name,
+                path: src.path_json.clone(),
+                occurrence: src.occurrence,
+                raw: src.raw,
+                family: None,
+                late: false,
+                location: location.clone(),
+            };
+            let same = |m: &ColumnMade| {
+                m.table == entry.table
+                    && m.path == entry.path
+                    && m.occurrence == entry.occurrence
+                    && m.raw == entry.raw
+                    && m.family.is_none()
+            };
+            if let Some(made_at_nulls) = made.iter_mut().rev().find(|m| same(m)) {
+                made_at_nulls.family = family;
+            }
+            made.push(ColumnMade {
+                family,
+                late: true,
+                ..entry
+            });
+        }
     }
 
     /// Lossless runs: a null gives its path a column (NULL) if it has none; `__empty`
@@ -775,6 +815,8 @@ impl Flattener {
                 path: source.path_json.clone(),
                 occurrence,
                 raw: raw_name,
+                family,
+                late: false,
                 location: location.clone(),
             });
         }

@@ -69,6 +69,9 @@ struct TableNames {
     taken: FxHashSet<String>,
     /// The names in `taken`, in the run's column order.
     order: Vec<String>,
+    /// Columns placed where a value gave their family (`transmog.since`), not where the
+    /// nulls that made them came: what [`NameRegistry::made_by`] names for them.
+    late: FxHashSet<String>,
     /// Run-wide union of the arrays feeding the table ([`ARRAYS_KEY`]), first seen first,
     /// each entry as the flattener wrote it (re-serialized, its keys would come sorted
     /// and the text would differ from one thread's).
@@ -297,28 +300,30 @@ impl NameRegistry {
         self.tables.get(table).map_or(0, |t| t.taken.len())
     }
 
-    /// Where the record is that made column `n` (0-based, in the run's column order) of
-    /// `batch`'s table, when `batch` (renamed) has that column and `made` (the worker's
-    /// log of the columns it made, its table named `local`) says.
-    pub fn made_by<'m>(
+    /// Which entry of `made` (the worker's log of the columns it made, its table named
+    /// `local`) made column `n` (0-based, in the run's column order) of `batch`'s table,
+    /// when `batch` (renamed) has that column and the log says.
+    pub fn made_by(
         &self,
         batch: &TableBatch,
         local: &str,
         n: usize,
-        made: &'m [ColumnMade],
-    ) -> Option<&'m crate::Location> {
+        made: &[ColumnMade],
+    ) -> Option<usize> {
         let name = self.tables.get(&*batch.table)?.order.get(n)?;
         let schema = batch.batch.schema();
         let (_, field) = schema.fields().find(name)?;
         let key = SourceKey::of(field.metadata())?;
-        made.iter()
-            .find(|m| {
-                *m.table == *local
-                    && m.path == key.path
-                    && m.raw == key.raw
-                    && m.occurrence == key.occurrence
-            })
-            .map(|m| &m.location)
+        // A column placed where its family came was made, for the run, by that value.
+        let late = self.tables.get(&*batch.table)?.late.contains(name);
+        made.iter().position(|m| {
+            *m.table == *local
+                && m.path == key.path
+                && m.raw == key.raw
+                && m.occurrence == key.occurrence
+                && m.family == key.family
+                && m.late == late
+        })
     }
 
     /// The run's name for a table a worker named `name`: a child table is named by the
@@ -401,11 +406,11 @@ impl NameRegistry {
         schema: &Schema,
     ) -> (Option<SchemaRef>, Option<Vec<usize>>) {
         let names = self.tables.entry(Arc::from(table)).or_default();
-        if names.taken.is_empty() {
-            for f in schema.fields() {
-                if f.metadata().contains_key(ROLE_KEY) {
-                    names.take(f.name());
-                }
+        // Metadata columns own their names, those a table gets later too (`__key`, when
+        // an array path turns out to hold maps), and count towards the column limit.
+        for f in schema.fields() {
+            if f.metadata().contains_key(ROLE_KEY) && !names.taken.contains(f.name()) {
+                names.take(f.name());
             }
         }
         let mut changed = false;
@@ -433,8 +438,10 @@ impl NameRegistry {
         // a family when its name is already in use here (a repeated key: `{"b": null,
         // "b": false}` gives `b` and `b__bool`, as one flattener does).
         let mut used: FxHashSet<String> = FxHashSet::default();
-        // Where each field goes: `2 i` for field `i`, `2 since - 1` for one moved.
-        let mut places: Vec<usize> = (0..schema.fields().len()).map(|i| 2 * i).collect();
+        // Where each field goes: `(2 i, 0)` for field `i`, `(2 k - 1, n)` for one moved
+        // (`k:n` its `transmog.since`).
+        let mut places: Vec<(usize, usize)> =
+            (0..schema.fields().len()).map(|i| (2 * i, 0)).collect();
         // The names this schema gives (field, name), listed in `order` in the run's order.
         let mut given: Vec<(usize, String)> = Vec::new();
         for (i, f) in schema.fields().iter().enumerate() {
@@ -504,9 +511,13 @@ impl NameRegistry {
                         given.push((i, name.clone()));
                     }
                     entry.names.insert((occurrence, family), name.clone());
-                    let since = meta.get(SINCE_KEY).and_then(|s| s.parse::<usize>().ok());
-                    if let Some(since) = since.filter(|&s| path_known && s > i) {
-                        places[i] = 2 * since - 1;
+                    let since = meta.get(SINCE_KEY).and_then(|s| {
+                        let (k, n) = s.split_once(':')?;
+                        Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?))
+                    });
+                    if let Some((k, n)) = since.filter(|&(k, _)| path_known && k > i) {
+                        places[i] = (2 * k - 1, n);
+                        names.late.insert(name.clone());
                     }
                     name
                 }
@@ -686,26 +697,62 @@ mod tests {
         );
     }
 
+    /// One lossless worker's batch of the main table, with its log of columns made.
+    fn lossless_made(docs: &[&str]) -> (TableBatch, Vec<ColumnMade>) {
+        let cfg = Config {
+            lossless: true,
+            ..Config::default()
+        };
+        let mut f = Flattener::new("t", cfg).unwrap();
+        f.keep_made();
+        for (i, d) in docs.iter().enumerate() {
+            let v = value::parse(d.as_bytes()).unwrap();
+            f.push(&v, Location::record(i as u64)).unwrap();
+        }
+        (f.take_batches().remove(0), f.take_made())
+    }
+
+    fn lossless(docs: &[&str]) -> TableBatch {
+        lossless_made(docs).0
+    }
+
+    /// The data columns of a batch, in order.
+    fn data(b: &TableBatch) -> Vec<String> {
+        let schema = b.batch.schema();
+        let fields = schema.fields().iter();
+        let data = fields.filter(|f| f.metadata().contains_key(PATH_KEY));
+        data.map(|f| f.name().clone()).collect()
+    }
+
+    #[test]
+    fn families_met_in_one_record_keep_the_order_of_their_values() {
+        let docs = [
+            r#"{"a": "x", "b": "y"}"#,
+            r#"{"b": null, "a": null}"#,
+            r#"{"a": true, "b": true}"#,
+        ];
+        assert_eq!(data(&lossless(&docs)), ["a", "b", "a__bool", "b__bool"]);
+        let mut reg = NameRegistry::new("_");
+        reg.rename(lossless(&docs[..1]));
+        let second = reg.rename(lossless(&docs[1..]));
+        assert_eq!(data(&second), ["a__bool", "b__bool"]);
+    }
+
+    #[test]
+    fn the_record_that_made_a_column_is_the_one_that_gave_its_family() {
+        let docs = [r#"{"p": "x", "a": 1}"#, r#"{"p": null}"#, r#"{"p": true}"#];
+        let mut reg = NameRegistry::new("_");
+        reg.rename(lossless(&docs[..1]));
+        let (second, made) = lossless_made(&docs[1..]);
+        let second = reg.rename(second);
+        // __extract_id, __extract_datetime, __empty, p, a, then p__bool.
+        assert_eq!(reg.columns("t"), 6);
+        let at = reg.made_by(&second, "t", 5, &made).expect("logged");
+        assert_eq!(made[at].location.record, 1, "{made:?}");
+    }
+
     #[test]
     fn a_family_met_after_nulls_goes_where_one_flattener_makes_it() {
-        let lossless = |docs: &[&str]| {
-            let cfg = Config {
-                lossless: true,
-                ..Config::default()
-            };
-            let mut f = Flattener::new("t", cfg).unwrap();
-            for (i, d) in docs.iter().enumerate() {
-                let v = value::parse(d.as_bytes()).unwrap();
-                f.push(&v, Location::record(i as u64)).unwrap();
-            }
-            f.take_batches().remove(0)
-        };
-        let data = |b: &TableBatch| -> Vec<String> {
-            let schema = b.batch.schema();
-            let fields = schema.fields().iter();
-            let data = fields.filter(|f| f.metadata().contains_key(PATH_KEY));
-            data.map(|f| f.name().clone()).collect()
-        };
         // One flattener: `p` text, then `q`, then `p`'s booleans in a column of their own.
         let docs = [r#"{"p": "x"}"#, r#"{"p": null, "q": 1}"#, r#"{"p": true}"#];
         assert_eq!(data(&lossless(&docs)), ["p", "q", "p__bool"]);

@@ -54,11 +54,13 @@ pub const ARRAYS_KEY: &str = "transmog.arrays";
 /// change kind gets one column per kind (`<name>__<kind>`), so no value is cast; text
 /// columns of kind `number` hold integers beyond 64 bits as their digits.
 pub const FAMILY_KEY: &str = "transmog.family";
-/// Field-metadata key of lossless runs, for the run's renaming only: a column that
-/// nulls made and a later value gave its family holds the number of columns the table
-/// had when that value came. Where the run already has the path under another family,
-/// one flattener over the whole input makes the column at that value, so its place in
-/// the run's column order is there, not where the nulls made it.
+/// Field-metadata key of lossless runs, for the run's renaming (which removes it): a
+/// column that nulls made and a later value gave its family holds `k:n`, `k` the number
+/// of columns the table had when that value came and `n` how many columns got their
+/// family that way before (columns given theirs in one record keep the order of their
+/// values). Where the run already has the path under another family, one flattener over
+/// the whole input makes the column at that value, so its place in the run's column
+/// order is there, not where the nulls made it.
 pub(crate) const SINCE_KEY: &str = "transmog.since";
 
 /// The JSON kind of a column in lossless runs ([`FAMILY_KEY`]).
@@ -179,8 +181,8 @@ pub(crate) struct Column {
     /// Lossless runs: the JSON kind the column holds, once a value decided it.
     pub family: Option<Family>,
     /// Lossless runs: the table's column count when a value gave this column, made by
-    /// nulls, its family ([`SINCE_KEY`]).
-    pub since: Option<u32>,
+    /// nulls, its family, and how many columns got theirs so before ([`SINCE_KEY`]).
+    pub since: Option<(u32, u32)>,
     /// Serial of the last row that received a value, to spot a name used twice in a row.
     pub last_row: u64,
     /// A data column no row has given a value yet (its neighbours are unknown).
@@ -195,7 +197,7 @@ pub(crate) struct Column {
 pub(crate) struct FieldStamp {
     ty: ColType,
     family: Option<Family>,
-    since: Option<u32>,
+    since: Option<(u32, u32)>,
     placed: bool,
 }
 
@@ -248,8 +250,8 @@ impl Column {
         if let Some(family) = self.family {
             meta.insert(FAMILY_KEY.to_string(), family.as_str().to_string());
         }
-        if let Some(since) = self.since {
-            meta.insert(SINCE_KEY.to_string(), since.to_string());
+        if let Some((k, n)) = self.since {
+            meta.insert(SINCE_KEY.to_string(), format!("{k}:{n}"));
         }
         f.with_metadata(meta)
     }
@@ -270,6 +272,11 @@ pub struct ColumnMade {
     pub path: String,
     /// Which of the path's columns of one family (a key repeated in one object).
     pub occurrence: usize,
+    /// Lossless runs: the column's family (`None`: only nulls so far).
+    pub family: Option<Family>,
+    /// Lossless runs: this entry is the value that gave a column made by nulls its
+    /// family (the column's own entry, at the nulls, then takes that family too).
+    pub late: bool,
     /// A raw key (a `__` key kept as it is).
     pub raw: bool,
     /// The record.
@@ -346,6 +353,8 @@ pub(crate) struct Table {
     pub rows: usize,
     /// Columns still [`Column::fresh`].
     pub fresh: usize,
+    /// Lossless runs: columns made by nulls that a later value gave their family.
+    pub families_late: u32,
     /// Got a row in the record being flattened (its text is checked after the record).
     pub touched: bool,
     /// Rows in the whole run, also the serial of the row being built.
@@ -368,6 +377,7 @@ impl Table {
             nodes: vec![PathNode::default()],
             rows: 0,
             fresh: 0,
+            families_late: 0,
             touched: false,
             total_rows: 0,
             meta: Vec::new(),

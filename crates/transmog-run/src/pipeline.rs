@@ -57,8 +57,8 @@ struct Done {
     first: Location,
     /// The data columns the chunk made, with the records that made them.
     made: Vec<transmog_core::ColumnMade>,
-    /// When a worker's own table passed the column limit: the batches of the records
-    /// before, whose columns may pass the limit of the run's tables first.
+    /// When the chunk failed: the batches of the records before the error, whose
+    /// columns may pass the limit of the run's tables first.
     before: Vec<TableBatch>,
     /// The chunk's buffers, emptied, going back to the reader with the next ticket.
     spare: Spare,
@@ -467,27 +467,39 @@ impl Pass<'_> {
 
     /// A worker's batch with the run's names. Each worker's flattener holds its tables
     /// to the column limit; here the tables all workers made together are, so that a
-    /// run fails (or not) whatever the thread count, at the record that made the column
-    /// past the limit (`made`, else the chunk's `first` record).
+    /// run fails (or not) whatever the thread count. A table past the limit is noted in
+    /// `over` with the entry of `made` (the chunk's log of columns made, in record order)
+    /// that made its column past the limit (`None`, the chunk's first record, when the
+    /// log does not say), keeping the earliest of the chunk's tables.
     fn admit(
         &self,
         names: &mut NameRegistry,
         b: TableBatch,
         made: &[transmog_core::ColumnMade],
-        first: &Location,
-    ) -> Result<TableBatch> {
+        over: &mut Option<(Option<usize>, String)>,
+    ) -> TableBatch {
         let local = b.table.clone();
         let b = names.rename(b);
         let limit = self.cfg.max_columns;
         if names.columns(&b.table) > limit {
             let at = names.made_by(&b, &local, limit, made);
-            return Err(RunError::from(transmog_core::Error::TooManyColumns {
-                location: at.unwrap_or(first).clone(),
-                table: b.table.to_string(),
-                limit,
-            }));
+            if over.as_ref().is_none_or(|(earliest, _)| at < *earliest) {
+                *over = Some((at, b.table.to_string()));
+            }
         }
-        Ok(b)
+        b
+    }
+
+    /// The column-limit error for `over` (see [`Self::admit`]), at the record that made
+    /// the column past the limit, as one flattener meets it.
+    fn too_wide(&self, over: (Option<usize>, String), done: &Done) -> RunError {
+        let made = over.0.and_then(|i| done.made.get(i));
+        let location = made.map_or_else(|| done.first.clone(), |m| m.location.clone());
+        RunError::from(transmog_core::Error::TooManyColumns {
+            location,
+            table: over.1,
+            limit: self.cfg.max_columns,
+        })
     }
 
     fn collect(
@@ -520,19 +532,24 @@ impl Pass<'_> {
             while let Some(mut done) = pending.remove(&next) {
                 next += 1;
                 let spare = std::mem::take(&mut done.spare);
-                let (done_batches, report) = match done.outcome {
+                let mut over = None;
+                let outcome = std::mem::replace(&mut done.outcome, Ok(Default::default()));
+                let (done_batches, report) = match outcome {
                     Ok(done) => done,
                     Err(e) => {
-                        for b in done.before {
-                            self.admit(names, b, &done.made, &done.first)?;
+                        for b in std::mem::take(&mut done.before) {
+                            self.admit(names, b, &done.made, &mut over);
                         }
-                        return Err(e);
+                        return Err(over.map_or(e, |o| self.too_wide(o, &done)));
                     }
                 };
                 let mut batches: Vec<TableBatch> = Vec::with_capacity(done_batches.len());
                 for b in done_batches {
-                    let b = self.admit(names, b, &done.made, &done.first)?;
+                    let b = self.admit(names, b, &done.made, &mut over);
                     batches.extend(names.keep(b));
+                }
+                if let Some(over) = over {
+                    return Err(self.too_wide(over, &done));
                 }
                 if !batches.is_empty() {
                     sink.write(&batches)?;
@@ -608,12 +625,9 @@ fn flatten(flattener: &mut Flattener, mut chunk: Chunk) -> Done {
     batches.extend(flattener.take_batches());
     let report = flattener.take_report();
     let made = flattener.take_made();
-    // The records before a worker's own column-limit error may pass the run's first.
-    let too_wide = matches!(
-        outcome,
-        Err(RunError::Data(transmog_core::Error::TooManyColumns { .. }))
-    );
-    let before = if too_wide {
+    // The records before an error (a worker's own column limit, a bad record) may pass
+    // the limit of the run's tables first.
+    let before = if outcome.is_err() {
         std::mem::take(&mut batches)
     } else {
         Vec::new()
