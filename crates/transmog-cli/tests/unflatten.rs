@@ -46,6 +46,33 @@ fn lines(path: &Path) -> Vec<Value<'static>> {
         .collect()
 }
 
+/// `transmog convert SRC -o OUT ARGS`, which must succeed.
+fn convert(src: &Path, out: &Path, args: &[&str]) {
+    transmog()
+        .arg("convert")
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .args(args)
+        .assert()
+        .success();
+}
+
+/// `transmog unflatten OUT --entity ENTITY -o BACK`: the run and its standard error.
+fn unflatten(out: &Path, entity: &str, back: &Path) -> (bool, String) {
+    let run = transmog()
+        .arg("unflatten")
+        .arg(out)
+        .args(["--entity", entity, "-o"])
+        .arg(back)
+        .output()
+        .expect("run");
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn convert_then_unflatten_gives_the_input_back() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -54,35 +81,16 @@ fn convert_then_unflatten_gives_the_input_back() {
     let out = dir.path().join("out");
     // Two workers and small chunks/row groups: run-wide names, several batches and
     // part files per table; another entity in the same directory must be left alone.
-    transmog()
-        .args(["convert", src.to_str().expect("utf8"), "-o"])
-        .arg(&out)
-        .args(["--typed", "--include-empty", "--keep-nulls", "-j", "2"])
-        .args(["--batch-size", "7", "--row-group-size", "5", "-q"])
-        .assert()
-        .success();
+    let options = ["--typed", "--include-empty", "--keep-nulls", "-j", "2"];
+    let small = ["--batch-size", "7", "--row-group-size", "5", "-q"];
+    convert(&src, &out, &[&options[..], &small].concat());
     let other = dir.path().join("other.jsonl");
     fs::write(&other, "{\"k\": [1]}\n").expect("write");
-    transmog()
-        .args(["convert", other.to_str().expect("utf8"), "-o"])
-        .arg(&out)
-        .args(["-q"])
-        .assert()
-        .success();
+    convert(&other, &out, &["-q"]);
     let back = dir.path().join("back.jsonl");
-    let run = transmog()
-        .arg("unflatten")
-        .arg(&out)
-        .args(["--entity", "ev", "-o"])
-        .arg(&back)
-        .output()
-        .expect("run");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(String::from_utf8_lossy(&run.stderr).contains("60 records"));
+    let (ok, err) = unflatten(&out, "ev", &back);
+    assert!(ok, "{err}");
+    assert!(err.contains("60 records"), "{err}");
     let (got, want) = (lines(&back), lines(&src));
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -137,23 +145,15 @@ fn unflatten_reads_window_by_window() {
     let src = dir.path().join("big.jsonl");
     fs::write(&src, input(9_000)).expect("write");
     let out = dir.path().join("out");
-    transmog()
-        .args(["convert", src.to_str().expect("utf8"), "-o"])
-        .arg(&out)
-        .args(["--typed", "--include-empty", "--keep-nulls", "-j", "2"])
-        .args(["--row-group-size", "1000", "-q"])
-        .assert()
-        .success();
+    let options = ["--typed", "--include-empty", "--keep-nulls", "-j", "2"];
+    convert(
+        &src,
+        &out,
+        &[&options[..], &["--row-group-size", "1000", "-q"]].concat(),
+    );
     let back = dir.path().join("back.jsonl");
-    let run = transmog()
-        .arg("unflatten")
-        .arg(&out)
-        .args(["--entity", "big", "-o"])
-        .arg(&back)
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{err}");
+    let (ok, err) = unflatten(&out, "big", &back);
+    assert!(ok, "{err}");
     assert!(err.contains("9000 records"), "{err}");
     assert_eq!(lines(&back), lines(&src));
 }
