@@ -24,15 +24,8 @@ use transmog_core::UnionSchema;
 
 use crate::error::{Error, Result};
 use crate::options::SinkOptions;
-use crate::parquet_read::read_parquet;
+use crate::parquet_read::{read_parquet, schema_of};
 use crate::sink::TableSink;
-
-fn schema_of(table: &str, path: &Path) -> Result<SchemaRef> {
-    let file = File::open(path).map_err(|e| Error::io(table, path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| Error::parquet(table, path, e))?;
-    Ok(builder.schema().clone())
-}
 
 /// Whether column `name` of the part at `path` holds an integer beyond ±2^53.
 fn column_has_big_ints(table: &str, path: &Path, name: &str) -> Result<bool> {

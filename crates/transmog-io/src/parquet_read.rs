@@ -32,6 +32,14 @@ pub fn read_parquet(table: &str, path: &Path) -> Result<Vec<RecordBatch>> {
     Ok(batches)
 }
 
+/// The Arrow schema of the Parquet file at `path` (its footer only).
+pub(crate) fn schema_of(table: &str, path: &Path) -> Result<SchemaRef> {
+    let file = File::open(path).map_err(|e| Error::io(table, path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::parquet(table, path, e))?;
+    Ok(builder.schema().clone())
+}
+
 fn open_reader(table: &str, path: &Path) -> Result<(ParquetRecordBatchReader, SchemaRef)> {
     let file = File::open(path).map_err(|e| Error::io(table, path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -181,8 +189,7 @@ fn has_parent(t: &TableFiles) -> Result<bool> {
     let Some(path) = t.files.first() else {
         return Ok(false);
     };
-    let (_, schema) = open_reader(&t.name, path)?;
-    Ok(schema
+    Ok(schema_of(&t.name, path)?
         .fields()
         .iter()
         .any(|f| f.metadata().get(ROLE_KEY).map(String::as_str) == Some(Role::Parent.as_str())))
@@ -226,7 +233,8 @@ pub fn read_tables(
 }
 
 /// [`read_tables`]' tables as readers of their batches, for
-/// `transmog_core::unflatten::unflatten_stream`: nothing is read until asked for.
+/// `transmog_core::unflatten::unflatten_stream`: only the footers of the tables' first
+/// files are read here (to tell the main table), the rows as they are asked for.
 pub fn open_tables(
     inputs: &[PathBuf],
     entity: Option<&str>,
